@@ -1,0 +1,51 @@
+/**
+ * Resource-owner authentication: find the account, verify the password, and
+ * say what happened in a result rich enough for protection and MFA to hook in
+ * (ARCHITECTURE.md principle 5). Every call costs exactly one verification.
+ */
+import type { UserStore, UserRecord } from '../storage/interfaces.ts';
+import type { PasswordHasher } from './passwords.ts';
+
+export type LoginResult =
+  | { outcome: 'ok'; user: UserRecord }
+  | { outcome: 'blocked'; user: UserRecord }
+  | { outcome: 'wrong_password'; user: UserRecord }
+  | { outcome: 'unknown_user' };
+
+export interface AccountDeps {
+  users: UserStore;
+  hasher: PasswordHasher;
+  /** A hash with the current parameters, verified when there is no user, so both paths cost the same. */
+  decoy: string;
+  now: () => number;
+}
+
+export class Accounts {
+  readonly #deps: AccountDeps;
+  constructor(deps: AccountDeps) {
+    this.#deps = deps;
+  }
+
+  async login(connection: string, login: string, password: string): Promise<LoginResult> {
+    const { users, hasher, decoy } = this.#deps;
+    const user = await users.findUserByLogin(connection, login);
+    const ok = await hasher.verify(user?.password_hash ?? decoy, password);
+    if (!user) return { outcome: 'unknown_user' };
+    if (!ok) return { outcome: 'wrong_password', user };
+    // A blocked user is told so only after the right password, so blocking reveals nothing to a guesser.
+    if (user.blocked) return { outcome: 'blocked', user };
+    if (hasher.needsRehash(user.password_hash)) await this.#rehash(user, password);
+    return { outcome: 'ok', user };
+  }
+
+  /** Spends one verification without a user: for requests rejected before lookup, so cost never depends on input. */
+  async spendVerification(password: string): Promise<void> {
+    await this.#deps.hasher.verify(this.#deps.decoy, password);
+  }
+
+  /** Lazy upgrade: a hash made with older parameters is replaced after a successful login. */
+  async #rehash(user: UserRecord, password: string): Promise<void> {
+    const replacement = await this.#deps.hasher.hash(password);
+    await this.#deps.users.replacePasswordHash(user.id, user.password_hash, replacement, this.#deps.now());
+  }
+}

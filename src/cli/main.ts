@@ -1,0 +1,37 @@
+/** `tollgate <command>`: dispatch to one module per command. */
+import { EXIT, run } from './io.ts';
+import { serve } from './serve.ts';
+import { users } from './users.ts';
+import { hashPassword } from './hash-password.ts';
+
+const HELP = `Usage: tollgate <command> [options]
+
+Commands:
+  serve            run the authorization server
+  users add        add a user (password on stdin)
+  users list       list users
+  hash-password    print an argon2id PHC string for the password on stdin
+
+Run "tollgate <command> --help" for a command's options.
+Exit codes: 0 success, 1 failure, 2 usage or configuration error.
+`;
+
+const commands: Record<string, (args: string[]) => Promise<number | void>> = {
+  serve,
+  users,
+  'hash-password': hashPassword,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`tollgate: unknown command "${name}"\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  return run(() => command(rest));
+}

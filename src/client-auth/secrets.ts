@@ -1,0 +1,18 @@
+/**
+ * Client secrets at rest: "sha256:<hex>" for generated, high-entropy secrets
+ * (fast enough for the token endpoint's hot path), or an argon2id PHC string
+ * for operator-chosen ones. Comparison is constant-time either way.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { PasswordHasher } from '../accounts/passwords.ts';
+
+export function hashClientSecret(secret: string): string {
+  return `sha256:${createHash('sha256').update(secret, 'utf8').digest('hex')}`;
+}
+
+export async function verifyClientSecret(stored: string, presented: string, hasher: PasswordHasher): Promise<boolean> {
+  if (stored.startsWith('$argon2')) return hasher.verify(stored, presented);
+  const expected = Buffer.from(stored.slice('sha256:'.length), 'hex');
+  const actual = createHash('sha256').update(presented, 'utf8').digest();
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}

@@ -1,0 +1,100 @@
+/**
+ * Loading: read YAML or JSON, substitute ${ENV} in string values, validate
+ * against the schema, then check cross-references. Every problem names its
+ * key path, e.g. `clients[1].grant_types[0]: unknown grant type "pasword"`.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { configSchema, type Config } from './schema.ts';
+import { checkReferences } from './references.ts';
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(source: string, problems: string[]) {
+    super(`invalid configuration in ${source}:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${String(part)}`;
+  return out || '(root)';
+}
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces ${NAME} and ${NAME:-default} in every string value; a missing variable is a problem. */
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: string[], path: PropertyKey[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REF, (_, varName: string, fallback: string | undefined) => {
+      const found = env[varName] ?? fallback;
+      if (found === undefined) problems.push(`${formatPath(path)}: environment variable ${varName} is not set`);
+      return found ?? '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, problems, [...path, i]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, problems, [...path, k])]));
+  }
+  return value;
+}
+
+/** Validates an already-parsed document. */
+export function parseConfig(raw: unknown, source = 'configuration', env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const substituted = substituteEnv(raw ?? {}, env, problems);
+  const result = configSchema.safeParse(substituted);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+      for (const path of keys) problems.push(`${formatPath(path)}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message}`);
+    }
+  }
+  if (problems.length === 0 && result.success) problems.push(...checkReferences(result.data));
+  if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
+  return result.data;
+}
+
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read file: ${(err as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(file, [`cannot parse: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  return parseConfig(raw, file, env);
+}
+
+/** The configured issuer, or the URL Tollgate listens on. */
+export function issuerOf(config: Config): string {
+  if (config.issuer !== undefined) return config.issuer;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}`;
+}
+
+/** Unsafe settings are allowed, but said loudly at boot. */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  const { memory_cost, time_cost } = config.password_hashing;
+  if (memory_cost < 19456 || time_cost < 2) {
+    warnings.push(`password_hashing is below the OWASP minimum (memory_cost 19456, time_cost 2): stored passwords are cheaper to crack`);
+  }
+  const issuer = issuerOf(config);
+  if (!issuer.startsWith('https:') && !/^http:\/\/(127\.|localhost|\[::1\])/.test(issuer)) {
+    warnings.push(`issuer ${issuer} is not https: credentials would cross the network in clear text (RFC 6749 §1.6)`);
+  }
+  config.clients.forEach((c, i) => {
+    if (c.client_secret !== undefined && c.client_secret.length < 32) {
+      warnings.push(`clients[${i}].client_secret is shorter than 32 characters: use a long random secret`);
+    }
+  });
+  return warnings;
+}

@@ -1,0 +1,60 @@
+/** Cross-reference checks the schema cannot express: names that must point at something. */
+import type { Config } from './schema.ts';
+
+function duplicates(values: string[]): Set<string> {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const v of values) (seen.has(v) ? dup : seen).add(v);
+  return dup;
+}
+
+export function checkReferences(config: Config): string[] {
+  const problems: string[] = [];
+  const connections = new Set(config.connections.map((c) => c.name));
+  const apis = new Set(config.apis.map((a) => a.identifier));
+  const unknownConnection = (path: string, value: string) => {
+    if (!connections.has(value)) problems.push(`${path}: unknown connection "${value}"`);
+  };
+
+  for (const d of duplicates(config.connections.map((c) => c.name))) problems.push(`connections: duplicate name "${d}"`);
+  for (const d of duplicates(config.apis.map((a) => a.identifier))) problems.push(`apis: duplicate identifier "${d}"`);
+  for (const d of duplicates(config.clients.map((c) => c.client_id))) problems.push(`clients: duplicate client_id "${d}"`);
+  if (config.default_connection !== undefined) unknownConnection('default_connection', config.default_connection);
+  if (config.default_audience !== undefined && !apis.has(config.default_audience)) {
+    problems.push(`default_audience: unknown API "${config.default_audience}"`);
+  }
+
+  config.clients.forEach((client, i) => {
+    const at = `clients[${i}]`;
+    client.connections?.forEach((c, j) => unknownConnection(`${at}.connections[${j}]`, c));
+    if (client.default_connection !== undefined) {
+      unknownConnection(`${at}.default_connection`, client.default_connection);
+      if (client.connections && !client.connections.includes(client.default_connection)) {
+        problems.push(`${at}.default_connection: "${client.default_connection}" is not in the client's connections`);
+      }
+    }
+    const hasSecret = client.client_secret !== undefined || client.client_secret_hash !== undefined;
+    if (client.client_secret !== undefined && client.client_secret_hash !== undefined) {
+      problems.push(`${at}: give client_secret or client_secret_hash, not both`);
+    }
+    if (client.token_endpoint_auth_method === 'none' && hasSecret) {
+      problems.push(`${at}.client_secret: a public client (token_endpoint_auth_method none) has no secret`);
+    }
+    if (client.token_endpoint_auth_method !== 'none' && !hasSecret) {
+      problems.push(`${at}.client_secret: required for token_endpoint_auth_method ${client.token_endpoint_auth_method}`);
+    }
+  });
+
+  const seenUsers = new Set<string>();
+  config.users.forEach((user, i) => {
+    const at = `users[${i}]`;
+    unknownConnection(`${at}.connection`, user.connection);
+    const key = `${user.connection}\u0000${user.username.toLowerCase()}`;
+    if (seenUsers.has(key)) problems.push(`${at}.username: "${user.username}" appears twice in connection "${user.connection}"`);
+    seenUsers.add(key);
+    if ((user.password === undefined) === (user.password_hash === undefined)) {
+      problems.push(`${at}: give exactly one of password or password_hash`);
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,96 @@
+/**
+ * The configuration schema: one typed source for validation, defaults, the
+ * TypeScript types and the generated reference (docs/configuration.md).
+ * Names follow RFC 7591 client metadata and Auth0's vocabulary.
+ */
+import { z } from 'zod';
+import { GRANT_TYPES } from '../grants/names.ts';
+import { CLIENT_AUTH_METHODS } from '../client-auth/names.ts';
+import { SIGNING_ALGS } from '../keys/algorithms.ts';
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_" or "-"');
+const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'is not a valid scope token (RFC 6749 §3.3)');
+const seconds = z.number().int().min(1).max(31_536_000);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const oneOf = <T extends string>(values: readonly T[], what: string) =>
+  z.enum(values as [T, ...T[]], { error: (issue) => `unknown ${what} ${JSON.stringify(issue.input)} (one of: ${values.join(', ')})` });
+
+export const connectionSchema = z.strictObject({
+  name: name.describe('Directory name, used as the `realm` of the password-realm grant.'),
+  display_name: z.string().optional().describe('Human-readable name.'),
+});
+
+export const apiSchema = z.strictObject({
+  identifier: z.string().min(1).describe('The API identifier: the `audience` clients ask for and the `aud` of its access tokens.'),
+  name: z.string().optional().describe('Human-readable name.'),
+  scopes: z.array(scopeToken).default([]).describe('Scopes this API defines.'),
+  access_token_ttl: seconds.optional().describe('Access token lifetime for this API in seconds (default: tokens.access_token_ttl).'),
+});
+
+export const clientSchema = z.strictObject({
+  client_id: name.describe('The client identifier (RFC 6749 §2.2).'),
+  name: z.string().optional().describe('Human-readable name.'),
+  client_secret: z.string().min(1).optional().describe('The client secret; stored only as a hash. Use `${ENV}` rather than a literal.'),
+  client_secret_hash: z.string().regex(/^(sha256:[0-9a-f]{64}|\$argon2id\$.+)$/, 'must be "sha256:<64 hex digits>" or an argon2id PHC string').optional()
+    .describe('Instead of client_secret: "sha256:<hex>" of a high-entropy secret, or an argon2id PHC string.'),
+  token_endpoint_auth_method: oneOf(CLIENT_AUTH_METHODS, 'client authentication method').default('client_secret_basic')
+    .describe('How the client authenticates at the token endpoint (RFC 7591 §2).'),
+  grant_types: z.array(oneOf(GRANT_TYPES, 'grant type')).min(1).default(['password'])
+    .describe('Grant types the client may use.'),
+  connections: z.array(z.string()).optional().describe('Connections (realms) this client may use (default: all).'),
+  default_connection: z.string().optional().describe('Connection for grant_type=password (default: the global default_connection).'),
+  scope: z.string().optional().describe('Space-separated scopes the client may be granted (default: every scope that exists).'),
+});
+
+export const userSchema = z.strictObject({
+  connection: z.string().describe('The connection (directory) the user belongs to.'),
+  username: z.string().min(1).max(128).describe('Unique within its connection, compared case-insensitively.'),
+  email: z.email().optional().describe('Also accepted as the login name; unique within its connection.'),
+  email_verified: z.boolean().default(false),
+  password: z.string().min(1).max(1024).optional().describe('A plain password, hashed with argon2id when stored.'),
+  password_hash: z.string().regex(/^\$argon2(id|i|d)\$/, 'must be an argon2 PHC string ($argon2id$...)').optional()
+    .describe('Instead of password: an argon2 PHC string.'),
+  name: z.string().optional(),
+  given_name: z.string().optional(),
+  family_name: z.string().optional(),
+  nickname: z.string().optional(),
+  picture: httpUrl.optional(),
+  blocked: z.boolean().default(false).describe('A blocked user cannot log in (told so only after the right password).'),
+  app_metadata: z.record(z.string(), z.unknown()).default({}),
+  user_metadata: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const configSchema = z.strictObject({
+  issuer: httpUrl.optional()
+    .describe('The `iss` of every token; every endpoint lives under this URL (its path is the route prefix). Default: http://{host}:{port}.'),
+  port: z.number().int().min(0).max(65535).default(8080).describe('TCP port; 0 picks a free one.'),
+  host: z.string().default('127.0.0.1').describe('Address to listen on.'),
+  storage: z.string().regex(/^sqlite:/, 'must be "sqlite:<path>" or "sqlite::memory:"').default('sqlite:./data/tollgate.db')
+    .describe('Where state lives: "sqlite:<path>" (WAL mode) or "sqlite::memory:".'),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
+  tokens: z.strictObject({
+    access_token_ttl: seconds.default(600).describe('Access token lifetime in seconds.'),
+    id_token_ttl: seconds.default(3600).describe('ID token lifetime in seconds.'),
+    signing_alg: oneOf(SIGNING_ALGS, 'signing algorithm').default('RS256').describe('JWS algorithm of access and ID tokens.'),
+  }).prefault({}).describe('Token lifetimes and signing.'),
+  password_hashing: z.strictObject({
+    memory_cost: z.number().int().min(64).max(4_194_304).default(19456).describe('argon2id memory in KiB (OWASP minimum: 19456).'),
+    time_cost: z.number().int().min(1).max(100).default(2).describe('argon2id iterations (OWASP minimum with 19 MiB: 2).'),
+    parallelism: z.number().int().min(1).max(16).default(1).describe('argon2id lanes.'),
+  }).prefault({}).describe('argon2id parameters for new password hashes.'),
+  connections: z.array(connectionSchema).min(1).default([{ name: 'Username-Password-Authentication' }])
+    .describe('User directories ("realms").'),
+  default_connection: z.string().optional().describe('Directory for grant_type=password (default: the first connection).'),
+  default_audience: z.string().optional().describe('API used when a request names no audience.'),
+  apis: z.array(apiSchema).default([]).describe('Resource servers (audiences) and their scopes.'),
+  clients: z.array(clientSchema).default([]).describe('Registered clients.'),
+  users: z.array(userSchema).default([]).describe('Users upserted into the store at start (the CLI adds more).'),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type ClientConfig = z.output<typeof clientSchema>;
+export type UserConfig = z.output<typeof userSchema>;
+export type ApiConfig = z.output<typeof apiSchema>;
+export type ConnectionConfig = z.output<typeof connectionSchema>;

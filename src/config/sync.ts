@@ -1,0 +1,62 @@
+/** Upserts the configuration's connections, APIs, clients and users into the store at start. */
+import type { Config, UserConfig } from './schema.ts';
+import type { ClientRecord, NewUser, Store } from '../storage/interfaces.ts';
+import { ConflictError } from '../storage/interfaces.ts';
+import type { PasswordHasher } from '../accounts/passwords.ts';
+import { hashClientSecret } from '../client-auth/secrets.ts';
+
+export function clientRecords(config: Config): ClientRecord[] {
+  return config.clients.map((c) => ({
+    client_id: c.client_id,
+    name: c.name ?? null,
+    secret_hash: c.client_secret !== undefined ? hashClientSecret(c.client_secret) : (c.client_secret_hash ?? null),
+    token_endpoint_auth_method: c.token_endpoint_auth_method,
+    grant_types: c.grant_types,
+    connections: c.connections ?? null,
+    default_connection: c.default_connection ?? null,
+    scope: c.scope ?? null,
+  }));
+}
+
+function profileOf(u: UserConfig): Omit<NewUser, 'password_hash'> {
+  return {
+    connection: u.connection,
+    username: u.username,
+    email: u.email ?? null,
+    email_verified: u.email_verified,
+    name: u.name ?? null,
+    given_name: u.given_name ?? null,
+    family_name: u.family_name ?? null,
+    nickname: u.nickname ?? null,
+    picture: u.picture ?? null,
+    blocked: u.blocked,
+    app_metadata: u.app_metadata,
+    user_metadata: u.user_metadata,
+  };
+}
+
+/** A configured plain password is re-hashed only when the stored hash no longer matches it. */
+async function passwordHashFor(u: UserConfig, stored: string | undefined, hasher: PasswordHasher): Promise<string> {
+  if (u.password_hash !== undefined) return u.password_hash;
+  const password = u.password ?? '';
+  if (stored !== undefined && (await hasher.verify(stored, password))) return stored;
+  return hasher.hash(password);
+}
+
+export async function syncConfig(store: Store, config: Config, hasher: PasswordHasher, now: number): Promise<void> {
+  await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null })));
+  await store.syncApis(config.apis.map((a) => ({ identifier: a.identifier, name: a.name ?? null, scopes: a.scopes, access_token_ttl: a.access_token_ttl ?? null })));
+  await store.syncClients(clientRecords(config));
+  for (const [i, u] of config.users.entries()) {
+    const found = await store.findUserByLogin(u.connection, u.username);
+    const existing = found?.username.toLowerCase() === u.username.toLowerCase() ? found : undefined;
+    const user = { ...profileOf(u), password_hash: await passwordHashFor(u, existing?.password_hash, hasher) };
+    try {
+      if (existing) await store.updateUser({ ...existing, ...user }, now);
+      else await store.createUser(user, now);
+    } catch (err) {
+      if (err instanceof ConflictError) throw new Error(`users[${i}]: ${err.message}`);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * OAuth errors: one class per RFC code. `description` is public (sent as
+ * error_description); `detail` is private (logs and events only), so nothing
+ * sensitive can leak through an error response.
+ */
+export class OAuthError extends Error {
+  readonly error: string;
+  readonly status: number;
+  readonly description: string;
+  readonly detail: string | undefined;
+  /** Extra response headers (WWW-Authenticate, Retry-After, ...). */
+  readonly headers: Record<string, string> = {};
+  /** Extra members of the JSON error body (e.g. mfa_token). */
+  readonly extra: Record<string, string> = {};
+
+  constructor(error: string, status: number, description: string, detail?: string) {
+    super(detail ? `${error}: ${description} (${detail})` : `${error}: ${description}`);
+    this.name = new.target.name;
+    this.error = error;
+    this.status = status;
+    this.description = description;
+    this.detail = detail;
+  }
+
+  /** RFC 6749 §5.2 error body. */
+  toJSON(): Record<string, string> {
+    return { error: this.error, error_description: this.description, ...this.extra };
+  }
+}
+
+// RFC 6749 §5.2
+export class InvalidRequestError extends OAuthError {
+  constructor(description = 'The request is missing a parameter or is otherwise malformed.', detail?: string) {
+    super('invalid_request', 400, description, detail);
+  }
+}
+
+/**
+ * RFC 6749 §5.2: 401 when the client tried to authenticate through the
+ * Authorization header, 400 otherwise.
+ */
+export class InvalidClientError extends OAuthError {
+  constructor(description = 'Client authentication failed.', detail?: string, viaHeader = false) {
+    super('invalid_client', viaHeader ? 401 : 400, description, detail);
+    if (viaHeader) this.headers['www-authenticate'] = 'Basic realm="tollgate", charset="UTF-8"';
+  }
+}
+
+export class InvalidGrantError extends OAuthError {
+  constructor(description = 'The provided authorization grant is invalid.', detail?: string) {
+    super('invalid_grant', 400, description, detail);
+  }
+}
+
+export class UnauthorizedClientError extends OAuthError {
+  constructor(description = 'The client is not authorized to use this grant type.', detail?: string) {
+    super('unauthorized_client', 400, description, detail);
+  }
+}
+
+export class UnsupportedGrantTypeError extends OAuthError {
+  constructor(description = 'The grant type is not supported.', detail?: string) {
+    super('unsupported_grant_type', 400, description, detail);
+  }
+}
+
+export class InvalidScopeError extends OAuthError {
+  constructor(description = 'The requested scope is invalid or unknown.', detail?: string) {
+    super('invalid_scope', 400, description, detail);
+  }
+}
+
+export class AccessDeniedError extends OAuthError {
+  constructor(description = 'Access denied.', detail?: string) {
+    super('access_denied', 403, description, detail);
+  }
+}
+
+export class ServerError extends OAuthError {
+  constructor(detail?: string) {
+    super('server_error', 500, 'The server encountered an unexpected condition.', detail);
+  }
+}
+
+export class TemporarilyUnavailableError extends OAuthError {
+  constructor(detail?: string) {
+    super('temporarily_unavailable', 503, 'The server is temporarily unavailable.', detail);
+  }
+}
+
+// RFC 6750 §3.1: errors of protected resources (userinfo), with a Bearer challenge.
+function bearerChallenge(error: string | undefined, description: string): string {
+  return error ? `Bearer realm="tollgate", error="${error}", error_description="${description}"` : 'Bearer realm="tollgate"';
+}
+
+export class InvalidTokenError extends OAuthError {
+  constructor(description = 'The access token is invalid.', detail?: string) {
+    super('invalid_token', 401, description, detail);
+    this.headers['www-authenticate'] = bearerChallenge('invalid_token', description);
+  }
+}
+
+/** RFC 6750 §3.1: a request without any token gets a bare challenge and no error code. */
+export class MissingTokenError extends OAuthError {
+  constructor() {
+    super('invalid_request', 401, 'An access token is required.');
+    this.headers['www-authenticate'] = bearerChallenge(undefined, '');
+  }
+}
+
+export class InsufficientScopeError extends OAuthError {
+  constructor(description = 'The access token does not carry the required scope.', detail?: string) {
+    super('insufficient_scope', 403, description, detail);
+    this.headers['www-authenticate'] = bearerChallenge('insufficient_scope', description);
+  }
+}
+
+/** RFC 6749 §5.2 lists no code for a method other than POST; 405 with Allow is the HTTP answer. */
+export class MethodNotAllowedError extends OAuthError {
+  constructor(allow: string) {
+    super('invalid_request', 405, `This endpoint accepts ${allow} only.`);
+    this.headers.allow = allow;
+  }
+}

@@ -1,0 +1,35 @@
+/** The shape every grant shares (one file per grant, registered in registry.ts), after node-oidc-provider. */
+import type { ClientRecord } from '../storage/interfaces.ts';
+import type { Params } from '../http/params.ts';
+import type { GrantType } from './names.ts';
+import type { TokenServices } from '../tokens/services.ts';
+
+export interface RequestInfo {
+  ip: string;
+  userAgent: string | undefined;
+}
+
+export interface GrantContext {
+  /** Only the parameters the grant declared (ARCHITECTURE.md principle 2). */
+  params: Params;
+  client: ClientRecord;
+  request: RequestInfo;
+  services: TokenServices;
+}
+
+/** RFC 6749 §5.1 successful response. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  id_token?: string;
+  refresh_token?: string;
+}
+
+export interface Grant {
+  grantType: GrantType;
+  /** Parameters the grant reads; everything else is dropped before it runs. */
+  parameters: readonly string[];
+  handle(ctx: GrantContext): Promise<TokenResponse>;
+}

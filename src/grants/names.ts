@@ -1,0 +1,6 @@
+/** Grant types Tollgate implements; each has one file in this folder, registered in registry.ts. */
+export const GRANT_TYPES = [
+  'password',
+  'http://auth0.com/oauth/grant-type/password-realm',
+] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];

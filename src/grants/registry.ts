@@ -1,0 +1,14 @@
+/** The grant table: adding a grant is one file and one line here. */
+import type { Grant } from './grant.ts';
+import type { GrantType } from './names.ts';
+import { passwordGrant } from './password.ts';
+import { passwordRealmGrant } from './password-realm.ts';
+
+export const grants: Record<GrantType, Grant> = {
+  password: passwordGrant,
+  'http://auth0.com/oauth/grant-type/password-realm': passwordRealmGrant,
+};
+
+export function findGrant(grantType: string): Grant | undefined {
+  return Object.hasOwn(grants, grantType) ? grants[grantType as GrantType] : undefined;
+}

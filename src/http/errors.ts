@@ -1,0 +1,37 @@
+/** One error handler: OAuthErrors render as RFC 6749 §5.2 JSON; framework errors become invalid_request; the rest server_error. */
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { InvalidRequestError, OAuthError, ServerError } from '../errors/oauth.ts';
+
+/** Fastify's client errors, each with the fixed description the client sees. */
+const FRAMEWORK_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than 16 KiB.',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The Content-Type must be application/x-www-form-urlencoded or application/json.',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length does not match the body.',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty.',
+  FST_ERR_CTP_INVALID_TYPE: 'The Content-Type header is malformed.',
+};
+
+export function toOAuthError(err: FastifyError | Error): OAuthError {
+  if (err instanceof OAuthError) return err;
+  const code = (err as FastifyError).code;
+  if (code !== undefined && Object.hasOwn(FRAMEWORK_ERRORS, code)) {
+    return new InvalidRequestError(FRAMEWORK_ERRORS[code], code);
+  }
+  const status = (err as FastifyError).statusCode;
+  if (status !== undefined && status >= 400 && status < 500) return new InvalidRequestError('The request is malformed.', code ?? err.message);
+  return new ServerError(err.message);
+}
+
+export function sendError(reply: FastifyReply, error: OAuthError): FastifyReply {
+  return reply.code(error.status).headers(error.headers).send(error.toJSON());
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => {
+    const error = toOAuthError(err as Error);
+    if (error.status >= 500) request.log.error({ err, code: error.error }, 'request failed');
+    else request.log.info({ code: error.error, detail: error.detail }, error.description);
+    return sendError(reply, error);
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'No such endpoint.' }));
+}

@@ -1,0 +1,92 @@
+/** Composition root: builds the store, keys and services from a Config and mounts the HTTP layer. */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { Config } from './config/schema.ts';
+import type { Store } from './storage/interfaces.ts';
+import { openSqlite } from './storage/sqlite/store.ts';
+import { argon2Hasher, decoyHash, type PasswordHasher } from './accounts/passwords.ts';
+import { Accounts } from './accounts/authenticate.ts';
+import { KeyRing } from './keys/keyring.ts';
+import type { SigningAlg } from './keys/algorithms.ts';
+import { TokenIssuer } from './tokens/issuer.ts';
+import type { TokenServices } from './tokens/services.ts';
+import { endpointsOf } from './endpoints/discovery.ts';
+import { syncConfig } from './config/sync.ts';
+import { issuerOf } from './config/load.ts';
+import { BODY_LIMIT, registerBodyParsers } from './http/body.ts';
+import { registerErrorHandler } from './http/errors.ts';
+import { registerRoutes } from './http/routes.ts';
+import { loggerOptions } from './http/logging.ts';
+
+export interface ServerOptions {
+  /** Unix seconds; inject a frozen clock in tests. */
+  now?: () => number;
+  hasher?: PasswordHasher;
+  /** Where logs go (default: stdout). */
+  logStream?: DestinationStream;
+  /** Use this store instead of opening config.storage. */
+  store?: Store;
+}
+
+export interface Tollgate {
+  app: FastifyInstance;
+  store: Store;
+  config: Config;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+const systemClock = () => Math.floor(Date.now() / 1000);
+
+/** Every algorithm in use gets a key: the configured one, and RS256 for public clients' ID tokens (seed 004). */
+function algorithmsInUse(config: Config): SigningAlg[] {
+  const algs: SigningAlg[] = [config.tokens.signing_alg];
+  if (config.clients.some((c) => c.token_endpoint_auth_method === 'none')) algs.push('RS256');
+  return algs;
+}
+
+export async function createServer(config: Config, options: ServerOptions = {}): Promise<Tollgate> {
+  const now = options.now ?? systemClock;
+  const log = pino(loggerOptions(config.log_level), options.logStream ?? pino.destination(1));
+  const hasher = options.hasher ?? argon2Hasher(config.password_hashing);
+  const store = options.store ?? openSqlite(config.storage);
+  try {
+    await syncConfig(store, config, hasher, now());
+    const keys = await KeyRing.open(store, algorithmsInUse(config), now);
+    const iss = issuerOf(config);
+    const endpoints = endpointsOf(iss);
+    const issuer = new TokenIssuer({
+      issuer: iss, userinfoUrl: endpoints.userinfo, keys, alg: config.tokens.signing_alg, idTokenTtl: config.tokens.id_token_ttl, now,
+    });
+    const services: TokenServices = {
+      accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
+      directory: store,
+      issuer,
+      policy: {
+        accessTokenTtl: config.tokens.access_token_ttl,
+        defaultConnection: config.default_connection ?? config.connections[0]!.name,
+        defaultAudience: config.default_audience,
+      },
+      log,
+      now,
+    };
+
+    const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT });
+    registerBodyParsers(app);
+    registerErrorHandler(app);
+    await app.register(async (scoped) => registerRoutes(scoped, {
+      issuer: iss, token: { clients: store, clientAuth: { hasher }, services }, tokenIssuer: issuer, users: store, directory: store, keys,
+    }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
+    await app.ready();
+    return {
+      app, store, config, log,
+      async close() {
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

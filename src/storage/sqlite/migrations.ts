@@ -1,0 +1,43 @@
+/** Forward-only schema migrations; an applied migration's checksum must never change. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'core',
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        connection TEXT NOT NULL,
+        username TEXT NOT NULL,
+        username_lower TEXT NOT NULL,
+        email TEXT,
+        email_lower TEXT,
+        email_verified INTEGER NOT NULL DEFAULT 0,
+        password_hash TEXT NOT NULL,
+        name TEXT, given_name TEXT, family_name TEXT, nickname TEXT, picture TEXT,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        app_metadata TEXT NOT NULL DEFAULT '{}',
+        user_metadata TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX users_username ON users (connection, username_lower);
+      CREATE UNIQUE INDEX users_email ON users (connection, email_lower) WHERE email_lower IS NOT NULL;
+      CREATE TABLE clients (client_id TEXT PRIMARY KEY, data TEXT NOT NULL, managed_by TEXT NOT NULL);
+      CREATE TABLE connections (name TEXT PRIMARY KEY, data TEXT NOT NULL, managed_by TEXT NOT NULL);
+      CREATE TABLE apis (identifier TEXT PRIMARY KEY, data TEXT NOT NULL, managed_by TEXT NOT NULL);
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        alg TEXT NOT NULL,
+        private_jwk TEXT NOT NULL,
+        public_jwk TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,111 @@
+/**
+ * Issues signed tokens: access tokens as JWTs per RFC 9068, ID tokens per
+ * OIDC Core §2. Issuing is separate from storing (principle 6).
+ */
+import { SignJWT, jwtVerify, decodeProtectedHeader, type JWTPayload } from 'jose';
+import { randomBytes } from 'node:crypto';
+import type { KeyRing } from '../keys/keyring.ts';
+import type { SigningAlg } from '../keys/algorithms.ts';
+import type { UserRecord } from '../storage/interfaces.ts';
+import { scopeClaims } from './claims.ts';
+
+export interface AccessTokenRequest {
+  sub: string;
+  clientId: string;
+  scope: readonly string[];
+  /** The API identifier, if the token is for an API. */
+  audience: string | undefined;
+  ttl: number;
+}
+
+export interface IdTokenRequest {
+  user: UserRecord;
+  clientId: string;
+  scope: readonly string[];
+  authTime: number;
+  amr: readonly string[];
+  alg: SigningAlg;
+}
+
+export interface AccessTokenClaims extends JWTPayload {
+  sub: string;
+  client_id: string;
+  scope: string;
+  jti: string;
+  exp: number;
+  iat: number;
+}
+
+export class TokenIssuer {
+  readonly issuer: string;
+  readonly userinfoUrl: string;
+  readonly #keys: KeyRing;
+  readonly #alg: SigningAlg;
+  readonly #idTokenTtl: number;
+  readonly #now: () => number;
+
+  constructor(opts: { issuer: string; userinfoUrl: string; keys: KeyRing; alg: SigningAlg; idTokenTtl: number; now: () => number }) {
+    this.issuer = opts.issuer;
+    this.userinfoUrl = opts.userinfoUrl;
+    this.#keys = opts.keys;
+    this.#alg = opts.alg;
+    this.#idTokenTtl = opts.idTokenTtl;
+    this.#now = opts.now;
+  }
+
+  async #sign(claims: JWTPayload, typ: string, alg: SigningAlg, ttl: number): Promise<string> {
+    const key = this.#keys.signingKey(alg);
+    const iat = this.#now();
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg, kid: key.kid, typ })
+      .setIssuer(this.issuer)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ttl)
+      .sign(key.key);
+  }
+
+  /** RFC 9068 §2.2. The userinfo endpoint is an audience whenever openid is granted. */
+  accessToken(req: AccessTokenRequest): Promise<string> {
+    const aud = [...(req.audience ? [req.audience] : []), ...(req.scope.includes('openid') || !req.audience ? [this.userinfoUrl] : [])];
+    return this.#sign({
+      sub: req.sub,
+      aud: aud.length === 1 ? aud[0] : aud,
+      client_id: req.clientId,
+      azp: req.clientId,
+      scope: req.scope.join(' '),
+      jti: randomBytes(16).toString('base64url'),
+    }, 'at+jwt', this.#alg, req.ttl);
+  }
+
+  /** OIDC Core §2 and §5.4. */
+  idToken(req: IdTokenRequest): Promise<string> {
+    return this.#sign({
+      ...scopeClaims(req.user, req.scope),
+      sub: req.user.id,
+      aud: req.clientId,
+      azp: req.clientId,
+      auth_time: req.authTime,
+      amr: [...req.amr],
+    }, 'JWT', req.alg, this.#idTokenTtl);
+  }
+
+  get defaultAlg(): SigningAlg {
+    return this.#alg;
+  }
+
+  /** Verifies an access token Tollgate issued (RFC 9068 §4); throws on anything wrong. */
+  async verifyAccessToken(token: string, audience: string): Promise<AccessTokenClaims> {
+    const { kid } = decodeProtectedHeader(token);
+    const key = this.#keys.verificationKey(kid);
+    if (!key) throw new Error('unknown kid');
+    const { payload } = await jwtVerify(token, key.key, {
+      issuer: this.issuer,
+      audience,
+      typ: 'at+jwt',
+      algorithms: [key.alg],
+      currentDate: new Date(this.#now() * 1000),
+      requiredClaims: ['sub', 'exp', 'iat', 'jti', 'client_id', 'scope'],
+    });
+    return payload as AccessTokenClaims;
+  }
+}

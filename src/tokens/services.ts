@@ -1,0 +1,75 @@
+/** What grants need to turn an authenticated user into tokens; built once per server and passed explicitly. */
+import type { Logger } from 'pino';
+import type { Accounts } from '../accounts/authenticate.ts';
+import type { ClientRecord, DirectoryStore, UserRecord, ApiRecord } from '../storage/interfaces.ts';
+import { InvalidRequestError } from '../errors/oauth.ts';
+import type { TokenIssuer } from './issuer.ts';
+import type { TokenResponse } from '../grants/grant.ts';
+import { grantScope } from './scope.ts';
+
+export interface TokenPolicy {
+  accessTokenTtl: number;
+  defaultConnection: string;
+  defaultAudience: string | undefined;
+}
+
+export interface TokenServices {
+  accounts: Accounts;
+  directory: DirectoryStore;
+  issuer: TokenIssuer;
+  policy: TokenPolicy;
+  log: Logger;
+  now: () => number;
+}
+
+export interface Authorization {
+  api: ApiRecord | undefined;
+  scope: string[];
+}
+
+/** Resolves `audience` to an API and computes the granted scope (RFC 6749 §3.3). */
+export async function authorize(services: TokenServices, client: ClientRecord, audience: string | undefined, scope: string | undefined): Promise<Authorization> {
+  const identifier = audience ?? services.policy.defaultAudience;
+  const api = identifier === undefined ? undefined : await services.directory.getApi(identifier);
+  if (identifier !== undefined && !api) throw new InvalidRequestError(`The audience "${identifier}" is not a known API.`);
+  const apis = await services.directory.listApis();
+  const granted = grantScope(scope, {
+    apiScopes: api?.scopes ?? [],
+    knownScopes: new Set(apis.flatMap((a) => a.scopes)),
+    clientScope: client.scope,
+    offlineAccess: false,
+  });
+  return { api, scope: granted };
+}
+
+export interface IssueRequest {
+  user: UserRecord;
+  client: ClientRecord;
+  authorization: Authorization;
+  authTime: number;
+  amr: readonly string[];
+}
+
+/** Builds the RFC 6749 §5.1 response: an access token, and an ID token when openid is granted. */
+export async function issueTokens(services: TokenServices, req: IssueRequest): Promise<TokenResponse> {
+  const { api, scope } = req.authorization;
+  const ttl = api?.access_token_ttl ?? services.policy.accessTokenTtl;
+  const response: TokenResponse = {
+    access_token: await services.issuer.accessToken({ sub: req.user.id, clientId: req.client.client_id, scope, audience: api?.identifier, ttl }),
+    token_type: 'Bearer',
+    expires_in: ttl,
+    scope: scope.join(' '),
+  };
+  if (scope.includes('openid')) {
+    response.id_token = await services.issuer.idToken({
+      user: req.user,
+      clientId: req.client.client_id,
+      scope,
+      authTime: req.authTime,
+      amr: req.amr,
+      // Seed 004: ID tokens for public clients are always RS256, which every client library verifies.
+      alg: req.client.token_endpoint_auth_method === 'none' ? 'RS256' : services.issuer.defaultAlg,
+    });
+  }
+  return response;
+}

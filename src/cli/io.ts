@@ -12,12 +12,12 @@ export const EXAMPLE_CONFIG = fileURLToPath(new URL('../../examples/tollgate.yam
 
 /** --config, then TOLLGATE_CONFIG, then the bundled example. */
 export function configPath(flag: string | undefined): string {
-  return flag ?? process.env.TOLLGATE_CONFIG ?? EXAMPLE_CONFIG;
+  return flag ?? (process.env.TOLLGATE_CONFIG || EXAMPLE_CONFIG);
 }
 
 export function loadConfig(flag: string | undefined): { config: Config; file: string } {
   const file = configPath(flag);
-  if (flag === undefined && process.env.TOLLGATE_CONFIG === undefined && !existsSync(file)) {
+  if (flag === undefined && !process.env.TOLLGATE_CONFIG && !existsSync(file)) {
     return { config: parseConfig({}), file: '(defaults)' };
   }
   return { config: loadConfigFile(file), file };

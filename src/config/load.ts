@@ -45,6 +45,8 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: 
 export function parseConfig(raw: unknown, source = 'configuration', env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const substituted = substituteEnv(raw ?? {}, env, problems);
+  // A missing variable would also fail validation with a confusing echo: report it alone.
+  if (problems.length > 0) throw new ConfigError(source, problems);
   const result = configSchema.safeParse(substituted);
   if (!result.success) {
     for (const issue of result.error.issues) {

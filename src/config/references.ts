@@ -33,6 +33,10 @@ export function checkReferences(config: Config): string[] {
         problems.push(`${at}.default_connection: "${client.default_connection}" is not in the client's connections`);
       }
     }
+    const effectiveDefault = client.default_connection ?? config.default_connection ?? config.connections[0]?.name;
+    if (client.grant_types.includes('password') && client.connections && effectiveDefault && !client.connections.includes(effectiveDefault)) {
+      problems.push(`${at}.default_connection: grant_type password uses "${effectiveDefault}", which is not in the client's connections`);
+    }
     const hasSecret = client.client_secret !== undefined || client.client_secret_hash !== undefined;
     if (client.client_secret !== undefined && client.client_secret_hash !== undefined) {
       problems.push(`${at}: give client_secret or client_secret_hash, not both`);

@@ -47,18 +47,18 @@ export const userSchema = z.strictObject({
   connection: z.string().describe('The connection (directory) the user belongs to.'),
   username: z.string().min(1).max(128).describe('Unique within its connection, compared case-insensitively.'),
   email: z.email().optional().describe('Also accepted as the login name; unique within its connection.'),
-  email_verified: z.boolean().default(false),
+  email_verified: z.boolean().default(false).describe('Released as the email_verified claim.'),
   password: z.string().min(1).max(1024).optional().describe('A plain password, hashed with argon2id when stored.'),
   password_hash: z.string().regex(/^\$argon2(id|i|d)\$/, 'must be an argon2 PHC string ($argon2id$...)').optional()
     .describe('Instead of password: an argon2 PHC string.'),
-  name: z.string().optional(),
+  name: z.string().optional().describe('Profile claims (OIDC Core §5.1), released with the profile scope.'),
   given_name: z.string().optional(),
   family_name: z.string().optional(),
   nickname: z.string().optional(),
-  picture: httpUrl.optional(),
+  picture: httpUrl.optional().describe('An http(s) URL.'),
   blocked: z.boolean().default(false).describe('A blocked user cannot log in (told so only after the right password).'),
-  app_metadata: z.record(z.string(), z.unknown()).default({}),
-  user_metadata: z.record(z.string(), z.unknown()).default({}),
+  app_metadata: z.record(z.string(), z.unknown()).default({}).describe('Data the user cannot change (roles, plans).'),
+  user_metadata: z.record(z.string(), z.unknown()).default({}).describe('Data the user may change (preferences).'),
 });
 
 export const configSchema = z.strictObject({

@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verify } from '@node-rs/argon2';
+
+const BIN = new URL('../../bin/tollgate.ts', import.meta.url).pathname;
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function tollgate(args: string[], stdin = ''): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TOLLGATE_CONFIG: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+function configFile(extra = ''): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
+  const file = join(dir, 'tollgate.yaml');
+  writeFileSync(file, `storage: sqlite:${join(dir, 'db.sqlite')}
+password_hashing: { memory_cost: 64, time_cost: 1 }
+log_level: warn
+connections: [{ name: customers }, { name: employees }]
+clients:
+  - { client_id: app, token_endpoint_auth_method: none, grant_types: [password] }
+${extra}`);
+  return file;
+}
+
+test('tollgate with no command prints usage and exits 2; --help exits 0; an unknown command exits 2', async () => {
+  assert.equal((await tollgate([])).code, 2);
+  const help = await tollgate(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /serve/);
+  assert.equal((await tollgate(['frobnicate'])).code, 2);
+});
+
+test('serve: an invalid configuration names each key path and exits 2', async () => {
+  const file = configFile(`users:\n  - { connection: customers, username: u, password: p, colour: red }\n`);
+  const run = await tollgate(['serve', '--config', file]);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /users\[0\]\.colour: unknown key/);
+});
+
+test('serve --port 0 prints the listening URL on one line, answers, and exits 0 on SIGTERM', async () => {
+  const file = configFile();
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--port', '0']);
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const match = /^Tollgate listening on (http:\/\/\S+)/m.exec(out);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.on('close', (code) => reject(new Error(`exited ${code} before listening`)));
+  });
+  const discovery = await (await fetch(`${url}/.well-known/openid-configuration`)).json() as { issuer: string };
+  assert.equal(discovery.issuer, url, 'without a configured issuer, the issuer is where Tollgate listens');
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
+
+test('users add reads the password from stdin; users list shows the user but never the hash', async () => {
+  const file = configFile();
+  const add = await tollgate(['users', 'add', '--config', file, '--connection', 'customers', '--username', 'carol', '--email', 'carol@example.com', '--password-stdin'], 'carol-password\n');
+  assert.equal(add.code, 0, add.stderr);
+  assert.match(add.stdout, /created user carol in customers/);
+  const list = await tollgate(['users', 'list', '--config', file, '--json']);
+  assert.equal(list.code, 0);
+  const users = JSON.parse(list.stdout) as Record<string, unknown>[];
+  assert.equal(users.length, 1);
+  assert.equal(users[0]?.username, 'carol');
+  assert.ok(!list.stdout.includes('argon2'), 'no password hash in the listing');
+  const human = await tollgate(['users', 'list', '--config', file]);
+  assert.match(human.stdout, /^customers\tcarol\tcarol@example.com\t[0-9a-f]{32}$/m);
+});
+
+test('users add: a duplicate username exits 1; missing options, no --password-stdin or an unknown connection exit 2', async () => {
+  const file = configFile();
+  const args = ['users', 'add', '--config', file, '--connection', 'customers', '--username', 'dave', '--password-stdin'];
+  assert.equal((await tollgate(args, 'pw-1')).code, 0);
+  const dup = await tollgate([...args.slice(0, -3), '--username', 'DAVE', '--password-stdin'], 'pw-2');
+  assert.equal(dup.code, 1);
+  assert.match(dup.stderr, /already exists/);
+  assert.equal((await tollgate(['users', 'add', '--config', file, '--username', 'x', '--password-stdin'], 'pw')).code, 2);
+  assert.equal((await tollgate(['users', 'add', '--config', file, '--connection', 'customers', '--username', 'x'])).code, 2);
+  assert.equal((await tollgate(['users', 'add', '--config', file, '--connection', 'nowhere', '--username', 'x', '--password-stdin'], 'pw')).code, 2);
+  assert.equal((await tollgate(['users', 'add', '--config', file, '--connection', 'customers', '--username', 'x', '--password-stdin'], '')).code, 2);
+});
+
+test('hash-password prints an argon2id PHC string that verifies the stdin password', async () => {
+  const run = await tollgate(['hash-password', '--config', configFile()], 'hunter2\n');
+  assert.equal(run.code, 0, run.stderr);
+  const phc = run.stdout.trim();
+  assert.match(phc, /^\$argon2id\$v=19\$m=64,t=1,p=1\$/);
+  assert.ok(await verify(phc, 'hunter2'));
+  assert.equal((await tollgate(['hash-password', '--bogus'])).code, 2);
+});

@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, configWarnings, formatPath, loadConfigFile, parseConfig, substituteEnv } from '../../../src/config/load.ts';
+
+function problemsOf(raw: unknown, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfig(raw, 'test', env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+const client = { client_id: 'web', client_secret: 'x'.repeat(40) };
+
+test('defaults: an empty document is a valid configuration', () => {
+  const config = parseConfig({}, 'test', {});
+  assert.equal(config.port, 8080);
+  assert.equal(config.tokens.signing_alg, 'RS256');
+  assert.deepEqual(config.password_hashing, { memory_cost: 19456, time_cost: 2, parallelism: 1 });
+  assert.equal(config.connections[0]?.name, 'Username-Password-Authentication');
+});
+
+test('a problem names its key path: clients[1].grant_types[0]: unknown grant type "pasword"', () => {
+  const problems = problemsOf({ clients: [client, { ...client, client_id: 'b', grant_types: ['pasword'] }] });
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /^clients\[1\]\.grant_types\[0\]: unknown grant type "pasword"/);
+});
+
+test('unknown keys, bad types and ranges are all reported at once', () => {
+  const problems = problemsOf({ prot: 1, port: 70000, tokens: { signing_alg: 'HS256' } });
+  assert.ok(problems.includes('prot: unknown key'), problems.join('\n'));
+  assert.ok(problems.some((p) => p.startsWith('port: ')));
+  assert.ok(problems.some((p) => p.startsWith('tokens.signing_alg: unknown signing algorithm "HS256"')));
+});
+
+test('cross-references: unknown connections and audiences, secrets that do not fit the method', () => {
+  const problems = problemsOf({
+    connections: [{ name: 'customers' }],
+    default_audience: 'https://nowhere',
+    clients: [
+      { client_id: 'a', token_endpoint_auth_method: 'client_secret_basic' },
+      { client_id: 'b', token_endpoint_auth_method: 'none', client_secret: 's'.repeat(40) },
+      { ...client, client_id: 'c', connections: ['employees'] },
+    ],
+    users: [{ connection: 'partners', username: 'u', password: 'p' }, { connection: 'customers', username: 'v' }],
+  });
+  for (const expected of [
+    'default_audience: unknown API "https://nowhere"',
+    'clients[0].client_secret: required for token_endpoint_auth_method client_secret_basic',
+    'clients[1].client_secret: a public client (token_endpoint_auth_method none) has no secret',
+    'clients[2].connections[0]: unknown connection "employees"',
+    'users[0].connection: unknown connection "partners"',
+    'users[1]: give exactly one of password or password_hash',
+  ]) assert.ok(problems.includes(expected), `missing "${expected}" in:\n${problems.join('\n')}`);
+});
+
+test('duplicate usernames in one connection are refused, case-insensitively', () => {
+  const problems = problemsOf({ users: [{ connection: 'Username-Password-Authentication', username: 'Alice', password: 'p' }, { connection: 'Username-Password-Authentication', username: 'alice', password: 'q' }] });
+  assert.deepEqual(problems, ['users[1].username: "alice" appears twice in connection "Username-Password-Authentication"']);
+});
+
+test('${ENV} and ${ENV:-default} are substituted; an unset variable names its path', () => {
+  const problems: string[] = [];
+  const out = substituteEnv({ clients: [{ client_secret: '${WEB_SECRET}', name: '${NAME:-Web}' }], port: 1 }, { WEB_SECRET: 's3cret' }, problems);
+  assert.deepEqual(out, { clients: [{ client_secret: 's3cret', name: 'Web' }], port: 1 });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(problemsOf({ clients: [{ client_id: 'web', client_secret: '${MISSING}' }] }), ['clients[0].client_secret: environment variable MISSING is not set']);
+});
+
+test('formatPath renders arrays with brackets', () => {
+  assert.equal(formatPath(['clients', 1, 'grant_types', 0]), 'clients[1].grant_types[0]');
+  assert.equal(formatPath([]), '(root)');
+});
+
+test('YAML and JSON files load; an unreadable or unparsable file is a ConfigError', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-config-'));
+  writeFileSync(join(dir, 'a.yaml'), 'port: 9000\nhost: 0.0.0.0\n');
+  writeFileSync(join(dir, 'a.json'), '{"port": 9001}');
+  writeFileSync(join(dir, 'bad.yaml'), 'port: [1,\n');
+  assert.equal(loadConfigFile(join(dir, 'a.yaml'), {}).port, 9000);
+  assert.equal(loadConfigFile(join(dir, 'a.json'), {}).port, 9001);
+  assert.throws(() => loadConfigFile(join(dir, 'bad.yaml'), {}), ConfigError);
+  assert.throws(() => loadConfigFile(join(dir, 'missing.yaml'), {}), ConfigError);
+});
+
+test('unsafe settings produce boot warnings', () => {
+  const warnings = configWarnings(parseConfig({
+    issuer: 'http://auth.example.com', password_hashing: { memory_cost: 1024, time_cost: 1 }, clients: [{ client_id: 'w', client_secret: 'short' }],
+  }, 'test', {}));
+  assert.equal(warnings.length, 3, warnings.join('\n'));
+  assert.deepEqual(configWarnings(parseConfig({}, 'test', {})), []);
+});

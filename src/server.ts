@@ -36,6 +36,18 @@ export interface Tollgate {
   close(): Promise<void>;
 }
 
+/** Purges expired and revoked records in the background, so the store stays bounded under steady load. */
+function startHousekeeping(store: Store, intervalSeconds: number, now: () => number, log: Logger): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    store.purge(now()).then(
+      (purged) => { if (purged > 0) log.debug({ purged }, 'housekeeping purge'); },
+      (err: unknown) => log.error({ err }, 'housekeeping purge failed'),
+    );
+  }, intervalSeconds * 1000);
+  timer.unref();
+  return timer;
+}
+
 const systemClock = () => Math.floor(Date.now() / 1000);
 
 /** Every algorithm in use gets a key: the configured one, and RS256 for public clients' ID tokens (seed 004). */
@@ -61,6 +73,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const services: TokenServices = {
       accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
       directory: store,
+      users: store,
+      refreshTokens: store,
       issuer,
       policy: {
         accessTokenTtl: config.tokens.access_token_ttl,
@@ -75,12 +89,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     registerBodyParsers(app);
     registerErrorHandler(app);
     await app.register(async (scoped) => registerRoutes(scoped, {
-      issuer: iss, token: { clients: store, clientAuth: { hasher }, services }, tokenIssuer: issuer, users: store, directory: store, keys,
+      issuer: iss, token: { clients: store, clientAuth: { hasher }, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
+      users: store, directory: store, keys,
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     await app.ready();
+    const housekeeping = startHousekeeping(store, config.housekeeping.interval, now, log);
     return {
       app, store, config, log,
       async close() {
+        clearInterval(housekeeping);
         await app.close();
         await store.close();
       },

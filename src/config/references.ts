@@ -37,6 +37,13 @@ export function checkReferences(config: Config): string[] {
     if (client.grant_types.includes('password') && client.connections && effectiveDefault && !client.connections.includes(effectiveDefault)) {
       problems.push(`${at}.default_connection: grant_type password uses "${effectiveDefault}", which is not in the client's connections`);
     }
+    if (client.token_endpoint_auth_method === 'none') {
+      if (client.refresh_token.rotation !== 'rotating') problems.push(`${at}.refresh_token.rotation: public clients must rotate refresh tokens (RFC 9700 §4.14.2)`);
+      if (client.grant_types.includes('client_credentials')) problems.push(`${at}.grant_types: client_credentials needs a confidential client (RFC 6749 §4.4)`);
+    }
+    for (const [j, aud] of Object.keys(client.api_grants).entries()) {
+      if (!apis.has(aud)) problems.push(`${at}.api_grants: unknown API "${aud}" (entry ${j})`);
+    }
     const hasSecret = client.client_secret !== undefined || client.client_secret_hash !== undefined;
     if (client.client_secret !== undefined && client.client_secret_hash !== undefined) {
       problems.push(`${at}: give client_secret or client_secret_hash, not both`);

@@ -41,6 +41,15 @@ export const clientSchema = z.strictObject({
   connections: z.array(z.string()).optional().describe('Connections (realms) this client may use (default: all).'),
   default_connection: z.string().optional().describe('Connection for grant_type=password (default: the global default_connection).'),
   scope: z.string().optional().describe('Space-separated scopes the client may be granted (default: every scope that exists).'),
+  refresh_token: z.strictObject({
+    rotation: z.enum(['rotating', 'non-rotating']).default('rotating').describe('Rotating: each use returns a new refresh token and consumes the old one (required for public clients).'),
+    leeway: z.number().int().min(0).max(300).default(0).describe('Seconds during which the immediately previous token may be used again (network retries) without counting as reuse.'),
+    idle_ttl: seconds.default(1_296_000).describe('A refresh token unused this long expires (default 15 days).'),
+    absolute_ttl: seconds.default(2_592_000).describe('A token family expires this long after the login, however it is used (default 30 days).'),
+  }).prefault({}).describe('Refresh token policy (RFC 9700 §4.14); refresh tokens are issued when grant_types has refresh_token and offline_access is granted.'),
+  introspection: z.boolean().default(false).describe('Whether the client may call the introspection endpoint (RFC 7662).'),
+  api_grants: z.record(z.string(), z.array(scopeToken)).default({})
+    .describe('client_credentials: the scopes the client is granted per API identifier, e.g. {"https://api.example.com": [read:items]}.'),
 });
 
 export const userSchema = z.strictObject({
@@ -71,6 +80,7 @@ export const configSchema = z.strictObject({
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
   tokens: z.strictObject({
     access_token_ttl: seconds.default(600).describe('Access token lifetime in seconds.'),
+    revoke_refresh_on_password_change: z.boolean().default(true).describe("A password change revokes the user's refresh tokens."),
     id_token_ttl: seconds.default(3600).describe('ID token lifetime in seconds.'),
     signing_alg: oneOf(SIGNING_ALGS, 'signing algorithm').default('RS256').describe('JWS algorithm of access and ID tokens.'),
   }).prefault({}).describe('Token lifetimes and signing.'),
@@ -85,6 +95,9 @@ export const configSchema = z.strictObject({
   default_audience: z.string().optional().describe('API used when a request names no audience.'),
   apis: z.array(apiSchema).default([]).describe('Resource servers (audiences) and their scopes.'),
   clients: z.array(clientSchema).default([]).describe('Registered clients.'),
+  housekeeping: z.strictObject({
+    interval: z.number().int().min(1).max(86_400).default(300).describe('Seconds between purges of expired and revoked records.'),
+  }).prefault({}).describe('Background purge, so the store stays bounded.'),
   users: z.array(userSchema).default([]).describe('Users upserted into the store at start (the CLI adds more).'),
 });
 

@@ -15,6 +15,9 @@ export function clientRecords(config: Config): ClientRecord[] {
     connections: c.connections ?? null,
     default_connection: c.default_connection ?? null,
     scope: c.scope ?? null,
+    refresh_token: c.refresh_token,
+    introspection: c.introspection,
+    api_grants: c.api_grants,
   }));
 }
 
@@ -52,8 +55,13 @@ export async function syncConfig(store: Store, config: Config, hasher: PasswordH
     const existing = found?.username.toLowerCase() === u.username.toLowerCase() ? found : undefined;
     const user = { ...profileOf(u), password_hash: await passwordHashFor(u, existing?.password_hash, hasher) };
     try {
-      if (existing) await store.updateUser({ ...existing, ...user }, now);
-      else await store.createUser(user, now);
+      if (existing) {
+        await store.updateUser({ ...existing, ...user }, now);
+        const passwordChanged = user.password_hash !== existing.password_hash && config.tokens.revoke_refresh_on_password_change;
+        if (passwordChanged || user.blocked) await store.revokeUserRefreshTokens(existing.id, now);
+      } else {
+        await store.createUser(user, now);
+      }
     } catch (err) {
       if (err instanceof ConflictError) throw new Error(`users[${i}]: ${err.message}`);
       throw err;

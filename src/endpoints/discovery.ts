@@ -8,13 +8,19 @@ import type { SigningAlg } from '../keys/algorithms.ts';
 
 export interface Endpoints {
   token: string;
+  revocation: string;
+  introspection: string;
   userinfo: string;
   jwks: string;
 }
 
 export function endpointsOf(issuer: string): Endpoints {
   const base = issuer.replace(/\/+$/, '');
-  return { token: `${base}/oauth/token`, userinfo: `${base}/userinfo`, jwks: `${base}/.well-known/jwks.json` };
+  return {
+    token: `${base}/oauth/token`,
+    revocation: `${base}/oauth/revoke`,
+    introspection: `${base}/oauth/introspect`,
+    userinfo: `${base}/userinfo`, jwks: `${base}/.well-known/jwks.json` };
 }
 
 export function discoveryDocument(issuer: string, apis: ApiRecord[], algs: SigningAlg[]): Record<string, unknown> {
@@ -29,7 +35,12 @@ export function discoveryDocument(issuer: string, apis: ApiRecord[], algs: Signi
     response_types_supported: [],
     subject_types_supported: ['public'],
     token_endpoint_auth_methods_supported: supportedAuthMethods,
-    scopes_supported: [...new Set([...OIDC_SCOPES.filter((s) => s !== 'offline_access'), ...apis.flatMap((a) => a.scopes)])],
+    revocation_endpoint: endpoints.revocation,
+    revocation_endpoint_auth_methods_supported: supportedAuthMethods,
+    introspection_endpoint: endpoints.introspection,
+    // Introspection callers are resource servers: they must prove who they are.
+    introspection_endpoint_auth_methods_supported: supportedAuthMethods.filter((m) => m !== 'none'),
+    scopes_supported: [...new Set([...OIDC_SCOPES, ...apis.flatMap((a) => a.scopes)])],
     claims_supported: SUPPORTED_CLAIMS,
     id_token_signing_alg_values_supported: algs,
     userinfo_signing_alg_values_supported: ['none'],

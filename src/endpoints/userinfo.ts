@@ -1,6 +1,6 @@
 /** GET/POST {issuer}/userinfo (OIDC Core §5.3), protected per RFC 6750. */
-import { InvalidRequestError, InvalidTokenError, MissingTokenError } from '../errors/oauth.ts';
-import type { UserStore } from '../storage/interfaces.ts';
+import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, MissingTokenError } from '../errors/oauth.ts';
+import type { DenylistStore, UserStore } from '../storage/interfaces.ts';
 import type { TokenIssuer } from '../tokens/issuer.ts';
 import type { Params } from '../http/params.ts';
 import { scopeClaims } from '../tokens/claims.ts';
@@ -23,7 +23,7 @@ function bearerToken(req: UserinfoRequest): string {
   return match[1];
 }
 
-export async function userinfoEndpoint(req: UserinfoRequest, deps: { issuer: TokenIssuer; users: UserStore }): Promise<Record<string, unknown>> {
+export async function userinfoEndpoint(req: UserinfoRequest, deps: { issuer: TokenIssuer; users: UserStore; denylist: DenylistStore }): Promise<Record<string, unknown>> {
   const token = bearerToken(req);
   let claims;
   try {
@@ -31,7 +31,13 @@ export async function userinfoEndpoint(req: UserinfoRequest, deps: { issuer: Tok
   } catch (err) {
     throw new InvalidTokenError('The access token is invalid or expired.', (err as Error).message);
   }
+  if (await deps.denylist.isAccessTokenDenied(claims.jti)) throw new InvalidTokenError('The access token is invalid or expired.', 'revoked');
   const user = await deps.users.getUser(claims.sub);
   if (!user) throw new InvalidTokenError('The access token is invalid or expired.', 'user no longer exists');
-  return { sub: user.id, ...scopeClaims(user, claims.scope.split(' ')) };
+  // A token issued without any audience also names userinfo, but only OpenID Connect (the openid scope)
+  // grants access to it (OIDC Core §5.3); a valid token without it is short of scope (RFC 6750 §3.1),
+  // checked after validity so a revoked token is always invalid_token.
+  const scope = claims.scope.split(' ');
+  if (!scope.includes('openid')) throw new InsufficientScopeError('The access token was not granted the openid scope.');
+  return { sub: user.id, ...scopeClaims(user, scope) };
 }

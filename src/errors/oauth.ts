@@ -1,4 +1,13 @@
 /**
+ * RFC 6749 §5.2 and RFC 6750 §3: error_description is %x20-21 / %x23-5B / %x5D-7E only.
+ * Descriptions quote names with "..." and may echo request input: quotes become
+ * apostrophes, anything else outside the set a "?".
+ */
+function publicDescription(text: string): string {
+  return text.replace(/"/g, "'").replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '?');
+}
+
+/**
  * OAuth errors: one class per RFC code. `description` is public (sent as
  * error_description); `detail` is private (logs and events only), so nothing
  * sensitive can leak through an error response.
@@ -18,7 +27,7 @@ export class OAuthError extends Error {
     this.name = new.target.name;
     this.error = error;
     this.status = status;
-    this.description = description;
+    this.description = publicDescription(description);
     this.detail = detail;
   }
 
@@ -96,7 +105,7 @@ function bearerChallenge(error: string | undefined, description: string): string
 export class InvalidTokenError extends OAuthError {
   constructor(description = 'The access token is invalid.', detail?: string) {
     super('invalid_token', 401, description, detail);
-    this.headers['www-authenticate'] = bearerChallenge('invalid_token', description);
+    this.headers['www-authenticate'] = bearerChallenge('invalid_token', this.description);
   }
 }
 
@@ -111,7 +120,7 @@ export class MissingTokenError extends OAuthError {
 export class InsufficientScopeError extends OAuthError {
   constructor(description = 'The access token does not carry the required scope.', detail?: string) {
     super('insufficient_scope', 403, description, detail);
-    this.headers['www-authenticate'] = bearerChallenge('insufficient_scope', description);
+    this.headers['www-authenticate'] = bearerChallenge('insufficient_scope', this.description);
   }
 }
 

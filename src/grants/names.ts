@@ -2,5 +2,7 @@
 export const GRANT_TYPES = [
   'password',
   'http://auth0.com/oauth/grant-type/password-realm',
+  'refresh_token',
+  'client_credentials',
 ] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];

@@ -31,7 +31,7 @@ export async function resourceOwnerExchange(ctx: GrantContext, connection: strin
     case 'blocked':
       throw new InvalidGrantError('This user is blocked.', 'user blocked');
     case 'ok':
-      return issueTokens(services, { user: result.user, client, authorization, authTime: services.now(), amr: ['pwd'] });
+      return issueTokens(services, { user: result.user, client, authorization, authTime: services.now(), amr: ['pwd'], refresh: { connection } });
   }
 }
 

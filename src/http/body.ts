@@ -40,21 +40,33 @@ function formParams(body: Buffer): Params {
   }
 }
 
+/**
+ * The member names of a flat JSON object of strings, in order and with repeats,
+ * which JSON.parse drops (the last one wins). In such a text every string
+ * literal alternates name, value.
+ */
+function memberNames(text: string): string[] {
+  const literals = text.match(/"(?:[^"\\]|\\.)*"/g) ?? [];
+  return literals.filter((_, i) => i % 2 === 0).map((literal) => JSON.parse(literal) as string);
+}
+
 function jsonParams(body: Buffer): Params {
   let value: unknown;
+  const text = decodeUtf8(body);
   try {
-    value = JSON.parse(decodeUtf8(body));
-  } catch (err) {
-    if (err instanceof InvalidRequestError) throw err;
+    value = JSON.parse(text);
+  } catch {
     throw new InvalidRequestError('The request body is not valid JSON.');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidRequestError('The JSON body must be an object.');
   }
-  return toParams(Object.entries(value).map(([name, v]) => {
+  const members = new Map(Object.entries(value).map(([name, v]) => {
     if (typeof v !== 'string') throw new InvalidRequestError(`The parameter "${name}" must be a string.`);
     return [name, v];
   }));
+  // RFC 6749 §3.2: a repeated member is a repeated parameter, even though JSON.parse kept only one.
+  return toParams(memberNames(text).map((name) => [name, members.get(name) ?? '']));
 }
 
 export const EMPTY_PARAMS: Params = new Map();

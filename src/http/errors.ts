@@ -22,8 +22,14 @@ export function toOAuthError(err: FastifyError | Error): OAuthError {
   return new ServerError(err.message);
 }
 
+/**
+ * RFC 6749 §5.1, §5.2: token responses must not be cached, errors included. Set here, not
+ * only in handlers: a body the parser rejects fails before any handler runs.
+ */
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
 export function sendError(reply: FastifyReply, error: OAuthError): FastifyReply {
-  return reply.code(error.status).headers(error.headers).send(error.toJSON());
+  return reply.code(error.status).headers({ ...NO_STORE, ...error.headers }).send(error.toJSON());
 }
 
 export function registerErrorHandler(app: FastifyInstance): void {

@@ -1,18 +1,21 @@
 /** The thin Fastify layer: routes hand parsed input to framework-free endpoints. */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MethodNotAllowedError } from '../errors/oauth.ts';
 import { tokenEndpoint, type TokenEndpointDeps } from '../endpoints/token.ts';
 import { userinfoEndpoint } from '../endpoints/userinfo.ts';
 import { discoveryDocument } from '../endpoints/discovery.ts';
+import { revokeEndpoint } from '../endpoints/revoke.ts';
+import { introspectEndpoint } from '../endpoints/introspect.ts';
+import type { LookupDeps } from '../endpoints/token-lookup.ts';
+import { authenticateClient } from '../client-auth/registry.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { DirectoryStore, UserStore } from '../storage/interfaces.ts';
-import type { TokenIssuer } from '../tokens/issuer.ts';
 import { paramsOf } from './body.ts';
 
 export interface RouteDeps {
   issuer: string;
   token: TokenEndpointDeps;
-  tokenIssuer: TokenIssuer;
+  lookup: LookupDeps;
   users: UserStore;
   directory: DirectoryStore;
   keys: KeyRing;
@@ -29,6 +32,12 @@ function onlyMethods(app: FastifyInstance, url: string, allowed: string[]): void
 }
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const authenticated = async (request: FastifyRequest) => {
+    const params = paramsOf(request.body);
+    const { client } = await authenticateClient({ params, authorization: request.headers.authorization }, deps.token.clients, deps.token.clientAuth);
+    return { client, params };
+  };
+
   app.post('/oauth/token', async (request, reply) => {
     noStore(reply);
     return tokenEndpoint({
@@ -39,9 +48,27 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
   onlyMethods(app, '/oauth/token', ['POST']);
 
-  const userinfo = async (request: { body: unknown; headers: { authorization?: string } }, reply: FastifyReply) => {
+  // RFC 7009 §2.2: 200 with an empty body, whether or not the token was known.
+  app.post('/oauth/revoke', async (request, reply) => {
     noStore(reply);
-    return userinfoEndpoint({ authorization: request.headers.authorization, params: paramsOf(request.body) }, { issuer: deps.tokenIssuer, users: deps.users });
+    const { client, params } = await authenticated(request);
+    await revokeEndpoint(client, params, deps.lookup);
+    return reply.code(200).send();
+  });
+  onlyMethods(app, '/oauth/revoke', ['POST']);
+
+  app.post('/oauth/introspect', async (request, reply) => {
+    noStore(reply);
+    const { client, params } = await authenticated(request);
+    return introspectEndpoint(client, params, deps.lookup);
+  });
+  onlyMethods(app, '/oauth/introspect', ['POST']);
+
+  const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
+    noStore(reply);
+    return userinfoEndpoint({ authorization: request.headers.authorization, params: paramsOf(request.body) }, {
+      issuer: deps.lookup.issuer, users: deps.users, denylist: deps.lookup.denylist,
+    });
   };
   app.get('/userinfo', userinfo);
   app.post('/userinfo', userinfo);

@@ -46,6 +46,40 @@ export interface ClientRecord {
   default_connection: string | null;
   /** Scopes the client may be granted; null means every scope that exists. */
   scope: string | null;
+  refresh_token: RefreshPolicy;
+  introspection: boolean;
+  /** client_credentials: scopes granted per API identifier. */
+  api_grants: Record<string, string[]>;
+}
+
+export interface RefreshPolicy {
+  rotation: 'rotating' | 'non-rotating';
+  leeway: number;
+  idle_ttl: number;
+  absolute_ttl: number;
+}
+
+/** A refresh token at rest: only its SHA-256 is kept (RFC 9700 §4.14, RFC 6819 §5.1.4.1.3). */
+export interface RefreshTokenRecord {
+  /** SHA-256 of the token. */
+  id: string;
+  /** Every token rotated from one login shares the family; reuse revokes it whole (RFC 6819 §5.2.2.3). */
+  family_id: string;
+  /** 0 for the login's token, +1 per rotation. */
+  generation: number;
+  client_id: string;
+  user_id: string;
+  connection: string;
+  scope: string[];
+  audience: string | null;
+  auth_time: number;
+  amr: string[];
+  created_at: number;
+  /** Absolute expiry of the family. */
+  family_expires_at: number;
+  idle_expires_at: number;
+  consumed_at: number | null;
+  revoked_at: number | null;
 }
 
 export interface ConnectionRecord {
@@ -112,6 +146,33 @@ export interface KeyStore {
   addSigningKey(key: SigningKeyRecord): Promise<void>;
 }
 
-export interface Store extends UserStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore {
+export interface RefreshTokenStore {
+  createRefreshToken(token: RefreshTokenRecord): Promise<void>;
+  findRefreshToken(id: string): Promise<RefreshTokenRecord | undefined>;
+  /** One conditional write: consumes `id` if it is live and unconsumed, and inserts `successor`. False if it was not. */
+  rotateRefreshToken(id: string, now: number, successor: RefreshTokenRecord): Promise<boolean>;
+  /**
+   * Leeway re-issue: inserts `successor` only if `id` was consumed at or after `consumedSince`, its family is not
+   * revoked, and no later generation of the family has been consumed yet (the leeway covers only the previous token).
+   */
+  reissueRefreshToken(id: string, consumedSince: number, successor: RefreshTokenRecord): Promise<boolean>;
+  /** Non-rotating use: pushes the idle expiry forward. */
+  touchRefreshToken(id: string, idleExpiresAt: number): Promise<void>;
+  revokeRefreshFamily(familyId: string, now: number): Promise<void>;
+  revokeUserRefreshTokens(userId: string, now: number): Promise<void>;
+}
+
+/** Revoked access tokens, by jti, until they expire (RFC 7009 §2). */
+export interface DenylistStore {
+  denyAccessToken(jti: string, expiresAt: number): Promise<void>;
+  isAccessTokenDenied(jti: string): Promise<boolean>;
+}
+
+export interface Housekeeping {
+  /** Deletes what can never be used again; returns how many records went. */
+  purge(now: number): Promise<number>;
+}
+
+export interface Store extends UserStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, RefreshTokenStore, DenylistStore, Housekeeping {
   close(): Promise<void>;
 }

@@ -16,6 +16,8 @@ export interface AccessTokenRequest {
   /** The API identifier, if the token is for an API. */
   audience: string | undefined;
   ttl: number;
+  /** False for tokens without a user (client_credentials): /userinfo is never an audience then. */
+  userinfo?: boolean;
 }
 
 export interface IdTokenRequest {
@@ -66,7 +68,8 @@ export class TokenIssuer {
 
   /** RFC 9068 §2.2. The userinfo endpoint is an audience whenever openid is granted. */
   accessToken(req: AccessTokenRequest): Promise<string> {
-    const aud = [...(req.audience ? [req.audience] : []), ...(req.scope.includes('openid') || !req.audience ? [this.userinfoUrl] : [])];
+    const forUserinfo = req.userinfo !== false && (req.scope.includes('openid') || !req.audience);
+    const aud = [...(req.audience ? [req.audience] : []), ...(forUserinfo ? [this.userinfoUrl] : [])];
     return this.#sign({
       sub: req.sub,
       aud: aud.length === 1 ? aud[0] : aud,
@@ -94,7 +97,7 @@ export class TokenIssuer {
   }
 
   /** Verifies an access token Tollgate issued (RFC 9068 §4); throws on anything wrong. */
-  async verifyAccessToken(token: string, audience: string): Promise<AccessTokenClaims> {
+  async verifyAccessToken(token: string, audience?: string): Promise<AccessTokenClaims> {
     const { kid } = decodeProtectedHeader(token);
     const key = this.#keys.verificationKey(kid);
     if (!key) throw new Error('unknown kid');

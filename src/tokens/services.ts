@@ -1,11 +1,12 @@
 /** What grants need to turn an authenticated user into tokens; built once per server and passed explicitly. */
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/authenticate.ts';
-import type { ClientRecord, DirectoryStore, UserRecord, ApiRecord } from '../storage/interfaces.ts';
+import type { ClientRecord, DirectoryStore, UserRecord, ApiRecord, RefreshTokenStore, UserStore } from '../storage/interfaces.ts';
 import { InvalidRequestError } from '../errors/oauth.ts';
 import type { TokenIssuer } from './issuer.ts';
 import type { TokenResponse } from '../grants/grant.ts';
 import { grantScope } from './scope.ts';
+import { startFamily, wantsRefreshToken } from './refresh.ts';
 
 export interface TokenPolicy {
   accessTokenTtl: number;
@@ -16,6 +17,8 @@ export interface TokenPolicy {
 export interface TokenServices {
   accounts: Accounts;
   directory: DirectoryStore;
+  users: UserStore;
+  refreshTokens: RefreshTokenStore;
   issuer: TokenIssuer;
   policy: TokenPolicy;
   log: Logger;
@@ -37,7 +40,7 @@ export async function authorize(services: TokenServices, client: ClientRecord, a
     apiScopes: api?.scopes ?? [],
     knownScopes: new Set(apis.flatMap((a) => a.scopes)),
     clientScope: client.scope,
-    offlineAccess: false,
+    offlineAccess: client.grant_types.includes('refresh_token'),
   });
   return { api, scope: granted };
 }
@@ -48,6 +51,8 @@ export interface IssueRequest {
   authorization: Authorization;
   authTime: number;
   amr: readonly string[];
+  /** Where the refresh token comes from: a new family at login, or the refresh grant's own rotation. */
+  refresh?: { connection: string } | { token: string | undefined };
 }
 
 /** Builds the RFC 6749 §5.1 response: an access token, and an ID token when openid is granted. */
@@ -60,6 +65,14 @@ export async function issueTokens(services: TokenServices, req: IssueRequest): P
     expires_in: ttl,
     scope: scope.join(' '),
   };
+  if (req.refresh && 'connection' in req.refresh && wantsRefreshToken(req.client, scope)) {
+    response.refresh_token = await startFamily(services.refreshTokens, {
+      client: req.client, userId: req.user.id, connection: req.refresh.connection, scope, audience: api?.identifier ?? null,
+      authTime: req.authTime, amr: req.amr,
+    }, services.now());
+  } else if (req.refresh && 'token' in req.refresh && req.refresh.token !== undefined) {
+    response.refresh_token = req.refresh.token;
+  }
   if (scope.includes('openid')) {
     response.id_token = await services.issuer.idToken({
       user: req.user,

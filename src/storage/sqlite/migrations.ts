@@ -40,4 +40,32 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'refresh tokens and access token denylist',
+    sql: `
+      CREATE TABLE refresh_tokens (
+        id TEXT PRIMARY KEY,
+        family_id TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        client_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        connection TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        audience TEXT,
+        auth_time INTEGER NOT NULL,
+        amr TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        family_expires_at INTEGER NOT NULL,
+        idle_expires_at INTEGER NOT NULL,
+        consumed_at INTEGER,
+        revoked_at INTEGER
+      );
+      CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id, generation);
+      CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);
+      CREATE INDEX refresh_tokens_expiry ON refresh_tokens (family_expires_at);
+      CREATE TABLE denied_access_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+      CREATE INDEX denied_access_tokens_expiry ON denied_access_tokens (expires_at);
+    `,
+  },
 ];

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   ConflictError,
-  type ApiRecord, type ClientRecord, type ConnectionRecord, type NewUser, type SigningKeyRecord, type Store, type UserRecord,
+  type ApiRecord, type ClientRecord, type ConnectionRecord, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
 
@@ -40,6 +40,14 @@ function toUser(row: Row): UserRecord {
     user_metadata: JSON.parse(row.user_metadata as string),
     created_at: row.created_at as number,
     updated_at: row.updated_at as number,
+  };
+}
+
+function toRefreshToken(row: Row): RefreshTokenRecord {
+  return {
+    ...(row as unknown as RefreshTokenRecord),
+    scope: JSON.parse(row.scope as string),
+    amr: JSON.parse(row.amr as string),
   };
 }
 
@@ -210,6 +218,78 @@ export class SqliteStore implements Store {
   async addSigningKey(key: SigningKeyRecord): Promise<void> {
     this.#sql('INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(key.kid, key.alg, JSON.stringify(key.private_jwk), JSON.stringify(key.public_jwk), key.created_at);
+  }
+
+  // RefreshTokenStore: every consumption is one conditional write inside an IMMEDIATE transaction.
+
+  #insertRefreshToken(t: RefreshTokenRecord): void {
+    this.#sql(`INSERT INTO refresh_tokens (id, family_id, generation, client_id, user_id, connection, scope, audience, auth_time, amr,
+      created_at, family_expires_at, idle_expires_at, consumed_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(t.id, t.family_id, t.generation, t.client_id, t.user_id, t.connection, JSON.stringify(t.scope), t.audience, t.auth_time,
+        JSON.stringify(t.amr), t.created_at, t.family_expires_at, t.idle_expires_at, t.consumed_at, t.revoked_at);
+  }
+
+  async createRefreshToken(token: RefreshTokenRecord): Promise<void> {
+    this.#insertRefreshToken(token);
+  }
+
+  async findRefreshToken(id: string): Promise<RefreshTokenRecord | undefined> {
+    const row = this.#sql('SELECT * FROM refresh_tokens WHERE id = ?').get(id);
+    return row ? toRefreshToken(row) : undefined;
+  }
+
+  async rotateRefreshToken(id: string, now: number, successor: RefreshTokenRecord): Promise<boolean> {
+    return this.#transaction(() => {
+      const consumed = this.#sql('UPDATE refresh_tokens SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL AND revoked_at IS NULL').run(now, id);
+      if (consumed.changes !== 1) return false;
+      this.#insertRefreshToken(successor);
+      return true;
+    });
+  }
+
+  async reissueRefreshToken(id: string, consumedSince: number, successor: RefreshTokenRecord): Promise<boolean> {
+    return this.#transaction(() => {
+      const eligible = this.#sql(`SELECT 1 FROM refresh_tokens t WHERE t.id = ? AND t.revoked_at IS NULL AND t.consumed_at >= ?
+        AND NOT EXISTS (SELECT 1 FROM refresh_tokens later WHERE later.family_id = t.family_id AND later.generation > t.generation
+          AND (later.consumed_at IS NOT NULL OR later.revoked_at IS NOT NULL))`).get(id, consumedSince);
+      if (!eligible) return false;
+      this.#insertRefreshToken(successor);
+      return true;
+    });
+  }
+
+  async touchRefreshToken(id: string, idleExpiresAt: number): Promise<void> {
+    this.#sql('UPDATE refresh_tokens SET idle_expires_at = ? WHERE id = ? AND idle_expires_at < ?').run(idleExpiresAt, id, idleExpiresAt);
+  }
+
+  async revokeRefreshFamily(familyId: string, now: number): Promise<void> {
+    this.#sql('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(now, familyId);
+  }
+
+  async revokeUserRefreshTokens(userId: string, now: number): Promise<void> {
+    this.#sql('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, userId);
+  }
+
+  // DenylistStore
+
+  async denyAccessToken(jti: string, expiresAt: number): Promise<void> {
+    this.#sql('INSERT INTO denied_access_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING').run(jti, expiresAt);
+  }
+
+  async isAccessTokenDenied(jti: string): Promise<boolean> {
+    return this.#sql('SELECT 1 FROM denied_access_tokens WHERE jti = ?').get(jti) !== undefined;
+  }
+
+  // Housekeeping
+
+  async purge(now: number): Promise<number> {
+    return this.#transaction(() => {
+      // A consumed token is kept until its family expires: reuse detection needs it (RFC 6819 §5.2.2.3).
+      const refresh = this.#sql(`DELETE FROM refresh_tokens WHERE family_expires_at <= ? OR revoked_at IS NOT NULL
+        OR (consumed_at IS NULL AND idle_expires_at <= ?)`).run(now, now);
+      const denied = this.#sql('DELETE FROM denied_access_tokens WHERE expires_at <= ?').run(now);
+      return Number(refresh.changes) + Number(denied.changes);
+    });
   }
 
   async close(): Promise<void> {

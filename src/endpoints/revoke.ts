@@ -1,0 +1,21 @@
+/**
+ * POST {issuer}/oauth/revoke (RFC 7009). A refresh token takes its whole
+ * family with it; an access token's jti is denied until it expires.
+ */
+import { InvalidRequestError, UnauthorizedClientError } from '../errors/oauth.ts';
+import type { ClientRecord } from '../storage/interfaces.ts';
+import type { Params } from '../http/params.ts';
+import { findToken, type LookupDeps } from './token-lookup.ts';
+
+export async function revokeEndpoint(client: ClientRecord, params: Params, deps: LookupDeps): Promise<void> {
+  const token = params.get('token');
+  if (token === undefined) throw new InvalidRequestError('Missing required parameter: token.');
+  const found = await findToken(token, params.get('token_type_hint'), deps);
+  // RFC 7009 §2.2: an invalid or unknown token is not an error; the client has nothing left to clean up.
+  if (!found) return;
+  const owner = found.kind === 'access_token' ? found.claims.client_id : found.record.client_id;
+  // RFC 7009 §2.1: only the client the token was issued to may revoke it.
+  if (owner !== client.client_id) throw new UnauthorizedClientError('The token was not issued to this client.');
+  if (found.kind === 'refresh_token') await deps.refreshTokens.revokeRefreshFamily(found.record.family_id, deps.now());
+  else await deps.denylist.denyAccessToken(found.claims.jti, found.claims.exp);
+}

@@ -1,0 +1,44 @@
+/**
+ * Finding what a presented token is, for revocation and introspection: an
+ * access token Tollgate signed (not denied), or a refresh token by its hash.
+ */
+import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
+import type { DenylistStore, RefreshTokenRecord, RefreshTokenStore } from '../storage/interfaces.ts';
+import { tokenHash } from '../tokens/opaque.ts';
+
+export type FoundToken =
+  | { kind: 'access_token'; claims: AccessTokenClaims }
+  | { kind: 'refresh_token'; record: RefreshTokenRecord };
+
+export interface LookupDeps {
+  issuer: TokenIssuer;
+  refreshTokens: RefreshTokenStore;
+  denylist: DenylistStore;
+  now: () => number;
+}
+
+async function asAccessToken(token: string, deps: LookupDeps): Promise<FoundToken | undefined> {
+  const claims = await deps.issuer.verifyAccessToken(token).catch(() => undefined);
+  if (!claims || (await deps.denylist.isAccessTokenDenied(claims.jti))) return undefined;
+  return { kind: 'access_token', claims };
+}
+
+async function asRefreshToken(token: string, deps: LookupDeps): Promise<FoundToken | undefined> {
+  const record = await deps.refreshTokens.findRefreshToken(tokenHash(token));
+  return record ? { kind: 'refresh_token', record } : undefined;
+}
+
+/** RFC 7009 §2.1 / RFC 7662 §2.1: the hint says where to look first; other types are still searched. */
+export async function findToken(token: string, hint: string | undefined, deps: LookupDeps): Promise<FoundToken | undefined> {
+  const order = hint === 'refresh_token' ? [asRefreshToken, asAccessToken] : [asAccessToken, asRefreshToken];
+  for (const lookup of order) {
+    const found = await lookup(token, deps);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Whether a refresh token can still be used now. */
+export function refreshTokenLive(record: RefreshTokenRecord, now: number): boolean {
+  return record.revoked_at === null && record.consumed_at === null && now < record.family_expires_at && now < record.idle_expires_at;
+}

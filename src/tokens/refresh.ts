@@ -1,0 +1,62 @@
+/** Refresh token families: issue at login, rotate on use (RFC 9700 §4.14.2, RFC 6819 §5.2.2.3). */
+import { randomUUID } from 'node:crypto';
+import type { ClientRecord, RefreshTokenRecord, RefreshTokenStore } from '../storage/interfaces.ts';
+import { newOpaqueToken, tokenHash } from './opaque.ts';
+
+export interface FamilyStart {
+  client: ClientRecord;
+  userId: string;
+  connection: string;
+  scope: string[];
+  audience: string | null;
+  authTime: number;
+  amr: readonly string[];
+}
+
+/** Whether a login gets a refresh token: the client may refresh and offline_access was granted (Auth0 semantics). */
+export function wantsRefreshToken(client: ClientRecord, scope: readonly string[]): boolean {
+  return client.grant_types.includes('refresh_token') && scope.includes('offline_access');
+}
+
+/** The first token of a new family. */
+export async function startFamily(store: RefreshTokenStore, start: FamilyStart, now: number): Promise<string> {
+  const token = newOpaqueToken();
+  const policy = start.client.refresh_token;
+  const familyExpiresAt = now + policy.absolute_ttl;
+  await store.createRefreshToken({
+    id: tokenHash(token),
+    family_id: randomUUID(),
+    generation: 0,
+    client_id: start.client.client_id,
+    user_id: start.userId,
+    connection: start.connection,
+    scope: start.scope,
+    audience: start.audience,
+    auth_time: start.authTime,
+    amr: [...start.amr],
+    created_at: now,
+    family_expires_at: familyExpiresAt,
+    idle_expires_at: Math.min(now + policy.idle_ttl, familyExpiresAt),
+    consumed_at: null,
+    revoked_at: null,
+  });
+  return token;
+}
+
+/** The next token of `parent`'s family, with the same binding and the (possibly narrowed) scope. */
+export function successorOf(parent: RefreshTokenRecord, policy: ClientRecord['refresh_token'], scope: string[], now: number): { token: string; record: RefreshTokenRecord } {
+  const token = newOpaqueToken();
+  return {
+    token,
+    record: {
+      ...parent,
+      id: tokenHash(token),
+      generation: parent.generation + 1,
+      scope,
+      created_at: now,
+      idle_expires_at: Math.min(now + policy.idle_ttl, parent.family_expires_at),
+      consumed_at: null,
+      revoked_at: null,
+    },
+  };
+}

@@ -40,6 +40,7 @@ export function checkReferences(config: Config): string[] {
     if (client.token_endpoint_auth_method === 'none') {
       if (client.refresh_token.rotation !== 'rotating') problems.push(`${at}.refresh_token.rotation: public clients must rotate refresh tokens (RFC 9700 §4.14.2)`);
       if (client.grant_types.includes('client_credentials')) problems.push(`${at}.grant_types: client_credentials needs a confidential client (RFC 6749 §4.4)`);
+      if (client.introspection) problems.push(`${at}.introspection: introspection callers must authenticate, a public client cannot (RFC 7662 §2.1)`);
     }
     for (const [j, aud] of Object.keys(client.api_grants).entries()) {
       if (!apis.has(aud)) problems.push(`${at}.api_grants: unknown API "${aud}" (entry ${j})`);

@@ -9,7 +9,7 @@ import { RESOURCE_OWNER_PARAMETERS, clientMayUse, resourceOwnerExchange } from '
 export const passwordRealmGrant: Grant = {
   grantType: 'http://auth0.com/oauth/grant-type/password-realm',
   parameters: [...RESOURCE_OWNER_PARAMETERS, 'realm'],
-  async handle(ctx) {
+  handle: (ctx) => resourceOwnerExchange(ctx, async () => {
     const realm = ctx.params.get('realm');
     if (realm === undefined) throw new InvalidRequestError('Missing required parameter: realm.');
     if (!(await ctx.services.directory.getConnection(realm))) {
@@ -18,6 +18,6 @@ export const passwordRealmGrant: Grant = {
     if (!clientMayUse(ctx.client, realm)) {
       throw new InvalidRequestError(`The realm "${realm}" is not enabled for this client.`);
     }
-    return resourceOwnerExchange(ctx, realm);
-  },
+    return realm;
+  }),
 };

@@ -6,11 +6,12 @@ import { RESOURCE_OWNER_PARAMETERS, clientMayUse, resourceOwnerExchange } from '
 export const passwordGrant: Grant = {
   grantType: 'password',
   parameters: RESOURCE_OWNER_PARAMETERS,
-  async handle(ctx) {
+  handle: (ctx) => resourceOwnerExchange(ctx, async () => {
     const connection = ctx.client.default_connection ?? ctx.services.policy.defaultConnection;
+    // Configuration validation refuses this at boot; the check stays for records changed at run time.
     if (!clientMayUse(ctx.client, connection)) {
       throw new ServerError(`default connection ${connection} is not enabled for client ${ctx.client.client_id}`);
     }
-    return resourceOwnerExchange(ctx, connection);
-  },
+    return connection;
+  }),
 };

@@ -25,7 +25,7 @@ function narrowedScope(ctx: GrantContext, record: RefreshTokenRecord): string[] 
 }
 
 /** The successor's token, or undefined for a non-rotating client (which keeps using the same token). */
-async function rotate(ctx: GrantContext, record: RefreshTokenRecord, scope: string[]): Promise<string | undefined> {
+async function rotate(ctx: GrantContext, record: RefreshTokenRecord): Promise<string | undefined> {
   const { services, client } = ctx;
   const store = services.refreshTokens;
   const now = services.now();
@@ -34,7 +34,8 @@ async function rotate(ctx: GrantContext, record: RefreshTokenRecord, scope: stri
     await store.touchRefreshToken(record.id, Math.min(now + policy.idle_ttl, record.family_expires_at));
     return undefined;
   }
-  const next = successorOf(record, policy, scope, now);
+  // RFC 6749 §6: a new refresh token has the scope of the one presented; only the access token is narrowed.
+  const next = successorOf(record, policy, record.scope, now);
   if (record.consumed_at === null && (await store.rotateRefreshToken(record.id, now, next.record))) return next.token;
 
   // Already consumed (here, or by a request that won the race since we read it).
@@ -71,7 +72,7 @@ export const refreshTokenGrant: Grant = {
     }
     const scope = narrowedScope(ctx, record);
     const api = record.audience === null ? undefined : await services.directory.getApi(record.audience);
-    const token = await rotate(ctx, record, scope);
+    const token = await rotate(ctx, record);
     return issueTokens(services, {
       user, client, authorization: { api, scope }, authTime: record.auth_time, amr: record.amr, refresh: { token },
     });

@@ -5,20 +5,28 @@
  */
 import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
 import type { GrantContext, TokenResponse } from './grant.ts';
-import { authorize, issueTokens } from '../tokens/services.ts';
+import { authorize, issueTokens, type Authorization } from '../tokens/services.ts';
 
 export const RESOURCE_OWNER_PARAMETERS = ['username', 'password', 'scope', 'audience'] as const;
 
-export async function resourceOwnerExchange(ctx: GrantContext, connection: string): Promise<TokenResponse> {
+/** `chooseConnection` picks the user directory, or throws when the request names no usable one. */
+export async function resourceOwnerExchange(ctx: GrantContext, chooseConnection: () => Promise<string>): Promise<TokenResponse> {
   const { params, client, services } = ctx;
   const username = params.get('username');
   const password = params.get('password');
-  if (username === undefined || password === undefined) {
-    // Costs one verification like every other path, so timing says nothing about the input.
+  let connection: string;
+  let authorization: Authorization;
+  try {
+    if (username === undefined || password === undefined) {
+      throw new InvalidRequestError(`Missing required parameter: ${username === undefined ? 'username' : 'password'}.`);
+    }
+    connection = await chooseConnection();
+    authorization = await authorize(services, client, params.get('audience'), params.get('scope'));
+  } catch (err) {
+    // A rejected request costs one verification like every other path, so timing says nothing about the input.
     await services.accounts.spendVerification(password ?? '');
-    throw new InvalidRequestError(`Missing required parameter: ${username === undefined ? 'username' : 'password'}.`);
+    throw err;
   }
-  const authorization = await authorize(services, client, params.get('audience'), params.get('scope'));
 
   const result = await services.accounts.login(connection, username, password);
   const event = { event: 'login', outcome: result.outcome, client_id: client.client_id, connection, ip: ctx.request.ip };

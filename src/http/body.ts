@@ -40,15 +40,7 @@ function formParams(body: Buffer): Params {
   }
 }
 
-/**
- * The member names of a flat JSON object of strings, in order and with repeats,
- * which JSON.parse drops (the last one wins). In such a text every string
- * literal alternates name, value.
- */
-function memberNames(text: string): string[] {
-  const literals = text.match(/"(?:[^"\\]|\\.)*"/g) ?? [];
-  return literals.filter((_, i) => i % 2 === 0).map((literal) => JSON.parse(literal) as string);
-}
+const STRING_LITERAL = /"(?:[^"\\]|\\.)*"/g;
 
 function jsonParams(body: Buffer): Params {
   let value: unknown;
@@ -61,12 +53,19 @@ function jsonParams(body: Buffer): Params {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidRequestError('The JSON body must be an object.');
   }
-  const members = new Map(Object.entries(value).map(([name, v]) => {
+  const members = Object.entries(value).map(([name, v]): [string, string] => {
     if (typeof v !== 'string') throw new InvalidRequestError(`The parameter "${name}" must be a string.`);
     return [name, v];
-  }));
-  // RFC 6749 §3.2: a repeated member is a repeated parameter, even though JSON.parse kept only one.
-  return toParams(memberNames(text).map((name) => [name, members.get(name) ?? '']));
+  });
+  // RFC 6749 §3.2: a repeated member is a repeated parameter, but JSON.parse keeps only the last one.
+  // A flat object of N strings holds exactly 2N string literals; any more means a member was repeated.
+  const literals = text.match(STRING_LITERAL) ?? [];
+  if (literals.length !== 2 * members.length) {
+    const names = literals.filter((_, i) => i % 2 === 0).map((l) => JSON.parse(l) as string);
+    const repeated = names.find((name, i) => names.indexOf(name) !== i);
+    throw new InvalidRequestError(repeated === undefined ? 'A JSON value is not a string.' : `The parameter "${repeated}" is repeated.`);
+  }
+  return toParams(members);
 }
 
 export const EMPTY_PARAMS: Params = new Map();

@@ -43,7 +43,7 @@ export async function startFamily(store: RefreshTokenStore, start: FamilyStart, 
   return token;
 }
 
-/** The next token of `parent`'s family, with the same binding and the (possibly narrowed) scope. */
+/** The next token of `parent`'s family, with the same binding and the given scope (RFC 6749 §6: the presented token's). */
 export function successorOf(parent: RefreshTokenRecord, policy: ClientRecord['refresh_token'], scope: string[], now: number): { token: string; record: RefreshTokenRecord } {
   const token = newOpaqueToken();
   return {

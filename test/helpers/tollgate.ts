@@ -76,3 +76,17 @@ export async function startTollgate(modify: (config: ConfigInput) => void = () =
 /** The password grant for alice through the Basic client. */
 export const aliceLogin = { grant_type: 'password', username: 'alice', password: PASSWORD };
 export const webClient: [string, string] = ['web', SECRET];
+
+/** An HTTP answer, as the compliance tests read it. */
+export interface Res {
+  status: number;
+  headers: Record<string, unknown>;
+  body: any;
+}
+
+/** A fresh Tollgate closed when the test ends. */
+export async function start(t: { after(fn: () => Promise<void>): void }, modify?: (config: ConfigInput) => void): Promise<TestTollgate> {
+  const tg = await startTollgate(modify);
+  t.after(() => tg.close());
+  return tg;
+}

@@ -42,8 +42,10 @@ export function checkReferences(config: Config): string[] {
       if (client.grant_types.includes('client_credentials')) problems.push(`${at}.grant_types: client_credentials needs a confidential client (RFC 6749 §4.4)`);
       if (client.introspection) problems.push(`${at}.introspection: introspection callers must authenticate, a public client cannot (RFC 7662 §2.1)`);
     }
-    for (const [j, aud] of Object.keys(client.api_grants).entries()) {
-      if (!apis.has(aud)) problems.push(`${at}.api_grants: unknown API "${aud}" (entry ${j})`);
+    for (const [aud, scopes] of Object.entries(client.api_grants)) {
+      const api = config.apis.find((a) => a.identifier === aud);
+      if (!api) problems.push(`${at}.api_grants: unknown API "${aud}"`);
+      scopes.filter((s) => api && !api.scopes.includes(s)).forEach((s) => problems.push(`${at}.api_grants: "${aud}" defines no scope "${s}"`));
     }
     const hasSecret = client.client_secret !== undefined || client.client_secret_hash !== undefined;
     if (client.client_secret !== undefined && client.client_secret_hash !== undefined) {

@@ -46,7 +46,9 @@ test('cross-references: unknown connections and audiences, secrets that do not f
       { client_id: 'a', token_endpoint_auth_method: 'client_secret_basic' },
       { client_id: 'b', token_endpoint_auth_method: 'none', client_secret: 's'.repeat(40) },
       { ...client, client_id: 'c', connections: ['employees'] },
+      { ...client, client_id: 'd', api_grants: { 'https://nowhere': ['x'], 'https://api': ['read', 'write'] } },
     ],
+    apis: [{ identifier: 'https://api', scopes: ['read'] }],
     users: [{ connection: 'partners', username: 'u', password: 'p' }, { connection: 'customers', username: 'v' }],
   });
   for (const expected of [
@@ -55,6 +57,8 @@ test('cross-references: unknown connections and audiences, secrets that do not f
     'clients[1].client_secret: a public client (token_endpoint_auth_method none) has no secret',
     'clients[2].connections[0]: unknown connection "employees"',
     'users[0].connection: unknown connection "partners"',
+    'clients[3].api_grants: unknown API "https://nowhere"',
+    'clients[3].api_grants: "https://api" defines no scope "write"',
     'users[1]: give exactly one of password or password_hash',
   ]) assert.ok(problems.includes(expected), `missing "${expected}" in:\n${problems.join('\n')}`);
 });

@@ -51,6 +51,14 @@ function toRefreshToken(row: Row): RefreshTokenRecord {
   };
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function userColumns(user: NewUser): Row {
   return {
     connection: user.connection,
@@ -74,6 +82,11 @@ function userColumns(user: NewUser): Row {
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, ReturnType<DatabaseSync['prepare']>>();
+  /**
+   * Configured records (clients, connections, APIs) change only through #sync, so they are read on the
+   * token endpoint's hot path from memory: table -> key -> parsed record, rebuilt after every sync.
+   */
+  readonly #configured = new Map<string, Map<string, unknown>>();
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -183,15 +196,26 @@ export class SqliteStore implements Store {
         if (!keep.has(row.k as string)) this.#sql(`DELETE FROM ${table} WHERE ${key} = ?`).run(row.k as string);
       }
     });
+    this.#configured.delete(table);
   }
 
+  #records(table: string, key: string): Map<string, unknown> {
+    let records = this.#configured.get(table);
+    if (!records) {
+      const rows = this.#sql(`SELECT ${key} AS k, data FROM ${table} ORDER BY ${key}`).all();
+      records = new Map(rows.map((row) => [row.k as string, deepFreeze(JSON.parse(row.data as string))]));
+      this.#configured.set(table, records);
+    }
+    return records;
+  }
+
+  // Cached records are frozen, so no caller can change what the next request reads.
   #get<T>(table: string, key: string, value: string): T | undefined {
-    const row = this.#sql(`SELECT data FROM ${table} WHERE ${key} = ?`).get(value);
-    return row ? (JSON.parse(row.data as string) as T) : undefined;
+    return this.#records(table, key).get(value) as T | undefined;
   }
 
   #list<T>(table: string, key: string): T[] {
-    return this.#sql(`SELECT data FROM ${table} ORDER BY ${key}`).all().map((row) => JSON.parse(row.data as string) as T);
+    return [...this.#records(table, key).values()] as T[];
   }
 
   async syncClients(clients: ClientRecord[]): Promise<void> { this.#sync('clients', 'client_id', clients as never); }

@@ -1,0 +1,13 @@
+/** The printed table. */
+import type { CpuShares } from './cpu.ts';
+
+const pct = (x: number | null) => (x === null ? '?' : `${Math.round(x * 100)}%`);
+
+export function cpuLine(s: CpuShares): string {
+  return `pool ${pct(s.threadPool)}, main ${pct(s.mainThread)}, load gen ${pct(s.loadGenerator)}, other procs ${pct(s.otherProcesses)}, idle ${pct(s.idle)}`;
+}
+
+export function table(rows: [string, string][]): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}

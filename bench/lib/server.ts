@@ -1,0 +1,67 @@
+/** A Tollgate in this process on a durable WAL SQLite file, with one client, one API and many users. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { parseConfig } from '../../src/config/load.ts';
+import { argon2Hasher, type PasswordHashing } from '../../src/accounts/passwords.ts';
+import { createServer, type Tollgate } from '../../src/server.ts';
+import type { SigningAlg } from '../../src/keys/algorithms.ts';
+
+/** OWASP's argon2id minimum, which is also Tollgate's default. */
+export const OWASP_ARGON2ID: PasswordHashing = { memory_cost: 19456, time_cost: 2, parallelism: 1 };
+
+export const CONNECTION = 'customers';
+export const API = 'https://api.bench.example';
+export const CLIENT = { id: 'bench', secret: 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz' };
+export const PASSWORD = 'correct horse battery staple';
+
+export interface BenchServer {
+  url: string;
+  tollgate: Tollgate;
+  users: string[];
+  hashing: PasswordHashing;
+  /** The PHC string every user has: one password, hashed once. */
+  phc: string;
+  close(): Promise<void>;
+}
+
+export async function startBenchServer(opts: { users: number; hashing?: PasswordHashing; signingAlg?: SigningAlg }): Promise<BenchServer> {
+  const hashing = opts.hashing ?? OWASP_ARGON2ID;
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+  const config = parseConfig({
+    issuer: 'http://127.0.0.1',
+    storage: `sqlite:${join(dir, 'bench.db')}`,
+    port: 0,
+    log_level: 'warn',
+    tokens: { signing_alg: opts.signingAlg ?? 'RS256' },
+    password_hashing: hashing,
+    connections: [{ name: CONNECTION }],
+    apis: [{ identifier: API, scopes: ['read:items'] }],
+    clients: [{
+      client_id: CLIENT.id, client_secret: CLIENT.secret, token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['password', 'refresh_token', 'client_credentials'], api_grants: { [API]: ['read:items'] },
+    }],
+  }, 'bench', {});
+  const tollgate = await createServer(config);
+
+  const phc = await argon2Hasher(hashing).hash(PASSWORD);
+  const users = Array.from({ length: opts.users }, (_, i) => `user${String(i).padStart(4, '0')}`);
+  const now = Math.floor(Date.now() / 1000);
+  for (const username of users) {
+    await tollgate.store.createUser({
+      connection: CONNECTION, username, email: `${username}@bench.example`, email_verified: true, password_hash: phc,
+      name: null, given_name: null, family_name: null, nickname: null, picture: null, blocked: false, app_metadata: {}, user_metadata: {},
+    }, now);
+  }
+
+  await tollgate.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = tollgate.app.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`, tollgate, users, hashing, phc,
+    async close() {
+      await tollgate.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

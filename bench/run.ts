@@ -1,0 +1,148 @@
+/**
+ * Tollgate benchmark: `npm run bench`. Starts Tollgate in this process, then drives each
+ * scenario over HTTP from a worker thread, bracketed by the raw argon2id ceiling
+ * (half before, half after, so drift in machine speed cancels out).
+ * BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 8) and
+ * BENCH_SIGNING_ALG (default RS256, Tollgate's default) tune the runs.
+ */
+import { cpus, loadavg } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { SIGNING_ALGS, type SigningAlg } from '../src/keys/algorithms.ts';
+import { startBenchServer, PASSWORD } from './lib/server.ts';
+import { argon2Verifications } from './lib/argon2.ts';
+import { runLoad, type LoadResult } from './lib/load.ts';
+import { addUsage, cpuMeter, cpuShares, type CpuShares } from './lib/cpu.ts';
+import { cpuLine, table } from './lib/report.ts';
+import type { Scenario } from './scenarios/types.ts';
+import { passwordScenario } from './scenarios/password.ts';
+import { refreshScenario } from './scenarios/refresh.ts';
+import { clientCredentialsScenario } from './scenarios/client-credentials.ts';
+
+const allScenarios: Scenario[] = [passwordScenario, refreshScenario, clientCredentialsScenario];
+/** BENCH_SCENARIOS=refresh,client-credentials runs a subset (names as in each scenario's `id`). */
+const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
+const scenarios = only ? allScenarios.filter((s) => only.includes(s.id)) : allScenarios;
+if (scenarios.length === 0) throw new Error(`BENCH_SCENARIOS matches none of: ${allScenarios.map((s) => s.id).join(', ')}`);
+const USERS = 1000;
+const TARGET_RATIO = 0.9;
+/** Above this share of the CPU used by other processes, a phase's numbers are suspect. */
+const NOISY = 0.05;
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name] || String(fallback);
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+const seconds = positiveInt('BENCH_DURATION', 10);
+const connections = positiveInt('BENCH_CONNECTIONS', 8);
+const signingAlg = (process.env.BENCH_SIGNING_ALG || 'RS256') as SigningAlg;
+if (!SIGNING_ALGS.includes(signingAlg)) throw new Error(`BENCH_SIGNING_ALG must be one of ${SIGNING_ALGS.join(', ')}`);
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  uvThreadpoolSize: Number(process.env.UV_THREADPOOL_SIZE) || 4,
+  loadAverage1m: loadavg()[0] ?? 0,
+};
+
+interface ScenarioResult extends LoadResult {
+  name: string;
+  /** Requests/s × verifications per request over raw verifications/s; null when the scenario verifies no password. */
+  ratio: number | null;
+  /** The same per CPU-second this process spent (load generator excluded): insensitive to other processes. */
+  cpuNormalizedRatio: number | null;
+  cpu: CpuShares;
+}
+
+console.log(`Tollgate benchmark on ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, UV_THREADPOOL_SIZE=${machine.uvThreadpoolSize}, load average ${machine.loadAverage1m.toFixed(2)}`);
+const server = await startBenchServer({ users: USERS, signingAlg });
+const { memory_cost: m, time_cost: t, parallelism: p } = server.hashing;
+console.log(`${seconds}s per run, ${connections} connections, ${USERS} users, argon2id m=${m} t=${t} p=${p}, ${signingAlg}, WAL SQLite file\n`);
+
+/** Half of the ceiling run: raw verifications with the HTTP run's concurrency. */
+async function ceilingHalf() {
+  console.log(`raw argon2id verify, ${connections} concurrent loops, ${seconds / 2}s...`);
+  const meter = cpuMeter();
+  const verifications = await argon2Verifications(server.phc, PASSWORD, connections, seconds / 2);
+  return { verifications, usage: meter() };
+}
+
+let failed = false;
+try {
+  const before = await ceilingHalf();
+  const runs: { scenario: Scenario; load: LoadResult; usage: ReturnType<ReturnType<typeof cpuMeter>> }[] = [];
+  for (const scenario of scenarios) {
+    const request = await scenario.prepare(server);
+    // One request first: a misconfigured scenario fails here with the server's own answer.
+    const [probeBody, ...rest] = request.bodies;
+    const probe = await fetch(server.url + request.path, { method: request.method, headers: request.headers, body: probeBody });
+    if (probe.status !== 200) throw new Error(`${scenario.name}: probe answered ${probe.status}: ${await probe.text()}`);
+    console.log(`${scenario.name} over HTTP, ${seconds}s...`);
+    const meter = cpuMeter();
+    const load = await runLoad({ url: server.url, connections, seconds, ...request, bodies: scenario.singleUse ? rest : request.bodies });
+    runs.push({ scenario, load, usage: meter() });
+  }
+  const after = await ceilingHalf();
+
+  const usage = addUsage(before.usage, after.usage);
+  const verifications = before.verifications + after.verifications;
+  const ceiling = {
+    verifications,
+    seconds,
+    perSecond: verifications / seconds,
+    perCpuSecond: verifications / usage.process,
+    cpu: cpuShares(usage, machine.cpus),
+  };
+  const results: ScenarioResult[] = runs.map(({ scenario, load, usage }) => {
+    const verifies = scenario.verificationsPerRequest;
+    const perServerCpuSecond = load.requests / (usage.process - load.cpuSeconds);
+    return {
+      name: scenario.name,
+      ...load,
+      ratio: verifies > 0 ? (load.perSecond * verifies) / ceiling.perSecond : null,
+      cpuNormalizedRatio: verifies > 0 ? (perServerCpuSecond * verifies) / ceiling.perCpuSecond : null,
+      cpu: cpuShares(usage, machine.cpus, load.cpuSeconds),
+    };
+  });
+
+  const rows: [string, string][] = [['raw argon2id verifications/s', ceiling.perSecond.toFixed(1)], ['  CPU', cpuLine(ceiling.cpu)]];
+  for (const r of results) {
+    rows.push(
+      [`${r.name}s/s`, r.perSecond.toFixed(1)],
+      ['  latency p50 / p99', `${r.latencyMs.p50} ms / ${r.latencyMs.p99} ms`],
+      ['  responses (non-2xx, errors)', `${r.requests} (${r.non2xx}, ${r.errors + r.timeouts})`],
+    );
+    if (r.ratio !== null && r.cpuNormalizedRatio !== null) {
+      rows.push(
+        ['  ratio to raw verifications', `${r.ratio.toFixed(3)} (target >= ${TARGET_RATIO}: ${r.ratio >= TARGET_RATIO ? 'met' : 'MISSED'})`],
+        ['  same, per CPU-second', r.cpuNormalizedRatio.toFixed(3)],
+      );
+    }
+    rows.push(['  CPU', cpuLine(r.cpu)]);
+  }
+  console.log(`\n${table(rows)}`);
+
+  for (const r of results) {
+    if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) {
+      failed = true;
+      console.error(`\nFAILED ${r.name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts; status codes ${JSON.stringify(r.statusCodes)}`);
+    }
+  }
+  const noisiest = Math.max(...[ceiling.cpu, ...results.map((r) => r.cpu)].map((c) => c.otherProcesses ?? 0));
+  if (noisiest > NOISY) {
+    console.warn(`\nwarning: other processes used up to ${Math.round(noisiest * 100)}% of the CPU during a run; trust the per-CPU-second ratio over the plain one`);
+  }
+
+  const out = new URL('./results/latest.json', import.meta.url);
+  mkdirSync(new URL('.', out), { recursive: true });
+  const round = (_: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
+  const settings = { seconds, connections, users: USERS, argon2id: server.hashing, signingAlg, storage: 'sqlite file, WAL' };
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, ceiling, scenarios: results }, round, 2)}\n`);
+  console.log('\nwrote bench/results/latest.json');
+} finally {
+  await server.close();
+}
+if (failed) process.exitCode = 1;

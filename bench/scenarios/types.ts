@@ -1,0 +1,15 @@
+import type { BenchServer } from '../lib/server.ts';
+import type { LoadSpec } from '../lib/load.ts';
+
+/** A benchmark scenario: the requests to send, and how many argon2 verifications each one costs. */
+export interface Scenario {
+  /** Short name for BENCH_SCENARIOS. */
+  id: string;
+  name: string;
+  /** Compared with the raw argon2 ceiling when > 0. */
+  verificationsPerRequest: number;
+  /** Each body works once (a rotating refresh token): the probe's body is not sent again. */
+  singleUse?: boolean;
+  /** What to send; run.ts adds url, connections and duration. May prepare state on the server first. */
+  prepare(server: BenchServer): Promise<Pick<LoadSpec, 'method' | 'path' | 'headers' | 'bodies'>>;
+}

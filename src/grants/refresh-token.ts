@@ -35,7 +35,7 @@ async function rotate(ctx: GrantContext, record: RefreshTokenRecord): Promise<st
     return undefined;
   }
   // RFC 6749 §6: a new refresh token has the scope of the one presented; only the access token is narrowed.
-  const next = successorOf(record, policy, record.scope, now);
+  const next = successorOf(record, policy, now);
   if (record.consumed_at === null && (await store.rotateRefreshToken(record.id, now, next.record))) return next.token;
 
   // Already consumed (here, or by a request that won the race since we read it).

@@ -68,7 +68,7 @@ function jsonParams(body: Buffer): Params {
   return toParams(members);
 }
 
-export const EMPTY_PARAMS: Params = new Map();
+const EMPTY_PARAMS: Params = new Map();
 
 export function registerBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();

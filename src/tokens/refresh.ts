@@ -43,8 +43,8 @@ export async function startFamily(store: RefreshTokenStore, start: FamilyStart, 
   return token;
 }
 
-/** The next token of `parent`'s family, with the same binding and the given scope (RFC 6749 §6: the presented token's). */
-export function successorOf(parent: RefreshTokenRecord, policy: ClientRecord['refresh_token'], scope: string[], now: number): { token: string; record: RefreshTokenRecord } {
+/** The next token of `parent`'s family, with the same binding and scope (RFC 6749 §6: identical to the presented token's). */
+export function successorOf(parent: RefreshTokenRecord, policy: ClientRecord['refresh_token'], now: number): { token: string; record: RefreshTokenRecord } {
   const token = newOpaqueToken();
   return {
     token,
@@ -52,7 +52,6 @@ export function successorOf(parent: RefreshTokenRecord, policy: ClientRecord['re
       ...parent,
       id: tokenHash(token),
       generation: parent.generation + 1,
-      scope,
       created_at: now,
       idle_expires_at: Math.min(now + policy.idle_ttl, parent.family_expires_at),
       consumed_at: null,

@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import type { Store } from './storage/interfaces.ts';
-import { openSqlite } from './storage/sqlite/store.ts';
+import { openStore, storeOptions } from './storage/open.ts';
 import { argon2Hasher, decoyHash, type PasswordHasher } from './accounts/passwords.ts';
 import { Accounts } from './accounts/authenticate.ts';
 import { KeyRing } from './keys/keyring.ts';
@@ -61,7 +61,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const now = options.now ?? systemClock;
   const log = pino(loggerOptions(config.log_level), options.logStream ?? pino.destination(1));
   const hasher = options.hasher ?? argon2Hasher(config.password_hashing);
-  const store = options.store ?? openSqlite(config.storage);
+  const store = options.store ?? await openStore(config.storage, storeOptions(config));
   try {
     await syncConfig(store, config, hasher, now());
     const keys = await KeyRing.open(store, algorithmsInUse(config), now);

@@ -3,6 +3,7 @@ import { EXIT, run } from './io.ts';
 import { serve } from './serve.ts';
 import { users } from './users.ts';
 import { hashPassword } from './hash-password.ts';
+import { migrate } from './migrate.ts';
 
 const HELP = `Usage: tollgate <command> [options]
 
@@ -11,6 +12,7 @@ Commands:
   users add        add a user (password on stdin)
   users list       list users
   hash-password    print an argon2id PHC string for the password on stdin
+  migrate          apply pending schema migrations to the store
 
 Run "tollgate <command> --help" for a command's options.
 Exit codes: 0 success, 1 failure, 2 usage or configuration error.
@@ -20,6 +22,7 @@ const commands: Record<string, (args: string[]) => Promise<number | void>> = {
   serve,
   users,
   'hash-password': hashPassword,
+  migrate,
 };
 
 export async function main(argv: string[]): Promise<number> {

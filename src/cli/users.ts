@@ -1,6 +1,6 @@
 /** `tollgate users add|list`: operators with direct store access. */
 import { argon2Hasher } from '../accounts/passwords.ts';
-import { openSqlite } from '../storage/sqlite/store.ts';
+import { openStore, storeOptions } from '../storage/open.ts';
 import { ConflictError, type Store } from '../storage/interfaces.ts';
 import type { Config } from '../config/schema.ts';
 import { parseOptions } from './args.ts';
@@ -14,7 +14,7 @@ Users live in the store named by the configuration's "storage".
 `;
 
 async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = openSqlite(config.storage);
+  const store = await openStore(config.storage, storeOptions(config));
   try {
     return await work(store);
   } finally {

@@ -75,8 +75,18 @@ export const configSchema = z.strictObject({
     .describe('The `iss` of every token; every endpoint lives under this URL (its path is the route prefix). Default: http://{host}:{port}.'),
   port: z.number().int().min(0).max(65535).default(8080).describe('TCP port; 0 picks a free one.'),
   host: z.string().default('127.0.0.1').describe('Address to listen on.'),
-  storage: z.string().regex(/^sqlite:/, 'must be "sqlite:<path>" or "sqlite::memory:"').default('sqlite:./data/tollgate.db')
-    .describe('Where state lives: "sqlite:<path>" (WAL mode) or "sqlite::memory:".'),
+  storage: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must be "sqlite:<path>", "sqlite::memory:" or "postgres://user:password@host:5432/database"')
+    .default('sqlite:./data/tollgate.db')
+    .describe('Where state lives: "sqlite:<path>" (WAL mode), "sqlite::memory:", or "postgres://user:password@host:5432/database" (also "postgresql://") for several nodes on one database.'),
+  storage_pool: z.strictObject({
+    max: z.number().int().min(1).max(1000).default(10).describe('Connections this node may open.'),
+    idle_timeout: z.number().int().min(1).max(86_400).default(30).describe('Seconds an unused connection stays open.'),
+    connect_timeout: z.number().int().min(1).max(300).default(5).describe('Seconds to wait for a connection (a new one, or a free one from a full pool) before the operation fails as unavailable.'),
+  }).prefault({}).describe('PostgreSQL connection pool, per node (ignored for SQLite).'),
+  storage_cache_ttl: z.number().int().min(0).max(3_600_000).default(5000)
+    .describe('Milliseconds a node serves clients, connections and APIs from memory before reading them again: with several nodes on one PostgreSQL database, the bound within which a change made on one node reaches the others (SQLite: kept until the next start).'),
+  migrations: z.enum(['auto', 'manual']).default('auto')
+    .describe('auto: pending schema migrations are applied at start (safe when several nodes start at once); manual: start refuses while any is pending, and `tollgate migrate` applies them.'),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
   tokens: z.strictObject({
     access_token_ttl: seconds.default(600).describe('Access token lifetime in seconds.'),

@@ -110,6 +110,17 @@ export class ConflictError extends Error {
   }
 }
 
+/**
+ * Thrown by stores when the database cannot be reached (refused, reset, shut down, pool timeout): nothing was
+ * written, and the same request may succeed once it is back (HTTP 503 temporarily_unavailable).
+ */
+export class StoreUnavailableError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the store is unavailable', options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 export interface UserStore {
   /** Case-insensitive lookup by username, then by email, within one connection. */
   findUserByLogin(connection: string, login: string): Promise<UserRecord | undefined>;

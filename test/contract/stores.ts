@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../../src/storage/interfaces.ts';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
+import { openTestPostgres } from '../helpers/postgres.ts';
 
 export interface StoreFactory {
   name: string;
@@ -14,4 +15,5 @@ export interface StoreFactory {
 export const stores: StoreFactory[] = [
   { name: 'sqlite (memory)', open: async () => openSqlite('sqlite::memory:') },
   { name: 'sqlite (file, WAL)', open: async () => openSqlite(`sqlite:${join(mkdtempSync(join(tmpdir(), 'tollgate-contract-')), 'db.sqlite')}`) },
+  { name: 'postgres', open: () => openTestPostgres() },
 ];

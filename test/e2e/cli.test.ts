@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verify } from '@node-rs/argon2';
+import { createDatabase, databaseUrl, dropDatabase } from '../helpers/postgres.ts';
+import { migrations } from '../../src/storage/sqlite/migrations.ts';
 
 const BIN = new URL('../../bin/tollgate.ts', import.meta.url).pathname;
 
@@ -105,4 +107,29 @@ test('hash-password prints an argon2id PHC string that verifies the stdin passwo
   assert.match(phc, /^\$argon2id\$v=19\$m=64,t=1,p=1\$/);
   assert.ok(await verify(phc, 'hunter2'));
   assert.equal((await tollgate(['hash-password', '--bogus'])).code, 2);
+});
+
+const appliedAll = () => migrations.map((m) => `applied migration ${m.version} (${m.name})\n`).join('');
+
+test('migrate: with migrations: manual an unmigrated store is refused, naming `tollgate migrate`, which applies them once', async () => {
+  const file = configFile('migrations: manual\n');
+  const refused = await tollgate(['users', 'list', '--config', file]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /pending migration.*Run "tollgate migrate"/);
+  const migrate = await tollgate(['migrate', '--config', file]);
+  assert.equal(migrate.code, 0, migrate.stderr);
+  assert.equal(migrate.stdout, appliedAll());
+  assert.equal((await tollgate(['migrate', '--config', file])).stdout, 'schema is up to date\n');
+  assert.equal((await tollgate(['users', 'list', '--config', file])).code, 0);
+});
+
+test('migrate on PostgreSQL: applies every migration to a fresh database, then has nothing to do', async (t) => {
+  const name = await createDatabase({ migrated: false });
+  t.after(() => dropDatabase(name));
+  const file = configFile();
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^storage: .*$/m, `storage: ${databaseUrl(name)}`));
+  const migrate = await tollgate(['migrate', '--config', file]);
+  assert.equal(migrate.code, 0, migrate.stderr);
+  assert.equal(migrate.stdout, appliedAll(), 'the same versions and names as SQLite');
+  assert.equal((await tollgate(['migrate', '--config', file])).stdout, 'schema is up to date\n');
 });

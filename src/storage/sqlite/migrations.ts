@@ -1,9 +1,5 @@
-/** Forward-only schema migrations; an applied migration's checksum must never change. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+/** SQLite schema migrations; an applied migration's checksum must never change (../migrations.ts). */
+import type { Migration } from '../migrations.ts';
 
 export const migrations: Migration[] = [
   {

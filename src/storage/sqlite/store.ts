@@ -2,24 +2,22 @@
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
 import {
   ConflictError,
   type ApiRecord, type ClientRecord, type ConnectionRecord, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
+import { pendingMigrations, type Migration, type SchemaMigrations } from '../migrations.ts';
+import { deepFreeze } from '../configured.ts';
+import { newUserId, userColumns as columnsOf } from '../users.ts';
 
 type Row = Record<string, SQLInputValue>;
 
-export function openSqlite(url: string): SqliteStore {
+/** `migrate: false` opens without applying pending migrations (see pendingMigrations, migrate). */
+export function openSqlite(url: string, options: { migrate?: boolean } = {}): SqliteStore {
   const path = url.replace(/^sqlite:/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  return new SqliteStore(new DatabaseSync(path));
-}
-
-/** A new `sub`: 128 random bits, opaque and independent of connection and username. */
-function newUserId(): string {
-  return randomBytes(16).toString('hex');
+  return new SqliteStore(new DatabaseSync(path), options);
 }
 
 function toUser(row: Row): UserRecord {
@@ -51,35 +49,11 @@ function toRefreshToken(row: Row): RefreshTokenRecord {
   };
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 function userColumns(user: NewUser): Row {
-  return {
-    connection: user.connection,
-    username: user.username,
-    username_lower: user.username.toLowerCase(),
-    email: user.email,
-    email_lower: user.email?.toLowerCase() ?? null,
-    email_verified: user.email_verified ? 1 : 0,
-    password_hash: user.password_hash,
-    name: user.name,
-    given_name: user.given_name,
-    family_name: user.family_name,
-    nickname: user.nickname,
-    picture: user.picture,
-    blocked: user.blocked ? 1 : 0,
-    app_metadata: JSON.stringify(user.app_metadata),
-    user_metadata: JSON.stringify(user.user_metadata),
-  };
+  return columnsOf(user, (flag) => (flag ? 1 : 0));
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, SchemaMigrations {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, ReturnType<DatabaseSync['prepare']>>();
   /**
@@ -88,10 +62,10 @@ export class SqliteStore implements Store {
    */
   readonly #configured = new Map<string, Map<string, unknown>>();
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, options: { migrate?: boolean } = {}) {
     this.#db = db;
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-    this.#migrate();
+    if (options.migrate ?? true) this.#migrate();
   }
 
   #sql(sql: string) {
@@ -115,24 +89,33 @@ export class SqliteStore implements Store {
     }
   }
 
-  #migrate(): void {
+  #appliedMigrations(): Map<number, string> {
+    const exists = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+    if (!exists) return new Map();
+    return new Map(this.#db.prepare('SELECT version, checksum FROM schema_migrations').all().map((r) => [r.version as number, r.checksum as string]));
+  }
+
+  #migrate(): Migration[] {
     this.#db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-    this.#transaction(() => {
-      const applied = new Map(
-        this.#db.prepare('SELECT version, checksum FROM schema_migrations').all().map((r) => [r.version as number, r.checksum as string]),
-      );
-      for (const m of migrations) {
-        const checksum = createHash('sha256').update(m.sql).digest('hex');
-        const seen = applied.get(m.version);
-        if (seen !== undefined) {
-          if (seen !== checksum) throw new Error(`migration ${m.version} (${m.name}) changed after it was applied`);
-          continue;
-        }
+    return this.#transaction(() => {
+      const pending = pendingMigrations(migrations, this.#appliedMigrations());
+      for (const m of pending) {
         this.#db.exec(m.sql);
-        this.#db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?, ?)').run(m.version, m.name, checksum, Math.floor(Date.now() / 1000));
+        this.#db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?, ?)').run(m.version, m.name, m.checksum, Math.floor(Date.now() / 1000));
       }
+      return pending;
     });
+  }
+
+  // SchemaMigrations
+
+  async pendingMigrations(): Promise<Migration[]> {
+    return pendingMigrations(migrations, this.#appliedMigrations());
+  }
+
+  async migrate(): Promise<Migration[]> {
+    return this.#migrate();
   }
 
   // UserStore

@@ -25,6 +25,16 @@ test('defaults: an empty document is a valid configuration', () => {
   assert.equal(config.connections[0]?.name, 'Username-Password-Authentication');
 });
 
+test('storage: sqlite: or a postgres:// URL, with pool, cache and migration settings defaulted', () => {
+  const config = parseConfig({ storage: 'postgresql://tollgate@db:5432/tollgate' }, 'test', {});
+  assert.deepEqual(config.storage_pool, { max: 10, idle_timeout: 30, connect_timeout: 5 });
+  assert.equal(config.storage_cache_ttl, 5000);
+  assert.equal(config.migrations, 'auto');
+  assert.equal(parseConfig({ storage: 'postgres://db/tollgate', migrations: 'manual' }, 'test', {}).migrations, 'manual');
+  assert.match(problemsOf({ storage: 'mysql://db/tollgate' })[0]!, /^storage: must be "sqlite:<path>", "sqlite::memory:" or "postgres:\/\//);
+  assert.match(problemsOf({ migrations: 'sometimes' })[0]!, /^migrations: /);
+});
+
 test('a problem names its key path: clients[1].grant_types[0]: unknown grant type "pasword"', () => {
   const problems = problemsOf({ clients: [client, { ...client, client_id: 'b', grant_types: ['pasword'] }] });
   assert.equal(problems.length, 1);

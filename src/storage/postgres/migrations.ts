@@ -1,0 +1,71 @@
+/**
+ * PostgreSQL schema migrations: the same versions and names as ../sqlite/migrations.ts, in PostgreSQL's dialect.
+ * An applied migration's checksum must never change (../migrations.ts). Unix seconds are BIGINT; keys that are
+ * listed in order use COLLATE "C" so they sort by code point, as SQLite's BINARY collation does.
+ */
+import type { Migration } from '../migrations.ts';
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'core',
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        connection TEXT COLLATE "C" NOT NULL,
+        username TEXT NOT NULL,
+        username_lower TEXT COLLATE "C" NOT NULL,
+        email TEXT,
+        email_lower TEXT COLLATE "C",
+        email_verified BOOLEAN NOT NULL DEFAULT false,
+        password_hash TEXT NOT NULL,
+        name TEXT, given_name TEXT, family_name TEXT, nickname TEXT, picture TEXT,
+        blocked BOOLEAN NOT NULL DEFAULT false,
+        app_metadata JSONB NOT NULL DEFAULT '{}',
+        user_metadata JSONB NOT NULL DEFAULT '{}',
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE UNIQUE INDEX users_username ON users (connection, username_lower);
+      CREATE UNIQUE INDEX users_email ON users (connection, email_lower) WHERE email_lower IS NOT NULL;
+      CREATE TABLE clients (client_id TEXT COLLATE "C" PRIMARY KEY, data JSONB NOT NULL, managed_by TEXT NOT NULL);
+      CREATE TABLE connections (name TEXT COLLATE "C" PRIMARY KEY, data JSONB NOT NULL, managed_by TEXT NOT NULL);
+      CREATE TABLE apis (identifier TEXT COLLATE "C" PRIMARY KEY, data JSONB NOT NULL, managed_by TEXT NOT NULL);
+      CREATE TABLE signing_keys (
+        kid TEXT COLLATE "C" PRIMARY KEY,
+        alg TEXT NOT NULL,
+        private_jwk JSONB NOT NULL,
+        public_jwk JSONB NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'refresh tokens and access token denylist',
+    sql: `
+      CREATE TABLE refresh_tokens (
+        id TEXT PRIMARY KEY,
+        family_id TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        client_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        connection TEXT NOT NULL,
+        scope TEXT[] NOT NULL,
+        audience TEXT,
+        auth_time BIGINT NOT NULL,
+        amr TEXT[] NOT NULL,
+        created_at BIGINT NOT NULL,
+        family_expires_at BIGINT NOT NULL,
+        idle_expires_at BIGINT NOT NULL,
+        consumed_at BIGINT,
+        revoked_at BIGINT
+      );
+      CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id, generation);
+      CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);
+      CREATE INDEX refresh_tokens_expiry ON refresh_tokens (family_expires_at);
+      CREATE TABLE denied_access_tokens (jti TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
+      CREATE INDEX denied_access_tokens_expiry ON denied_access_tokens (expires_at);
+    `,
+  },
+];

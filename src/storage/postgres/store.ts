@@ -1,0 +1,246 @@
+/**
+ * The PostgreSQL store, for several Tollgate nodes on one database. Same semantics as the SQLite store; every
+ * single-use consumption is a conditional write inside a transaction that holds the token family's lock.
+ */
+import {
+  ConflictError,
+  type ApiRecord, type ClientRecord, type ConnectionRecord, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
+} from '../interfaces.ts';
+import type { Migration, SchemaMigrations } from '../migrations.ts';
+import { ConfiguredCache } from '../configured.ts';
+import { newUserId } from '../users.ts';
+import { DEFAULT_POOL, Db, type PoolOptions, type Query } from './db.ts';
+import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
+import { insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
+
+export interface PostgresOptions {
+  pool?: Partial<PoolOptions>;
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+  /** Milliseconds a node serves configured records from memory before reading them again (default 5000). */
+  cacheTtlMs?: number;
+}
+
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
+  const store = new PostgresStore(new Db(url, { ...DEFAULT_POOL, ...options.pool }), options.cacheTtlMs ?? 5000);
+  if (options.migrate ?? true) {
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  return store;
+}
+
+/**
+ * pg_advisory_xact_lock(REFRESH_FAMILY_LOCK, hashtext(family_id)) serialises everything that consumes or revokes
+ * within one family: a revocation then sees the successor a concurrent rotation inserted (row locks alone cannot
+ * cover a row that does not exist yet), and a re-issue's "no later generation consumed" cannot race a rotation.
+ */
+const REFRESH_FAMILY_LOCK = 0x72656672; // "refr"
+
+const lockFamilyOf = (query: Query, tokenId: string) =>
+  query('SELECT pg_advisory_xact_lock($2, hashtext(family_id)) FROM refresh_tokens WHERE id = $1', [tokenId, REFRESH_FAMILY_LOCK]);
+
+function userConflict(err: unknown, user: NewUser): unknown {
+  return err instanceof ConflictError ? new ConflictError(`user "${user.username}" or its email in connection "${user.connection}"`) : err;
+}
+
+export class PostgresStore implements Store, SchemaMigrations {
+  readonly #db: Db;
+  readonly #configured: ConfiguredCache;
+
+  constructor(db: Db, cacheTtlMs: number) {
+    this.#db = db;
+    this.#configured = new ConfiguredCache(cacheTtlMs);
+  }
+
+  // SchemaMigrations
+
+  pendingMigrations(): Promise<Migration[]> {
+    return pendingPostgresMigrations(this.#db);
+  }
+
+  migrate(): Promise<Migration[]> {
+    return migratePostgres(this.#db);
+  }
+
+  // UserStore
+
+  async findUserByLogin(connection: string, login: string): Promise<UserRecord | undefined> {
+    const { rows } = await this.#db.query(`SELECT * FROM users WHERE connection = $1 AND (username_lower = $2 OR email_lower = $2)
+      ORDER BY username_lower = $2 DESC LIMIT 1`, [connection, login.toLowerCase()]);
+    return rows[0] && toUser(rows[0]);
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    const { rows } = await this.#db.query('SELECT * FROM users WHERE id = $1', [id]);
+    return rows[0] && toUser(rows[0]);
+  }
+
+  async createUser(user: NewUser, now: number): Promise<UserRecord> {
+    const row = { ...userColumns(user), id: newUserId(), created_at: now, updated_at: now };
+    try {
+      const { rows } = await this.#db.query(...insertSql('users', row, 'RETURNING *'));
+      return toUser(rows[0]!);
+    } catch (err) {
+      throw userConflict(err, user);
+    }
+  }
+
+  async updateUser(user: UserRecord, now: number): Promise<void> {
+    const row = { ...userColumns(user), updated_at: now };
+    const sets = Object.keys(row).map((k, i) => `${k} = $${i + 2}`);
+    try {
+      await this.#db.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $1`, [user.id, ...Object.values(row)]);
+    } catch (err) {
+      throw userConflict(err, user);
+    }
+  }
+
+  async replacePasswordHash(id: string, expected: string, replacement: string, now: number): Promise<boolean> {
+    const result = await this.#db.query('UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4',
+      [replacement, now, id, expected]);
+    return result.rowCount === 1;
+  }
+
+  async listUsers(filter: { connection?: string; limit: number; offset: number }): Promise<UserRecord[]> {
+    const { rows } = filter.connection === undefined
+      ? await this.#db.query('SELECT * FROM users ORDER BY connection, username_lower LIMIT $1 OFFSET $2', [filter.limit, filter.offset])
+      : await this.#db.query('SELECT * FROM users WHERE connection = $3 ORDER BY username_lower LIMIT $1 OFFSET $2',
+        [filter.limit, filter.offset, filter.connection]);
+    return rows.map(toUser);
+  }
+
+  // Configured records: one jsonb document per row, keyed by its identifier.
+
+  async #sync(table: string, key: string, records: { [k: string]: unknown }[]): Promise<void> {
+    // Sorted, so nodes syncing the same configuration at once lock rows in the same order.
+    const sorted = records.map((r) => [r[key] as string, JSON.stringify(r)] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const keys = sorted.map(([k]) => k);
+    await this.#db.transaction(async (query) => {
+      await query(`INSERT INTO ${table} (${key}, data, managed_by) SELECT k, d, 'config' FROM unnest($1::text[], $2::jsonb[]) AS r (k, d)
+        ON CONFLICT (${key}) DO UPDATE SET data = excluded.data, managed_by = 'config'`, [keys, sorted.map(([, data]) => data)]);
+      await query(`DELETE FROM ${table} WHERE managed_by = 'config' AND NOT (${key} = ANY ($1::text[]))`, [keys]);
+    });
+    this.#configured.invalidate(table);
+  }
+
+  #records(table: string, key: string): Promise<Map<string, unknown>> {
+    return this.#configured.records(table, async () => {
+      const { rows } = await this.#db.query(`SELECT ${key} AS k, data FROM ${table} ORDER BY ${key}`);
+      return rows.map((row) => [row.k as string, row.data]);
+    });
+  }
+
+  async #get<T>(table: string, key: string, value: string): Promise<T | undefined> {
+    return (await this.#records(table, key)).get(value) as T | undefined;
+  }
+
+  async #list<T>(table: string, key: string): Promise<T[]> {
+    return [...(await this.#records(table, key)).values()] as T[];
+  }
+
+  async syncClients(clients: ClientRecord[]): Promise<void> { await this.#sync('clients', 'client_id', clients as never); }
+  async syncConnections(connections: ConnectionRecord[]): Promise<void> { await this.#sync('connections', 'name', connections as never); }
+  async syncApis(apis: ApiRecord[]): Promise<void> { await this.#sync('apis', 'identifier', apis as never); }
+  async getClient(clientId: string): Promise<ClientRecord | undefined> { return this.#get('clients', 'client_id', clientId); }
+  async getConnection(name: string): Promise<ConnectionRecord | undefined> { return this.#get('connections', 'name', name); }
+  async listConnections(): Promise<ConnectionRecord[]> { return this.#list('connections', 'name'); }
+  async getApi(identifier: string): Promise<ApiRecord | undefined> { return this.#get('apis', 'identifier', identifier); }
+  async listApis(): Promise<ApiRecord[]> { return this.#list('apis', 'identifier'); }
+
+  // KeyStore
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    const { rows } = await this.#db.query('SELECT kid, alg, private_jwk, public_jwk, created_at FROM signing_keys ORDER BY created_at, kid');
+    return rows as unknown as SigningKeyRecord[];
+  }
+
+  async addSigningKey(key: SigningKeyRecord): Promise<void> {
+    await this.#db.query('INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)',
+      [key.kid, key.alg, JSON.stringify(key.private_jwk), JSON.stringify(key.public_jwk), key.created_at]);
+  }
+
+  // RefreshTokenStore
+
+  async createRefreshToken(token: RefreshTokenRecord): Promise<void> {
+    await this.#db.query(...insertSql('refresh_tokens', refreshTokenRow(token)));
+  }
+
+  async findRefreshToken(id: string): Promise<RefreshTokenRecord | undefined> {
+    const { rows } = await this.#db.query('SELECT * FROM refresh_tokens WHERE id = $1', [id]);
+    return rows[0] && toRefreshToken(rows[0]);
+  }
+
+  async rotateRefreshToken(id: string, now: number, successor: RefreshTokenRecord): Promise<boolean> {
+    return this.#db.transaction(async (query) => {
+      await lockFamilyOf(query, id);
+      // Conditional: of concurrent rotations, the first to commit consumes; the others re-check the row and match nothing.
+      const consumed = await query('UPDATE refresh_tokens SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL AND revoked_at IS NULL', [now, id]);
+      if (consumed.rowCount !== 1) return false;
+      await query(...insertSql('refresh_tokens', refreshTokenRow(successor)));
+      return true;
+    });
+  }
+
+  async reissueRefreshToken(id: string, consumedSince: number, successor: RefreshTokenRecord): Promise<boolean> {
+    return this.#db.transaction(async (query) => {
+      await lockFamilyOf(query, id);
+      const eligible = await query(`SELECT 1 FROM refresh_tokens t WHERE t.id = $1 AND t.revoked_at IS NULL AND t.consumed_at >= $2
+        AND NOT EXISTS (SELECT 1 FROM refresh_tokens later WHERE later.family_id = t.family_id AND later.generation > t.generation
+          AND (later.consumed_at IS NOT NULL OR later.revoked_at IS NOT NULL))`, [id, consumedSince]);
+      if (eligible.rowCount !== 1) return false;
+      await query(...insertSql('refresh_tokens', refreshTokenRow(successor)));
+      return true;
+    });
+  }
+
+  async touchRefreshToken(id: string, idleExpiresAt: number): Promise<void> {
+    await this.#db.query('UPDATE refresh_tokens SET idle_expires_at = $1 WHERE id = $2 AND idle_expires_at < $1', [idleExpiresAt, id]);
+  }
+
+  async revokeRefreshFamily(familyId: string, now: number): Promise<void> {
+    await this.#db.transaction(async (query) => {
+      await query('SELECT pg_advisory_xact_lock($2, hashtext($1))', [familyId, REFRESH_FAMILY_LOCK]);
+      await query('UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL', [now, familyId]);
+    });
+  }
+
+  async revokeUserRefreshTokens(userId: string, now: number): Promise<void> {
+    await this.#db.transaction(async (query) => {
+      // Every family's lock, always in the same order, so two revocations of one user cannot deadlock.
+      await query(`SELECT pg_advisory_xact_lock($2, h) FROM (SELECT DISTINCT hashtext(family_id) AS h FROM refresh_tokens
+        WHERE user_id = $1 AND revoked_at IS NULL ORDER BY h) families`, [userId, REFRESH_FAMILY_LOCK]);
+      await query('UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL', [now, userId]);
+    });
+  }
+
+  // DenylistStore
+
+  async denyAccessToken(jti: string, expiresAt: number): Promise<void> {
+    await this.#db.query('INSERT INTO denied_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING', [jti, expiresAt]);
+  }
+
+  async isAccessTokenDenied(jti: string): Promise<boolean> {
+    return (await this.#db.query('SELECT 1 FROM denied_access_tokens WHERE jti = $1', [jti])).rowCount > 0;
+  }
+
+  // Housekeeping
+
+  async purge(now: number): Promise<number> {
+    return this.#db.transaction(async (query) => {
+      // A consumed token is kept until its family expires: reuse detection needs it (RFC 6819 §5.2.2.3).
+      const refresh = await query(`DELETE FROM refresh_tokens WHERE family_expires_at <= $1 OR revoked_at IS NOT NULL
+        OR (consumed_at IS NULL AND idle_expires_at <= $1)`, [now]);
+      const denied = await query('DELETE FROM denied_access_tokens WHERE expires_at <= $1', [now]);
+      return refresh.rowCount + denied.rowCount;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#db.end();
+  }
+}

@@ -1,0 +1,163 @@
+/** What only the PostgreSQL store has: several nodes on one database, migrations under a lock, connection loss. */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { ConflictError, StoreUnavailableError, type RefreshTokenRecord } from '../../src/storage/interfaces.ts';
+import { openPostgres, type PostgresOptions, type PostgresStore } from '../../src/storage/postgres/store.ts';
+import { migrations } from '../../src/storage/postgres/migrations.ts';
+import { migrations as sqliteMigrations } from '../../src/storage/sqlite/migrations.ts';
+import { translateError } from '../../src/storage/postgres/db.ts';
+import { openStore } from '../../src/storage/open.ts';
+import { createDatabase, databaseUrl, dropDatabase, psql, releaseDatabase, takeDatabase } from '../helpers/postgres.ts';
+
+const T = 1_767_225_600;
+
+function refresh(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  return {
+    id: 'h0', family_id: 'f1', generation: 0, client_id: 'web', user_id: 'u1', connection: 'customers', scope: ['openid'],
+    audience: null, auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000, idle_expires_at: T + 100,
+    consumed_at: null, revoked_at: null, ...overrides,
+  };
+}
+
+/**
+ * A migrated, empty database for the test (`fresh`: a new, unmigrated one, dropped after); `open` gives another node
+ * on it, closed when the test ends.
+ */
+async function database(t: TestContext, options: { fresh?: boolean } = {}) {
+  const name = options.fresh ? await createDatabase({ migrated: false }) : await takeDatabase();
+  const opened: PostgresStore[] = [];
+  t.after(async () => {
+    await Promise.all(opened.map((s) => s.close()));
+    await (options.fresh ? dropDatabase(name) : releaseDatabase(name));
+  });
+  const open = async (storeOptions: PostgresOptions = {}) => {
+    const store = await openPostgres(databaseUrl(name), storeOptions);
+    opened.push(store);
+    return store;
+  };
+  return { name, url: databaseUrl(name), open };
+}
+
+test('the PostgreSQL migrations have the SQLite ones\' versions and names', () => {
+  assert.deepEqual(migrations.map((m) => [m.version, m.name]), sqliteMigrations.map((m) => [m.version, m.name]));
+});
+
+test('three nodes starting at once on a fresh database all open, and each migration is applied once', async (t) => {
+  const db = await database(t, { fresh: true });
+  const nodes = await Promise.all([db.open(), db.open(), db.open()]);
+  assert.equal(nodes.length, 3);
+  const rows = await psql(db.name, 'SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version');
+  assert.deepEqual(rows, migrations.map((m) => ({ version: m.version, n: 1 })));
+  assert.deepEqual(await nodes[0]!.pendingMigrations(), []);
+  assert.deepEqual(await nodes[1]!.migrate(), [], 'nothing left to apply');
+});
+
+test('an applied migration whose checksum changed is refused, whether migrating or checking', async (t) => {
+  const db = await database(t, { fresh: true });
+  await db.open();
+  await psql(db.name, `UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 1`);
+  await assert.rejects(openPostgres(db.url), /migration 1 \(core\) changed after it was applied/);
+  await assert.rejects(openStore(db.url, { migrations: 'manual' }), /migration 1 \(core\) changed after it was applied/);
+});
+
+test('migrations: manual refuses a store with pending migrations and names `tollgate migrate`', async (t) => {
+  const db = await database(t, { fresh: true });
+  await assert.rejects(openStore(db.url, { migrations: 'manual' }), new RegExp(`${migrations.length} pending migration\\(s\\), 1 \\(core\\), 2 .*tollgate migrate`));
+  const operator = await openStore(db.url, { migrations: 'none' });
+  assert.deepEqual((await operator.migrate()).map((m) => m.version), migrations.map((m) => m.version));
+  await operator.close();
+  await (await openStore(db.url, { migrations: 'manual' })).close();
+});
+
+test('one refresh token rotated by 20 parallel calls on two nodes: exactly one succeeds, one successor exists', async (t) => {
+  const db = await database(t);
+  const [a, b] = [await db.open(), await db.open()];
+  await a.createRefreshToken(refresh());
+  const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+    (i % 2 ? a : b).rotateRefreshToken('h0', T + 1, refresh({ id: `h1-${i}`, generation: 1 }))));
+  assert.equal(attempts.filter(Boolean).length, 1);
+  const successors = await psql(db.name, `SELECT id FROM refresh_tokens WHERE generation = 1`);
+  assert.deepEqual(successors, [{ id: `h1-${attempts.indexOf(true)}` }]);
+});
+
+test('a rotation racing the revocation of its family never leaves a live successor', async (t) => {
+  const db = await database(t);
+  const [a, b] = [await db.open(), await db.open()];
+  for (let i = 0; i < 10; i++) {
+    await a.createRefreshToken(refresh({ id: `r${i}`, family_id: `f${i}` }));
+    await Promise.all([
+      a.rotateRefreshToken(`r${i}`, T + 1, refresh({ id: `r${i}-next`, family_id: `f${i}`, generation: 1 })),
+      b.revokeRefreshFamily(`f${i}`, T + 1),
+    ]);
+  }
+  assert.deepEqual(await psql(db.name, 'SELECT id FROM refresh_tokens WHERE revoked_at IS NULL'), []);
+});
+
+test('configured records: a sync on one node reaches another within cacheTtlMs; what they return is frozen', async (t) => {
+  const db = await database(t);
+  const [a, b] = [await db.open({ cacheTtlMs: 50 }), await db.open({ cacheTtlMs: 50 })];
+  await a.syncConnections([{ name: 'customers', display_name: null }]);
+  assert.equal((await b.getConnection('customers'))?.display_name, null);
+  await a.syncConnections([{ name: 'customers', display_name: 'Customers' }]);
+  assert.equal((await a.getConnection('customers'))?.display_name, 'Customers', 'the syncing node sees it at once');
+  assert.equal((await b.getConnection('customers'))?.display_name, null, 'the other node serves its cache');
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal((await b.getConnection('customers'))?.display_name, 'Customers', 'and reloads once it is older than cacheTtlMs');
+  await a.syncApis([{ identifier: 'https://api', name: null, scopes: ['read'], access_token_ttl: null }]);
+  const api = await a.getApi('https://api');
+  assert.ok(Object.isFrozen(api) && Object.isFrozen(api?.scopes));
+});
+
+test('an unreachable database is a StoreUnavailableError, at open and on every call', async () => {
+  const url = 'postgres://tollgate@127.0.0.1:1/nowhere';
+  const options = { pool: { connect_timeout: 1 } };
+  await assert.rejects(openPostgres(url, options), StoreUnavailableError);
+  const store = await openPostgres(url, { ...options, migrate: false });
+  try {
+    await assert.rejects(store.getUser('u1'), StoreUnavailableError);
+    await assert.rejects(store.rotateRefreshToken('h0', T, refresh({ id: 'h1' })), StoreUnavailableError);
+  } finally {
+    await store.close();
+  }
+});
+
+test('pool timeouts, lost connections and server shutdown read as unavailable; a unique violation as a conflict', () => {
+  for (const err of [new Error('timeout exceeded when trying to connect'), new Error('Connection terminated unexpectedly'),
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    Object.assign(new Error('connection failure'), { code: '08006' })]) {
+    assert.ok(translateError(err) instanceof StoreUnavailableError, err.message);
+  }
+  assert.ok(translateError(Object.assign(new Error('duplicate key'), { code: '23505', table: 'users' })) instanceof ConflictError);
+  const other = Object.assign(new Error('syntax error'), { code: '42601' });
+  assert.equal(translateError(other), other);
+});
+
+test('connections killed by the server: the call in flight fails as unavailable, writes nothing, and the pool recovers', async (t) => {
+  const db = await database(t);
+  const store = await db.open();
+  await store.createRefreshToken(refresh());
+  // Another session holds the family's lock, so the rotation is in flight when its connection is killed.
+  const operator = new pg.Client({ connectionString: db.url });
+  await operator.connect();
+  try {
+    await operator.query(`SELECT pg_advisory_lock(${0x72656672}, hashtext('f1'))`);
+    const rotation = store.rotateRefreshToken('h0', T + 1, refresh({ id: 'h1', generation: 1 }));
+    await waitFor(async () => (await operator.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [db.name])).rowCount === 1);
+    await operator.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name]);
+    await assert.rejects(rotation, StoreUnavailableError);
+  } finally {
+    await operator.end();
+  }
+  assert.equal((await store.findRefreshToken('h0'))?.consumed_at, null, 'nothing was half-done');
+  assert.equal(await store.findRefreshToken('h1'), undefined);
+  assert.equal(await store.rotateRefreshToken('h0', T + 1, refresh({ id: 'h1', generation: 1 })), true, 'the pool reconnected by itself');
+});
+
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('condition not reached');
+}

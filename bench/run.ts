@@ -17,8 +17,11 @@ import type { Scenario } from './scenarios/types.ts';
 import { passwordScenario } from './scenarios/password.ts';
 import { refreshScenario } from './scenarios/refresh.ts';
 import { clientCredentialsScenario } from './scenarios/client-credentials.ts';
+import { passwordUnprotectedScenario } from './scenarios/password-unprotected.ts';
 
-const allScenarios: Scenario[] = [passwordScenario, refreshScenario, clientCredentialsScenario];
+const allScenarios: Scenario[] = [passwordScenario, passwordUnprotectedScenario, refreshScenario, clientCredentialsScenario];
+/** Attack protection may cost at most this share of the password grant's rate (issue 4). */
+const PROTECTION_BUDGET = 0.05;
 /** BENCH_SCENARIOS=refresh,client-credentials runs a subset (names as in each scenario's `id`). */
 const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
 const scenarios = only ? allScenarios.filter((s) => only.includes(s.id)) : allScenarios;
@@ -59,6 +62,7 @@ interface ScenarioResult extends LoadResult {
 
 console.log(`Tollgate benchmark on ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, UV_THREADPOOL_SIZE=${machine.uvThreadpoolSize}, load average ${machine.loadAverage1m.toFixed(2)}`);
 const server = await startBenchServer({ users: USERS, signingAlg });
+const unprotected = scenarios.some((s) => s.unprotected) ? await startBenchServer({ users: USERS, signingAlg, protection: false }) : undefined;
 const { memory_cost: m, time_cost: t, parallelism: p } = server.hashing;
 console.log(`${seconds}s per run, ${connections} connections, ${USERS} users, argon2id m=${m} t=${t} p=${p}, ${signingAlg}, WAL SQLite file\n`);
 
@@ -75,14 +79,15 @@ try {
   const before = await ceilingHalf();
   const runs: { scenario: Scenario; load: LoadResult; usage: ReturnType<ReturnType<typeof cpuMeter>> }[] = [];
   for (const scenario of scenarios) {
-    const request = await scenario.prepare(server);
+    const target = scenario.unprotected ? unprotected! : server;
+    const request = await scenario.prepare(target);
     // One request first: a misconfigured scenario fails here with the server's own answer.
     const [probeBody, ...rest] = request.bodies;
-    const probe = await fetch(server.url + request.path, { method: request.method, headers: request.headers, body: probeBody });
+    const probe = await fetch(target.url + request.path, { method: request.method, headers: request.headers, body: probeBody });
     if (probe.status !== 200) throw new Error(`${scenario.name}: probe answered ${probe.status}: ${await probe.text()}`);
     console.log(`${scenario.name} over HTTP, ${seconds}s...`);
     const meter = cpuMeter();
-    const load = await runLoad({ url: server.url, connections, seconds, ...request, bodies: scenario.singleUse ? rest : request.bodies });
+    const load = await runLoad({ url: target.url, connections, seconds, ...request, bodies: scenario.singleUse ? rest : request.bodies });
     runs.push({ scenario, load, usage: meter() });
   }
   const after = await ceilingHalf();
@@ -123,6 +128,12 @@ try {
     }
     rows.push(['  CPU', cpuLine(r.cpu)]);
   }
+  const [withProtection, without] = ['password', 'password-unprotected'].map((id) => results.find((_, i) => runs[i]!.scenario.id === id));
+  const protectionCost = withProtection && without ? 1 - withProtection.perSecond / without.perSecond : null;
+  if (protectionCost !== null) {
+    const verdict = protectionCost <= PROTECTION_BUDGET ? 'met' : 'MISSED';
+    rows.push(['attack protection cost', `${(protectionCost * 100).toFixed(1)}% of the password grant's rate (target <= ${PROTECTION_BUDGET * 100}%: ${verdict})`]);
+  }
   console.log(`\n${table(rows)}`);
 
   for (const r of results) {
@@ -140,9 +151,10 @@ try {
   mkdirSync(new URL('.', out), { recursive: true });
   const round = (_: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
   const settings = { seconds, connections, users: USERS, argon2id: server.hashing, signingAlg, storage: 'sqlite file, WAL' };
-  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, ceiling, scenarios: results }, round, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, ceiling, scenarios: results, protectionCost }, round, 2)}\n`);
   console.log('\nwrote bench/results/latest.json');
 } finally {
   await server.close();
+  await unprotected?.close();
 }
 if (failed) process.exitCode = 1;

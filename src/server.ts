@@ -16,7 +16,13 @@ import { issuerOf } from './config/load.ts';
 import { BODY_LIMIT, registerBodyParsers } from './http/body.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { registerRoutes } from './http/routes.ts';
+import { registerHealth } from './http/health.ts';
 import { loggerOptions } from './http/logging.ts';
+import { AuditLog } from './events/audit.ts';
+import { IpList } from './protection/ip-list.ts';
+import { clientIp } from './protection/client-ip.ts';
+import { LoginProtection } from './protection/login-protection.ts';
+import { RateLimiter } from './protection/rate-limit.ts';
 
 export interface ServerOptions {
   /** Unix seconds; inject a frozen clock in tests. */
@@ -36,14 +42,15 @@ export interface Tollgate {
   close(): Promise<void>;
 }
 
-/** Purges expired and revoked records in the background, so the store stays bounded under steady load. */
-function startHousekeeping(store: Store, intervalSeconds: number, now: () => number, log: Logger): NodeJS.Timeout {
+/** Purges expired and revoked records, and events past retention, in the background, so the store stays bounded. */
+function startHousekeeping(store: Store, config: Config, now: () => number, log: Logger): NodeJS.Timeout {
   const timer = setInterval(() => {
-    store.purge(now()).then(
+    const at = now();
+    Promise.all([store.purge(at), store.events.purgeEvents(at - config.events.retention_days * 86_400)]).then(([a, b]) => a + b).then(
       (purged) => { if (purged > 0) log.debug({ purged }, 'housekeeping purge'); },
       (err: unknown) => log.error({ err }, 'housekeeping purge failed'),
     );
-  }, intervalSeconds * 1000);
+  }, config.housekeeping.interval * 1000);
   timer.unref();
   return timer;
 }
@@ -70,6 +77,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const issuer = new TokenIssuer({
       issuer: iss, userinfoUrl: endpoints.userinfo, keys, alg: config.tokens.signing_alg, idTokenTtl: config.tokens.id_token_ttl, now,
     });
+    const audit = new AuditLog({ store: store.events, log, now });
+    const { attack_protection: protection } = config;
+    const allowlist = new IpList(protection.allowlist);
+    const trustedProxies = new IpList(config.trusted_proxies);
+    const rateLimit = protection.rate_limit.enabled ? new RateLimiter({
+      requestsPerSecond: protection.rate_limit.requests_per_second, burst: protection.rate_limit.burst, allowlist, now,
+      onLimited: (ip) => void audit.emit({ type: 'ip.rate_limited', outcome: 'failure', reason: 'rate_limit', ip }),
+    }) : undefined;
     const services: TokenServices = {
       accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
       directory: store,
@@ -81,6 +96,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         defaultConnection: config.default_connection ?? config.connections[0]!.name,
         defaultAudience: config.default_audience,
       },
+      protection: new LoginProtection({ store: store.attempts, audit, config: protection, allowlist, now }),
+      audit,
       log,
       now,
     };
@@ -88,12 +105,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT });
     registerBodyParsers(app);
     registerErrorHandler(app);
+    registerHealth(app, [{ name: 'store', ping: () => store.ping() }]);
     await app.register(async (scoped) => registerRoutes(scoped, {
-      issuer: iss, token: { clients: store, clientAuth: { hasher }, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
+      issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit, token: { clients: store, clientAuth: { hasher }, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
       users: store, directory: store, keys,
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     await app.ready();
-    const housekeeping = startHousekeeping(store, config.housekeeping.interval, now, log);
+    const housekeeping = startHousekeeping(store, config, now, log);
     return {
       app, store, config, log,
       async close() {

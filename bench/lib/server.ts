@@ -26,7 +26,17 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-export async function startBenchServer(opts: { users: number; hashing?: PasswordHashing; signingAlg?: SigningAlg }): Promise<BenchServer> {
+/**
+ * Attack protection as deployed, except that the per-IP rate limit is raised out of the way (the load
+ * generator is one IP) while still being checked on every request; or all of it off, for comparison.
+ */
+function attackProtection(enabled: boolean) {
+  return enabled
+    ? { rate_limit: { requests_per_second: 1_000_000, burst: 1_000_000 } }
+    : { brute_force: { enabled: false }, ip_throttling: { enabled: false }, rate_limit: { enabled: false } };
+}
+
+export async function startBenchServer(opts: { users: number; hashing?: PasswordHashing; signingAlg?: SigningAlg; protection?: boolean }): Promise<BenchServer> {
   const hashing = opts.hashing ?? OWASP_ARGON2ID;
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
   const config = parseConfig({
@@ -37,6 +47,7 @@ export async function startBenchServer(opts: { users: number; hashing?: Password
     tokens: { signing_alg: opts.signingAlg ?? 'RS256' },
     password_hashing: hashing,
     connections: [{ name: CONNECTION }],
+    attack_protection: attackProtection(opts.protection ?? true),
     apis: [{ identifier: API, scopes: ['read:items'] }],
     clients: [{
       client_id: CLIENT.id, client_secret: CLIENT.secret, token_endpoint_auth_method: 'client_secret_basic',

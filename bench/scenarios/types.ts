@@ -8,6 +8,8 @@ export interface Scenario {
   name: string;
   /** Compared with the raw argon2 ceiling when > 0. */
   verificationsPerRequest: number;
+  /** Runs against the second server, started with attack protection off, to measure what protection costs. */
+  unprotected?: boolean;
   /** Each body works once (a rotating refresh token): the probe's body is not sent again. */
   singleUse?: boolean;
   /** What to send; run.ts adds url, connections and duration. May prepare state on the server first. */

@@ -26,9 +26,14 @@ export class Accounts {
     this.#deps = deps;
   }
 
-  async login(connection: string, login: string, password: string): Promise<LoginResult> {
-    const { users, hasher, decoy } = this.#deps;
-    const user = await users.findUserByLogin(connection, login);
+  /** The account a login names (username or email), if any; costs no hash, so protection can check first. */
+  find(connection: string, login: string): Promise<UserRecord | undefined> {
+    return this.#deps.users.findUserByLogin(connection, login);
+  }
+
+  /** Verifies `password` against the account `find` returned, or against the decoy when it returned none. */
+  async verify(user: UserRecord | undefined, password: string): Promise<LoginResult> {
+    const { hasher, decoy } = this.#deps;
     const ok = await hasher.verify(user?.password_hash ?? decoy, password);
     if (!user) return { outcome: 'unknown_user' };
     if (!ok) return { outcome: 'wrong_password', user };

@@ -17,3 +17,17 @@ export function parseOptions<O extends Options>(args: string[], options: O, help
   }
   return parsed.values as { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string };
 }
+
+type Subcommand = (args: string[]) => Promise<number | void>;
+
+/** `tollgate <group> <sub> ...`: runs the named subcommand, prints help, or explains what is missing. */
+export async function dispatch(group: string, args: string[], subcommands: Record<string, Subcommand>, help: string): Promise<number | void> {
+  const [sub, ...rest] = args;
+  if (sub === '--help' || sub === '-h') {
+    process.stdout.write(help);
+    return;
+  }
+  const run = sub === undefined ? undefined : subcommands[sub];
+  if (!run) throw new UsageError(`${sub === undefined ? 'missing' : 'unknown'} ${group} command${sub ? ` "${sub}"` : ''}\n\n${help}`);
+  return run(rest);
+}

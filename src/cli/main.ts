@@ -4,6 +4,8 @@ import { serve } from './serve.ts';
 import { users } from './users.ts';
 import { hashPassword } from './hash-password.ts';
 import { migrate } from './migrate.ts';
+import { blocks } from './blocks.ts';
+import { logs } from './logs.ts';
 
 const HELP = `Usage: tollgate <command> [options]
 
@@ -13,6 +15,9 @@ Commands:
   users list       list users
   hash-password    print an argon2id PHC string for the password on stdin
   migrate          apply pending schema migrations to the store
+  blocks list      list brute-force blocks
+  blocks clear     clear an account's block (and its failure counter)
+  logs             show audit events (logins, blocks, throttling)
 
 Run "tollgate <command> --help" for a command's options.
 Exit codes: 0 success, 1 failure, 2 usage or configuration error.
@@ -23,6 +28,8 @@ const commands: Record<string, (args: string[]) => Promise<number | void>> = {
   users,
   'hash-password': hashPassword,
   migrate,
+  blocks,
+  logs,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,9 +1,8 @@
 /** `tollgate users add|list`: operators with direct store access. */
 import { argon2Hasher } from '../accounts/passwords.ts';
-import { openStore, storeOptions } from '../storage/open.ts';
-import { ConflictError, type Store } from '../storage/interfaces.ts';
-import type { Config } from '../config/schema.ts';
-import { parseOptions } from './args.ts';
+import { ConflictError } from '../storage/interfaces.ts';
+import { withStore } from './store.ts';
+import { dispatch, parseOptions } from './args.ts';
 import { EXIT, UsageError, loadConfig, readStdin } from './io.ts';
 
 const HELP = `Usage:
@@ -12,15 +11,6 @@ const HELP = `Usage:
 
 Users live in the store named by the configuration's "storage".
 `;
-
-async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(config.storage, storeOptions(config));
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
 
 async function add(args: string[]): Promise<number | void> {
   const opts = parseOptions(args, {
@@ -64,13 +54,4 @@ async function list(args: string[]): Promise<number | void> {
   for (const u of shown) process.stdout.write(`${u.connection}\t${u.username}\t${u.email ?? '-'}\t${u.id}${u.blocked ? '\tblocked' : ''}\n`);
 }
 
-export async function users(args: string[]): Promise<number | void> {
-  const [sub, ...rest] = args;
-  if (sub === 'add') return add(rest);
-  if (sub === 'list') return list(rest);
-  if (sub === '--help' || sub === '-h') {
-    process.stdout.write(HELP);
-    return;
-  }
-  throw new UsageError(`${sub === undefined ? 'missing' : `unknown`} users command${sub ? ` "${sub}"` : ''}\n\n${HELP}`);
-}
+export const users = (args: string[]) => dispatch('users', args, { add, list }, HELP);

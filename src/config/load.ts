@@ -97,6 +97,13 @@ export function configWarnings(config: Config): string[] {
     if (c.client_secret !== undefined && c.client_secret.length < 32) {
       warnings.push(`clients[${i}].client_secret is shorter than 32 characters: use a long random secret`);
     }
+    if (c.trust_forwarded_for && c.token_endpoint_auth_method === 'none') {
+      warnings.push(`clients[${i}].trust_forwarded_for is ignored: a public client cannot vouch for its users' IPs`);
+    }
   });
+  const { brute_force, ip_throttling, rate_limit } = config.attack_protection;
+  for (const [name, part] of Object.entries({ brute_force, ip_throttling, rate_limit })) {
+    if (!part.enabled) warnings.push(`attack_protection.${name} is disabled: RFC 6749 §4.3.2 requires brute-force protection for the password grant`);
+  }
   return warnings;
 }

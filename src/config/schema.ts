@@ -7,11 +7,19 @@ import { z } from 'zod';
 import { GRANT_TYPES } from '../grants/names.ts';
 import { CLIENT_AUTH_METHODS } from '../client-auth/names.ts';
 import { SIGNING_ALGS } from '../keys/algorithms.ts';
+import { isIpOrCidr } from '../protection/ip-list.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_" or "-"');
 const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'is not a valid scope token (RFC 6749 §3.3)');
 const seconds = z.number().int().min(1).max(31_536_000);
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** redis://[user:password@]host[:port][/db], or rediss:// (TLS). */
+function isRedisUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return ['redis:', 'rediss:'].includes(url.protocol) && url.hostname !== '' && /^(\/\d*)?$/.test(url.pathname) && url.search === '' && url.hash === '';
+}
 
 const oneOf = <T extends string>(values: readonly T[], what: string) =>
   z.enum(values as [T, ...T[]], { error: (issue) => `unknown ${what} ${JSON.stringify(issue.input)} (one of: ${values.join(', ')})` });
@@ -48,6 +56,8 @@ export const clientSchema = z.strictObject({
     absolute_ttl: seconds.default(2_592_000).describe('A token family expires this long after the login, however it is used (default 30 days).'),
   }).prefault({}).describe('Refresh token policy (RFC 9700 §4.14); refresh tokens are issued when grant_types has refresh_token and offline_access is granted.'),
   introspection: z.boolean().default(false).describe('Whether the client may call the introspection endpoint (RFC 7662).'),
+  trust_forwarded_for: z.boolean().default(false)
+    .describe("Honour the end user's IP sent in tollgate-forwarded-for (or auth0-forwarded-for); only for a confidential client calling on users' behalf."),
   api_grants: z.record(z.string(), z.array(scopeToken)).default({})
     .describe('client_credentials: the scopes the client is granted per API identifier, e.g. {"https://api.example.com": [read:items]}.'),
 });
@@ -70,6 +80,29 @@ export const userSchema = z.strictObject({
   user_metadata: z.record(z.string(), z.unknown()).default({}).describe('Data the user may change (preferences).'),
 });
 
+const ipOrCidr = z.string().refine((value) => isIpOrCidr(value), { error: 'must be an IP address or a CIDR range such as 10.0.0.0/8' });
+
+export const attackProtectionSchema = z.strictObject({
+  brute_force: z.strictObject({
+    enabled: z.boolean().default(true).describe('Block an account for an IP after consecutive failed logins (RFC 6749 §4.3.2).'),
+    threshold: z.number().int().min(1).max(100).default(10).describe('Consecutive failures that start the block.'),
+    mode: z.enum(['per_account_and_ip', 'per_account']).default('per_account_and_ip')
+      .describe('per_account_and_ip blocks only the offending IP for the account; per_account locks the account for every IP.'),
+    block_ttl: seconds.optional().describe('Seconds after which a block lapses by itself (default: until an operator clears it or the password changes).'),
+  }).prefault({}).describe('Brute-force protection per (connection, username, IP), unknown usernames included.'),
+  ip_throttling: z.strictObject({
+    enabled: z.boolean().default(true).describe('Throttle IPs that fail logins across many accounts.'),
+    max_attempts: z.number().int().min(1).max(100_000).default(100).describe('Bucket size: failed logins an IP may make in a burst.'),
+    per_day: z.number().int().min(1).max(8_640_000).default(100).describe('Refill rate: failed logins per day the bucket gives back.'),
+  }).prefault({}).describe('Suspicious IP throttling: a token bucket of failed logins per IP, across all accounts.'),
+  rate_limit: z.strictObject({
+    enabled: z.boolean().default(true).describe('Limit token endpoint requests per IP.'),
+    requests_per_second: z.number().int().min(1).max(1_000_000).default(100).describe('Sustained requests per second per IP.'),
+    burst: z.number().int().min(1).max(1_000_000).default(200).describe('Requests an IP may make at once.'),
+  }).prefault({}).describe('Request rate limit on the token endpoint, per IP (in each node\'s memory; shared by all nodes, as fixed windows, when `cache` is set).'),
+  allowlist: z.array(ipOrCidr).default([]).describe('IPs and CIDR ranges exempt from IP throttling and the rate limit.'),
+});
+
 export const configSchema = z.strictObject({
   issuer: httpUrl.optional()
     .describe('The `iss` of every token; every endpoint lives under this URL (its path is the route prefix). Default: http://{host}:{port}.'),
@@ -87,6 +120,10 @@ export const configSchema = z.strictObject({
     .describe('Milliseconds a node serves clients, connections and APIs from memory before reading them again: with several nodes on one PostgreSQL database, the bound within which a change made on one node reaches the others (SQLite: kept until the next start).'),
   migrations: z.enum(['auto', 'manual']).default('auto')
     .describe('auto: pending schema migrations are applied at start (safe when several nodes start at once); manual: start refuses while any is pending, and `tollgate migrate` applies them.'),
+  cache: z.string().refine(isRedisUrl, { error: 'must be "redis://host:6379" with an optional "/db" number, or "rediss://..." for TLS' }).optional()
+    .describe('Redis for the brute-force counters, IP throttling buckets, the request rate limit and the access-token denylist, shared by every node: "redis://[:password@]host:6379[/db]", or "rediss://" for TLS. Without it they stay in `storage` (the request rate limit in each node\'s memory). While Redis is unreachable, protection falls back to `storage` and a cache.unavailable event says so.'),
+  cache_prefix: z.string().min(1).max(100).default('tollgate:')
+    .describe('Every Redis key Tollgate writes starts with this, so several deployments can share one Redis.'),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
   tokens: z.strictObject({
     access_token_ttl: seconds.default(600).describe('Access token lifetime in seconds.'),
@@ -105,6 +142,12 @@ export const configSchema = z.strictObject({
   default_audience: z.string().optional().describe('API used when a request names no audience.'),
   apis: z.array(apiSchema).default([]).describe('Resource servers (audiences) and their scopes.'),
   clients: z.array(clientSchema).default([]).describe('Registered clients.'),
+  trusted_proxies: z.array(ipOrCidr).default([])
+    .describe('Proxies whose X-Forwarded-For / Forwarded headers name the client IP; with none, the socket address is the client IP.'),
+  attack_protection: attackProtectionSchema.prefault({}).describe('Brute-force protection, suspicious IP throttling and rate limits.'),
+  events: z.strictObject({
+    retention_days: z.number().int().min(1).max(3650).default(30).describe('Audit events older than this are purged.'),
+  }).prefault({}).describe('The audit event log (tollgate logs).'),
   housekeeping: z.strictObject({
     interval: z.number().int().min(1).max(86_400).default(300).describe('Seconds between purges of expired and revoked records.'),
   }).prefault({}).describe('Background purge, so the store stays bounded.'),
@@ -116,4 +159,5 @@ export type Config = z.output<typeof configSchema>;
 export type ClientConfig = z.output<typeof clientSchema>;
 export type UserConfig = z.output<typeof userSchema>;
 export type ApiConfig = z.output<typeof apiSchema>;
+export type AttackProtectionConfig = z.output<typeof attackProtectionSchema>;
 export type ConnectionConfig = z.output<typeof connectionSchema>;

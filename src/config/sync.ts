@@ -17,6 +17,7 @@ export function clientRecords(config: Config): ClientRecord[] {
     scope: c.scope ?? null,
     refresh_token: c.refresh_token,
     introspection: c.introspection,
+    trust_forwarded_for: c.trust_forwarded_for,
     api_grants: c.api_grants,
   }));
 }
@@ -59,6 +60,10 @@ export async function syncConfig(store: Store, config: Config, hasher: PasswordH
         await store.updateUser({ ...existing, ...user }, now);
         const passwordChanged = user.password_hash !== existing.password_hash && config.tokens.revoke_refresh_on_password_change;
         if (passwordChanged || user.blocked) await store.revokeUserRefreshTokens(existing.id, now);
+        // A new password ends brute-force blocks on the account, from every IP.
+        if (user.password_hash !== existing.password_hash) {
+          await store.attempts.clearLoginFailures({ connection: existing.connection, username: existing.username.toLowerCase() });
+        }
       } else {
         await store.createUser(user, now);
       }

@@ -2,10 +2,12 @@
  * POST {issuer}/oauth/token as a short list of named steps (RFC 6749 §3.2),
  * framework-free: the HTTP layer hands in parsed parameters.
  */
-import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.ts';
+import { InvalidRequestError, OAuthError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.ts';
 import { authenticateClient } from '../client-auth/registry.ts';
 import type { ClientAuthDeps } from '../client-auth/method.ts';
-import type { ClientStore } from '../storage/interfaces.ts';
+import type { ClientRecord, ClientStore } from '../storage/interfaces.ts';
+import { endUserIp } from '../protection/forwarded-for.ts';
+import { clientSecretBasic } from '../client-auth/client-secret-basic.ts';
 import type { Params } from '../http/params.ts';
 import type { Grant, RequestInfo, TokenResponse } from '../grants/grant.ts';
 import { findGrant } from '../grants/registry.ts';
@@ -39,11 +41,45 @@ function declaredParameters(params: Params, grant: Grant): Params {
   }));
 }
 
-export async function tokenEndpoint(req: TokenRequest, deps: TokenEndpointDeps): Promise<TokenResponse> {
-  const { client } = await authenticateClient(req, deps.clients, deps.clientAuth);
-  const grant = lookupGrant(req.params);
-  if (!client.grant_types.includes(grant.grantType)) {
-    throw new UnauthorizedClientError(`The client is not allowed to use the grant type "${grant.grantType}".`);
+/** The client_id a refused request claimed, for its event: from the Basic header or the form, unverified. */
+function claimedClientId(req: TokenRequest): string | null {
+  try {
+    return clientSecretBasic.extract(req)?.clientId ?? req.params.get('client_id') ?? null;
+  } catch {
+    return req.params.get('client_id') ?? null;
   }
-  return grant.handle({ params: declaredParameters(req.params, grant), client, request: req.request, services: deps.services });
+}
+
+/** The IP protection counts: the end user's when a trusted client vouches for it, else the network's. */
+async function requestFrom(client: ClientRecord, req: TokenRequest, services: TokenServices): Promise<RequestInfo> {
+  const { ip, ignored } = endUserIp(client, req.request.ip, req.request.forwardedFor);
+  if (ignored) {
+    await services.audit.emit({
+      type: 'forwarded_for.ignored', outcome: 'failure', reason: ignored, client_id: client.client_id, ip, user_agent: req.request.userAgent ?? null,
+    });
+  }
+  return { ip, userAgent: req.request.userAgent };
+}
+
+export async function tokenEndpoint(req: TokenRequest, deps: TokenEndpointDeps): Promise<TokenResponse> {
+  const { audit } = deps.services;
+  let client: ClientRecord | undefined;
+  try {
+    ({ client } = await authenticateClient(req, deps.clients, deps.clientAuth));
+    const grant = lookupGrant(req.params);
+    if (!client.grant_types.includes(grant.grantType)) {
+      throw new UnauthorizedClientError(`The client is not allowed to use the grant type "${grant.grantType}".`);
+    }
+    const request = await requestFrom(client, req, deps.services);
+    return await grant.handle({ params: declaredParameters(req.params, grant), client, request, services: deps.services });
+  } catch (err) {
+    // Logins describe themselves; every other refused exchange is recorded here, by its error code only.
+    if (!audit.wasReported(err)) {
+      await audit.emit({
+        type: 'token.failure', outcome: 'failure', reason: err instanceof OAuthError ? err.error : 'server_error',
+        client_id: client?.client_id ?? claimedClientId(req), ip: req.request.ip, user_agent: req.request.userAgent ?? null,
+      });
+    }
+    throw err;
+  }
 }

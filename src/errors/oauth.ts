@@ -97,6 +97,22 @@ export class TemporarilyUnavailableError extends OAuthError {
   }
 }
 
+/** Attack protection (Auth0's code): a brute-force block or a throttled IP; 429 per RFC 6585 §4. */
+export class TooManyAttemptsError extends OAuthError {
+  constructor(description: string, detail?: string, retryAfter?: number) {
+    super('too_many_attempts', 429, description, detail);
+    if (retryAfter !== undefined) this.headers['retry-after'] = String(retryAfter);
+  }
+}
+
+/** The per-IP request rate limit: RFC 6585 §4 with Retry-After. */
+export class TooManyRequestsError extends OAuthError {
+  constructor(retryAfter: number) {
+    super('too_many_requests', 429, 'Too many requests from this address; retry later.');
+    this.headers['retry-after'] = String(retryAfter);
+  }
+}
+
 // RFC 6750 §3.1: errors of protected resources (userinfo), with a Bearer challenge.
 function bearerChallenge(error: string | undefined, description: string): string {
   return error ? `Bearer realm="tollgate", error="${error}", error_description="${description}"` : 'Bearer realm="tollgate"';

@@ -5,8 +5,11 @@ import type { GrantType } from './names.ts';
 import type { TokenServices } from '../tokens/services.ts';
 
 export interface RequestInfo {
+  /** The client IP: the socket address, or what trusted proxies say it is; the end user's once the token endpoint has checked tollgate-forwarded-for. */
   ip: string;
   userAgent: string | undefined;
+  /** The raw tollgate-forwarded-for (or auth0-forwarded-for) header, not yet trusted. */
+  forwardedFor?: string | undefined;
 }
 
 export interface GrantContext {

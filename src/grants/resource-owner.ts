@@ -6,6 +6,7 @@
 import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
 import type { GrantContext, TokenResponse } from './grant.ts';
 import { authorize, issueTokens, type Authorization } from '../tokens/services.ts';
+import type { LoginAttempt } from '../protection/login-protection.ts';
 
 export const RESOURCE_OWNER_PARAMETERS = ['username', 'password', 'scope', 'audience'] as const;
 
@@ -28,17 +29,32 @@ export async function resourceOwnerExchange(ctx: GrantContext, chooseConnection:
     throw err;
   }
 
-  const result = await services.accounts.login(connection, username, password);
-  const event = { event: 'login', outcome: result.outcome, client_id: client.client_id, connection, ip: ctx.request.ip };
-  services.log.info(event, `login ${result.outcome}`);
+  const user = await services.accounts.find(connection, username);
+  const attempt: LoginAttempt = {
+    connection,
+    // The account's own name, so its username and its email share one counter; unknown logins count as typed.
+    username: (user?.username ?? username).toLowerCase(),
+    userId: user?.id ?? null,
+    ip: ctx.request.ip,
+    clientId: client.client_id,
+    userAgent: ctx.request.userAgent ?? null,
+  };
+  const event = { connection, username: attempt.username, user_id: attempt.userId, ip: attempt.ip, client_id: client.client_id, user_agent: attempt.userAgent };
+  await services.protection.admit(attempt);
+  const result = await services.accounts.verify(user, password);
   switch (result.outcome) {
     case 'unknown_user':
     case 'wrong_password':
+      await services.protection.failed(attempt);
       // RFC 6749 §5.2: one answer for both, so the response does not reveal which accounts exist.
-      throw new InvalidGrantError('Wrong username or password.', result.outcome);
+      throw await services.audit.fail(new InvalidGrantError('Wrong username or password.', result.outcome),
+        { type: `login.${result.outcome}`, outcome: 'failure', reason: result.outcome, ...event });
     case 'blocked':
-      throw new InvalidGrantError('This user is blocked.', 'user blocked');
+      throw await services.audit.fail(new InvalidGrantError('This user is blocked.', 'user blocked'),
+        { type: 'login.user_blocked', outcome: 'failure', reason: 'user_blocked', ...event });
     case 'ok':
+      await services.protection.succeeded(attempt);
+      await services.audit.emit({ type: 'login.success', outcome: 'success', ...event });
       return issueTokens(services, { user: result.user, client, authorization, authTime: services.now(), amr: ['pwd'], refresh: { connection } });
   }
 }

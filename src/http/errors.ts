@@ -1,6 +1,7 @@
 /** One error handler: OAuthErrors render as RFC 6749 §5.2 JSON; framework errors become invalid_request; the rest server_error. */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { InvalidRequestError, OAuthError, ServerError } from '../errors/oauth.ts';
+import { InvalidRequestError, OAuthError, ServerError, TemporarilyUnavailableError } from '../errors/oauth.ts';
+import { StoreUnavailableError } from '../storage/interfaces.ts';
 
 /** Fastify's client errors, each with the fixed description the client sees. */
 const FRAMEWORK_ERRORS: Record<string, string> = {
@@ -13,6 +14,12 @@ const FRAMEWORK_ERRORS: Record<string, string> = {
 
 export function toOAuthError(err: FastifyError | Error): OAuthError {
   if (err instanceof OAuthError) return err;
+  // The database is down: a retryable 503, never a 500; the store wrote nothing half-way (RFC 6749 §5.2 has no code, §4.1.2.1's fits).
+  if (err instanceof StoreUnavailableError) {
+    const unavailable = new TemporarilyUnavailableError('store unreachable');
+    unavailable.headers['retry-after'] = '1';
+    return unavailable;
+  }
   const code = (err as FastifyError).code;
   if (code !== undefined && Object.hasOwn(FRAMEWORK_ERRORS, code)) {
     return new InvalidRequestError(FRAMEWORK_ERRORS[code], code);

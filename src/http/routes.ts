@@ -11,9 +11,24 @@ import { authenticateClient } from '../client-auth/registry.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { DirectoryStore, UserStore } from '../storage/interfaces.ts';
 import { paramsOf } from './body.ts';
+import type { RequestLimiter } from '../protection/rate-limit.ts';
+import { FORWARDED_FOR_HEADERS } from '../protection/forwarded-for.ts';
+
+/** A header sent once; a repeated one is passed on joined, so it fails validation rather than picking a side. */
+function headerOf(request: FastifyRequest, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = request.headers[name];
+    if (value !== undefined) return Array.isArray(value) ? value.join(',') : value;
+  }
+  return undefined;
+}
 
 export interface RouteDeps {
   issuer: string;
+  /** The client IP (socket address, or what trusted proxies say). */
+  clientIp: (request: FastifyRequest) => string;
+  /** The token endpoint's per-IP request rate limit, when enabled. */
+  rateLimit: RequestLimiter | undefined;
   token: TokenEndpointDeps;
   lookup: LookupDeps;
   users: UserStore;
@@ -38,12 +53,14 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return { client, params };
   };
 
-  app.post('/oauth/token', async (request, reply) => {
+  // The rate limit runs before the body is read, so a flood costs as little as possible.
+  const rateLimited = async (request: FastifyRequest) => deps.rateLimit?.take(deps.clientIp(request));
+  app.post('/oauth/token', { onRequest: rateLimited }, async (request, reply) => {
     noStore(reply);
     return tokenEndpoint({
       params: paramsOf(request.body),
       authorization: request.headers.authorization,
-      request: { ip: request.ip, userAgent: request.headers['user-agent'] },
+      request: { ip: deps.clientIp(request), userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
     }, deps.token);
   });
   onlyMethods(app, '/oauth/token', ['POST']);

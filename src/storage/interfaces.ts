@@ -48,6 +48,8 @@ export interface ClientRecord {
   scope: string | null;
   refresh_token: RefreshPolicy;
   introspection: boolean;
+  /** Whether the end user's IP in tollgate-forwarded-for is believed (confidential clients only). */
+  trust_forwarded_for: boolean;
   /** client_credentials: scopes granted per API identifier. */
   api_grants: Record<string, string[]>;
 }
@@ -179,11 +181,103 @@ export interface DenylistStore {
   isAccessTokenDenied(jti: string): Promise<boolean>;
 }
 
+/**
+ * Brute-force counters. The key's username is the canonical (lower-case) name of the account, or the
+ * lower-cased login of an unknown one, so probing is counted like guessing; `ip` is "*" in per-account mode.
+ */
+export interface LoginFailureKey {
+  connection: string;
+  username: string;
+  ip: string;
+}
+
+export interface LoginFailureState {
+  failures: number;
+  /** Unix seconds at which the threshold was reached; null while below it. */
+  blocked_at: number | null;
+  /** When the block lapses by itself (block_ttl); null means until an operator or a password change clears it. */
+  block_expires_at: number | null;
+}
+
+export interface LoginBlockRecord extends LoginFailureKey, LoginFailureState {
+  last_failure_at: number;
+}
+
+export interface BucketPolicy {
+  capacity: number;
+  refill_per_second: number;
+}
+
+export interface BucketResult {
+  allowed: boolean;
+  /** Seconds until the bucket holds a whole token again (0 when allowed). */
+  retry_after: number;
+}
+
+/** State of attack protection: behind one interface so it can live in SQL or in a cache (issue 7). */
+export interface AttemptStore {
+  /** The key's counter; a block whose block_expires_at has passed reads as no state at all. */
+  getLoginFailures(key: LoginFailureKey, now: number): Promise<LoginFailureState | undefined>;
+  /**
+   * One atomic increment. The call whose increment reaches `threshold` starts the block, so under any
+   * concurrency exactly one caller sees `failures === threshold`. A lapsed block restarts the count at 1.
+   */
+  addLoginFailure(key: LoginFailureKey, now: number, threshold: number, blockTtl: number | null): Promise<LoginFailureState>;
+  /** A success from that key resets it. */
+  resetLoginFailures(key: LoginFailureKey): Promise<void>;
+  /** Blocks in force at `now`, oldest first. */
+  listLoginBlocks(filter: { connection?: string; username?: string }, now: number): Promise<LoginBlockRecord[]>;
+  /** Clears the counters (blocked or not) of an account, or of one IP of it; returns how many keys went. */
+  clearLoginFailures(filter: { connection: string; username: string; ip?: string }): Promise<number>;
+  /**
+   * Token bucket of `capacity` refilled at `refill_per_second`, created full: takes `cost` tokens when the
+   * bucket holds them (cost 0 only looks). One atomic write.
+   */
+  takeFromBucket(bucket: string, cost: 0 | 1, now: number, policy: BucketPolicy): Promise<BucketResult>;
+}
+
+export const EVENT_TYPES = [
+  'login.success', 'login.wrong_password', 'login.unknown_user', 'login.user_blocked', 'login.refused',
+  'brute_force.blocked', 'brute_force.unblocked', 'ip.throttled', 'ip.rate_limited', 'forwarded_for.ignored', 'token.failure',
+  'cache.unavailable', 'cache.recovered',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** An audit event: never a password, secret, code or token. */
+export interface AuditEvent {
+  id: string;
+  /** Unix seconds. */
+  time: number;
+  type: EventType;
+  client_id: string | null;
+  connection: string | null;
+  username: string | null;
+  user_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  outcome: 'success' | 'failure';
+  /** A stable, short reason (an error code or a rule name). */
+  reason: string | null;
+}
+
+export interface EventStore {
+  addEvent(event: AuditEvent): Promise<void>;
+  /** Newest first. `user` matches the user id or the username. */
+  listEvents(filter: { user?: string; type?: EventType; since?: number; limit: number }): Promise<AuditEvent[]>;
+  /** Deletes events older than `before`; returns how many went. */
+  purgeEvents(before: number): Promise<number>;
+}
+
 export interface Housekeeping {
   /** Deletes what can never be used again; returns how many records went. */
   purge(now: number): Promise<number>;
 }
 
 export interface Store extends UserStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, RefreshTokenStore, DenylistStore, Housekeeping {
+  /** Attack-protection counters: a part of their own, so a cache can take them over (issue 7). */
+  readonly attempts: AttemptStore;
+  readonly events: EventStore;
+  /** Resolves when the store answers a trivial query; for /health/ready. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

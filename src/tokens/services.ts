@@ -4,6 +4,8 @@ import type { Accounts } from '../accounts/authenticate.ts';
 import type { ClientRecord, DirectoryStore, UserRecord, ApiRecord, RefreshTokenStore, UserStore } from '../storage/interfaces.ts';
 import { InvalidRequestError } from '../errors/oauth.ts';
 import type { TokenIssuer } from './issuer.ts';
+import type { LoginProtection } from '../protection/login-protection.ts';
+import type { AuditLog } from '../events/audit.ts';
 import type { TokenResponse } from '../grants/grant.ts';
 import { grantScope } from './scope.ts';
 import { startFamily, wantsRefreshToken } from './refresh.ts';
@@ -21,6 +23,8 @@ export interface TokenServices {
   refreshTokens: RefreshTokenStore;
   issuer: TokenIssuer;
   policy: TokenPolicy;
+  protection: LoginProtection;
+  audit: AuditLog;
   log: Logger;
   now: () => number;
 }

@@ -1,7 +1,9 @@
 /** Security properties: credentials never reach the logs, and every login path costs the same. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API, PASSWORD, REALM_GRANT, SECRET, aliceLogin, basicAuth, startTollgate, webClient, type TestTollgate } from '../helpers/tollgate.ts';
+import {
+  API, PASSWORD, REALM_GRANT, SECRET, aliceLogin, basicAuth, startTollgate, verificationsSpentBy, webClient, type TestTollgate,
+} from '../helpers/tollgate.ts';
 
 const WRONG_PASSWORD = 'wrong-Pa55word-never-logged';
 const WRONG_SECRET = 'wrong-client-secret-never-logged-0123456789';
@@ -133,20 +135,15 @@ for (const level of ['info', 'trace'] as const) {
     secrets.add(encodeURIComponent(WRONG_PASSWORD));
 
     assert.ok(tg.logs.length > 20, 'requests were logged');
-    assert.ok(tg.logs.some((line) => line.includes('"outcome":"wrong_password"')), 'failed logins are logged, as events');
-    for (const line of tg.logs) {
+    assert.ok(tg.logs.some((line) => line.includes('"type":"login.wrong_password"')), 'failed logins are logged, as events');
+    const events = await tg.store.events.listEvents({ limit: 10_000 });
+    assert.ok(events.some((e) => e.type === 'login.wrong_password'), 'failed logins are stored as audit events');
+    for (const line of [...tg.logs, ...events.map((e) => JSON.stringify(e))]) {
       for (const secret of secrets) {
         assert.ok(!line.includes(secret), `log line leaks ${secret.slice(0, 12)}…: ${line.slice(0, 300)}`);
       }
     }
   });
-}
-
-/** One request; returns the number of password verifications it spent. */
-async function verificationsSpentBy(tg: TestTollgate, request: () => Promise<unknown>): Promise<number> {
-  const before = tg.hasher.verifications;
-  await request();
-  return tg.hasher.verifications - before;
 }
 
 interface Case {

@@ -1,8 +1,7 @@
 /** The storage contract: every method of every store, the same assertions for each backend. */
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConflictError, type NewUser, type RefreshTokenRecord, type Store } from '../../src/storage/interfaces.ts';
-import { stores } from './stores.ts';
+import { ConflictError, type NewUser, type RefreshTokenRecord } from '../../src/storage/interfaces.ts';
+import { forEachStore } from './each-store.ts';
 
 const T = 1_767_225_600;
 
@@ -24,132 +23,123 @@ function refresh(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecor
 
 const client = {
   client_id: 'web', name: null, secret_hash: 'sha256:00', token_endpoint_auth_method: 'client_secret_basic' as const, grant_types: ['password' as const],
-  connections: null, default_connection: null, scope: null, introspection: false, api_grants: {},
+  connections: null, default_connection: null, scope: null, introspection: false, trust_forwarded_for: false, api_grants: {},
   refresh_token: { rotation: 'rotating' as const, leeway: 0, idle_ttl: 100, absolute_ttl: 1000 },
 };
 
-for (const factory of stores) {
-  describe(`storage contract: ${factory.name}`, () => {
-    const withStore = (name: string, body: (store: Store) => Promise<void>) =>
-      test(name, async (t) => {
-        const store = await factory.open();
-        t.after(() => store.close());
-        await body(store);
-      });
-
-    withStore('users: create, get, find by username or email case-insensitively, within one connection', async (store) => {
-      const alice = await store.createUser(newUser(), T);
-      assert.match(alice.id, /^[0-9a-f]{32}$/);
-      assert.deepEqual(await store.getUser(alice.id), alice);
-      assert.equal((await store.findUserByLogin('customers', 'ALICE'))?.id, alice.id);
-      assert.equal((await store.findUserByLogin('customers', 'alice@example.COM'))?.id, alice.id);
-      assert.equal(await store.findUserByLogin('employees', 'alice'), undefined);
-      assert.equal(await store.getUser('nope'), undefined);
-    });
-
-    withStore('users: a username match wins over another user whose email equals it', async (store) => {
-      const byEmail = await store.createUser(newUser({ username: 'x', email: 'bob' }), T);
-      const byName = await store.createUser(newUser({ username: 'bob', email: null }), T);
-      assert.notEqual(byEmail.id, byName.id);
-      assert.equal((await store.findUserByLogin('customers', 'bob'))?.id, byName.id);
-    });
-
-    withStore('users: username and email are unique per connection, free across connections', async (store) => {
-      await store.createUser(newUser(), T);
-      await assert.rejects(store.createUser(newUser({ email: null, username: 'alice' }), T), ConflictError);
-      await assert.rejects(store.createUser(newUser({ username: 'other', email: 'alice@example.com' }), T), ConflictError);
-      const other = await store.createUser(newUser({ connection: 'employees' }), T);
-      assert.equal(other.connection, 'employees');
-    });
-
-    withStore('users: update replaces fields; a conditional hash replacement fails on a stale hash', async (store) => {
-      const alice = await store.createUser(newUser(), T);
-      await store.updateUser({ ...alice, name: 'Alice L.', blocked: true }, T + 5);
-      const updated = await store.getUser(alice.id);
-      assert.equal(updated?.name, 'Alice L.');
-      assert.equal(updated?.blocked, true);
-      assert.equal(updated?.updated_at, T + 5);
-      assert.equal(updated?.created_at, T);
-      assert.equal(await store.replacePasswordHash(alice.id, 'stale', 'new', T), false);
-      assert.equal(await store.replacePasswordHash(alice.id, alice.password_hash, 'new', T), true);
-      assert.equal((await store.getUser(alice.id))?.password_hash, 'new');
-    });
-
-    withStore('users: list pages and filters by connection', async (store) => {
-      for (const name of ['c', 'a', 'b']) await store.createUser(newUser({ username: name, email: null }), T);
-      await store.createUser(newUser({ connection: 'employees', username: 'z', email: null }), T);
-      assert.deepEqual((await store.listUsers({ connection: 'customers', limit: 2, offset: 0 })).map((u) => u.username), ['a', 'b']);
-      assert.deepEqual((await store.listUsers({ connection: 'customers', limit: 2, offset: 2 })).map((u) => u.username), ['c']);
-      assert.equal((await store.listUsers({ limit: 10, offset: 0 })).length, 4);
-    });
-
-    withStore('configured records: sync upserts and removes what the configuration no longer lists', async (store) => {
-      await store.syncClients([client, { ...client, client_id: 'old' }]);
-      await store.syncClients([{ ...client, name: 'Web' }]);
-      assert.equal((await store.getClient('web'))?.name, 'Web');
-      assert.equal(await store.getClient('old'), undefined);
-      await store.syncConnections([{ name: 'b', display_name: null }, { name: 'a', display_name: 'A' }]);
-      assert.deepEqual((await store.listConnections()).map((c) => c.name), ['a', 'b']);
-      assert.equal((await store.getConnection('a'))?.display_name, 'A');
-      await store.syncApis([{ identifier: 'https://api', name: null, scopes: ['r'], access_token_ttl: 60 }]);
-      assert.deepEqual(await store.getApi('https://api'), { identifier: 'https://api', name: null, scopes: ['r'], access_token_ttl: 60 });
-      assert.equal((await store.listApis()).length, 1);
-    });
-
-    withStore('keys: added keys are listed oldest first', async (store) => {
-      await store.addSigningKey({ kid: 'k2', alg: 'ES256', private_jwk: { kty: 'EC' }, public_jwk: { kty: 'EC' }, created_at: T + 1 });
-      await store.addSigningKey({ kid: 'k1', alg: 'RS256', private_jwk: { kty: 'RSA' }, public_jwk: { kty: 'RSA' }, created_at: T });
-      assert.deepEqual((await store.listSigningKeys()).map((k) => k.kid), ['k1', 'k2']);
-    });
-
-    withStore('refresh tokens: rotation consumes exactly once, however many callers race', async (store) => {
-      await store.createRefreshToken(refresh());
-      assert.deepEqual(await store.findRefreshToken('h0'), refresh());
-      const attempts = await Promise.all(Array.from({ length: 10 }, (_, i) => store.rotateRefreshToken('h0', T + 1, refresh({ id: `h1-${i}`, generation: 1 }))));
-      assert.equal(attempts.filter(Boolean).length, 1);
-      assert.equal((await store.findRefreshToken('h0'))?.consumed_at, T + 1);
-      const winner = attempts.findIndex(Boolean);
-      assert.ok(await store.findRefreshToken(`h1-${winner}`));
-      assert.equal(await store.findRefreshToken(`h1-${(winner + 1) % 10}`), undefined);
-    });
-
-    withStore('refresh tokens: leeway re-issue covers only the immediately previous token', async (store) => {
-      await store.createRefreshToken(refresh());
-      assert.ok(await store.rotateRefreshToken('h0', T + 1, refresh({ id: 'h1', generation: 1 })));
-      assert.equal(await store.reissueRefreshToken('h0', T + 2, refresh({ id: 'x', generation: 1 })), false, 'consumed before the window');
-      assert.ok(await store.reissueRefreshToken('h0', T, refresh({ id: 'h1b', generation: 1 })));
-      assert.ok(await store.rotateRefreshToken('h1', T + 2, refresh({ id: 'h2', generation: 2 })));
-      assert.equal(await store.reissueRefreshToken('h0', T, refresh({ id: 'y', generation: 1 })), false, 'a later generation was consumed');
-    });
-
-    withStore('refresh tokens: touch, family and user revocation', async (store) => {
-      await store.createRefreshToken(refresh());
-      await store.createRefreshToken(refresh({ id: 'other-family', family_id: 'f2' }));
-      await store.createRefreshToken(refresh({ id: 'other-user', family_id: 'f3', user_id: 'u2' }));
-      await store.touchRefreshToken('h0', T + 500);
-      assert.equal((await store.findRefreshToken('h0'))?.idle_expires_at, T + 500);
-      await store.revokeRefreshFamily('f1', T + 2);
-      assert.equal((await store.findRefreshToken('h0'))?.revoked_at, T + 2);
-      assert.equal((await store.findRefreshToken('other-family'))?.revoked_at, null);
-      assert.equal(await store.rotateRefreshToken('h0', T + 3, refresh({ id: 'z' })), false, 'a revoked token cannot rotate');
-      await store.revokeUserRefreshTokens('u1', T + 4);
-      assert.equal((await store.findRefreshToken('other-family'))?.revoked_at, T + 4);
-      assert.equal((await store.findRefreshToken('other-user'))?.revoked_at, null);
-    });
-
-    withStore('denylist and purge: expired and revoked records go, consumed tokens of live families stay', async (store) => {
-      await store.denyAccessToken('jti-1', T + 10);
-      await store.denyAccessToken('jti-1', T + 10);
-      assert.equal(await store.isAccessTokenDenied('jti-1'), true);
-      assert.equal(await store.isAccessTokenDenied('jti-2'), false);
-      await store.createRefreshToken(refresh({ consumed_at: T, idle_expires_at: T + 1 }));
-      await store.createRefreshToken(refresh({ id: 'revoked', family_id: 'f2', revoked_at: T }));
-      await store.createRefreshToken(refresh({ id: 'idle', family_id: 'f3', idle_expires_at: T + 5 }));
-      assert.equal(await store.purge(T + 20), 3);
-      assert.equal(await store.isAccessTokenDenied('jti-1'), false);
-      assert.ok(await store.findRefreshToken('h0'), 'kept for reuse detection');
-      assert.equal(await store.purge(T + 1000), 1, 'the family expired');
-      assert.equal(await store.purge(T + 1000), 0);
-    });
+forEachStore('storage contract', (withStore) => {
+  withStore('users: create, get, find by username or email case-insensitively, within one connection', async (store) => {
+    const alice = await store.createUser(newUser(), T);
+    assert.match(alice.id, /^[0-9a-f]{32}$/);
+    assert.deepEqual(await store.getUser(alice.id), alice);
+    assert.equal((await store.findUserByLogin('customers', 'ALICE'))?.id, alice.id);
+    assert.equal((await store.findUserByLogin('customers', 'alice@example.COM'))?.id, alice.id);
+    assert.equal(await store.findUserByLogin('employees', 'alice'), undefined);
+    assert.equal(await store.getUser('nope'), undefined);
   });
-}
+
+  withStore('users: a username match wins over another user whose email equals it', async (store) => {
+    const byEmail = await store.createUser(newUser({ username: 'x', email: 'bob' }), T);
+    const byName = await store.createUser(newUser({ username: 'bob', email: null }), T);
+    assert.notEqual(byEmail.id, byName.id);
+    assert.equal((await store.findUserByLogin('customers', 'bob'))?.id, byName.id);
+  });
+
+  withStore('users: username and email are unique per connection, free across connections', async (store) => {
+    await store.createUser(newUser(), T);
+    await assert.rejects(store.createUser(newUser({ email: null, username: 'alice' }), T), ConflictError);
+    await assert.rejects(store.createUser(newUser({ username: 'other', email: 'alice@example.com' }), T), ConflictError);
+    const other = await store.createUser(newUser({ connection: 'employees' }), T);
+    assert.equal(other.connection, 'employees');
+  });
+
+  withStore('users: update replaces fields; a conditional hash replacement fails on a stale hash', async (store) => {
+    const alice = await store.createUser(newUser(), T);
+    await store.updateUser({ ...alice, name: 'Alice L.', blocked: true }, T + 5);
+    const updated = await store.getUser(alice.id);
+    assert.equal(updated?.name, 'Alice L.');
+    assert.equal(updated?.blocked, true);
+    assert.equal(updated?.updated_at, T + 5);
+    assert.equal(updated?.created_at, T);
+    assert.equal(await store.replacePasswordHash(alice.id, 'stale', 'new', T), false);
+    assert.equal(await store.replacePasswordHash(alice.id, alice.password_hash, 'new', T), true);
+    assert.equal((await store.getUser(alice.id))?.password_hash, 'new');
+  });
+
+  withStore('users: list pages and filters by connection', async (store) => {
+    for (const name of ['c', 'a', 'b']) await store.createUser(newUser({ username: name, email: null }), T);
+    await store.createUser(newUser({ connection: 'employees', username: 'z', email: null }), T);
+    assert.deepEqual((await store.listUsers({ connection: 'customers', limit: 2, offset: 0 })).map((u) => u.username), ['a', 'b']);
+    assert.deepEqual((await store.listUsers({ connection: 'customers', limit: 2, offset: 2 })).map((u) => u.username), ['c']);
+    assert.equal((await store.listUsers({ limit: 10, offset: 0 })).length, 4);
+  });
+
+  withStore('configured records: sync upserts and removes what the configuration no longer lists', async (store) => {
+    await store.syncClients([client, { ...client, client_id: 'old' }]);
+    await store.syncClients([{ ...client, name: 'Web' }]);
+    assert.equal((await store.getClient('web'))?.name, 'Web');
+    assert.equal(await store.getClient('old'), undefined);
+    await store.syncConnections([{ name: 'b', display_name: null }, { name: 'a', display_name: 'A' }]);
+    assert.deepEqual((await store.listConnections()).map((c) => c.name), ['a', 'b']);
+    assert.equal((await store.getConnection('a'))?.display_name, 'A');
+    await store.syncApis([{ identifier: 'https://api', name: null, scopes: ['r'], access_token_ttl: 60 }]);
+    assert.deepEqual(await store.getApi('https://api'), { identifier: 'https://api', name: null, scopes: ['r'], access_token_ttl: 60 });
+    assert.equal((await store.listApis()).length, 1);
+  });
+
+  withStore('keys: added keys are listed oldest first', async (store) => {
+    await store.addSigningKey({ kid: 'k2', alg: 'ES256', private_jwk: { kty: 'EC' }, public_jwk: { kty: 'EC' }, created_at: T + 1 });
+    await store.addSigningKey({ kid: 'k1', alg: 'RS256', private_jwk: { kty: 'RSA' }, public_jwk: { kty: 'RSA' }, created_at: T });
+    assert.deepEqual((await store.listSigningKeys()).map((k) => k.kid), ['k1', 'k2']);
+  });
+
+  withStore('refresh tokens: rotation consumes exactly once, however many callers race', async (store) => {
+    await store.createRefreshToken(refresh());
+    assert.deepEqual(await store.findRefreshToken('h0'), refresh());
+    const attempts = await Promise.all(Array.from({ length: 10 }, (_, i) => store.rotateRefreshToken('h0', T + 1, refresh({ id: `h1-${i}`, generation: 1 }))));
+    assert.equal(attempts.filter(Boolean).length, 1);
+    assert.equal((await store.findRefreshToken('h0'))?.consumed_at, T + 1);
+    const winner = attempts.findIndex(Boolean);
+    assert.ok(await store.findRefreshToken(`h1-${winner}`));
+    assert.equal(await store.findRefreshToken(`h1-${(winner + 1) % 10}`), undefined);
+  });
+
+  withStore('refresh tokens: leeway re-issue covers only the immediately previous token', async (store) => {
+    await store.createRefreshToken(refresh());
+    assert.ok(await store.rotateRefreshToken('h0', T + 1, refresh({ id: 'h1', generation: 1 })));
+    assert.equal(await store.reissueRefreshToken('h0', T + 2, refresh({ id: 'x', generation: 1 })), false, 'consumed before the window');
+    assert.ok(await store.reissueRefreshToken('h0', T, refresh({ id: 'h1b', generation: 1 })));
+    assert.ok(await store.rotateRefreshToken('h1', T + 2, refresh({ id: 'h2', generation: 2 })));
+    assert.equal(await store.reissueRefreshToken('h0', T, refresh({ id: 'y', generation: 1 })), false, 'a later generation was consumed');
+  });
+
+  withStore('refresh tokens: touch, family and user revocation', async (store) => {
+    await store.createRefreshToken(refresh());
+    await store.createRefreshToken(refresh({ id: 'other-family', family_id: 'f2' }));
+    await store.createRefreshToken(refresh({ id: 'other-user', family_id: 'f3', user_id: 'u2' }));
+    await store.touchRefreshToken('h0', T + 500);
+    assert.equal((await store.findRefreshToken('h0'))?.idle_expires_at, T + 500);
+    await store.revokeRefreshFamily('f1', T + 2);
+    assert.equal((await store.findRefreshToken('h0'))?.revoked_at, T + 2);
+    assert.equal((await store.findRefreshToken('other-family'))?.revoked_at, null);
+    assert.equal(await store.rotateRefreshToken('h0', T + 3, refresh({ id: 'z' })), false, 'a revoked token cannot rotate');
+    await store.revokeUserRefreshTokens('u1', T + 4);
+    assert.equal((await store.findRefreshToken('other-family'))?.revoked_at, T + 4);
+    assert.equal((await store.findRefreshToken('other-user'))?.revoked_at, null);
+  });
+
+  withStore('denylist and purge: expired and revoked records go, consumed tokens of live families stay', async (store) => {
+    await store.denyAccessToken('jti-1', T + 10);
+    await store.denyAccessToken('jti-1', T + 10);
+    assert.equal(await store.isAccessTokenDenied('jti-1'), true);
+    assert.equal(await store.isAccessTokenDenied('jti-2'), false);
+    await store.createRefreshToken(refresh({ consumed_at: T, idle_expires_at: T + 1 }));
+    await store.createRefreshToken(refresh({ id: 'revoked', family_id: 'f2', revoked_at: T }));
+    await store.createRefreshToken(refresh({ id: 'idle', family_id: 'f3', idle_expires_at: T + 5 }));
+    assert.equal(await store.purge(T + 20), 3);
+    assert.equal(await store.isAccessTokenDenied('jti-1'), false);
+    assert.ok(await store.findRefreshToken('h0'), 'kept for reuse detection');
+    assert.equal(await store.purge(T + 1000), 1, 'the family expired');
+    assert.equal(await store.purge(T + 1000), 0);
+  });
+});

@@ -1,42 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { verify } from '@node-rs/argon2';
+import { BIN, configFile, tollgate } from '../helpers/cli.ts';
 import { createDatabase, databaseUrl, dropDatabase } from '../helpers/postgres.ts';
 import { migrations } from '../../src/storage/sqlite/migrations.ts';
-
-const BIN = new URL('../../bin/tollgate.ts', import.meta.url).pathname;
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function tollgate(args: string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TOLLGATE_CONFIG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
-
-function configFile(extra = ''): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
-  const file = join(dir, 'tollgate.yaml');
-  writeFileSync(file, `storage: sqlite:${join(dir, 'db.sqlite')}
-password_hashing: { memory_cost: 64, time_cost: 1 }
-log_level: warn
-connections: [{ name: customers }, { name: employees }]
-clients:
-  - { client_id: app, token_endpoint_auth_method: none, grant_types: [password] }
-${extra}`);
-  return file;
-}
 
 test('tollgate with no command prints usage and exits 2; --help exits 0; an unknown command exits 2', async () => {
   assert.equal((await tollgate([])).code, 2);

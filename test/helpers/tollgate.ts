@@ -4,6 +4,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { createServer, type Tollgate } from '../../src/server.ts';
 import { argon2Hasher, countingHasher } from '../../src/accounts/passwords.ts';
+import type { Store } from '../../src/storage/interfaces.ts';
 
 export const ISSUER = 'http://tollgate.test';
 export const API = 'https://api.example.com';
@@ -37,13 +38,19 @@ export function baseConfig(): ConfigInput {
   };
 }
 
+export interface TokenOptions {
+  basic?: [string, string];
+  headers?: Record<string, string>;
+  remoteAddress?: string;
+}
+
 export interface TestTollgate extends Tollgate {
   logs: string[];
   hasher: ReturnType<typeof countingHasher>;
   /** Moves the frozen clock. */
   advance(seconds: number): void;
-  /** POST /oauth/token with a form body; `basic` adds client_secret_basic credentials. */
-  token(params: Record<string, string>, opts?: { basic?: [string, string]; headers?: Record<string, string> }): Promise<{ status: number; headers: Record<string, unknown>; body: any }>;
+  /** POST /oauth/token with a form body; `basic` adds client_secret_basic credentials; `remoteAddress` is the socket's peer (default 127.0.0.1). */
+  token(params: Record<string, string>, opts?: TokenOptions): Promise<{ status: number; headers: Record<string, unknown>; body: any }>;
 }
 
 export function basicAuth(id: string, secret: string): string {
@@ -51,7 +58,7 @@ export function basicAuth(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;
 }
 
-export async function startTollgate(modify: (config: ConfigInput) => void = () => {}): Promise<TestTollgate> {
+export async function startTollgate(modify: (config: ConfigInput) => void = () => {}, options: { store?: Store } = {}): Promise<TestTollgate> {
   const input = baseConfig();
   modify(input);
   const config = parseConfig(input, 'test', {});
@@ -59,15 +66,18 @@ export async function startTollgate(modify: (config: ConfigInput) => void = () =
   const logStream = new Writable({ write(chunk, _enc, done) { logs.push(chunk.toString()); done(); } });
   let clock = NOW;
   const hasher = countingHasher(argon2Hasher(config.password_hashing));
-  const tollgate = await createServer(config, { now: () => clock, hasher, logStream });
+  const tollgate = await createServer(config, { now: () => clock, hasher, logStream, store: options.store });
   return Object.assign(tollgate, {
     logs,
     hasher,
     advance(seconds: number) { clock += seconds; },
-    async token(params: Record<string, string>, opts: { basic?: [string, string]; headers?: Record<string, string> } = {}) {
+    async token(params: Record<string, string>, opts: TokenOptions = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...opts.headers };
       if (opts.basic) headers.authorization = basicAuth(...opts.basic);
-      const res = await tollgate.app.inject({ method: 'POST', url: '/oauth/token', headers, payload: new URLSearchParams(params).toString() });
+      const res = await tollgate.app.inject({
+        method: 'POST', url: '/oauth/token', headers, payload: new URLSearchParams(params).toString(),
+        ...(opts.remoteAddress !== undefined ? { remoteAddress: opts.remoteAddress } : {}),
+      });
       return { status: res.statusCode, headers: res.headers, body: res.json() };
     },
   });
@@ -85,8 +95,15 @@ export interface Res {
 }
 
 /** A fresh Tollgate closed when the test ends. */
-export async function start(t: { after(fn: () => Promise<void>): void }, modify?: (config: ConfigInput) => void): Promise<TestTollgate> {
-  const tg = await startTollgate(modify);
+export async function start(t: { after(fn: () => Promise<void>): void }, modify?: (config: ConfigInput) => void, options?: { store?: Store }): Promise<TestTollgate> {
+  const tg = await startTollgate(modify, options);
   t.after(() => tg.close());
   return tg;
+}
+
+/** Runs `request`; returns the number of password verifications it spent. */
+export async function verificationsSpentBy(tg: TestTollgate, request: () => Promise<unknown>): Promise<number> {
+  const before = tg.hasher.verifications;
+  await request();
+  return tg.hasher.verifications - before;
 }

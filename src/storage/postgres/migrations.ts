@@ -68,4 +68,35 @@ export const migrations: Migration[] = [
       CREATE INDEX denied_access_tokens_expiry ON denied_access_tokens (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: 'attack protection and audit events',
+    sql: `
+      CREATE TABLE login_failures (
+        connection TEXT COLLATE "C" NOT NULL,
+        username TEXT COLLATE "C" NOT NULL,
+        ip TEXT COLLATE "C" NOT NULL,
+        failures INTEGER NOT NULL,
+        blocked_at BIGINT,
+        block_expires_at BIGINT,
+        last_failure_at BIGINT NOT NULL,
+        PRIMARY KEY (connection, username, ip)
+      );
+      CREATE INDEX login_failures_blocked ON login_failures (blocked_at) WHERE blocked_at IS NOT NULL;
+      CREATE TABLE buckets (name TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, updated_at BIGINT NOT NULL, full_at BIGINT NOT NULL);
+      CREATE INDEX buckets_full ON buckets (full_at);
+      CREATE TABLE events (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY, -- insertion order: breaks ties within one second, as SQLite's rowid does
+        id TEXT PRIMARY KEY,
+        time BIGINT NOT NULL,
+        type TEXT NOT NULL,
+        client_id TEXT, connection TEXT, username TEXT, user_id TEXT, ip TEXT, user_agent TEXT,
+        outcome TEXT NOT NULL,
+        reason TEXT
+      );
+      CREATE INDEX events_time ON events (time, seq);
+      CREATE INDEX events_user ON events (user_id, time);
+      CREATE INDEX events_username ON events (username, time);
+    `,
+  },
 ];

@@ -4,7 +4,7 @@
  */
 import {
   ConflictError,
-  type ApiRecord, type ClientRecord, type ConnectionRecord, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
 import { ConfiguredCache } from '../configured.ts';
@@ -12,6 +12,8 @@ import { newUserId } from '../users.ts';
 import { DEFAULT_POOL, Db, type PoolOptions, type Query } from './db.ts';
 import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
 import { insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
+import { PostgresAttempts } from './attempts.ts';
+import { PostgresEvents } from './events.ts';
 
 export interface PostgresOptions {
   pool?: Partial<PoolOptions>;
@@ -51,10 +53,16 @@ function userConflict(err: unknown, user: NewUser): unknown {
 export class PostgresStore implements Store, SchemaMigrations {
   readonly #db: Db;
   readonly #configured: ConfiguredCache;
+  readonly #attempts: PostgresAttempts;
+  readonly attempts: AttemptStore;
+  readonly events: EventStore;
 
   constructor(db: Db, cacheTtlMs: number) {
     this.#db = db;
     this.#configured = new ConfiguredCache(cacheTtlMs);
+    this.#attempts = new PostgresAttempts(db.query);
+    this.attempts = this.#attempts;
+    this.events = new PostgresEvents(db.query);
   }
 
   // SchemaMigrations
@@ -228,6 +236,7 @@ export class PostgresStore implements Store, SchemaMigrations {
     return (await this.#db.query('SELECT 1 FROM denied_access_tokens WHERE jti = $1', [jti])).rowCount > 0;
   }
 
+
   // Housekeeping
 
   async purge(now: number): Promise<number> {
@@ -236,8 +245,12 @@ export class PostgresStore implements Store, SchemaMigrations {
       const refresh = await query(`DELETE FROM refresh_tokens WHERE family_expires_at <= $1 OR revoked_at IS NOT NULL
         OR (consumed_at IS NULL AND idle_expires_at <= $1)`, [now]);
       const denied = await query('DELETE FROM denied_access_tokens WHERE expires_at <= $1', [now]);
-      return refresh.rowCount + denied.rowCount;
+      return refresh.rowCount + denied.rowCount + await this.#attempts.purge(query, now);
     });
+  }
+
+  async ping(): Promise<void> {
+    await this.#db.query('SELECT 1');
   }
 
   async close(): Promise<void> {

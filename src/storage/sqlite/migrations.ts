@@ -64,4 +64,34 @@ export const migrations: Migration[] = [
       CREATE INDEX denied_access_tokens_expiry ON denied_access_tokens (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: 'attack protection and audit events',
+    sql: `
+      CREATE TABLE login_failures (
+        connection TEXT NOT NULL,
+        username TEXT NOT NULL,
+        ip TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        blocked_at INTEGER,
+        block_expires_at INTEGER,
+        last_failure_at INTEGER NOT NULL,
+        PRIMARY KEY (connection, username, ip)
+      );
+      CREATE INDEX login_failures_blocked ON login_failures (blocked_at) WHERE blocked_at IS NOT NULL;
+      CREATE TABLE buckets (name TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL, full_at INTEGER NOT NULL);
+      CREATE INDEX buckets_full ON buckets (full_at);
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        time INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        client_id TEXT, connection TEXT, username TEXT, user_id TEXT, ip TEXT, user_agent TEXT,
+        outcome TEXT NOT NULL,
+        reason TEXT
+      );
+      CREATE INDEX events_time ON events (time);
+      CREATE INDEX events_user ON events (user_id, time);
+      CREATE INDEX events_username ON events (username, time);
+    `,
+  },
 ];

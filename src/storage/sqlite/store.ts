@@ -4,12 +4,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   ConflictError,
-  type ApiRecord, type ClientRecord, type ConnectionRecord, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
 import { pendingMigrations, type Migration, type SchemaMigrations } from '../migrations.ts';
 import { deepFreeze } from '../configured.ts';
 import { newUserId, userColumns as columnsOf } from '../users.ts';
+import { SqliteAttempts } from './attempts.ts';
+import { SqliteEvents } from './events.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -62,10 +64,18 @@ export class SqliteStore implements Store, SchemaMigrations {
    */
   readonly #configured = new Map<string, Map<string, unknown>>();
 
+  readonly #attempts: SqliteAttempts;
+  readonly attempts: AttemptStore;
+  readonly events: EventStore;
+
   constructor(db: DatabaseSync, options: { migrate?: boolean } = {}) {
     this.#db = db;
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
     if (options.migrate ?? true) this.#migrate();
+    const sql = (text: string) => this.#sql(text);
+    this.#attempts = new SqliteAttempts(sql);
+    this.attempts = this.#attempts;
+    this.events = new SqliteEvents(sql);
   }
 
   #sql(sql: string) {
@@ -287,6 +297,7 @@ export class SqliteStore implements Store, SchemaMigrations {
     return this.#sql('SELECT 1 FROM denied_access_tokens WHERE jti = ?').get(jti) !== undefined;
   }
 
+
   // Housekeeping
 
   async purge(now: number): Promise<number> {
@@ -295,8 +306,12 @@ export class SqliteStore implements Store, SchemaMigrations {
       const refresh = this.#sql(`DELETE FROM refresh_tokens WHERE family_expires_at <= ? OR revoked_at IS NOT NULL
         OR (consumed_at IS NULL AND idle_expires_at <= ?)`).run(now, now);
       const denied = this.#sql('DELETE FROM denied_access_tokens WHERE expires_at <= ?').run(now);
-      return Number(refresh.changes) + Number(denied.changes);
+      return Number(refresh.changes) + Number(denied.changes) + this.#attempts.purge(now);
     });
+  }
+
+  async ping(): Promise<void> {
+    this.#sql('SELECT 1').get();
   }
 
   async close(): Promise<void> {

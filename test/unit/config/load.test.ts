@@ -109,3 +109,11 @@ test('unsafe settings produce boot warnings', () => {
   assert.equal(warnings.length, 3, warnings.join('\n'));
   assert.deepEqual(configWarnings(parseConfig({}, 'test', {})), []);
 });
+
+test('disabled attack protection and an ignored trust_forwarded_for produce boot warnings', () => {
+  const warnings = configWarnings(parseConfig({
+    attack_protection: { brute_force: { enabled: false }, rate_limit: { enabled: false } },
+    clients: [{ client_id: 'm', token_endpoint_auth_method: 'none', grant_types: ['password'], trust_forwarded_for: true }],
+  }, 'test', {}));
+  assert.deepEqual(warnings.map((w) => w.split(' ')[0]), ['clients[0].trust_forwarded_for', 'attack_protection.brute_force', 'attack_protection.rate_limit']);
+});

@@ -1,0 +1,92 @@
+/**
+ * Brute-force protection and suspicious IP throttling around one login (RFC 6749 §4.3.2: the server MUST
+ * protect the endpoint against brute force). Checks run before the password is verified and cost no hash;
+ * only failures are counted, so concurrent valid logins are never refused by the protection.
+ */
+import { TooManyAttemptsError } from '../errors/oauth.ts';
+import type { AttackProtectionConfig } from '../config/schema.ts';
+import type { AttemptStore, BucketPolicy, LoginFailureKey } from '../storage/interfaces.ts';
+import type { AuditLog } from '../events/audit.ts';
+import type { IpList } from './ip-list.ts';
+
+export const BLOCKED_DESCRIPTION = 'Your account has been blocked after multiple consecutive login attempts.';
+export const THROTTLED_DESCRIPTION = 'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
+
+/** One login as protection sees it: `username` is the account's canonical name, or the lower-cased login when unknown. */
+export interface LoginAttempt {
+  connection: string;
+  username: string;
+  userId: string | null;
+  ip: string;
+  clientId: string;
+  userAgent: string | null;
+}
+
+export interface ProtectionDeps {
+  store: AttemptStore;
+  audit: AuditLog;
+  config: AttackProtectionConfig;
+  allowlist: IpList;
+  now: () => number;
+}
+
+function eventFields(a: LoginAttempt) {
+  return { connection: a.connection, username: a.username, user_id: a.userId, ip: a.ip, client_id: a.clientId, user_agent: a.userAgent };
+}
+
+export class LoginProtection {
+  readonly #deps: ProtectionDeps;
+  readonly #bucket: BucketPolicy;
+
+  constructor(deps: ProtectionDeps) {
+    this.#deps = deps;
+    const { max_attempts, per_day } = deps.config.ip_throttling;
+    this.#bucket = { capacity: max_attempts, refill_per_second: per_day / 86_400 };
+  }
+
+  #key(a: LoginAttempt): LoginFailureKey {
+    return { connection: a.connection, username: a.username, ip: this.#deps.config.brute_force.mode === 'per_account' ? '*' : a.ip };
+  }
+
+  #throttles(ip: string): boolean {
+    return this.#deps.config.ip_throttling.enabled && !this.#deps.allowlist.has(ip);
+  }
+
+  /** Refuses a blocked account/IP pair and a throttled IP, before any hash is spent. */
+  async admit(a: LoginAttempt): Promise<void> {
+    const { store, audit, config, now } = this.#deps;
+    if (config.brute_force.enabled) {
+      const state = await store.getLoginFailures(this.#key(a), now());
+      if (state?.blocked_at != null) {
+        throw await audit.fail(new TooManyAttemptsError(BLOCKED_DESCRIPTION, 'brute-force block'),
+          { type: 'login.refused', outcome: 'failure', reason: 'brute_force_block', ...eventFields(a) });
+      }
+    }
+    if (this.#throttles(a.ip)) {
+      const bucket = await store.takeFromBucket(`ip:${a.ip}`, 0, now(), this.#bucket);
+      if (!bucket.allowed) {
+        throw await audit.fail(new TooManyAttemptsError(THROTTLED_DESCRIPTION, 'ip throttled', bucket.retry_after),
+          { type: 'ip.throttled', outcome: 'failure', reason: 'suspicious_ip', ...eventFields(a) });
+      }
+    }
+  }
+
+  /** A wrong password or unknown user: one atomic increment of each counter. */
+  async failed(a: LoginAttempt): Promise<void> {
+    const { store, audit, config, now } = this.#deps;
+    if (config.brute_force.enabled) {
+      const { threshold, block_ttl } = config.brute_force;
+      const state = await store.addLoginFailure(this.#key(a), now(), threshold, block_ttl ?? null);
+      // Exactly one caller sees the count reach the threshold, so the block is announced once.
+      if (state.failures === threshold) {
+        await audit.emit({ type: 'brute_force.blocked', outcome: 'failure', reason: `${threshold} consecutive failures`, ...eventFields(a) });
+      }
+    }
+    if (this.#throttles(a.ip)) await store.takeFromBucket(`ip:${a.ip}`, 1, now(), this.#bucket);
+  }
+
+  /** A right password resets that key's counter. */
+  async succeeded(a: LoginAttempt): Promise<void> {
+    if (this.#deps.config.brute_force.enabled) await this.#deps.store.resetLoginFailures(this.#key(a));
+  }
+}

@@ -1,0 +1,28 @@
+/** EventStore on PostgreSQL: an append-only table with bounded retention. */
+import type { AuditEvent, EventStore, EventType } from '../interfaces.ts';
+import type { Query } from './db.ts';
+import { insertSql, pick } from './rows.ts';
+
+const COLUMNS = ['id', 'time', 'type', 'client_id', 'connection', 'username', 'user_id', 'ip', 'user_agent', 'outcome', 'reason'] as const;
+
+export class PostgresEvents implements EventStore {
+  readonly #query: Query;
+  constructor(query: Query) {
+    this.#query = query;
+  }
+
+  async addEvent(event: AuditEvent): Promise<void> {
+    await this.#query(...insertSql('events', pick(event, COLUMNS)));
+  }
+
+  async listEvents(filter: { user?: string; type?: EventType; since?: number; limit: number }): Promise<AuditEvent[]> {
+    const { rows } = await this.#query(`SELECT ${COLUMNS.join(', ')} FROM events
+      WHERE ($1::text IS NULL OR user_id = $1 OR username = lower($1)) AND ($2::text IS NULL OR type = $2) AND ($3::bigint IS NULL OR time >= $3)
+      ORDER BY time DESC, seq DESC LIMIT $4`, [filter.user ?? null, filter.type ?? null, filter.since ?? null, filter.limit]);
+    return rows as unknown as AuditEvent[];
+  }
+
+  async purgeEvents(before: number): Promise<number> {
+    return (await this.#query('DELETE FROM events WHERE time < $1', [before])).rowCount;
+  }
+}

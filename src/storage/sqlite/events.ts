@@ -1,0 +1,29 @@
+/** EventStore on SQLite: an append-only table with bounded retention. */
+import type { StatementSync } from 'node:sqlite';
+import type { AuditEvent, EventStore, EventType } from '../interfaces.ts';
+
+type Prepare = (sql: string) => StatementSync;
+
+const COLUMNS = ['id', 'time', 'type', 'client_id', 'connection', 'username', 'user_id', 'ip', 'user_agent', 'outcome', 'reason'] as const;
+
+export class SqliteEvents implements EventStore {
+  readonly #sql: Prepare;
+  constructor(sql: Prepare) {
+    this.#sql = sql;
+  }
+
+  async addEvent(event: AuditEvent): Promise<void> {
+    this.#sql(`INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `:${c}`).join(', ')})`).run({ ...event });
+  }
+
+  async listEvents(filter: { user?: string; type?: EventType; since?: number; limit: number }): Promise<AuditEvent[]> {
+    return this.#sql(`SELECT ${COLUMNS.join(', ')} FROM events
+      WHERE (:user IS NULL OR user_id = :user OR username = lower(:user)) AND (:type IS NULL OR type = :type) AND (:since IS NULL OR time >= :since)
+      ORDER BY time DESC, rowid DESC LIMIT :limit`)
+      .all({ user: filter.user ?? null, type: filter.type ?? null, since: filter.since ?? null, limit: filter.limit }) as unknown as AuditEvent[];
+  }
+
+  async purgeEvents(before: number): Promise<number> {
+    return Number(this.#sql('DELETE FROM events WHERE time < ?').run(before).changes);
+  }
+}

@@ -1,0 +1,54 @@
+/** Operations: health endpoints and behaviour while the store is unreachable (issue 7). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSqlite } from '../../src/storage/sqlite/store.ts';
+import { StoreUnavailableError, type Store } from '../../src/storage/interfaces.ts';
+import { aliceLogin, start, webClient } from '../helpers/tollgate.ts';
+
+/** A real store whose methods can be made to fail as an unreachable database does. */
+function flakyStore(): { store: Store; down(isDown: boolean): void } {
+  const real = openSqlite('sqlite::memory:');
+  let isDown = false;
+  const store = new Proxy(real, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      if (prop === 'close') return value.bind(target);
+      return (...args: unknown[]) => {
+        if (isDown) return Promise.reject(new StoreUnavailableError({ cause: new Error('connect ECONNREFUSED') }));
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { store, down: (d) => { isDown = d; } };
+}
+
+test('GET /health/live answers 200 while the process runs', async (t) => {
+  const tg = await start(t);
+  const res = await tg.app.inject({ method: 'GET', url: '/health/live' });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), { status: 'ok' });
+});
+
+test('GET /health/ready is 200 with the store up and 503 naming it when it is down', async (t) => {
+  const flaky = flakyStore();
+  const tg = await start(t, undefined, { store: flaky.store });
+  assert.equal((await tg.app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200);
+  flaky.down(true);
+  const res = await tg.app.inject({ method: 'GET', url: '/health/ready' });
+  assert.equal(res.statusCode, 503);
+  assert.deepEqual(res.json(), { status: 'unavailable', checks: { store: 'down' } });
+});
+
+test('RFC 6749 §5.2: an unreachable store answers 503 temporarily_unavailable with Retry-After, and the node recovers by itself', async (t) => {
+  const flaky = flakyStore();
+  const tg = await start(t, undefined, { store: flaky.store });
+  flaky.down(true);
+  const down = await tg.token(aliceLogin, { basic: webClient });
+  assert.equal(down.status, 503);
+  assert.equal(down.body.error, 'temporarily_unavailable');
+  assert.equal(down.headers['retry-after'], '1');
+  assert.equal(down.headers['cache-control'], 'no-store');
+  flaky.down(false);
+  assert.equal((await tg.token(aliceLogin, { basic: webClient })).status, 200);
+});

@@ -1,0 +1,42 @@
+/** Runs the `tollgate` binary as an operator would, on a throwaway configuration and SQLite database. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export const BIN = new URL('../../bin/tollgate.ts', import.meta.url).pathname;
+
+export interface Run { code: number | null; stdout: string; stderr: string }
+
+/** `tollgate ...args` with `stdin` piped in; TOLLGATE_CONFIG is cleared so only --config counts. */
+export function tollgate(args: string[], stdin = ''): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TOLLGATE_CONFIG: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+/** A configuration file in a fresh directory, its store a SQLite file next to it (databaseOf); `extra` is appended YAML. */
+export function configFile(extra = ''): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
+  const file = join(dir, 'tollgate.yaml');
+  writeFileSync(file, `storage: sqlite:${databaseOf(file)}
+password_hashing: { memory_cost: 64, time_cost: 1 }
+log_level: warn
+connections: [{ name: customers }, { name: employees }]
+clients:
+  - { client_id: app, token_endpoint_auth_method: none, grant_types: [password] }
+${extra}`);
+  return file;
+}
+
+/** The SQLite file the configuration written by configFile points at. */
+export function databaseOf(configFile: string): string {
+  return join(dirname(configFile), 'db.sqlite');
+}

@@ -39,6 +39,8 @@ export interface Tollgate {
   store: Store;
   config: Config;
   log: Logger;
+  /** The signing keys this node uses; `keys.reload()` reads them from the store now rather than within keys.cache_ttl. */
+  keys: KeyRing;
   close(): Promise<void>;
 }
 
@@ -69,9 +71,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const log = pino(loggerOptions(config.log_level), options.logStream ?? pino.destination(1));
   const hasher = options.hasher ?? argon2Hasher(config.password_hashing);
   const store = options.store ?? await openStore(config.storage, storeOptions(config));
+  let closeKeys = () => {};
   try {
     await syncConfig(store, config, hasher, now());
-    const keys = await KeyRing.open(store, algorithmsInUse(config), now);
+    const keys = await KeyRing.open(store, algorithmsInUse(config), {
+      now, cacheTtl: config.keys.cache_ttl, onReloadError: (err) => log.error({ err }, 'signing keys not reloaded'),
+    });
+    closeKeys = () => keys.close();
     const iss = issuerOf(config);
     const endpoints = endpointsOf(iss);
     const issuer = new TokenIssuer({
@@ -113,14 +119,16 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.ready();
     const housekeeping = startHousekeeping(store, config, now, log);
     return {
-      app, store, config, log,
+      app, store, config, log, keys,
       async close() {
         clearInterval(housekeeping);
+        keys.close();
         await app.close();
         await store.close();
       },
     };
   } catch (err) {
+    closeKeys();
     await store.close();
     throw err;
   }

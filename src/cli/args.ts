@@ -5,9 +5,14 @@ import { UsageError } from './io.ts';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export function parseOptions<O extends Options>(args: string[], options: O, help: string) {
+  return parseArguments(args, options, help, 0)?.values;
+}
+
+/** parseOptions with up to `positionals` operands (`tollgate keys revoke KID`), which are returned too. */
+export function parseArguments<O extends Options>(args: string[], options: O, help: string, positionals: number) {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true });
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals > 0, strict: true });
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n\n${help}`);
   }
@@ -15,7 +20,11 @@ export function parseOptions<O extends Options>(args: string[], options: O, help
     process.stdout.write(help);
     return undefined;
   }
-  return parsed.values as { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string };
+  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"\n\n${help}`);
+  return {
+    values: parsed.values as { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string },
+    positionals: parsed.positionals,
+  };
 }
 
 type Subcommand = (args: string[]) => Promise<number | void>;

@@ -6,6 +6,7 @@ import { hashPassword } from './hash-password.ts';
 import { migrate } from './migrate.ts';
 import { blocks } from './blocks.ts';
 import { logs } from './logs.ts';
+import { keys } from './keys.ts';
 
 const HELP = `Usage: tollgate <command> [options]
 
@@ -18,6 +19,9 @@ Commands:
   blocks list      list brute-force blocks
   blocks clear     clear an account's block (and its failure counter)
   logs             show audit events (logins, blocks, throttling)
+  keys list        list signing keys and their states (next, current, previous, revoked)
+  keys rotate      make the next signing key current; the current one stays published as previous
+  keys revoke      withdraw a previous signing key: tokens it signed stop verifying
 
 Run "tollgate <command> --help" for a command's options.
 Exit codes: 0 success, 1 failure, 2 usage or configuration error.
@@ -30,6 +34,7 @@ const commands: Record<string, (args: string[]) => Promise<number | void>> = {
   migrate,
   blocks,
   logs,
+  keys,
 };
 
 export async function main(argv: string[]): Promise<number> {

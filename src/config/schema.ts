@@ -131,6 +131,10 @@ export const configSchema = z.strictObject({
     id_token_ttl: seconds.default(3600).describe('ID token lifetime in seconds.'),
     signing_alg: oneOf(SIGNING_ALGS, 'signing algorithm').default('RS256').describe('JWS algorithm of access and ID tokens.'),
   }).prefault({}).describe('Token lifetimes and signing.'),
+  keys: z.strictObject({
+    cache_ttl: z.number().int().min(1).max(86_400).default(60)
+      .describe('Seconds a node uses the signing keys it loaded before reading them from the store again: the bound within which a rotation or revocation made on one node (or with `tollgate keys`) reaches every node\'s signing, verification and JWKS. The JWKS is served with this max-age.'),
+  }).prefault({}).describe('Signing keys (rotated and revoked with `tollgate keys`).'),
   password_hashing: z.strictObject({
     memory_cost: z.number().int().min(64).max(4_194_304).default(19456).describe('argon2id memory in KiB (OWASP minimum: 19456).'),
     time_cost: z.number().int().min(1).max(100).default(2).describe('argon2id iterations (OWASP minimum with 19 MiB: 2).'),

@@ -96,7 +96,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return discoveryDocument(deps.issuer, await deps.directory.listApis(), deps.keys.algorithms());
   });
   app.get('/.well-known/jwks.json', async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=300');
+    reply.header('cache-control', `public, max-age=${deps.keys.maxAge}`);
     return deps.keys.jwks();
   });
 }

@@ -96,12 +96,30 @@ export interface ApiRecord {
   access_token_ttl: number | null;
 }
 
-export interface SigningKeyRecord {
+/**
+ * A signing key's lifecycle: `next` is published ahead of use, `current` signs (one per algorithm), `previous` no
+ * longer signs but still verifies what it signed, `revoked` is gone from the JWKS and from verification.
+ */
+export const KEY_STATES = ['next', 'current', 'previous', 'revoked'] as const;
+export type KeyState = (typeof KEY_STATES)[number];
+
+/** A new key, before the store gives it a state. */
+export interface NewSigningKey {
   kid: string;
   alg: SigningAlg;
   private_jwk: JWK;
   public_jwk: JWK;
   created_at: number;
+}
+
+export interface SigningKeyRecord extends NewSigningKey {
+  state: KeyState;
+  /** Unix seconds: when it became current; null while next. */
+  activated_at: number | null;
+  /** When it stopped signing (became previous). */
+  retired_at: number | null;
+  /** When it was revoked; its private part is erased then. */
+  revoked_at: number | null;
 }
 
 /** Thrown by stores when a unique constraint would be broken. */
@@ -155,8 +173,24 @@ export interface DirectoryStore {
 }
 
 export interface KeyStore {
+  /** Every key, revoked ones included, oldest first. */
   listSigningKeys(): Promise<SigningKeyRecord[]>;
-  addSigningKey(key: SigningKeyRecord): Promise<void>;
+  /**
+   * Inserts a key as its algorithm's current or next one, unless the algorithm has one in that state already (or
+   * the kid exists): false then, and the caller reads the keys again (another node got there first).
+   */
+  addSigningKey(key: NewSigningKey, state: 'current' | 'next'): Promise<boolean>;
+  /**
+   * One transaction, serialised per algorithm: the algorithm's next key becomes current, its current one previous,
+   * and `next` (of the same algorithm) the new next. Returns the key that became current; undefined, changing
+   * nothing, when the algorithm has no next key.
+   */
+  rotateSigningKey(next: NewSigningKey, now: number): Promise<SigningKeyRecord | undefined>;
+  /**
+   * Revokes a next or previous key (erasing its private part); never a current one. Returns the key as it was
+   * before, so the caller can tell why nothing changed (undefined: no such kid).
+   */
+  revokeSigningKey(kid: string, now: number): Promise<SigningKeyRecord | undefined>;
 }
 
 export interface RefreshTokenStore {
@@ -239,7 +273,7 @@ export interface AttemptStore {
 export const EVENT_TYPES = [
   'login.success', 'login.wrong_password', 'login.unknown_user', 'login.user_blocked', 'login.refused',
   'brute_force.blocked', 'brute_force.unblocked', 'ip.throttled', 'ip.rate_limited', 'forwarded_for.ignored', 'token.failure',
-  'cache.unavailable', 'cache.recovered',
+  'cache.unavailable', 'cache.recovered', 'key.rotated', 'key.revoked',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -256,7 +290,7 @@ export interface AuditEvent {
   ip: string | null;
   user_agent: string | null;
   outcome: 'success' | 'failure';
-  /** A stable, short reason (an error code or a rule name). */
+  /** A stable, short reason (an error code or a rule name; the kid for key events). */
   reason: string | null;
 }
 

@@ -99,7 +99,7 @@ export class TokenIssuer {
   /** Verifies an access token Tollgate issued (RFC 9068 §4); throws on anything wrong. */
   async verifyAccessToken(token: string, audience?: string): Promise<AccessTokenClaims> {
     const { kid } = decodeProtectedHeader(token);
-    const key = this.#keys.verificationKey(kid);
+    const key = await this.#keys.verificationKey(kid);
     if (!key) throw new Error('unknown kid');
     const { payload } = await jwtVerify(token, key.key, {
       issuer: this.issuer,

@@ -87,12 +87,6 @@ forEachStore('storage contract', (withStore) => {
     assert.equal((await store.listApis()).length, 1);
   });
 
-  withStore('keys: added keys are listed oldest first', async (store) => {
-    await store.addSigningKey({ kid: 'k2', alg: 'ES256', private_jwk: { kty: 'EC' }, public_jwk: { kty: 'EC' }, created_at: T + 1 });
-    await store.addSigningKey({ kid: 'k1', alg: 'RS256', private_jwk: { kty: 'RSA' }, public_jwk: { kty: 'RSA' }, created_at: T });
-    assert.deepEqual((await store.listSigningKeys()).map((k) => k.kid), ['k1', 'k2']);
-  });
-
   withStore('refresh tokens: rotation consumes exactly once, however many callers race', async (store) => {
     await store.createRefreshToken(refresh());
     assert.deepEqual(await store.findRefreshToken('h0'), refresh());

@@ -1,27 +1,14 @@
 /** Two Tollgate nodes, in process, on one PostgreSQL database. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ConfigInput } from '../../src/config/schema.ts';
-import { aliceLogin, startTollgate, webClient, type TestTollgate } from '../helpers/tollgate.ts';
-import { createDatabase, databaseUrl, dropDatabase } from '../helpers/postgres.ts';
+import { aliceLogin, webClient, type TestTollgate } from '../helpers/tollgate.ts';
+import { nodesOnPostgres } from '../helpers/nodes.ts';
 
 test('two nodes on one PostgreSQL database: a login on one refreshes on the other; one refresh token sent to both rotates once', async (t) => {
-  const name = await createDatabase({ migrated: false });
-  const nodes: TestTollgate[] = [];
-  t.after(async () => {
-    for (const node of nodes) await node.close();
-    await dropDatabase(name);
-  });
-  const onPostgres = (config: ConfigInput) => {
-    config.storage = databaseUrl(name);
+  const [a, b] = await nodesOnPostgres(t, 2, (config) => {
     const web = config.clients!.find((c) => c.client_id === 'web')!;
     web.grant_types = [...web.grant_types!, 'refresh_token'];
-  };
-  // One after the other: two nodes syncing the same configured users at once would both try to create them.
-  const a = await startTollgate(onPostgres);
-  nodes.push(a);
-  const b = await startTollgate(onPostgres);
-  nodes.push(b);
+  }) as [TestTollgate, TestTollgate];
 
   const login = await a.token({ ...aliceLogin, scope: 'openid offline_access' }, { basic: webClient });
   assert.equal(login.status, 200, JSON.stringify(login.body));

@@ -99,4 +99,21 @@ export const migrations: Migration[] = [
       CREATE INDEX events_username ON events (username, time);
     `,
   },
+  {
+    version: 4,
+    name: 'signing key lifecycle',
+    sql: `
+      ALTER TABLE signing_keys
+        ADD COLUMN state TEXT NOT NULL DEFAULT 'current' CHECK (state IN ('next', 'current', 'previous', 'revoked')),
+        ADD COLUMN activated_at BIGINT,
+        ADD COLUMN retired_at BIGINT,
+        ADD COLUMN revoked_at BIGINT;
+      -- The newest key of each algorithm was the one signing; older ones only verified.
+      UPDATE signing_keys SET activated_at = created_at;
+      UPDATE signing_keys k SET state = 'previous', retired_at = (SELECT max(n.created_at) FROM signing_keys n WHERE n.alg = k.alg)
+        WHERE EXISTS (SELECT 1 FROM signing_keys n WHERE n.alg = k.alg AND (n.created_at, n.kid) > (k.created_at, k.kid));
+      CREATE UNIQUE INDEX signing_keys_current ON signing_keys (alg) WHERE state = 'current';
+      CREATE UNIQUE INDEX signing_keys_next ON signing_keys (alg) WHERE state = 'next';
+    `,
+  },
 ];

@@ -94,4 +94,20 @@ export const migrations: Migration[] = [
       CREATE INDEX events_username ON events (username, time);
     `,
   },
+  {
+    version: 4,
+    name: 'signing key lifecycle',
+    sql: `
+      ALTER TABLE signing_keys ADD COLUMN state TEXT NOT NULL DEFAULT 'current' CHECK (state IN ('next', 'current', 'previous', 'revoked'));
+      ALTER TABLE signing_keys ADD COLUMN activated_at INTEGER;
+      ALTER TABLE signing_keys ADD COLUMN retired_at INTEGER;
+      ALTER TABLE signing_keys ADD COLUMN revoked_at INTEGER;
+      -- The newest key of each algorithm was the one signing; older ones only verified.
+      UPDATE signing_keys SET activated_at = created_at;
+      UPDATE signing_keys SET state = 'previous', retired_at = (SELECT max(n.created_at) FROM signing_keys n WHERE n.alg = signing_keys.alg)
+        WHERE EXISTS (SELECT 1 FROM signing_keys n WHERE n.alg = signing_keys.alg AND (n.created_at, n.kid) > (signing_keys.created_at, signing_keys.kid));
+      CREATE UNIQUE INDEX signing_keys_current ON signing_keys (alg) WHERE state = 'current';
+      CREATE UNIQUE INDEX signing_keys_next ON signing_keys (alg) WHERE state = 'next';
+    `,
+  },
 ];

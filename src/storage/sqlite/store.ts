@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   ConflictError,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type KeyState, type NewSigningKey, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
 import { pendingMigrations, type Migration, type SchemaMigrations } from '../migrations.ts';
@@ -222,19 +222,55 @@ export class SqliteStore implements Store, SchemaMigrations {
 
   // KeyStore
 
-  async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    return this.#sql('SELECT * FROM signing_keys ORDER BY created_at, kid').all().map((row) => ({
+  #signingKeys(where: string, ...values: SQLInputValue[]): SigningKeyRecord[] {
+    return this.#sql(`SELECT * FROM signing_keys ${where} ORDER BY created_at, kid`).all(...values).map((row) => ({
       kid: row.kid as string,
       alg: row.alg as SigningKeyRecord['alg'],
       private_jwk: JSON.parse(row.private_jwk as string),
       public_jwk: JSON.parse(row.public_jwk as string),
       created_at: row.created_at as number,
+      state: row.state as KeyState,
+      activated_at: row.activated_at as number | null,
+      retired_at: row.retired_at as number | null,
+      revoked_at: row.revoked_at as number | null,
     }));
   }
 
-  async addSigningKey(key: SigningKeyRecord): Promise<void> {
-    this.#sql('INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(key.kid, key.alg, JSON.stringify(key.private_jwk), JSON.stringify(key.public_jwk), key.created_at);
+  #insertSigningKey(key: NewSigningKey, state: 'current' | 'next'): boolean {
+    // DO NOTHING: the kid exists, or the algorithm has a key in that state (signing_keys_current, signing_keys_next).
+    return this.#sql(`INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at, state, activated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+      .run(key.kid, key.alg, JSON.stringify(key.private_jwk), JSON.stringify(key.public_jwk), key.created_at, state,
+        state === 'current' ? key.created_at : null).changes === 1;
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return this.#signingKeys('');
+  }
+
+  async addSigningKey(key: NewSigningKey, state: 'current' | 'next'): Promise<boolean> {
+    return this.#insertSigningKey(key, state);
+  }
+
+  async rotateSigningKey(next: NewSigningKey, now: number): Promise<SigningKeyRecord | undefined> {
+    return this.#transaction(() => {
+      const [promoted] = this.#signingKeys(`WHERE alg = ? AND state = 'next'`, next.alg);
+      if (!promoted) return undefined;
+      this.#sql(`UPDATE signing_keys SET state = 'previous', retired_at = ? WHERE alg = ? AND state = 'current'`).run(now, next.alg);
+      this.#sql(`UPDATE signing_keys SET state = 'current', activated_at = ? WHERE kid = ?`).run(now, promoted.kid);
+      if (!this.#insertSigningKey(next, 'next')) throw new ConflictError(`signing key ${next.kid}`);
+      return { ...promoted, state: 'current' as const, activated_at: now };
+    });
+  }
+
+  async revokeSigningKey(kid: string, now: number): Promise<SigningKeyRecord | undefined> {
+    return this.#transaction(() => {
+      const [key] = this.#signingKeys('WHERE kid = ?', kid);
+      if (key?.state === 'next' || key?.state === 'previous') {
+        this.#sql(`UPDATE signing_keys SET state = 'revoked', revoked_at = ?, private_jwk = '{}' WHERE kid = ?`).run(now, kid);
+      }
+      return key;
+    });
   }
 
   // RefreshTokenStore: every consumption is one conditional write inside an IMMEDIATE transaction.

@@ -1,0 +1,48 @@
+/**
+ * Making signing keys and moving them through their lifecycle in the store (next -> current -> previous -> revoked):
+ * shared by the server, which makes sure every algorithm in use has keys, and by `tollgate keys`.
+ */
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import type { KeyStore, NewSigningKey, SigningKeyRecord } from '../storage/interfaces.ts';
+import type { SigningAlg } from './algorithms.ts';
+
+/** A fresh key pair; its kid is the RFC 7638 thumbprint of the public key. */
+export async function newSigningKey(alg: SigningAlg, now: number): Promise<NewSigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+  const public_jwk = await exportJWK(publicKey);
+  return { kid: await calculateJwkThumbprint(public_jwk), alg, private_jwk: await exportJWK(privateKey), public_jwk, created_at: now };
+}
+
+/**
+ * Gives each algorithm in `algs` a current key and a next one where it lacks them; returns every stored key.
+ * Nodes doing this at once are safe: the store keeps one key per algorithm and state, and the losers read the winners'.
+ */
+export async function ensureSigningKeys(store: KeyStore, algs: Iterable<SigningAlg>, now: number): Promise<SigningKeyRecord[]> {
+  const stored = await store.listSigningKeys();
+  let added = false;
+  for (const alg of new Set(algs)) {
+    for (const state of ['current', 'next'] as const) {
+      if (stored.some((k) => k.alg === alg && k.state === state)) continue;
+      await store.addSigningKey(await newSigningKey(alg, now), state);
+      added = true;
+    }
+  }
+  return added ? store.listSigningKeys() : stored;
+}
+
+export interface Rotation {
+  /** The key that signs from now on (the former next one). */
+  current: SigningKeyRecord;
+  /** The key announced to sign after it. */
+  next: NewSigningKey;
+}
+
+/** Promotes `alg`'s next key to current (giving it a next first if it has none); undefined if `alg` has no current key. */
+export async function rotateSigningKeys(store: KeyStore, alg: SigningAlg, now: number): Promise<Rotation | undefined> {
+  const stored = await store.listSigningKeys();
+  if (!stored.some((k) => k.alg === alg && k.state === 'current')) return undefined;
+  if (!stored.some((k) => k.alg === alg && k.state === 'next')) await ensureSigningKeys(store, [alg], now);
+  const next = await newSigningKey(alg, now);
+  const current = await store.rotateSigningKey(next, now);
+  return current && { current, next };
+}

@@ -22,7 +22,9 @@ import { AuditLog } from './events/audit.ts';
 import { IpList } from './protection/ip-list.ts';
 import { clientIp } from './protection/client-ip.ts';
 import { LoginProtection } from './protection/login-protection.ts';
-import { RateLimiter } from './protection/rate-limit.ts';
+import { RateLimiter, type RequestLimiter } from './protection/rate-limit.ts';
+import { setUpCache, type CacheSetup } from './cache/store.ts';
+import { SharedRateLimiter } from './cache/rate-limit.ts';
 
 export interface ServerOptions {
   /** Unix seconds; inject a frozen clock in tests. */
@@ -66,11 +68,28 @@ function algorithmsInUse(config: Config): SigningAlg[] {
   return algs;
 }
 
+/** The token endpoint's request rate limit: shared through the cache when there is one, in memory otherwise. */
+function requestLimiter(config: Config, deps: { cached: CacheSetup | undefined; audit: AuditLog; allowlist: IpList; now: () => number }): RequestLimiter | undefined {
+  const { rate_limit: limit } = config.attack_protection;
+  if (!limit.enabled) return undefined;
+  const { cached, audit, allowlist, now } = deps;
+  const settings = {
+    requestsPerSecond: limit.requests_per_second, burst: limit.burst, allowlist,
+    onLimited: (ip: string) => void audit.emit({ type: 'ip.rate_limited', outcome: 'failure', reason: 'rate_limit', ip }),
+  };
+  if (!cached) return new RateLimiter({ ...settings, now });
+  const { cache, outage } = cached;
+  return new SharedRateLimiter({ ...settings, redis: cache.redis, keyPrefix: cache.keys.rateLimitPrefix, onUnavailable: () => void outage.failed() });
+}
+
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<Tollgate> {
   const now = options.now ?? systemClock;
   const log = pino(loggerOptions(config.log_level), options.logStream ?? pino.destination(1));
   const hasher = options.hasher ?? argon2Hasher(config.password_hashing);
-  const store = options.store ?? await openStore(config.storage, storeOptions(config));
+  const sql = options.store ?? await openStore(config.storage, storeOptions(config));
+  const audit = new AuditLog({ store: sql.events, log, now });
+  const cached = await setUpCache(sql, config, { audit, log, now });
+  const store = cached?.store ?? sql;
   let closeKeys = () => {};
   try {
     await syncConfig(store, config, hasher, now());
@@ -83,14 +102,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const issuer = new TokenIssuer({
       issuer: iss, userinfoUrl: endpoints.userinfo, keys, alg: config.tokens.signing_alg, idTokenTtl: config.tokens.id_token_ttl, now,
     });
-    const audit = new AuditLog({ store: store.events, log, now });
     const { attack_protection: protection } = config;
     const allowlist = new IpList(protection.allowlist);
     const trustedProxies = new IpList(config.trusted_proxies);
-    const rateLimit = protection.rate_limit.enabled ? new RateLimiter({
-      requestsPerSecond: protection.rate_limit.requests_per_second, burst: protection.rate_limit.burst, allowlist, now,
-      onLimited: (ip) => void audit.emit({ type: 'ip.rate_limited', outcome: 'failure', reason: 'rate_limit', ip }),
-    }) : undefined;
+    const rateLimit = requestLimiter(config, { cached, audit, allowlist, now });
     const services: TokenServices = {
       accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
       directory: store,
@@ -111,7 +126,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT });
     registerBodyParsers(app);
     registerErrorHandler(app);
-    registerHealth(app, [{ name: 'store', ping: () => store.ping() }]);
+    registerHealth(app, [{ name: 'store', ping: () => store.ping() }, ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping() }] : [])]);
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit, token: { clients: store, clientAuth: { hasher }, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
       users: store, directory: store, keys,

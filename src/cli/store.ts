@@ -1,10 +1,21 @@
 /** Commands that work on the store directly open it for one piece of work and always close it. */
+import pino from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../storage/interfaces.ts';
 import { openStore, storeOptions } from '../storage/open.ts';
+import { AuditLog } from '../events/audit.ts';
+import { setUpCache } from '../cache/store.ts';
 
+/** What the cache reports to: warnings (Redis unreachable) on stderr, and the audit log. */
+function cacheDeps(sql: Store) {
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  return { audit: new AuditLog({ store: sql.events, log, now: nowSeconds }), log, now: nowSeconds };
+}
+
+/** With `cache` configured, the counters (`tollgate blocks`) are read and cleared where the nodes keep them. */
 export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(config.storage, storeOptions(config));
+  const sql = await openStore(config.storage, storeOptions(config));
+  const store = config.cache === undefined ? sql : (await setUpCache(sql, config, cacheDeps(sql)))!.store;
   try {
     return await work(store);
   } finally {

@@ -35,6 +35,21 @@ test('storage: sqlite: or a postgres:// URL, with pool, cache and migration sett
   assert.match(problemsOf({ migrations: 'sometimes' })[0]!, /^migrations: /);
 });
 
+test('cache: an optional redis:// or rediss:// URL with an optional /db; the key prefix defaults to "tollgate:"', () => {
+  const config = parseConfig({}, 'test', {});
+  assert.equal(config.cache, undefined);
+  assert.equal(config.cache_prefix, 'tollgate:');
+  for (const cache of ['redis://127.0.0.1:6379', 'redis://redis', 'rediss://:secret@redis.internal:6380/2', 'redis://h:6379/']) {
+    assert.equal(parseConfig({ cache, cache_prefix: 'tg1:' }, 'test', {}).cache, cache);
+  }
+  for (const cache of ['http://redis:6379', 'redis:/redis', 'redis://', 'redis://:hunter2@redis:6379/cache', 'redis://redis?db=1', '127.0.0.1:6379']) {
+    const [problem] = problemsOf({ cache });
+    assert.match(problem!, /^cache: must be "redis:\/\/host:6379"/, cache);
+    assert.doesNotMatch(problem!, /hunter2/, 'a password in the URL is not echoed');
+  }
+  assert.match(problemsOf({ cache_prefix: '' })[0]!, /^cache_prefix: /);
+});
+
 test('a problem names its key path: clients[1].grant_types[0]: unknown grant type "pasword"', () => {
   const problems = problemsOf({ clients: [client, { ...client, client_id: 'b', grant_types: ['pasword'] }] });
   assert.equal(problems.length, 1);

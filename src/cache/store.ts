@@ -1,0 +1,70 @@
+/**
+ * The store with a cache: attack protection's counters and the access-token denylist in Redis (falling back
+ * to the SQL store while Redis is unreachable), everything else in SQL.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.ts';
+import type { AuditLog } from '../events/audit.ts';
+import type { AttemptStore, Store } from '../storage/interfaces.ts';
+import { RedisAttempts } from './attempts.ts';
+import { CachedDenylist } from './denylist.ts';
+import { CacheOutage, withFallback } from './fallback.ts';
+import { purgeCache } from './purge.ts';
+import { openCache, type Cache } from './redis.ts';
+
+const ATTEMPT_METHODS = ['getLoginFailures', 'addLoginFailure', 'resetLoginFailures', 'listLoginBlocks', 'takeFromBucket'] as const;
+
+/** `sql` with the cache in front; closing it closes both. */
+export function cachedStore(sql: Store, cache: Cache, outage: CacheOutage, now: () => number): Store {
+  const { redis, keys } = cache;
+  const inCache = new RedisAttempts(redis, keys);
+  const attempts: AttemptStore = {
+    ...withFallback(inCache, sql.attempts, ATTEMPT_METHODS, outage),
+    // Clearing reaches both, so counters the store kept during an outage cannot come back in the next one.
+    async clearLoginFailures(filter) {
+      const counts = await Promise.all([sql.attempts.clearLoginFailures(filter), outage.run(() => inCache.clearLoginFailures(filter), async () => 0)]);
+      return counts[0] + counts[1];
+    },
+  };
+  const denylist = new CachedDenylist({ redis, keys, store: sql, outage, now });
+  const overrides: Partial<Store> = {
+    attempts,
+    denyAccessToken: (jti, expiresAt) => denylist.denyAccessToken(jti, expiresAt),
+    isAccessTokenDenied: (jti) => denylist.isAccessTokenDenied(jti),
+    async purge(at) {
+      const counts = await Promise.all([sql.purge(at), outage.run(() => purgeCache(redis, keys, at), async () => 0)]);
+      return counts[0] + counts[1];
+    },
+    async close() {
+      await Promise.all([sql.close(), cache.close()]);
+    },
+  };
+  return new Proxy(sql, {
+    get(target, prop) {
+      if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof Store];
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+export interface CacheSetup {
+  store: Store;
+  cache: Cache;
+  outage: CacheOutage;
+}
+
+/**
+ * Opens the cache `config.cache` names and puts it in front of `sql`; undefined without one.
+ * The setup's store owns `sql`: it closes it, and so does a failure here.
+ */
+export async function setUpCache(sql: Store, config: Pick<Config, 'cache' | 'cache_prefix'>, deps: { audit: AuditLog; log: Logger; now: () => number }): Promise<CacheSetup | undefined> {
+  if (config.cache === undefined) return undefined;
+  const cache = await openCache(config.cache, config.cache_prefix, deps.log).catch(async (err: unknown) => {
+    await sql.close();
+    throw err;
+  });
+  const outage = new CacheOutage(deps);
+  cache.redis.on('ready', () => void outage.answered());
+  return { store: cachedStore(sql, cache, outage, deps.now), cache, outage };
+}

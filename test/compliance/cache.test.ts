@@ -1,0 +1,83 @@
+/**
+ * Redis as the cache of several nodes (issue 7), over HTTP: attack protection shared by two servers on one
+ * key prefix, readiness, and the fallback to the store while Redis is unreachable. Each test has its own prefix.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ConfigInput } from '../../src/config/schema.ts';
+import type { EventType, Store } from '../../src/storage/interfaces.ts';
+import { openSqlite } from '../../src/storage/sqlite/store.ts';
+import { aliceLogin, start, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
+import { CLOSED_REDIS_URL, REDIS_URL, deleteUnder, testPrefix } from '../helpers/redis.ts';
+
+const WRONG = 'wrong-Pa55word-for-guessing';
+
+/** Servers on one Redis prefix, each with its own SQLite store (`store` for the first); keys deleted after. */
+async function nodes(t: TestContext, count: number, protection: NonNullable<ConfigInput['attack_protection']>, options: { url?: string; store?: Store } = {}) {
+  const prefix = testPrefix();
+  t.after(() => deleteUnder(prefix));
+  const configure = (c: ConfigInput) => {
+    c.cache = options.url ?? REDIS_URL;
+    c.cache_prefix = prefix;
+    c.attack_protection = protection;
+  };
+  const started: TestTollgate[] = [];
+  for (let i = 0; i < count; i++) started.push(await start(t, configure, { store: i === 0 ? options.store : undefined }));
+  return started;
+}
+
+const login = (tg: TestTollgate, password: string, remoteAddress: string): Promise<Res> =>
+  tg.token({ ...aliceLogin, password }, { basic: webClient, remoteAddress });
+
+/** Events of `type` stored by all the nodes. */
+async function eventCount(servers: TestTollgate[], type: EventType): Promise<number> {
+  const counts = await Promise.all(servers.map(async (s) => (await s.store.events.listEvents({ type, limit: 100 })).length));
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+test('two nodes on one Redis: failures spread across them block the account at exactly the threshold, announced once', async (t) => {
+  const servers = await nodes(t, 2, { brute_force: { threshold: 4 }, rate_limit: { burst: 100 } });
+  for (let i = 0; i < 4; i++) assert.equal((await login(servers[i % 2]!, WRONG, '198.51.100.7')).body.error, 'invalid_grant', `failure ${i + 1}`);
+  for (const server of servers) assert.equal((await login(server, aliceLogin.password, '198.51.100.7')).body.error, 'too_many_attempts');
+  assert.equal(await eventCount(servers, 'brute_force.blocked'), 1);
+  assert.deepEqual((await servers[1]!.store.attempts.listLoginBlocks({}, 0)).map((b) => [b.username, b.ip, b.failures]), [['alice', '198.51.100.7', 4]]);
+});
+
+test('two nodes on one Redis: the request rate limit is shared: one burst across both, then 429 on each; one ip.rate_limited event', async (t) => {
+  // A burst of 4 at 1 request/s: windows of 4 s, far longer than the test.
+  const servers = await nodes(t, 2, { rate_limit: { requests_per_second: 1, burst: 4 }, allowlist: ['192.0.2.0/24'] });
+  for (let i = 0; i < 4; i++) assert.equal((await login(servers[i % 2]!, aliceLogin.password, '198.51.100.1')).status, 200, `request ${i + 1}`);
+  for (const server of [...servers, ...servers]) {
+    const res = await login(server, aliceLogin.password, '198.51.100.1');
+    assert.equal(res.status, 429);
+    assert.equal(res.body.error, 'too_many_requests');
+    const retryAfter = Number(res.headers['retry-after']);
+    assert.ok(retryAfter >= 1 && retryAfter <= 4, `Retry-After ${retryAfter}`);
+  }
+  assert.equal((await login(servers[1]!, aliceLogin.password, '198.51.100.2')).status, 200, 'another IP has its own window');
+  for (let i = 0; i < 6; i++) assert.equal((await login(servers[i % 2]!, aliceLogin.password, '192.0.2.10')).status, 200, 'allowlisted');
+  assert.equal(await eventCount(servers, 'ip.rate_limited'), 1);
+});
+
+test('GET /health/ready names the cache: 200 while Redis answers, 503 "cache: down" when it does not', async (t) => {
+  const [upNode] = await nodes(t, 1, {});
+  const ok = await upNode!.app.inject({ method: 'GET', url: '/health/ready' });
+  assert.equal(ok.statusCode, 200);
+  assert.deepEqual(ok.json(), { status: 'ok', checks: { store: 'up', cache: 'up' } });
+  const [downNode] = await nodes(t, 1, {}, { url: CLOSED_REDIS_URL });
+  const res = await downNode!.app.inject({ method: 'GET', url: '/health/ready' });
+  assert.equal(res.statusCode, 503);
+  assert.deepEqual(res.json(), { status: 'unavailable', checks: { store: 'up', cache: 'down' } });
+});
+
+test('Redis unreachable: logins are protected by the store (the block starts at the threshold), the rate limit per node; one cache.unavailable event', async (t) => {
+  const sql = openSqlite('sqlite::memory:');
+  const [tg] = await nodes(t, 1, { brute_force: { threshold: 3 }, rate_limit: { requests_per_second: 1, burst: 5 } }, { url: CLOSED_REDIS_URL, store: sql });
+  for (let i = 0; i < 3; i++) assert.equal((await login(tg!, WRONG, '198.51.100.7')).body.error, 'invalid_grant');
+  assert.equal((await login(tg!, aliceLogin.password, '198.51.100.7')).body.error, 'too_many_attempts');
+  assert.deepEqual((await sql.attempts.listLoginBlocks({}, 0)).map((b) => [b.username, b.failures]), [['alice', 3]], 'counted in SQL');
+  assert.equal(await eventCount([tg!], 'brute_force.blocked'), 1);
+  assert.equal((await login(tg!, aliceLogin.password, '198.51.100.7')).body.error, 'too_many_attempts', 'the fifth request: the burst holds it');
+  assert.equal((await login(tg!, aliceLogin.password, '198.51.100.7')).body.error, 'too_many_requests', 'the sixth: limited in memory');
+  assert.equal(await eventCount([tg!], 'cache.unavailable'), 1);
+});

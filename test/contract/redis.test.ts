@@ -1,0 +1,139 @@
+/**
+ * What only the cache has (the shared contract runs in attempts.test.ts): where keys go and how long they live,
+ * the fallback to the SQL store while Redis is unreachable, and the denylist kept in both.
+ */
+import { once } from 'node:events';
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { openSqlite } from '../../src/storage/sqlite/store.ts';
+import { StoreUnavailableError, type AttemptStore, type EventType, type LoginFailureKey, type Store } from '../../src/storage/interfaces.ts';
+import { FAILURE_RETENTION } from '../../src/storage/attempts.ts';
+import { CLOCK_MARGIN } from '../../src/cache/keys.ts';
+import type { Cache } from '../../src/cache/redis.ts';
+import { CLOSED_REDIS_URL, REDIS_URL, keysUnder, withTestCache } from '../helpers/redis.ts';
+
+const T = 1_767_225_600;
+const alice: LoginFailureKey = { connection: 'customers', username: 'alice', ip: '2001:db8::1' };
+const policy = { capacity: 2, refill_per_second: 1 };
+
+/** Closes the cache's connection as an outage would, without reconnecting, until `up`. */
+async function down(cache: Cache): Promise<void> {
+  const ended = once(cache.redis, 'end');
+  cache.redis.disconnect();
+  await ended;
+}
+
+const up = (cache: Cache) => cache.redis.connect();
+
+/** A cache in front of a fresh SQLite store, closed (and its keys deleted) when the test ends; `redis` is a separate client. */
+async function cached(t: TestContext, options: { url?: string; sql?: Store } = {}) {
+  const sql = options.sql ?? openSqlite('sqlite::memory:');
+  const setup = await withTestCache(sql, { url: options.url, now: () => T });
+  const redis = new Redis(REDIS_URL);
+  t.after(async () => {
+    redis.disconnect();
+    await setup.store.close();
+  });
+  const events = async (type: EventType) => (await sql.events.listEvents({ type, limit: 100 })).length;
+  return { ...setup, sql, redis, events };
+}
+
+test('cache: counters and denylist entries are Redis keys under the prefix, each living as long as it can matter', async (t) => {
+  const { store, sql, prefix, redis, events } = await cached(t);
+  await store.attempts.addLoginFailure(alice, T, 5, null);
+  await store.attempts.addLoginFailure({ ...alice, username: 'bob' }, T, 1, null);
+  await store.attempts.addLoginFailure({ ...alice, username: 'carol' }, T, 1, 600);
+  await store.attempts.takeFromBucket('ip:2001:db8::1', 1, T, policy);
+  await store.denyAccessToken('jti-1', T + 300);
+  assert.deepEqual(await keysUnder(prefix), [
+    `${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, `${prefix}deny:jti-1`,
+    `${prefix}lf:customers:alice:2001%3Adb8%3A%3A1`, `${prefix}lf:customers:bob:2001%3Adb8%3A%3A1`, `${prefix}lf:customers:carol:2001%3Adb8%3A%3A1`,
+  ]);
+  const ttl = (name: string) => redis.ttl(`${prefix}${name}`);
+  assert.equal(await ttl('lf:customers:alice:2001%3Adb8%3A%3A1'), FAILURE_RETENTION + CLOCK_MARGIN, 'failures below the threshold: FAILURE_RETENTION');
+  assert.equal(await ttl('lf:customers:bob:2001%3Adb8%3A%3A1'), -1, 'a block without block_ttl stays until cleared');
+  assert.equal(await ttl('lf:customers:carol:2001%3Adb8%3A%3A1'), 600 + CLOCK_MARGIN, 'a lapsing block: until it lapses');
+  assert.equal(await ttl('bucket:ip%3A2001%3Adb8%3A%3A1'), 2 + CLOCK_MARGIN, 'a bucket: until it is full again (full_at as the SQL stores compute it)');
+  assert.equal(await ttl('deny:jti-1'), 300 + CLOCK_MARGIN, 'a revocation: until the token expires');
+  assert.equal(await store.attempts.takeFromBucket('ip:2001:db8::1', 0, T, policy).then((r) => r.allowed), true, 'cost 0 only looks');
+  assert.equal(await redis.hget(`${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, 't'), '1');
+
+  assert.equal(await sql.attempts.getLoginFailures(alice, T), undefined, 'counters are not in SQL');
+  assert.equal(await sql.isAccessTokenDenied('jti-1'), true, 'revocations are in SQL too');
+  assert.equal(await events('cache.unavailable'), 0);
+});
+
+test('cache: Redis unreachable from the start: failures are counted in SQL and block at exactly the threshold; one cache.unavailable event', async (t) => {
+  const { store, sql, events } = await cached(t, { url: CLOSED_REDIS_URL });
+  const results = await Promise.all(Array.from({ length: 5 }, () => store.attempts.addLoginFailure(alice, T, 3, null)));
+  assert.deepEqual(results.map((r) => r.failures).sort(), [1, 2, 3, 4, 5]);
+  assert.equal(results.filter((r) => r.failures === 3).length, 1);
+  assert.deepEqual({ ...await sql.attempts.getLoginFailures(alice, T) }, { failures: 5, blocked_at: T, block_expires_at: null });
+  assert.equal((await store.attempts.getLoginFailures(alice, T))?.blocked_at, T);
+  assert.deepEqual((await store.attempts.listLoginBlocks({}, T)).map((b) => b.username), ['alice']);
+  for (let i = 0; i < 2; i++) assert.equal((await store.attempts.takeFromBucket('ip:a', 1, T, policy)).allowed, true);
+  assert.deepEqual({ ...await store.attempts.takeFromBucket('ip:a', 1, T, policy) }, { allowed: false, retry_after: 1 }, 'buckets drain in SQL');
+  assert.equal(await store.attempts.clearLoginFailures({ connection: 'customers', username: 'alice' }), 1);
+  assert.equal(await events('cache.unavailable'), 1, 'one event for the outage, however many calls fell back');
+  assert.equal(await events('cache.recovered'), 0);
+});
+
+test('cache: Redis and the store both down: the store\'s error propagates; nothing is let through', async (t) => {
+  const sql = openSqlite('sqlite::memory:');
+  const down = () => Promise.reject(new StoreUnavailableError({ cause: new Error('connect ECONNREFUSED') }));
+  const failingAttempts = new Proxy(sql.attempts, { get: () => down }) as AttemptStore;
+  const failing = new Proxy(sql, {
+    get(target, prop) {
+      if (prop === 'attempts') return failingAttempts;
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const { store } = await cached(t, { url: CLOSED_REDIS_URL, sql: failing });
+  await assert.rejects(store.attempts.getLoginFailures(alice, T), StoreUnavailableError);
+  await assert.rejects(store.attempts.addLoginFailure(alice, T, 3, null), StoreUnavailableError);
+  await assert.rejects(store.attempts.takeFromBucket('ip:a', 0, T, policy), StoreUnavailableError);
+});
+
+test('cache: an outage mid-way falls back to SQL, and the first answer after it goes back to Redis; one event each way', async (t) => {
+  const { store, sql, cache, events } = await cached(t);
+  await store.attempts.addLoginFailure(alice, T, 3, null);
+  await store.attempts.addLoginFailure(alice, T, 3, null);
+  await down(cache);
+  // SQL has not seen the first two: counting restarts there (at most `threshold` more attempts per outage).
+  assert.equal((await store.attempts.addLoginFailure(alice, T, 3, null)).failures, 1);
+  assert.equal((await store.attempts.addLoginFailure(alice, T, 3, null)).failures, 2);
+  assert.equal((await sql.attempts.getLoginFailures(alice, T))?.failures, 2);
+  assert.equal(await events('cache.unavailable'), 1);
+
+  await up(cache);
+  assert.deepEqual({ ...await store.attempts.addLoginFailure(alice, T, 3, null) }, { failures: 3, blocked_at: T, block_expires_at: null }, 'Redis kept its count');
+  assert.equal(await events('cache.recovered'), 1);
+  assert.equal(await store.attempts.clearLoginFailures({ connection: 'customers', username: 'alice' }), 2, 'clearing reaches both');
+  assert.equal(await sql.attempts.getLoginFailures(alice, T), undefined);
+  assert.equal(await store.attempts.getLoginFailures(alice, T), undefined);
+});
+
+test('cache: the denylist is written to SQL and Redis, read from Redis, from SQL while Redis is down, and a missed write is made on recovery', async (t) => {
+  const { store, sql, cache, prefix, redis, events } = await cached(t);
+  await store.denyAccessToken('jti-1', T + 600);
+  assert.equal(await redis.get(`${prefix}deny:jti-1`), String(T + 600));
+  assert.equal(await sql.isAccessTokenDenied('jti-1'), true);
+  await redis.set(`${prefix}deny:only-in-redis`, T + 600);
+  assert.equal(await store.isAccessTokenDenied('only-in-redis'), true, 'read from Redis');
+  assert.equal(await store.isAccessTokenDenied('jti-2'), false);
+
+  await down(cache);
+  assert.equal(await store.isAccessTokenDenied('jti-1'), true, 'from SQL');
+  assert.equal(await store.isAccessTokenDenied('only-in-redis'), false, 'from SQL');
+  await store.denyAccessToken('jti-2', T + 600);
+  assert.equal(await sql.isAccessTokenDenied('jti-2'), true, 'the revocation survives the outage');
+  assert.equal(await store.isAccessTokenDenied('jti-2'), true);
+  assert.equal(await events('cache.unavailable'), 1);
+
+  await up(cache);
+  assert.equal(await store.isAccessTokenDenied('jti-2'), true);
+  assert.equal(await redis.get(`${prefix}deny:jti-2`), String(T + 600), 'written to Redis when it answered again');
+  assert.equal(await events('cache.recovered'), 1);
+});

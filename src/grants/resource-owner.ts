@@ -40,7 +40,7 @@ export async function resourceOwnerExchange(ctx: GrantContext, chooseConnection:
     userAgent: ctx.request.userAgent ?? null,
   };
   const event = { connection, username: attempt.username, user_id: attempt.userId, ip: attempt.ip, client_id: client.client_id, user_agent: attempt.userAgent };
-  await services.protection.admit(attempt);
+  const admission = await services.protection.admit(attempt);
   const result = await services.accounts.verify(user, password);
   switch (result.outcome) {
     case 'unknown_user':
@@ -53,7 +53,7 @@ export async function resourceOwnerExchange(ctx: GrantContext, chooseConnection:
       throw await services.audit.fail(new InvalidGrantError('This user is blocked.', 'user blocked'),
         { type: 'login.user_blocked', outcome: 'failure', reason: 'user_blocked', ...event });
     case 'ok':
-      await services.protection.succeeded(attempt);
+      await services.protection.succeeded(attempt, admission);
       await services.audit.emit({ type: 'login.success', outcome: 'success', ...event });
       return issueTokens(services, { user: result.user, client, authorization, authTime: services.now(), amr: ['pwd'], refresh: { connection } });
   }

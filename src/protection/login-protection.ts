@@ -22,6 +22,10 @@ export interface LoginAttempt {
   userAgent: string | null;
 }
 
+export interface Admission {
+  hadFailures: boolean;
+}
+
 export interface ProtectionDeps {
   store: AttemptStore;
   audit: AuditLog;
@@ -52,11 +56,16 @@ export class LoginProtection {
     return this.#deps.config.ip_throttling.enabled && !this.#deps.allowlist.has(ip);
   }
 
-  /** Refuses a blocked account/IP pair and a throttled IP, before any hash is spent. */
-  async admit(a: LoginAttempt): Promise<void> {
+  /**
+   * Refuses a blocked account/IP pair and a throttled IP, before any hash is spent. Resolves to whether the
+   * key had failures, so a success writes only when there is a counter to reset.
+   */
+  async admit(a: LoginAttempt): Promise<Admission> {
     const { store, audit, config, now } = this.#deps;
+    let failures = 0;
     if (config.brute_force.enabled) {
       const state = await store.getLoginFailures(this.#key(a), now());
+      failures = state?.failures ?? 0;
       if (state?.blocked_at != null) {
         throw await audit.fail(new TooManyAttemptsError(BLOCKED_DESCRIPTION, 'brute-force block'),
           { type: 'login.refused', outcome: 'failure', reason: 'brute_force_block', ...eventFields(a) });
@@ -69,6 +78,7 @@ export class LoginProtection {
           { type: 'ip.throttled', outcome: 'failure', reason: 'suspicious_ip', ...eventFields(a) });
       }
     }
+    return { hadFailures: failures > 0 };
   }
 
   /** A wrong password or unknown user: one atomic increment of each counter. */
@@ -85,8 +95,8 @@ export class LoginProtection {
     if (this.#throttles(a.ip)) await store.takeFromBucket(`ip:${a.ip}`, 1, now(), this.#bucket);
   }
 
-  /** A right password resets that key's counter. */
-  async succeeded(a: LoginAttempt): Promise<void> {
-    if (this.#deps.config.brute_force.enabled) await this.#deps.store.resetLoginFailures(this.#key(a));
+  /** A right password resets that key's counter (a failure racing this login may survive it: it happened too). */
+  async succeeded(a: LoginAttempt, admission: Admission): Promise<void> {
+    if (this.#deps.config.brute_force.enabled && admission.hadFailures) await this.#deps.store.resetLoginFailures(this.#key(a));
   }
 }

@@ -53,6 +53,7 @@ test('blocks list: the blocks in force, one per line; --json prints the records;
   assert.equal(typeof blocks[0]?.blocked_at, 'number');
 
   assert.deepEqual((JSON.parse(byUser.stdout) as { username: string }[]).map((b) => b.username), ['bob']);
+  assert.equal(other.code, 0, other.stderr);
   assert.equal(other.stdout, 'no blocks\n');
 });
 

@@ -70,7 +70,8 @@ export class SqliteStore implements Store, SchemaMigrations {
 
   constructor(db: DatabaseSync, options: { migrate?: boolean } = {}) {
     this.#db = db;
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+    // busy_timeout first: several processes (nodes, CLI commands) may open one file at once, and switching to WAL needs a lock.
+    db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
     if (options.migrate ?? true) this.#migrate();
     const sql = (text: string) => this.#sql(text);
     this.#attempts = new SqliteAttempts(sql);

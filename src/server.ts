@@ -18,6 +18,7 @@ import { registerErrorHandler } from './http/errors.ts';
 import { registerRoutes } from './http/routes.ts';
 import { registerHealth } from './http/health.ts';
 import { loggerOptions } from './http/logging.ts';
+import { systemClock } from './clock.ts';
 import { AuditLog } from './events/audit.ts';
 import { IpList } from './protection/ip-list.ts';
 import { clientIp } from './protection/client-ip.ts';
@@ -58,8 +59,6 @@ function startHousekeeping(store: Store, config: Config, now: () => number, log:
   timer.unref();
   return timer;
 }
-
-const systemClock = () => Math.floor(Date.now() / 1000);
 
 /** Every algorithm in use gets a key: the configured one, and RS256 for public clients' ID tokens (seed 004). */
 function algorithmsInUse(config: Config): SigningAlg[] {

@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { AttemptStore, BucketPolicy, BucketResult, LoginBlockRecord, LoginFailureKey, LoginFailureState } from '../storage/interfaces.ts';
-import { FAILURE_RETENTION, bucketLevel, bucketRetryAfter } from '../storage/attempts.ts';
+import { FAILURE_RETENTION, bucketLevel, bucketResult } from '../storage/attempts.ts';
 import { CLOCK_MARGIN, type CacheKeys } from './keys.ts';
 import { scanKeys } from './redis.ts';
 import { scripts } from './scripts.ts';
@@ -88,6 +88,6 @@ export class RedisAttempts implements AttemptStore {
       const [tokens, updated] = await this.#redis.hmget(name, 't', 'u');
       level = bucketLevel(tokens == null ? undefined : { tokens: Number(tokens), updated_at: Number(updated) }, now, policy);
     }
-    return level >= 1 ? { allowed: true, retry_after: 0 } : { allowed: false, retry_after: bucketRetryAfter(level, policy) };
+    return bucketResult(level, policy);
   }
 }

@@ -39,11 +39,17 @@ export function cachedStore(sql: Store, cache: Cache, outage: CacheOutage, now: 
       await Promise.all([sql.close(), cache.close()]);
     },
   };
+  // Methods are bound once, not on every call: the token endpoint reaches the store through here.
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(sql, {
     get(target, prop) {
       if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof Store];
+      if (bound.has(prop)) return bound.get(prop);
       const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      if (typeof value !== 'function') return value;
+      const method = value.bind(target);
+      bound.set(prop, method);
+      return method;
     },
   });
 }

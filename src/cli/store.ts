@@ -5,6 +5,9 @@ import type { Store } from '../storage/interfaces.ts';
 import { openStore, storeOptions } from '../storage/open.ts';
 import { AuditLog } from '../events/audit.ts';
 import { setUpCache } from '../cache/store.ts';
+import { systemClock as nowSeconds } from '../clock.ts';
+
+export { nowSeconds };
 
 /** What the cache reports to: warnings (Redis unreachable) on stderr, and the audit log. */
 function cacheDeps(sql: Store) {
@@ -28,4 +31,3 @@ export function isoTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-export const nowSeconds = () => Math.floor(Date.now() / 1000);

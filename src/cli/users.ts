@@ -1,7 +1,7 @@
 /** `tollgate users add|list`: operators with direct store access. */
 import { argon2Hasher } from '../accounts/passwords.ts';
 import { ConflictError } from '../storage/interfaces.ts';
-import { withStore } from './store.ts';
+import { nowSeconds, withStore } from './store.ts';
 import { dispatch, parseOptions } from './args.ts';
 import { EXIT, UsageError, loadConfig, readStdin } from './io.ts';
 
@@ -31,7 +31,7 @@ async function add(args: string[]): Promise<number | void> {
         connection: opts.connection!, username: opts.username!, email: opts.email ?? null, email_verified: false, password_hash,
         name: opts.name ?? null, given_name: null, family_name: null, nickname: null, picture: null, blocked: false,
         app_metadata: {}, user_metadata: {},
-      }, Math.floor(Date.now() / 1000));
+      }, nowSeconds());
       process.stdout.write(`created user ${user.username} in ${user.connection} (sub ${user.id})\n`);
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;

@@ -53,14 +53,19 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return { client, params };
   };
 
-  // The rate limit runs before the body is read, so a flood costs as little as possible.
-  const rateLimited = async (request: FastifyRequest) => deps.rateLimit?.take(deps.clientIp(request));
+  // The client IP is worked out once, and the rate limit runs before the body is read, so a flood costs little.
+  const ips = new WeakMap<FastifyRequest, string>();
+  const rateLimited = async (request: FastifyRequest) => {
+    const ip = deps.clientIp(request);
+    ips.set(request, ip);
+    await deps.rateLimit?.take(ip);
+  };
   app.post('/oauth/token', { onRequest: rateLimited }, async (request, reply) => {
     noStore(reply);
     return tokenEndpoint({
       params: paramsOf(request.body),
       authorization: request.headers.authorization,
-      request: { ip: deps.clientIp(request), userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
+      request: { ip: ips.get(request)!, userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
     }, deps.token);
   });
   onlyMethods(app, '/oauth/token', ['POST']);

@@ -12,7 +12,7 @@ interface Bucket {
   tokens: number;
   updated_at: number;
   /** Set once the bucket has refused a request, until it allows one again: the run-dry is reported once. */
-  dry?: boolean;
+  dry: boolean;
 }
 
 /** Above this many tracked IPs, full buckets are dropped: they hold nothing a fresh bucket would not. */
@@ -42,18 +42,22 @@ export class RateLimiter implements RequestLimiter {
   take(ip: string): void {
     if (this.#allowlist.has(ip)) return;
     const now = this.#now();
-    const bucket = this.#buckets.get(ip);
+    let bucket = this.#buckets.get(ip);
+    if (!bucket) {
+      if (this.#buckets.size >= PRUNE_ABOVE) this.#prune(now);
+      bucket = { tokens: this.#policy.capacity, updated_at: now, dry: false };
+      this.#buckets.set(ip, bucket);
+    }
     const level = bucketLevel(bucket, now, this.#policy);
+    bucket.updated_at = now;
     if (level < 1) {
-      if (bucket && !bucket.dry) this.#onLimited(ip);
-      if (bucket) Object.assign(bucket, { tokens: level, updated_at: now, dry: true });
+      bucket.tokens = level;
+      if (!bucket.dry) this.#onLimited(ip);
+      bucket.dry = true;
       throw new TooManyRequestsError(bucketRetryAfter(level, this.#policy));
     }
-    if (bucket) Object.assign(bucket, { tokens: level - 1, updated_at: now, dry: false });
-    else {
-      if (this.#buckets.size >= PRUNE_ABOVE) this.#prune(now);
-      this.#buckets.set(ip, { tokens: level - 1, updated_at: now });
-    }
+    bucket.tokens = level - 1;
+    bucket.dry = false;
   }
 
   #prune(now: number): void {

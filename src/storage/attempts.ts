@@ -1,5 +1,5 @@
 /** Token-bucket arithmetic every AttemptStore shares, so each backend only stores (tokens, updated_at). */
-import type { BucketPolicy } from './interfaces.ts';
+import type { BucketPolicy, BucketResult, LoginFailureState } from './interfaces.ts';
 
 /** Failures below the threshold are forgotten after 30 days without another one. */
 export const FAILURE_RETENTION = 30 * 86_400;
@@ -16,4 +16,14 @@ export function bucketLevel(row: { tokens: number; updated_at: number } | undefi
  */
 export function bucketRetryAfter(level: number, policy: BucketPolicy): number {
   return Math.max(1, Math.ceil((1 - level) / policy.refill_per_second - 1e-9));
+}
+
+/** The answer for a bucket holding `level` tokens: allowed, or when to come back. */
+export function bucketResult(level: number, policy: BucketPolicy): BucketResult {
+  return level >= 1 ? { allowed: true, retry_after: 0 } : { allowed: false, retry_after: bucketRetryAfter(level, policy) };
+}
+
+/** A login_failures row (SQLite or PostgreSQL) as the state AttemptStore returns. */
+export function loginFailureState(row: Record<string, unknown>): LoginFailureState {
+  return { failures: row.failures as number, blocked_at: row.blocked_at as number | null, block_expires_at: row.block_expires_at as number | null };
 }

@@ -294,6 +294,11 @@ export interface AuditEvent {
   reason: string | null;
 }
 
+/** The events table's columns, in the order every store writes them. */
+export const AUDIT_EVENT_COLUMNS = [
+  'id', 'time', 'type', 'client_id', 'connection', 'username', 'user_id', 'ip', 'user_agent', 'outcome', 'reason',
+] as const satisfies readonly (keyof AuditEvent)[];
+
 export interface EventStore {
   addEvent(event: AuditEvent): Promise<void>;
   /** Newest first. `user` matches the user id or the username. */

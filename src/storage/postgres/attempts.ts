@@ -3,12 +3,8 @@
  * computes the new value from its latest version, so concurrent nodes never lose an increment.
  */
 import type { AttemptStore, BucketPolicy, BucketResult, LoginBlockRecord, LoginFailureKey, LoginFailureState } from '../interfaces.ts';
-import { FAILURE_RETENTION, bucketLevel, bucketRetryAfter } from '../attempts.ts';
+import { FAILURE_RETENTION, bucketLevel, bucketResult, loginFailureState } from '../attempts.ts';
 import type { Query, Row } from './db.ts';
-
-function toState(row: Row): LoginFailureState {
-  return { failures: row.failures as number, blocked_at: row.blocked_at as number | null, block_expires_at: row.block_expires_at as number | null };
-}
 
 export class PostgresAttempts implements AttemptStore {
   readonly #query: Query;
@@ -20,7 +16,7 @@ export class PostgresAttempts implements AttemptStore {
     const { rows } = await this.#query(`SELECT failures, blocked_at, block_expires_at FROM login_failures
       WHERE connection = $1 AND username = $2 AND ip = $3 AND (block_expires_at IS NULL OR block_expires_at > $4)`,
     [key.connection, key.username, key.ip, now]);
-    return rows[0] && toState(rows[0]);
+    return rows[0] && loginFailureState(rows[0]);
   }
 
   async addLoginFailure(key: LoginFailureKey, now: number, threshold: number, blockTtl: number | null): Promise<LoginFailureState> {
@@ -40,7 +36,7 @@ export class PostgresAttempts implements AttemptStore {
         last_failure_at = $4::bigint
       RETURNING failures, blocked_at, block_expires_at`,
     [key.connection, key.username, key.ip, now, threshold, blockTtl === null ? null : now + blockTtl]);
-    return toState(rows[0]!);
+    return loginFailureState(rows[0]!);
   }
 
   async resetLoginFailures(key: LoginFailureKey): Promise<void> {
@@ -75,7 +71,7 @@ export class PostgresAttempts implements AttemptStore {
     }
     const { rows } = await this.#query('SELECT tokens, updated_at FROM buckets WHERE name = $1', [bucket]);
     const level = bucketLevel(rows[0] as { tokens: number; updated_at: number } | undefined, now, policy);
-    return level >= 1 ? { allowed: true, retry_after: 0 } : { allowed: false, retry_after: bucketRetryAfter(level, policy) };
+    return bucketResult(level, policy);
   }
 
   /** Counters nobody can hit any more: full buckets, lapsed blocks, and failures left alone for FAILURE_RETENTION. */

@@ -1,9 +1,7 @@
 /** EventStore on PostgreSQL: an append-only table with bounded retention. */
-import type { AuditEvent, EventStore, EventType } from '../interfaces.ts';
+import { AUDIT_EVENT_COLUMNS as COLUMNS, type AuditEvent, type EventStore, type EventType } from '../interfaces.ts';
 import type { Query } from './db.ts';
 import { insertSql, pick } from './rows.ts';
-
-const COLUMNS = ['id', 'time', 'type', 'client_id', 'connection', 'username', 'user_id', 'ip', 'user_agent', 'outcome', 'reason'] as const;
 
 export class PostgresEvents implements EventStore {
   readonly #query: Query;

@@ -1,4 +1,5 @@
 /** Applying the PostgreSQL migrations: one transaction under an advisory lock, so nodes starting together are safe. */
+import { systemClock } from '../../clock.ts';
 import { pendingMigrations, type Migration } from '../migrations.ts';
 import type { Db, Query } from './db.ts';
 import { migrations } from './migrations.ts';
@@ -29,7 +30,7 @@ export async function migratePostgres(db: Db): Promise<Migration[]> {
     const pending = pendingMigrations(migrations, await applied(query));
     for (const m of pending) {
       await query(m.sql);
-      await query('INSERT INTO schema_migrations VALUES ($1, $2, $3, $4)', [m.version, m.name, m.checksum, Math.floor(Date.now() / 1000)]);
+      await query('INSERT INTO schema_migrations VALUES ($1, $2, $3, $4)', [m.version, m.name, m.checksum, systemClock()]);
     }
     return pending;
   });

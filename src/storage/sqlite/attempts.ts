@@ -1,13 +1,9 @@
 /** AttemptStore on SQLite: every counter change is one upsert, atomic on the single writer. */
 import type { StatementSync } from 'node:sqlite';
 import type { AttemptStore, BucketPolicy, BucketResult, LoginBlockRecord, LoginFailureKey, LoginFailureState } from '../interfaces.ts';
-import { FAILURE_RETENTION, bucketLevel, bucketRetryAfter } from '../attempts.ts';
+import { FAILURE_RETENTION, bucketLevel, bucketResult, loginFailureState } from '../attempts.ts';
 
 type Prepare = (sql: string) => StatementSync;
-
-function toState(row: Record<string, unknown>): LoginFailureState {
-  return { failures: row.failures as number, blocked_at: row.blocked_at as number | null, block_expires_at: row.block_expires_at as number | null };
-}
 
 export class SqliteAttempts implements AttemptStore {
   readonly #sql: Prepare;
@@ -19,7 +15,7 @@ export class SqliteAttempts implements AttemptStore {
     const row = this.#sql(`SELECT failures, blocked_at, block_expires_at FROM login_failures
       WHERE connection = ? AND username = ? AND ip = ? AND (block_expires_at IS NULL OR block_expires_at > ?)`)
       .get(key.connection, key.username, key.ip, now);
-    return row ? toState(row) : undefined;
+    return row ? loginFailureState(row) : undefined;
   }
 
   async addLoginFailure(key: LoginFailureKey, now: number, threshold: number, blockTtl: number | null): Promise<LoginFailureState> {
@@ -39,7 +35,7 @@ export class SqliteAttempts implements AttemptStore {
         last_failure_at = :now
       RETURNING failures, blocked_at, block_expires_at`)
       .get({ ...key, threshold, now, expires: blockTtl === null ? null : now + blockTtl });
-    return toState(row!);
+    return loginFailureState(row!);
   }
 
   async resetLoginFailures(key: LoginFailureKey): Promise<void> {
@@ -73,7 +69,7 @@ export class SqliteAttempts implements AttemptStore {
       if (taken) return { allowed: true, retry_after: 0 };
     }
     const level = bucketLevel(read(), now, policy);
-    return level >= 1 ? { allowed: true, retry_after: 0 } : { allowed: false, retry_after: bucketRetryAfter(level, policy) };
+    return bucketResult(level, policy);
   }
 
   /** Counters nobody can hit any more: full buckets, lapsed blocks, and failures left alone for FAILURE_RETENTION. */

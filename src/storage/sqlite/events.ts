@@ -1,10 +1,8 @@
 /** EventStore on SQLite: an append-only table with bounded retention. */
 import type { StatementSync } from 'node:sqlite';
-import type { AuditEvent, EventStore, EventType } from '../interfaces.ts';
+import { AUDIT_EVENT_COLUMNS as COLUMNS, type AuditEvent, type EventStore, type EventType } from '../interfaces.ts';
 
 type Prepare = (sql: string) => StatementSync;
-
-const COLUMNS = ['id', 'time', 'type', 'client_id', 'connection', 'username', 'user_id', 'ip', 'user_agent', 'outcome', 'reason'] as const;
 
 export class SqliteEvents implements EventStore {
   readonly #sql: Prepare;

@@ -7,6 +7,7 @@ import {
   type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type KeyState, type NewSigningKey, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
+import { systemClock } from '../../clock.ts';
 import { pendingMigrations, type Migration, type SchemaMigrations } from '../migrations.ts';
 import { deepFreeze } from '../configured.ts';
 import { newUserId, userColumns as columnsOf } from '../users.ts';
@@ -113,7 +114,7 @@ export class SqliteStore implements Store, SchemaMigrations {
       const pending = pendingMigrations(migrations, this.#appliedMigrations());
       for (const m of pending) {
         this.#db.exec(m.sql);
-        this.#db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?, ?)').run(m.version, m.name, m.checksum, Math.floor(Date.now() / 1000));
+        this.#db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?, ?)').run(m.version, m.name, m.checksum, systemClock());
       }
       return pending;
     });

@@ -91,7 +91,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const store = cached?.store ?? sql;
   let closeKeys = () => {};
   try {
-    await syncConfig(store, config, hasher, now());
+    await syncConfig(store, config, hasher, now(), audit);
     const keys = await KeyRing.open(store, algorithmsInUse(config), {
       now, cacheTtl: config.keys.cache_ttl, onReloadError: (err) => log.error({ err }, 'signing keys not reloaded'),
     });

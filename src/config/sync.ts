@@ -3,6 +3,7 @@ import type { Config, UserConfig } from './schema.ts';
 import type { ClientRecord, NewUser, Store } from '../storage/interfaces.ts';
 import { ConflictError } from '../storage/interfaces.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
+import type { AuditLog } from '../events/audit.ts';
 import { hashClientSecret } from '../client-auth/secrets.ts';
 
 export function clientRecords(config: Config): ClientRecord[] {
@@ -47,7 +48,8 @@ async function passwordHashFor(u: UserConfig, stored: string | undefined, hasher
   return hasher.hash(password);
 }
 
-export async function syncConfig(store: Store, config: Config, hasher: PasswordHasher, now: number): Promise<void> {
+/** `audit`, when given, records the brute-force blocks a password change ends. */
+export async function syncConfig(store: Store, config: Config, hasher: PasswordHasher, now: number, audit?: AuditLog): Promise<void> {
   await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null })));
   await store.syncApis(config.apis.map((a) => ({ identifier: a.identifier, name: a.name ?? null, scopes: a.scopes, access_token_ttl: a.access_token_ttl ?? null })));
   await store.syncClients(clientRecords(config));
@@ -62,7 +64,10 @@ export async function syncConfig(store: Store, config: Config, hasher: PasswordH
         if (passwordChanged || user.blocked) await store.revokeUserRefreshTokens(existing.id, now);
         // A new password ends brute-force blocks on the account, from every IP.
         if (user.password_hash !== existing.password_hash) {
-          await store.attempts.clearLoginFailures({ connection: existing.connection, username: existing.username.toLowerCase() });
+          const account = { connection: existing.connection, username: existing.username.toLowerCase() };
+          if ((await store.attempts.clearLoginFailures(account)) > 0) {
+            await audit?.emit({ type: 'brute_force.unblocked', outcome: 'success', reason: 'password_change', ...account, user_id: existing.id });
+          }
         }
       } else {
         await store.createUser(user, now);

@@ -3,6 +3,8 @@
  * brute force; issue 4): brute-force blocks, suspicious IP throttling, the request rate limit, the client IP
  * behind proxies and trusted servers, audit events, and equal cost. Black-box over HTTP, one server per test.
  */
+import pino from 'pino';
+import { AuditLog } from '../../src/events/audit.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -444,7 +446,9 @@ test('a password change (configuration sync, no restart) clears the account’s 
   assert.equal((await tg.store.attempts.listLoginBlocks({}, NOW)).length, 3, 'the same password: blocks stay');
   assertBlocked(await login(tg));
 
-  await syncConfig(tg.store, configWith('a-New-passw0rd'), tg.hasher, NOW);
+  await syncConfig(tg.store, configWith('a-New-passw0rd'), tg.hasher, NOW, new AuditLog({ store: tg.store.events, log: pino({ enabled: false }), now: () => NOW }));
+  const unblocked = await tg.store.events.listEvents({ type: 'brute_force.unblocked', limit: 10 });
+  assert.deepEqual(unblocked.map((e) => [e.username, e.reason]), [['alice', 'password_change']], 'the unblocking is an audit event');
   const left = await tg.store.attempts.listLoginBlocks({}, NOW);
   assert.deepEqual(left.map((b) => b.username), ['nobody'], 'only alice’s blocks went');
   assertOk(await login(tg, { password: 'a-New-passw0rd' }), 'from the formerly blocked IP');

@@ -6,7 +6,7 @@
 import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
 import type { GrantContext, TokenResponse } from './grant.ts';
 import { authorize, issueTokens, type Authorization } from '../tokens/services.ts';
-import type { LoginAttempt } from '../protection/login-protection.ts';
+import { eventFields, type LoginAttempt } from '../protection/login-protection.ts';
 
 export const RESOURCE_OWNER_PARAMETERS = ['username', 'password', 'scope', 'audience'] as const;
 
@@ -39,7 +39,7 @@ export async function resourceOwnerExchange(ctx: GrantContext, chooseConnection:
     clientId: client.client_id,
     userAgent: ctx.request.userAgent ?? null,
   };
-  const event = { connection, username: attempt.username, user_id: attempt.userId, ip: attempt.ip, client_id: client.client_id, user_agent: attempt.userAgent };
+  const event = eventFields(attempt);
   const admission = await services.protection.admit(attempt);
   const result = await services.accounts.verify(user, password);
   switch (result.outcome) {

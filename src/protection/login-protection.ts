@@ -34,7 +34,8 @@ export interface ProtectionDeps {
   now: () => number;
 }
 
-function eventFields(a: LoginAttempt) {
+/** What an audit event says about the attempt. */
+export function eventFields(a: LoginAttempt) {
   return { connection: a.connection, username: a.username, user_id: a.userId, ip: a.ip, client_id: a.clientId, user_agent: a.userAgent };
 }
 

@@ -216,6 +216,15 @@ export interface DenylistStore {
 }
 
 /**
+ * Identifiers that may be used once (a client assertion's or DPoP proof's jti, a TOTP code): each is remembered
+ * until it expires, so a replay before then is refused (RFC 7523 §3, RFC 9449 §11.1, RFC 6238 §5.2).
+ */
+export interface SingleUseStore {
+  /** One atomic insert: true the first time `key` is used, false while an earlier use is remembered (until its `expiresAt`). */
+  useOnce(key: string, expiresAt: number, now: number): Promise<boolean>;
+}
+
+/**
  * Brute-force counters. The key's username is the canonical (lower-case) name of the account, or the
  * lower-cased login of an unknown one, so probing is counted like guessing; `ip` is "*" in per-account mode.
  */
@@ -312,7 +321,7 @@ export interface Housekeeping {
   purge(now: number): Promise<number>;
 }
 
-export interface Store extends UserStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, RefreshTokenStore, DenylistStore, Housekeeping {
+export interface Store extends UserStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, RefreshTokenStore, DenylistStore, SingleUseStore, Housekeeping {
   /** Attack-protection counters: a part of their own, so a cache can take them over (issue 7). */
   readonly attempts: AttemptStore;
   readonly events: EventStore;

@@ -136,4 +136,19 @@ forEachStore('storage contract', (withStore) => {
     assert.equal(await store.purge(T + 1000), 1, 'the family expired');
     assert.equal(await store.purge(T + 1000), 0);
   });
+
+  withStore('single use: a key is accepted once until it expires, then purged (RFC 7523 §3 jti)', async (store) => {
+    assert.equal(await store.useOnce('jti:a', T + 60, T), true);
+    assert.equal(await store.useOnce('jti:a', T + 600, T + 59), false, 'a replay before expiry');
+    assert.equal(await store.useOnce('jti:b', T + 60, T), true, 'keys are independent');
+    assert.equal(await store.useOnce('jti:a', T + 120, T + 60), true, 'usable again once the first use expired');
+    assert.equal(await store.useOnce('jti:a', T + 120, T + 61), false);
+    assert.equal(await store.purge(T + 60), 1, 'jti:b expired');
+    assert.equal(await store.purge(T + 120), 1);
+  });
+
+  withStore('single use under concurrency: of 20 simultaneous uses of one key exactly one wins', async (store) => {
+    const wins = await Promise.all(Array.from({ length: 20 }, () => store.useOnce('otp:u1:123456', T + 90, T)));
+    assert.equal(wins.filter(Boolean).length, 1);
+  });
 });

@@ -116,4 +116,12 @@ export const migrations: Migration[] = [
       CREATE UNIQUE INDEX signing_keys_next ON signing_keys (alg) WHERE state = 'next';
     `,
   },
+  {
+    version: 5,
+    name: 'single-use identifiers',
+    sql: `
+      CREATE TABLE used_once (key TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
+      CREATE INDEX used_once_expiry ON used_once (expires_at);
+    `,
+  },
 ];

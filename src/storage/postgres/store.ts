@@ -274,6 +274,11 @@ export class PostgresStore implements Store, SchemaMigrations {
     return (await this.#db.query('SELECT 1 FROM denied_access_tokens WHERE jti = $1', [jti])).rowCount > 0;
   }
 
+  async useOnce(key: string, expiresAt: number, now: number): Promise<boolean> {
+    // A remembered use that has expired is replaced, so the key is usable again only once it could not be a replay.
+    return (await this.#db.query(`INSERT INTO used_once (key, expires_at) VALUES ($1, $2)
+      ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE used_once.expires_at <= $3`, [key, expiresAt, now])).rowCount === 1;
+  }
 
   // Housekeeping
 
@@ -283,7 +288,8 @@ export class PostgresStore implements Store, SchemaMigrations {
       const refresh = await query(`DELETE FROM refresh_tokens WHERE family_expires_at <= $1 OR revoked_at IS NOT NULL
         OR (consumed_at IS NULL AND idle_expires_at <= $1)`, [now]);
       const denied = await query('DELETE FROM denied_access_tokens WHERE expires_at <= $1', [now]);
-      return refresh.rowCount + denied.rowCount + await this.#attempts.purge(query, now);
+      const used = await query('DELETE FROM used_once WHERE expires_at <= $1', [now]);
+      return refresh.rowCount + denied.rowCount + used.rowCount + await this.#attempts.purge(query, now);
     });
   }
 

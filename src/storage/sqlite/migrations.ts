@@ -110,4 +110,12 @@ export const migrations: Migration[] = [
       CREATE UNIQUE INDEX signing_keys_next ON signing_keys (alg) WHERE state = 'next';
     `,
   },
+  {
+    version: 5,
+    name: 'single-use identifiers',
+    sql: `
+      CREATE TABLE used_once (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+      CREATE INDEX used_once_expiry ON used_once (expires_at);
+    `,
+  },
 ];

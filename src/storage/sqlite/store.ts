@@ -335,6 +335,11 @@ export class SqliteStore implements Store, SchemaMigrations {
     return this.#sql('SELECT 1 FROM denied_access_tokens WHERE jti = ?').get(jti) !== undefined;
   }
 
+  async useOnce(key: string, expiresAt: number, now: number): Promise<boolean> {
+    // A remembered use that has expired is replaced, so the key is usable again only once it could not be a replay.
+    return this.#sql(`INSERT INTO used_once (key, expires_at) VALUES (?, ?)
+      ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE used_once.expires_at <= ?`).run(key, expiresAt, now).changes === 1;
+  }
 
   // Housekeeping
 
@@ -344,7 +349,8 @@ export class SqliteStore implements Store, SchemaMigrations {
       const refresh = this.#sql(`DELETE FROM refresh_tokens WHERE family_expires_at <= ? OR revoked_at IS NOT NULL
         OR (consumed_at IS NULL AND idle_expires_at <= ?)`).run(now, now);
       const denied = this.#sql('DELETE FROM denied_access_tokens WHERE expires_at <= ?').run(now);
-      return Number(refresh.changes) + Number(denied.changes) + this.#attempts.purge(now);
+      const used = this.#sql('DELETE FROM used_once WHERE expires_at <= ?').run(now);
+      return Number(refresh.changes) + Number(denied.changes) + Number(used.changes) + this.#attempts.purge(now);
     });
   }
 

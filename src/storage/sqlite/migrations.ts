@@ -118,4 +118,14 @@ export const migrations: Migration[] = [
       CREATE INDEX used_once_expiry ON used_once (expires_at);
     `,
   },
+  {
+    version: 7,
+    name: 'management search',
+    sql: `
+      -- The management API finds users by username or email in every connection at once, and events by type.
+      CREATE INDEX users_username_any ON users (username_lower);
+      CREATE INDEX users_email_any ON users (email_lower) WHERE email_lower IS NOT NULL;
+      CREATE INDEX events_type ON events (type, time);
+    `,
+  },
 ];

@@ -1,12 +1,10 @@
 /** `tollgate keys list|rotate|revoke`: the signing key lifecycle, for operators with direct store access. */
-import pino from 'pino';
-import { AuditLog } from '../events/audit.ts';
 import { SIGNING_ALGS, type SigningAlg } from '../keys/algorithms.ts';
 import { ensureSigningKeys, rotateSigningKeys } from '../keys/lifecycle.ts';
-import type { SigningKeyRecord, Store } from '../storage/interfaces.ts';
+import type { SigningKeyRecord } from '../storage/interfaces.ts';
 import { dispatch, parseArguments, parseOptions } from './args.ts';
 import { EXIT, UsageError, loadConfig } from './io.ts';
-import { isoTime, nowSeconds, withStore } from './store.ts';
+import { isoTime, nowSeconds, silentAudit, withStore } from './store.ts';
 
 const HELP = `Usage:
   tollgate keys list [--json] [--config FILE]
@@ -24,8 +22,6 @@ function describe(k: SigningKeyRecord): string {
   const times = [['created', k.created_at], ['activated', k.activated_at], ['retired', k.retired_at], ['revoked', k.revoked_at]] as const;
   return [k.kid, k.alg, k.state, ...times.filter(([, at]) => at !== null).map(([what, at]) => `${what} ${isoTime(at!)}`)].join('\t');
 }
-
-const auditOf = (store: Store) => new AuditLog({ store: store.events, log: pino({ enabled: false }), now: nowSeconds });
 
 async function list(args: string[]): Promise<number | void> {
   const opts = parseOptions(args, { config: { type: 'string' }, json: { type: 'boolean' } }, HELP);
@@ -56,7 +52,7 @@ async function rotate(args: string[]): Promise<number | void> {
       process.stderr.write(`tollgate: there is no current ${alg} key to rotate: ${alg} is not in use, or no node has started on this store yet\n`);
       return EXIT.failure;
     }
-    await auditOf(store).emit({ type: 'key.rotated', outcome: 'success', reason: rotation.current.kid });
+    await silentAudit(store).emit({ type: 'key.rotated', outcome: 'success', reason: rotation.current.kid });
     process.stdout.write(`rotated ${alg}: ${rotation.current.kid} is current, the key it replaces is previous (still published); ${rotation.next.kid} is next\n`
       + `every node signs with the new key within keys.cache_ttl (${config.keys.cache_ttl} s)\n`);
   });
@@ -84,7 +80,7 @@ async function revoke(args: string[]): Promise<number | void> {
       process.stdout.write(`${kid} was already revoked (${isoTime(before.revoked_at!)})\n`);
       return;
     }
-    await auditOf(store).emit({ type: 'key.revoked', outcome: 'success', reason: kid });
+    await silentAudit(store).emit({ type: 'key.revoked', outcome: 'success', reason: kid });
     // A revoked next key is replaced at once, so the next rotation still promotes a key published ahead of use.
     const replacement = before.state === 'next'
       ? (await ensureSigningKeys(store, [before.alg], now)).find((k) => k.alg === before.alg && k.state === 'next')

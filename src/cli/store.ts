@@ -26,6 +26,11 @@ export async function withStore<T>(config: Config, work: (store: Store) => Promi
   }
 }
 
+/** The audit log of a command: events are stored for `tollgate logs`, not printed. */
+export function silentAudit(store: Store): AuditLog {
+  return new AuditLog({ store: store.events, log: pino({ enabled: false }), now: nowSeconds });
+}
+
 /** Unix seconds as an ISO 8601 instant, for human-readable output. */
 export function isoTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');

@@ -5,6 +5,7 @@ import { ConflictError } from '../storage/interfaces.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
 import type { AuditLog } from '../events/audit.ts';
 import { hashClientSecret } from '../client-auth/secrets.ts';
+import { passwordChanged } from '../accounts/set-password.ts';
 
 export function clientRecords(config: Config): ClientRecord[] {
   return config.clients.map((c) => ({
@@ -60,15 +61,10 @@ export async function syncConfig(store: Store, config: Config, hasher: PasswordH
     try {
       if (existing) {
         await store.updateUser({ ...existing, ...user }, now);
-        const passwordChanged = user.password_hash !== existing.password_hash && config.tokens.revoke_refresh_on_password_change;
-        if (passwordChanged || user.blocked) await store.revokeUserRefreshTokens(existing.id, now);
-        // A new password ends brute-force blocks on the account, from every IP.
         if (user.password_hash !== existing.password_hash) {
-          const account = { connection: existing.connection, username: existing.username.toLowerCase() };
-          if ((await store.attempts.clearLoginFailures(account)) > 0) {
-            await audit?.emit({ type: 'brute_force.unblocked', outcome: 'success', reason: 'password_change', ...account, user_id: existing.id });
-          }
+          await passwordChanged({ refreshTokens: store, attempts: store.attempts, audit, revokeRefreshTokens: config.tokens.revoke_refresh_on_password_change, now: () => now }, existing);
         }
+        if (user.blocked) await store.revokeUserRefreshTokens(existing.id, now);
       } else {
         await store.createUser(user, now);
       }

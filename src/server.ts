@@ -12,7 +12,10 @@ import { TokenIssuer } from './tokens/issuer.ts';
 import type { TokenServices } from './tokens/services.ts';
 import { endpointsOf } from './endpoints/discovery.ts';
 import { syncConfig } from './config/sync.ts';
-import { issuerOf } from './config/load.ts';
+import { issuerOf } from './config/issuer.ts';
+import { MANAGEMENT_PREFIX, managementAudience } from './management/scopes.ts';
+import type { ManagementContext } from './management/context.ts';
+import { managementPlugin } from './management/router.ts';
 import { BODY_LIMIT, registerBodyParsers } from './http/body.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { registerRoutes } from './http/routes.ts';
@@ -115,6 +118,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         accessTokenTtl: config.tokens.access_token_ttl,
         defaultConnection: config.default_connection ?? config.connections[0]!.name,
         defaultAudience: config.default_audience,
+        managementAudience: managementAudience(iss),
       },
       protection: new LoginProtection({ store: store.attempts, audit, config: protection, allowlist, now }),
       audit,
@@ -130,6 +134,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit, token: { clients: store, clientAuth: { hasher }, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
       users: store, directory: store, keys,
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
+    const management: ManagementContext = {
+      store, hasher, audit, now, keys,
+      revokeRefreshOnPasswordChange: config.tokens.revoke_refresh_on_password_change,
+      defaultConnection: services.policy.defaultConnection,
+      signingAlg: config.tokens.signing_alg,
+    };
+    const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };
+    await app.register(async (scoped) => managementPlugin(scoped, { context: management, callers, issuer: iss }),
+      { prefix: `${new URL(iss).pathname.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` });
     await app.ready();
     const housekeeping = startHousekeeping(store, config, now, log);
     return {

@@ -6,6 +6,8 @@ import { openStore, storeOptions } from '../storage/open.ts';
 import { AuditLog } from '../events/audit.ts';
 import { setUpCache } from '../cache/store.ts';
 import { systemClock as nowSeconds } from '../clock.ts';
+import { argon2Hasher } from '../accounts/passwords.ts';
+import type { ManagementContext } from '../management/context.ts';
 
 export { nowSeconds };
 
@@ -29,6 +31,21 @@ export async function withStore<T>(config: Config, work: (store: Store) => Promi
 /** The audit log of a command: events are stored for `tollgate logs`, not printed. */
 export function silentAudit(store: Store): AuditLog {
   return new AuditLog({ store: store.events, log: pino({ enabled: false }), now: nowSeconds });
+}
+
+/** What the management operations need, for an operator at the command line (no acting client: events say client_id null). */
+export function managementContext(store: Store, config: Config): ManagementContext {
+  return {
+    store, hasher: argon2Hasher(config.password_hashing), audit: silentAudit(store), now: nowSeconds,
+    revokeRefreshOnPasswordChange: config.tokens.revoke_refresh_on_password_change,
+    defaultConnection: config.default_connection ?? config.connections[0]?.name,
+    signingAlg: config.tokens.signing_alg,
+  };
+}
+
+/** withStore, for a management operation. */
+export function withManagement<T>(config: Config, work: (ctx: ManagementContext) => Promise<T>): Promise<T> {
+  return withStore(config, (store) => work(managementContext(store, config)));
 }
 
 /** Unix seconds as an ISO 8601 instant, for human-readable output. */

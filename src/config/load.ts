@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, type Config } from './schema.ts';
 import { checkReferences } from './references.ts';
+import { issuerOf } from './issuer.ts';
+import { describeIssues, formatPath } from './issues.ts';
+
+export { formatPath, issuerOf };
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -15,12 +19,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
     this.problems = problems;
   }
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${String(part)}`;
-  return out || '(root)';
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -48,12 +46,7 @@ export function parseConfig(raw: unknown, source = 'configuration', env: NodeJS.
   // A missing variable would also fail validation with a confusing echo: report it alone.
   if (problems.length > 0) throw new ConfigError(source, problems);
   const result = configSchema.safeParse(substituted);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-      for (const path of keys) problems.push(`${formatPath(path)}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message}`);
-    }
-  }
+  if (!result.success) problems.push(...describeIssues(result.error.issues).map((p) => `${p.field}: ${p.message}`));
   if (problems.length === 0 && result.success) problems.push(...checkReferences(result.data));
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
   return result.data;
@@ -73,13 +66,6 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError(file, [`cannot parse: ${(err as Error).message.split('\n')[0]}`]);
   }
   return parseConfig(raw, file, env);
-}
-
-/** The configured issuer, or the URL Tollgate listens on. */
-export function issuerOf(config: Config): string {
-  if (config.issuer !== undefined) return config.issuer;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `http://${host}:${config.port}`;
 }
 
 /** Unsafe settings are allowed, but said loudly at boot. */

@@ -1,5 +1,9 @@
 /** Cross-reference checks the schema cannot express: names that must point at something. */
 import type { Config } from './schema.ts';
+import { clientProblems } from './client-rules.ts';
+import { issuerOf } from './issuer.ts';
+import { apiRecords, clientRecords } from './sync.ts';
+import { managementAudience } from '../management/scopes.ts';
 
 function duplicates(values: string[]): Set<string> {
   const seen = new Set<string>();
@@ -24,29 +28,13 @@ export function checkReferences(config: Config): string[] {
     problems.push(`default_audience: unknown API "${config.default_audience}"`);
   }
 
+  const management = managementAudience(issuerOf(config));
+  if (apis.has(management)) problems.push(`apis: "${management}" is the management API's identifier, which Tollgate declares itself`);
+  const surroundings = { connections, apis: apiRecords(config), defaultConnection: config.default_connection ?? config.connections[0]?.name };
+  const records = clientRecords(config);
   config.clients.forEach((client, i) => {
     const at = `clients[${i}]`;
-    client.connections?.forEach((c, j) => unknownConnection(`${at}.connections[${j}]`, c));
-    if (client.default_connection !== undefined) {
-      unknownConnection(`${at}.default_connection`, client.default_connection);
-      if (client.connections && !client.connections.includes(client.default_connection)) {
-        problems.push(`${at}.default_connection: "${client.default_connection}" is not in the client's connections`);
-      }
-    }
-    const effectiveDefault = client.default_connection ?? config.default_connection ?? config.connections[0]?.name;
-    if (client.grant_types.includes('password') && client.connections && effectiveDefault && !client.connections.includes(effectiveDefault)) {
-      problems.push(`${at}.default_connection: grant_type password uses "${effectiveDefault}", which is not in the client's connections`);
-    }
-    if (client.token_endpoint_auth_method === 'none') {
-      if (client.refresh_token.rotation !== 'rotating') problems.push(`${at}.refresh_token.rotation: public clients must rotate refresh tokens (RFC 9700 §4.14.2)`);
-      if (client.grant_types.includes('client_credentials')) problems.push(`${at}.grant_types: client_credentials needs a confidential client (RFC 6749 §4.4)`);
-      if (client.introspection) problems.push(`${at}.introspection: introspection callers must authenticate, a public client cannot (RFC 7662 §2.1)`);
-    }
-    for (const [aud, scopes] of Object.entries(client.api_grants)) {
-      const api = config.apis.find((a) => a.identifier === aud);
-      if (!api) problems.push(`${at}.api_grants: unknown API "${aud}"`);
-      scopes.filter((s) => api && !api.scopes.includes(s)).forEach((s) => problems.push(`${at}.api_grants: "${aud}" defines no scope "${s}"`));
-    }
+    for (const p of clientProblems(records[i]!, surroundings)) problems.push(`${at}${p.field ? `.${p.field}` : ''}: ${p.message}`);
     const hasSecret = client.client_secret !== undefined || client.client_secret_hash !== undefined;
     if (client.client_secret !== undefined && client.client_secret_hash !== undefined) {
       problems.push(`${at}: give client_secret or client_secret_hash, not both`);

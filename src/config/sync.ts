@@ -1,11 +1,13 @@
-/** Upserts the configuration's connections, APIs, clients and users into the store at start. */
+/** Upserts the configuration's connections, APIs (and the management API), clients and users into the store at start. */
 import type { Config, UserConfig } from './schema.ts';
-import type { ClientRecord, NewUser, Store } from '../storage/interfaces.ts';
+import type { ApiRecord, ClientRecord, NewUser, Store } from '../storage/interfaces.ts';
 import { ConflictError } from '../storage/interfaces.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
 import type { AuditLog } from '../events/audit.ts';
 import { hashClientSecret } from '../client-auth/secrets.ts';
 import { passwordChanged } from '../accounts/set-password.ts';
+import { managementApi } from '../management/scopes.ts';
+import { issuerOf } from './issuer.ts';
 
 export function clientRecords(config: Config): ClientRecord[] {
   return config.clients.map((c) => ({
@@ -24,7 +26,19 @@ export function clientRecords(config: Config): ClientRecord[] {
   }));
 }
 
-function profileOf(u: UserConfig): Omit<NewUser, 'password_hash'> {
+/** The configuration's APIs, and the management API Tollgate declares itself. */
+export function apiRecords(config: Config): ApiRecord[] {
+  return [
+    ...config.apis.map((a) => ({ identifier: a.identifier, name: a.name ?? null, scopes: a.scopes, access_token_ttl: a.access_token_ttl ?? null })),
+    managementApi(issuerOf(config)),
+  ];
+}
+
+/** A user of the file (or one the management API creates: the same fields, null allowed where empty) as the store keeps it, but its password. */
+type Clearable = 'email' | 'name' | 'given_name' | 'family_name' | 'nickname' | 'picture';
+export type UserInput = Omit<UserConfig, 'password' | 'password_hash' | Clearable> & Partial<Record<Clearable, string | null>>;
+
+export function newUserOf(u: UserInput): Omit<NewUser, 'password_hash'> {
   return {
     connection: u.connection,
     username: u.username,
@@ -52,12 +66,12 @@ async function passwordHashFor(u: UserConfig, stored: string | undefined, hasher
 /** `audit`, when given, records the brute-force blocks a password change ends. */
 export async function syncConfig(store: Store, config: Config, hasher: PasswordHasher, now: number, audit?: AuditLog): Promise<void> {
   await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null })));
-  await store.syncApis(config.apis.map((a) => ({ identifier: a.identifier, name: a.name ?? null, scopes: a.scopes, access_token_ttl: a.access_token_ttl ?? null })));
+  await store.syncApis(apiRecords(config));
   await store.syncClients(clientRecords(config));
   for (const [i, u] of config.users.entries()) {
     const found = await store.findUserByLogin(u.connection, u.username);
     const existing = found?.username.toLowerCase() === u.username.toLowerCase() ? found : undefined;
-    const user = { ...profileOf(u), password_hash: await passwordHashFor(u, existing?.password_hash, hasher) };
+    const user = { ...newUserOf(u), password_hash: await passwordHashFor(u, existing?.password_hash, hasher) };
     try {
       if (existing) {
         await store.updateUser({ ...existing, ...user }, now);

@@ -5,6 +5,7 @@ import type { ApiRecord } from '../storage/interfaces.ts';
 import { SUPPORTED_CLAIMS } from '../tokens/claims.ts';
 import { OIDC_SCOPES } from '../tokens/scope.ts';
 import type { SigningAlg } from '../keys/algorithms.ts';
+import { managementAudience } from '../management/scopes.ts';
 
 export interface Endpoints {
   token: string;
@@ -40,7 +41,8 @@ export function discoveryDocument(issuer: string, apis: ApiRecord[], algs: Signi
     introspection_endpoint: endpoints.introspection,
     // Introspection callers are resource servers: they must prove who they are.
     introspection_endpoint_auth_methods_supported: supportedAuthMethods.filter((m) => m !== 'none'),
-    scopes_supported: [...new Set([...OIDC_SCOPES, ...apis.flatMap((a) => a.scopes)])],
+    // The management API's scopes are for client credentials only, not something to advertise to relying parties.
+    scopes_supported: [...new Set([...OIDC_SCOPES, ...apis.filter((a) => a.identifier !== managementAudience(issuer)).flatMap((a) => a.scopes)])],
     claims_supported: SUPPORTED_CLAIMS,
     id_token_signing_alg_values_supported: algs,
     userinfo_signing_alg_values_supported: ['none'],

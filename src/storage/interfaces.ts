@@ -339,6 +339,8 @@ export const EVENT_TYPES = [
   'login.success', 'login.wrong_password', 'login.unknown_user', 'login.user_blocked', 'login.refused',
   'brute_force.blocked', 'brute_force.unblocked', 'ip.throttled', 'ip.rate_limited', 'forwarded_for.ignored', 'token.failure',
   'cache.unavailable', 'cache.recovered', 'key.rotated', 'key.revoked',
+  // Changes through the management API (client_id: the management client) or the CLI (client_id: null).
+  'user.created', 'user.updated', 'user.password_changed', 'user.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -33,6 +33,12 @@ export function userColumns<F>(user: NewUser, flag: (value: boolean) => F): Reco
   return { connection: user.connection, ...profileColumns(user, flag), password_hash: user.password_hash };
 }
 
+/** The fields of a UserProfile, taken from a fuller record. */
+export function profileOf(user: UserProfile): UserProfile {
+  const { username, email, email_verified, name, given_name, family_name, nickname, picture, blocked, app_metadata, user_metadata } = user;
+  return { username, email, email_verified, name, given_name, family_name, nickname, picture, blocked, app_metadata, user_metadata };
+}
+
 /**
  * The WHERE clause of a user search and its values; `placeholder(n)` writes the n-th (1-based) parameter in the
  * backend's dialect. Only the filters given become conditions, so each search can use its index.

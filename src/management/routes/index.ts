@@ -1,0 +1,8 @@
+/** Every management operation, in the order the document lists them. */
+import type { Operation } from '../operation.ts';
+import { blockOperations } from './blocks.ts';
+import { keyOperations } from './keys.ts';
+import { logOperations } from './logs.ts';
+import { userOperations } from './users.ts';
+
+export const OPERATIONS: readonly Operation[] = [...userOperations, ...blockOperations, ...keyOperations, ...logOperations];

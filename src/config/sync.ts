@@ -5,6 +5,8 @@ import { ConflictError } from '../storage/interfaces.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
 import type { AuditLog } from '../events/audit.ts';
 import { hashClientSecret } from '../client-auth/secrets.ts';
+import { issuerOf } from './load.ts';
+import { mfaApi } from '../mfa/api.ts';
 
 export function clientRecords(config: Config): ClientRecord[] {
   return config.clients.map((c) => ({
@@ -20,6 +22,7 @@ export function clientRecords(config: Config): ClientRecord[] {
     introspection: c.introspection,
     trust_forwarded_for: c.trust_forwarded_for,
     api_grants: c.api_grants,
+    mfa: c.mfa ?? null,
   }));
 }
 
@@ -50,8 +53,10 @@ async function passwordHashFor(u: UserConfig, stored: string | undefined, hasher
 
 /** `audit`, when given, records the brute-force blocks a password change ends. */
 export async function syncConfig(store: Store, config: Config, hasher: PasswordHasher, now: number, audit?: AuditLog): Promise<void> {
-  await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null })));
-  await store.syncApis(config.apis.map((a) => ({ identifier: a.identifier, name: a.name ?? null, scopes: a.scopes, access_token_ttl: a.access_token_ttl ?? null })));
+  await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null, mfa: c.mfa })));
+  const apis = config.apis.map((a) => ({ identifier: a.identifier, name: a.name ?? null, scopes: a.scopes, access_token_ttl: a.access_token_ttl ?? null }));
+  // Tollgate's own APIs are records like the configured ones, so clients ask for their tokens the usual way.
+  await store.syncApis([...apis, mfaApi(issuerOf(config))]);
   await store.syncClients(clientRecords(config));
   for (const [i, u] of config.users.entries()) {
     const found = await store.findUserByLogin(u.connection, u.username);

@@ -29,6 +29,9 @@ import { LoginProtection } from './protection/login-protection.ts';
 import { RateLimiter, type RequestLimiter } from './protection/rate-limit.ts';
 import { setUpCache, type CacheSetup } from './cache/store.ts';
 import { SharedRateLimiter } from './cache/rate-limit.ts';
+import { Mfa } from './mfa/service.ts';
+import { secretBoxFor } from './mfa/secret-box.ts';
+import { mfaAudience } from './mfa/api.ts';
 
 export interface ServerOptions {
   /** Unix seconds; inject a frozen clock in tests. */
@@ -122,6 +125,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       },
       protection: new LoginProtection({ store: store.attempts, audit, config: protection, allowlist, now }),
       audit,
+      mfa: new Mfa({
+        store: store.mfa, once: store, attempts: store.attempts, directory: store, box: secretBoxFor(config), config: config.mfa, audit, log, now,
+      }),
       log,
       now,
     };
@@ -133,6 +139,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit, token: { clients: store, clientAuth: { hasher }, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
       users: store, directory: store, keys,
+      mfa: { mfa: services.mfa, users: store, clients: store, clientAuth: { hasher }, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     const management: ManagementContext = {
       store, hasher, audit, now, keys,

@@ -7,6 +7,7 @@ import type { AuditLog } from '../events/audit.ts';
 import { hashClientSecret } from '../client-auth/secrets.ts';
 import { passwordChanged } from '../accounts/set-password.ts';
 import { managementApi } from '../management/scopes.ts';
+import { mfaApi } from '../mfa/api.ts';
 import { issuerOf } from './issuer.ts';
 
 export function clientRecords(config: Config): ClientRecord[] {
@@ -23,13 +24,18 @@ export function clientRecords(config: Config): ClientRecord[] {
     introspection: c.introspection,
     trust_forwarded_for: c.trust_forwarded_for,
     api_grants: c.api_grants,
+    mfa: c.mfa ?? null,
   }));
 }
 
-/** The configuration's APIs, and the management API Tollgate declares itself. */
+/**
+ * The configuration's APIs, and Tollgate's own (the MFA and management APIs): records like the configured ones, so
+ * clients ask for their tokens the usual way.
+ */
 export function apiRecords(config: Config): ApiRecord[] {
   return [
     ...config.apis.map((a) => ({ identifier: a.identifier, name: a.name ?? null, scopes: a.scopes, access_token_ttl: a.access_token_ttl ?? null })),
+    mfaApi(issuerOf(config)),
     managementApi(issuerOf(config)),
   ];
 }
@@ -65,7 +71,7 @@ async function passwordHashFor(u: UserConfig, stored: string | undefined, hasher
 
 /** `audit`, when given, records the brute-force blocks a password change ends. */
 export async function syncConfig(store: Store, config: Config, hasher: PasswordHasher, now: number, audit?: AuditLog): Promise<void> {
-  await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null })));
+  await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null, mfa: c.mfa })));
   await store.syncApis(apiRecords(config));
   await store.syncClients(clientRecords(config));
   for (const [i, u] of config.users.entries()) {

@@ -1,5 +1,5 @@
-/** Access tokens presented to Tollgate's own protected resources (userinfo, the management API), per RFC 6750. */
-import { InvalidTokenError, MissingTokenError } from '../errors/oauth.ts';
+/** Bearer tokens at protected endpoints (RFC 6750): where the token is, and checking an access token Tollgate issued. */
+import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, MissingTokenError } from '../errors/oauth.ts';
 import type { DenylistStore } from '../storage/interfaces.ts';
 import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
 
@@ -11,8 +11,14 @@ export function bearerFromHeader(header: string | undefined): string {
   return match[1];
 }
 
-/** A live access token Tollgate issued for `audience`: signed by a key still trusted, unexpired, not revoked. */
-export async function verifyBearer(token: string, audience: string, deps: { issuer: TokenIssuer; denylist: DenylistStore }): Promise<AccessTokenClaims> {
+/** RFC 6750 §2: the token comes in exactly one place, the header or (§2.2) the form body. */
+export function bearerToken(header: string | undefined, inBody: string | undefined): string {
+  if (header !== undefined && inBody !== undefined) throw new InvalidRequestError('The access token was sent in more than one place.');
+  return inBody ?? bearerFromHeader(header);
+}
+
+/** A valid, unrevoked access token for `audience`; invalid_token otherwise (RFC 6750 §3.1). */
+export async function verifiedAccessToken(token: string, audience: string, deps: { issuer: TokenIssuer; denylist: DenylistStore }): Promise<AccessTokenClaims> {
   let claims;
   try {
     claims = await deps.issuer.verifyAccessToken(token, audience);
@@ -21,4 +27,12 @@ export async function verifyBearer(token: string, audience: string, deps: { issu
   }
   if (await deps.denylist.isAccessTokenDenied(claims.jti)) throw new InvalidTokenError('The access token is invalid or expired.', 'revoked');
   return claims;
+}
+
+/** insufficient_scope (RFC 6750 §3.1) unless the token carries one of `accepted`. */
+export function requireScope(claims: AccessTokenClaims, accepted: readonly string[]): void {
+  const granted = claims.scope.split(' ');
+  if (!accepted.some((s) => granted.includes(s))) {
+    throw new InsufficientScopeError(`The access token needs the ${accepted.map((s) => `'${s}'`).join(' or ')} scope.`);
+  }
 }

@@ -1,6 +1,6 @@
 /** GET/POST {issuer}/userinfo (OIDC Core §5.3), protected per RFC 6750. */
-import { InsufficientScopeError, InvalidRequestError, InvalidTokenError } from '../errors/oauth.ts';
-import { bearerFromHeader, verifyBearer } from './bearer.ts';
+import { InsufficientScopeError, InvalidTokenError } from '../errors/oauth.ts';
+import { bearerToken, verifiedAccessToken } from './bearer.ts';
 import type { DenylistStore, UserStore } from '../storage/interfaces.ts';
 import type { TokenIssuer } from '../tokens/issuer.ts';
 import type { Params } from '../http/params.ts';
@@ -12,15 +12,8 @@ export interface UserinfoRequest {
   params: Params;
 }
 
-/** RFC 6750 §2: the token comes in exactly one place. */
-function bearerToken(req: UserinfoRequest): string {
-  const inBody = req.params.get('access_token');
-  if (req.authorization !== undefined && inBody !== undefined) throw new InvalidRequestError('The access token was sent in more than one place.');
-  return inBody ?? bearerFromHeader(req.authorization);
-}
-
 export async function userinfoEndpoint(req: UserinfoRequest, deps: { issuer: TokenIssuer; users: UserStore; denylist: DenylistStore }): Promise<Record<string, unknown>> {
-  const claims = await verifyBearer(bearerToken(req), deps.issuer.userinfoUrl, deps);
+  const claims = await verifiedAccessToken(bearerToken(req.authorization, req.params.get('access_token')), deps.issuer.userinfoUrl, deps);
   const user = await deps.users.getUser(claims.sub);
   if (!user) throw new InvalidTokenError('The access token is invalid or expired.', 'user no longer exists');
   // A token issued without any audience also names userinfo, but only OpenID Connect (the openid scope)

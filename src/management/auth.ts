@@ -1,6 +1,6 @@
 /** Who may call the management API: a client holding a client_credentials access token for its audience (RFC 6750). */
 import { InsufficientScopeError, InvalidTokenError } from '../errors/oauth.ts';
-import { bearerFromHeader, verifyBearer } from '../endpoints/bearer.ts';
+import { bearerFromHeader, verifiedAccessToken } from '../endpoints/bearer.ts';
 import type { ClientStore, DenylistStore } from '../storage/interfaces.ts';
 import type { TokenIssuer } from '../tokens/issuer.ts';
 import type { ManagementScope } from './scopes.ts';
@@ -19,7 +19,7 @@ export interface CallerDeps {
 }
 
 export async function authenticateCaller(authorization: string | undefined, deps: CallerDeps): Promise<Caller> {
-  const claims = await verifyBearer(bearerFromHeader(authorization), deps.audience, deps);
+  const claims = await verifiedAccessToken(bearerFromHeader(authorization), deps.audience, deps);
   // A client_credentials token's sub is the client itself (RFC 9068 §2.2). User tokens for this audience are never
   // issued (tokens/services.ts authorize), and are refused here as well.
   if (claims.sub !== claims.client_id) throw new InvalidTokenError('The access token is invalid or expired.', 'not a client credentials token');

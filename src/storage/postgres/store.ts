@@ -4,7 +4,7 @@
  */
 import {
   CONFIGURED_KEYS, ConflictError,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type MfaStore,
   type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter, type UserProfile,
   type UserRecord,
 } from '../interfaces.ts';
@@ -16,6 +16,7 @@ import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
 import { insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
 import { PostgresAttempts } from './attempts.ts';
 import { PostgresEvents } from './events.ts';
+import { SqlMfaStore } from '../mfa-sql.ts';
 
 export interface PostgresOptions {
   pool?: Partial<PoolOptions>;
@@ -77,6 +78,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   readonly #attempts: PostgresAttempts;
   readonly attempts: AttemptStore;
   readonly events: EventStore;
+  readonly mfa: MfaStore;
 
   constructor(db: Db, cacheTtlMs: number) {
     this.#db = db;
@@ -84,6 +86,7 @@ export class PostgresStore implements Store, SchemaMigrations {
     this.#attempts = new PostgresAttempts(db.query);
     this.attempts = this.#attempts;
     this.events = new PostgresEvents(db.query);
+    this.mfa = new SqlMfaStore(async (text, params) => (await db.query(text, params)).rows);
   }
 
   // SchemaMigrations
@@ -342,7 +345,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   // Housekeeping
 
   async purge(now: number): Promise<number> {
-    return this.#db.transaction(async (query) => {
+    return await this.mfa.purge(now) + await this.#db.transaction(async (query) => {
       // A consumed token is kept until its family expires: reuse detection needs it (RFC 6819 §5.2.2.3).
       const refresh = await query(`DELETE FROM refresh_tokens WHERE family_expires_at <= $1 OR revoked_at IS NOT NULL
         OR (consumed_at IS NULL AND idle_expires_at <= $1)`, [now]);

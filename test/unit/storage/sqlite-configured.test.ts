@@ -11,7 +11,7 @@ test('SQLite: a record another connection writes is seen once the cache is older
   const [writer, fresh, cached] = [openSqlite(url), openSqlite(url, { cacheTtlMs: 0 }), openSqlite(url, { cacheTtlMs: 3_600_000 })];
   t.after(() => Promise.all([writer, fresh, cached].map((s) => s.close())));
   assert.deepEqual([await fresh.listConnections(), await cached.listConnections()], [[], []]);
-  await writer.insertRecord('connections', { name: 'partners', display_name: null });
+  await writer.insertRecord('connections', { name: 'partners', display_name: null, mfa: { policy: 'never', factors: ['otp'] } });
   assert.deepEqual((await fresh.listConnections()).map((c) => c.name), ['partners'], 'cacheTtlMs 0 reads every time');
   assert.deepEqual(await cached.listConnections(), [], 'an hour-long cache still serves what it read');
   const record = await fresh.getConnection('partners');

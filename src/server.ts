@@ -16,6 +16,7 @@ import { issuerOf } from './config/issuer.ts';
 import { MANAGEMENT_PREFIX, managementAudience } from './management/scopes.ts';
 import type { ManagementContext } from './management/context.ts';
 import { managementPlugin } from './management/router.ts';
+import { mfaSettings } from './config/mfa-rules.ts';
 import { BODY_LIMIT, registerBodyParsers } from './http/body.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { registerRoutes } from './http/routes.ts';
@@ -145,6 +146,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       store, hasher, audit, now, keys,
       revokeRefreshOnPasswordChange: config.tokens.revoke_refresh_on_password_change,
       defaultConnection: services.policy.defaultConnection,
+      mfa: mfaSettings(config),
       signingAlg: config.tokens.signing_alg,
     };
     const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };

@@ -8,6 +8,7 @@ import { setUpCache } from '../cache/store.ts';
 import { systemClock as nowSeconds } from '../clock.ts';
 import { argon2Hasher } from '../accounts/passwords.ts';
 import type { ManagementContext } from '../management/context.ts';
+import { mfaSettings } from '../config/mfa-rules.ts';
 
 export { nowSeconds };
 
@@ -39,6 +40,7 @@ export function managementContext(store: Store, config: Config): ManagementConte
     store, hasher: argon2Hasher(config.password_hashing), audit: silentAudit(store), now: nowSeconds,
     revokeRefreshOnPasswordChange: config.tokens.revoke_refresh_on_password_change,
     defaultConnection: config.default_connection ?? config.connections[0]?.name,
+    mfa: mfaSettings(config),
     signingAlg: config.tokens.signing_alg,
   };
 }

@@ -1,5 +1,5 @@
 /** Upserts the configuration's connections, APIs (and the management API), clients and users into the store at start. */
-import type { Config, UserConfig } from './schema.ts';
+import type { ClientConfig, Config, UserConfig } from './schema.ts';
 import type { ApiRecord, ClientRecord, NewUser, Store } from '../storage/interfaces.ts';
 import { ConflictError } from '../storage/interfaces.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
@@ -10,11 +10,12 @@ import { managementApi } from '../management/scopes.ts';
 import { mfaApi } from '../mfa/api.ts';
 import { issuerOf } from './issuer.ts';
 
-export function clientRecords(config: Config): ClientRecord[] {
-  return config.clients.map((c) => ({
+/** A client of the file (or one the management API creates: the same fields but the secret) as the store keeps it. */
+export function clientRecordOf(c: Omit<ClientConfig, 'client_secret' | 'client_secret_hash'>, secretHash: string | null): ClientRecord {
+  return {
     client_id: c.client_id,
     name: c.name ?? null,
-    secret_hash: c.client_secret !== undefined ? hashClientSecret(c.client_secret) : (c.client_secret_hash ?? null),
+    secret_hash: secretHash,
     token_endpoint_auth_method: c.token_endpoint_auth_method,
     grant_types: c.grant_types,
     connections: c.connections ?? null,
@@ -25,7 +26,11 @@ export function clientRecords(config: Config): ClientRecord[] {
     trust_forwarded_for: c.trust_forwarded_for,
     api_grants: c.api_grants,
     mfa: c.mfa ?? null,
-  }));
+  };
+}
+
+export function clientRecords(config: Config): ClientRecord[] {
+  return config.clients.map((c) => clientRecordOf(c, c.client_secret !== undefined ? hashClientSecret(c.client_secret) : (c.client_secret_hash ?? null)));
 }
 
 /**

@@ -1,6 +1,7 @@
 /** What the management operations work with, shared by the HTTP API and the CLI. */
 import type { PasswordDeps } from '../accounts/set-password.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
+import type { MfaSettings } from '../config/mfa-rules.ts';
 import type { AuditLog, EventInput } from '../events/audit.ts';
 import type { SigningAlg } from '../keys/algorithms.ts';
 import type { Store } from '../storage/interfaces.ts';
@@ -14,6 +15,8 @@ export interface ManagementContext {
   revokeRefreshOnPasswordChange: boolean;
   /** The connection grant_type=password uses when a client names none (default_connection, else the first). */
   defaultConnection: string | undefined;
+  /** What the configuration offers MFA (deliveries, sealing), against which connections and clients are checked. */
+  mfa: MfaSettings;
   /** tokens.signing_alg: the algorithm rotated when none is named. */
   signingAlg: SigningAlg;
   /** This node's signing keys, reloaded after a change so this node uses it at once; the CLI has none. */

@@ -43,3 +43,19 @@ export function pagedResponse(name: string, item: z.ZodType): z.ZodType {
     z.object({ start: z.number().int(), limit: z.number().int(), length: z.number().int(), total: z.number().int(), [name]: z.array(item) }),
   ]);
 }
+
+type Bare<T extends z.ZodType> = T extends z.ZodDefault<infer I extends z.ZodType> ? I : T extends z.ZodPrefault<infer I extends z.ZodType> ? I : T;
+type Patched<T extends z.ZodType> = T extends z.ZodOptional<infer I extends z.ZodType> ? z.ZodOptional<z.ZodNullable<I>> : z.ZodOptional<Bare<T>>;
+
+/**
+ * The schema of a partial update of records `shape` describes: every field may be left out (it stays as it was) and
+ * has no default; a field that is optional in `shape` may also be null, which clears it.
+ */
+export function patchOf<S extends Record<string, z.ZodType>>(shape: S) {
+  const patched = Object.fromEntries(Object.entries(shape).map(([key, field]) => {
+    if (field instanceof z.ZodOptional) return [key, (field.unwrap() as z.ZodType).nullable().optional()];
+    const bare = field instanceof z.ZodDefault || field instanceof z.ZodPrefault ? field.unwrap() : field;
+    return [key, (bare as z.ZodType).optional()];
+  }));
+  return z.strictObject(patched as { [K in keyof S]: Patched<S[K]> });
+}

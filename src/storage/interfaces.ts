@@ -434,6 +434,8 @@ export const EVENT_TYPES = [
   'mfa.required', 'mfa.success', 'mfa.failure', 'mfa.throttled', 'mfa.enrolled', 'mfa.challenge_sent', 'mfa.authenticator_deleted',
   // Changes through the management API (client_id: the management client) or the CLI (client_id: null).
   'user.created', 'user.updated', 'user.password_changed', 'user.deleted',
+  'client.created', 'client.updated', 'client.secret_rotated', 'client.deleted',
+  'connection.created', 'connection.updated', 'connection.deleted', 'api.created', 'api.updated', 'api.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

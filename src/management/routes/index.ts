@@ -1,8 +1,13 @@
 /** Every management operation, in the order the document lists them. */
 import type { Operation } from '../operation.ts';
 import { blockOperations } from './blocks.ts';
+import { clientOperations } from './clients.ts';
+import { connectionOperations } from './connections.ts';
 import { keyOperations } from './keys.ts';
 import { logOperations } from './logs.ts';
+import { resourceServerOperations } from './resource-servers.ts';
 import { userOperations } from './users.ts';
 
-export const OPERATIONS: readonly Operation[] = [...userOperations, ...blockOperations, ...keyOperations, ...logOperations];
+export const OPERATIONS: readonly Operation[] = [
+  ...userOperations, ...blockOperations, ...clientOperations, ...connectionOperations, ...resourceServerOperations, ...keyOperations, ...logOperations,
+];

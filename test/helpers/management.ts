@@ -22,12 +22,13 @@ export interface ManagedTollgate extends TestTollgate {
   call(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, options?: CallOptions): Promise<Res>;
 }
 
-/** `grants`: the management scopes the ops client is granted (default: all of them). */
-export async function startManaged(t: { after(fn: () => Promise<void>): void }, modify: (config: ConfigInput) => void = () => {}, grants = ALL_SCOPES): Promise<ManagedTollgate> {
-  const tg = await start(t, (c) => {
-    c.clients!.push({ client_id: 'ops', client_secret: OPS_SECRET, grant_types: ['client_credentials'], api_grants: { [MANAGEMENT]: grants } });
-    modify(c);
-  });
+/** Adds the management client "ops", granted `grants` (default: every management scope). */
+export function withOps(config: ConfigInput, grants = ALL_SCOPES): void {
+  config.clients!.push({ client_id: 'ops', client_secret: OPS_SECRET, grant_types: ['client_credentials'], api_grants: { [MANAGEMENT]: grants } });
+}
+
+/** Management calls on a Tollgate whose configuration has the ops client (withOps). */
+export function managed(tg: TestTollgate): ManagedTollgate {
   let allScopes: string | undefined;
   const managementToken = async (scopes?: string[]) => {
     const res = await tg.token({ grant_type: 'client_credentials', audience: MANAGEMENT, ...(scopes ? { scope: scopes.join(' ') } : {}) }, { basic: ['ops', OPS_SECRET] });
@@ -45,4 +46,12 @@ export async function startManaged(t: { after(fn: () => Promise<void>): void }, 
       return { status: res.statusCode, headers: res.headers, body: res.body === '' ? undefined : res.json() };
     },
   });
+}
+
+/** A fresh Tollgate with the ops client granted `grants` (default: every management scope), closed when the test ends. */
+export async function startManaged(t: { after(fn: () => Promise<void>): void }, modify: (config: ConfigInput) => void = () => {}, grants = ALL_SCOPES): Promise<ManagedTollgate> {
+  return managed(await start(t, (c) => {
+    withOps(c, grants);
+    modify(c);
+  }));
 }

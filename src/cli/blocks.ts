@@ -1,8 +1,8 @@
 /** `tollgate blocks list|clear`: brute-force blocks, for operators with direct store access. */
 import { unblockAccount } from '../protection/unblock.ts';
 import { dispatch, parseOptions } from './args.ts';
-import { UsageError, loadConfig } from './io.ts';
-import { isoTime, nowSeconds, silentAudit, withStore } from './store.ts';
+import { UsageError, isoTime, loadConfig } from './io.ts';
+import { nowSeconds, silentAudit, withStore } from './store.ts';
 
 const HELP = `Usage:
   tollgate blocks list [--connection C] [--username U] [--json] [--config FILE]

@@ -2,8 +2,8 @@
 import { SIGNING_ALGS, type SigningAlg } from '../keys/algorithms.ts';
 import { listKeys, revokeKey, rotateKeys, type KeyView } from '../management/keys.ts';
 import { dispatch, parseArguments, parseOptions } from './args.ts';
-import { EXIT, UsageError, loadConfig } from './io.ts';
-import { isoTime, withManagement } from './store.ts';
+import { EXIT, UsageError, isoTime, loadConfig } from './io.ts';
+import { withManagement } from './store.ts';
 
 const HELP = `Usage:
   tollgate keys list [--json] [--config FILE]

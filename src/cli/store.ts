@@ -9,6 +9,7 @@ import { systemClock as nowSeconds } from '../clock.ts';
 import { argon2Hasher } from '../accounts/passwords.ts';
 import type { ManagementContext } from '../management/context.ts';
 import { mfaSettings } from '../config/mfa-rules.ts';
+import { syncRecords } from '../config/sync.ts';
 
 export { nowSeconds };
 
@@ -45,13 +46,13 @@ export function managementContext(store: Store, config: Config): ManagementConte
   };
 }
 
-/** withStore, for a management operation. */
+/**
+ * withStore, for a management operation. The file's connections, APIs and clients are synchronised first, as a node
+ * does when it starts, so the command sees the records the nodes serve even on a store no node has opened yet.
+ */
 export function withManagement<T>(config: Config, work: (ctx: ManagementContext) => Promise<T>): Promise<T> {
-  return withStore(config, (store) => work(managementContext(store, config)));
+  return withStore(config, async (store) => {
+    await syncRecords(store, config);
+    return work(managementContext(store, config));
+  });
 }
-
-/** Unix seconds as an ISO 8601 instant, for human-readable output. */
-export function isoTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
-}
-

@@ -1,6 +1,6 @@
 /** Upserts the configuration's connections, APIs (and the management API), clients and users into the store at start. */
 import type { ClientConfig, Config, UserConfig } from './schema.ts';
-import type { ApiRecord, ClientRecord, NewUser, Store } from '../storage/interfaces.ts';
+import type { ApiRecord, ClientRecord, ConfiguredStore, NewUser, Store } from '../storage/interfaces.ts';
 import { ConflictError } from '../storage/interfaces.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
 import type { AuditLog } from '../events/audit.ts';
@@ -74,11 +74,16 @@ async function passwordHashFor(u: UserConfig, stored: string | undefined, hasher
   return hasher.hash(password);
 }
 
-/** `audit`, when given, records the brute-force blocks a password change ends. */
-export async function syncConfig(store: Store, config: Config, hasher: PasswordHasher, now: number, audit?: AuditLog): Promise<void> {
+/** The file's connections, APIs and clients into the store: what it lists is the file's (managed_by config), what it no longer lists goes. */
+export async function syncRecords(store: ConfiguredStore, config: Config): Promise<void> {
   await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null, mfa: c.mfa })));
   await store.syncApis(apiRecords(config));
   await store.syncClients(clientRecords(config));
+}
+
+/** `audit`, when given, records the brute-force blocks a password change ends. */
+export async function syncConfig(store: Store, config: Config, hasher: PasswordHasher, now: number, audit?: AuditLog): Promise<void> {
+  await syncRecords(store, config);
   for (const [i, u] of config.users.entries()) {
     const found = await store.findUserByLogin(u.connection, u.username);
     const existing = found?.username.toLowerCase() === u.username.toLowerCase() ? found : undefined;

@@ -15,7 +15,7 @@ const HELP = `Usage: tollgate <command> [options]
 
 Commands:
   serve            run the authorization server
-  users            add, list, show, update, block, unblock, set-password, delete users
+  users            add, list, show, update, block, unblock, set-password, reset-mfa, delete users
   clients          add, list, rotate-secret, delete clients
   connections      add, list, delete connections (user directories)
   apis             add, list, delete APIs (audiences and their scopes)

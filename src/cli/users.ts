@@ -1,5 +1,6 @@
 /** `tollgate users ...`: the management API's user operations, for operators with direct store access. */
-import { NotFoundError } from '../errors/management.ts';
+import { NotFoundError } from '../errors/oauth.ts';
+import { resetMfa as removeAuthenticators } from '../management/authenticators.ts';
 import { unblockUser } from '../management/blocks.ts';
 import type { ManagementContext } from '../management/context.ts';
 import { parseInput } from '../management/input.ts';
@@ -17,12 +18,13 @@ const HELP = `Usage:
   tollgate users block USER [--config FILE]
   tollgate users unblock USER [--config FILE]
   tollgate users set-password USER --password-stdin [--config FILE]
+  tollgate users reset-mfa USER [--config FILE]
   tollgate users delete USER [--config FILE]
 
 USER is a user id (the sub of their tokens) or CONNECTION/USERNAME, e.g. customers/alice. An empty value
 (--email '') clears a field; metadata is merged key by key, and a key set to null is removed.
 "block" stops the user from logging in and revokes their refresh tokens; "unblock" lets them in again and also
-clears brute-force blocks on the account. A new password revokes the user's refresh tokens
+clears brute-force blocks on the account. "reset-mfa" removes every MFA authenticator of the user. A new password revokes the user's refresh tokens
 (tokens.revoke_refresh_on_password_change) and clears brute-force blocks. Passwords are only read from standard input.
 `;
 
@@ -40,7 +42,7 @@ async function findUser(ctx: ManagementContext, ref: string) {
   if (byId) return byId;
   const slash = ref.indexOf('/');
   const found = slash > 0 ? await ctx.store.findUserByLogin(ref.slice(0, slash), ref.slice(slash + 1)) : undefined;
-  if (!found || found.username.toLowerCase() !== ref.slice(slash + 1).toLowerCase()) throw new NotFoundError(`user "${ref}"`);
+  if (!found || found.username.toLowerCase() !== ref.slice(slash + 1).toLowerCase()) throw new NotFoundError(`No user "${ref}".`);
   return found;
 }
 
@@ -139,6 +141,16 @@ async function remove(args: string[]): Promise<number | void> {
   process.stdout.write(`deleted ${user.connection}/${user.username} (sub ${user.id}) and revoked their refresh tokens\n`);
 }
 
+async function resetMfa(args: string[]): Promise<number | void> {
+  const a = userArgs(args, {});
+  if (!a) return;
+  const { user, removed } = await withManagement(a.config, async (ctx) => {
+    const found = await findUser(ctx, a.operand);
+    return { user: found, removed: await removeAuthenticators(ctx, null, found.id) };
+  });
+  process.stdout.write(`removed ${removed} MFA authenticator${removed === 1 ? '' : 's'} of ${user.connection}/${user.username}\n`);
+}
+
 export const users = (args: string[]) => dispatch('users', args, {
-  add, list, show, update, block: (rest) => setBlocked(rest, true), unblock: (rest) => setBlocked(rest, false), 'set-password': setPassword, delete: remove,
+  add, list, show, update, block: (rest) => setBlocked(rest, true), unblock: (rest) => setBlocked(rest, false), 'set-password': setPassword, 'reset-mfa': resetMfa, delete: remove,
 }, HELP);

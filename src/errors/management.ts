@@ -1,6 +1,7 @@
 /**
  * Errors of the management API that RFC 6749/6750 have no code for, in the same JSON shape
- * ({error, error_description}); 401 and 403 are RFC 6750's (InvalidTokenError, InsufficientScopeError).
+ * ({error, error_description}); 401 and 403 are RFC 6750's (InvalidTokenError, InsufficientScopeError), 404 is
+ * oauth.ts's NotFoundError.
  */
 import { OAuthError } from './oauth.ts';
 
@@ -21,12 +22,6 @@ export class InvalidInputError extends OAuthError {
 
   override toJSON(): Record<string, string> {
     return { ...super.toJSON(), fields: this.problems as never };
-  }
-}
-
-export class NotFoundError extends OAuthError {
-  constructor(what: string) {
-    super('not_found', 404, `No ${what}.`);
   }
 }
 

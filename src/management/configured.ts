@@ -2,7 +2,8 @@
  * Clients, connections and APIs through the management API: records the API owns beside the file's. The file's are
  * read-only here (409 config_managed): they are rewritten from the file at every start.
  */
-import { NotFoundError, ConfigManagedError, ResourceConflictError } from '../errors/management.ts';
+import { ConfigManagedError, ResourceConflictError } from '../errors/management.ts';
+import { NotFoundError } from '../errors/oauth.ts';
 import { CONFIGURED_KEYS, ConflictError, type ConfiguredKind, type ConfiguredRecords, type Owned, type Owner } from '../storage/interfaces.ts';
 import { recordChange, type Actor, type ManagementContext } from './context.ts';
 
@@ -21,7 +22,7 @@ function change(ctx: ManagementContext, actor: Actor, kind: ConfiguredKind, verb
 
 export async function findOwned<K extends ConfiguredKind>(ctx: ManagementContext, kind: K, key: string): Promise<Owned<ConfiguredRecords[K]>> {
   const found = (await ctx.store.listOwned(kind)).find((owned) => keyOf(kind, owned.record) === key);
-  if (!found) throw new NotFoundError(describe(kind, key));
+  if (!found) throw new NotFoundError(`No ${describe(kind, key)}.`);
   return found;
 }
 
@@ -53,7 +54,7 @@ export async function insertOwned<K extends ConfiguredKind>(ctx: ManagementConte
 
 /** Answers for an owner other than the API's: the file's record, or none at all. */
 function refused(owner: 'config' | undefined, kind: ConfiguredKind, key: string): Error {
-  return owner === 'config' ? new ConfigManagedError(`The ${describe(kind, key)}`) : new NotFoundError(describe(kind, key));
+  return owner === 'config' ? new ConfigManagedError(`The ${describe(kind, key)}`) : new NotFoundError(`No ${describe(kind, key)}.`);
 }
 
 export async function replaceOwned<K extends ConfiguredKind>(ctx: ManagementContext, actor: Actor, kind: K, record: ConfiguredRecords[K], verb: 'updated' | 'secret_rotated' = 'updated'): Promise<void> {

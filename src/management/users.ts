@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { hashNewPassword, setPassword } from '../accounts/set-password.ts';
 import { userSchema } from '../config/schema.ts';
 import { newUserOf } from '../config/sync.ts';
-import { InvalidInputError, NotFoundError, ResourceConflictError } from '../errors/management.ts';
+import { InvalidInputError, ResourceConflictError } from '../errors/management.ts';
+import { NotFoundError } from '../errors/oauth.ts';
 import { unblockAccount } from '../protection/unblock.ts';
 import { ConflictError, type Metadata, type UserFilter, type UserRecord } from '../storage/interfaces.ts';
 import { profileOf } from '../storage/users.ts';
@@ -61,6 +62,8 @@ export function viewOfUser(user: UserRecord): UserView {
   return { user_id: id, ...rest };
 }
 
+export const noSuchUser = (id: string) => new NotFoundError(`No user with id "${id}".`);
+
 function conflict(err: unknown): unknown {
   return err instanceof ConflictError ? new ResourceConflictError(`The ${err.message}.`) : err;
 }
@@ -75,7 +78,7 @@ function mergeMetadata(stored: Metadata, patch: Metadata | undefined): Metadata 
 
 export async function findUser(ctx: ManagementContext, id: string): Promise<UserRecord> {
   const user = await ctx.store.getUser(id);
-  if (!user) throw new NotFoundError(`user with id "${id}"`);
+  if (!user) throw noSuchUser(id);
   return user;
 }
 
@@ -103,23 +106,24 @@ export async function updateUser(ctx: ManagementContext, actor: Actor, id: strin
       app_metadata: mergeMetadata(user.app_metadata, app_metadata), user_metadata: mergeMetadata(user.user_metadata, user_metadata),
     };
     const updated = await ctx.store.updateProfile(id, profile, ctx.now()).catch((err: unknown) => { throw conflict(err); });
-    if (!updated) throw new NotFoundError(`user with id "${id}"`);
+    if (!updated) throw noSuchUser(id);
     // As with the configuration file's users: a blocked user's sessions end.
     if (patch.blocked === true) await ctx.store.revokeUserRefreshTokens(id, ctx.now());
     await recordChange(ctx, actor, { type: 'user.updated', ...event, reason: changed.join(',') });
   }
   if (newPassword !== undefined) {
-    if (!(await setPassword(passwordDeps(ctx), id, newPassword))) throw new NotFoundError(`user with id "${id}"`);
+    if (!(await setPassword(passwordDeps(ctx), id, newPassword))) throw noSuchUser(id);
     await recordChange(ctx, actor, { type: 'user.password_changed', ...event });
   }
   return viewOfUser(await findUser(ctx, id));
 }
 
-/** Deletes the user, their refresh tokens and the failure counters of their account, so a new user of that name starts clean. */
+/** Deletes the user, their refresh tokens, authenticators and the failure counters of their account, so a new user of that name starts clean. */
 export async function deleteUser(ctx: ManagementContext, actor: Actor, id: string): Promise<void> {
   const user = await findUser(ctx, id);
-  if (!(await ctx.store.deleteUser(id))) throw new NotFoundError(`user with id "${id}"`);
+  if (!(await ctx.store.deleteUser(id))) throw noSuchUser(id);
   await ctx.store.revokeUserRefreshTokens(id, ctx.now());
+  await ctx.store.mfa.deleteUserAuthenticators(id);
   await unblockAccount({ attempts: ctx.store.attempts, audit: ctx.audit }, {
     connection: user.connection, username: user.username, reason: 'user_deleted', user_id: id, client_id: actor,
   });

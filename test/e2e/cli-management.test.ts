@@ -46,6 +46,11 @@ test('users: add, list, show, update, block, unblock, set-password and delete, e
 
   assert.match(await ok(['users', 'set-password', 'customers/carol', ...at, '--password-stdin'], 'pw-2\n'), /changed the password of customers\/carol: their refresh tokens revoked/);
   assert.ok(await verify(await inStore(file, async (s) => (await s.getUser(id))!.password_hash), 'pw-2'));
+  await inStore(file, (s) => s.mfa.addAuthenticator({
+    id: 'totp|dev_1', user_id: id, type: 'otp', oob_channel: null, address: null, secret: 'sealed', created_at: 0, activated_at: 0,
+  }));
+  assert.equal(await ok(['users', 'reset-mfa', 'customers/carol', ...at]), 'removed 1 MFA authenticator of customers/carol\n');
+  assert.deepEqual(await inStore(file, (s) => s.mfa.listAuthenticators(id)), []);
   assert.equal(await ok(['users', 'delete', 'customers/carol', ...at]), `deleted customers/carol (sub ${id}) and revoked their refresh tokens\n`);
   const gone = await tollgate(['users', 'show', 'customers/carol', ...at]);
   assert.deepEqual([gone.code, gone.stderr], [1, "tollgate: No user 'customers/carol'.\n"]);

@@ -1,5 +1,6 @@
 /** Every management operation, in the order the document lists them. */
 import type { Operation } from '../operation.ts';
+import { authenticatorOperations } from './authenticators.ts';
 import { blockOperations } from './blocks.ts';
 import { clientOperations } from './clients.ts';
 import { connectionOperations } from './connections.ts';
@@ -9,5 +10,5 @@ import { resourceServerOperations } from './resource-servers.ts';
 import { userOperations } from './users.ts';
 
 export const OPERATIONS: readonly Operation[] = [
-  ...userOperations, ...blockOperations, ...clientOperations, ...connectionOperations, ...resourceServerOperations, ...keyOperations, ...logOperations,
+  ...userOperations, ...blockOperations, ...authenticatorOperations, ...clientOperations, ...connectionOperations, ...resourceServerOperations, ...keyOperations, ...logOperations,
 ];

@@ -1,6 +1,7 @@
 /** /keys/signing: Auth0's signing-key endpoints (list, read, rotate, revoke). */
 import { z } from 'zod';
-import { NotFoundError, ResourceConflictError } from '../../errors/management.ts';
+import { ResourceConflictError } from '../../errors/management.ts';
+import { NotFoundError } from '../../errors/oauth.ts';
 import type { ManagementContext } from '../context.ts';
 import { keyView, listKeys, revokeKey, rotateBody, rotateKeys, viewOfKey } from '../keys.ts';
 import { operation } from '../operation.ts';
@@ -9,7 +10,7 @@ const kidParams = z.strictObject({ kid: z.string().describe('The key id (an RFC 
 
 async function findKey(ctx: ManagementContext, kid: string) {
   const key = (await listKeys(ctx)).find((k) => k.kid === kid);
-  if (!key) throw new NotFoundError(`signing key "${kid}"`);
+  if (!key) throw new NotFoundError(`No signing key "${kid}".`);
   return key;
 }
 
@@ -40,7 +41,7 @@ export const keyOperations = [
     params: kidParams, response: keyView,
     async handle({ params, caller }, ctx) {
       const revocation = await revokeKey(ctx, caller.client_id, params.kid);
-      if (revocation.outcome === 'unknown') throw new NotFoundError(`signing key "${params.kid}"`);
+      if (revocation.outcome === 'unknown') throw new NotFoundError(`No signing key "${params.kid}".`);
       if (revocation.outcome === 'current') {
         throw new ResourceConflictError(`${params.kid} is the current ${revocation.key.alg} key and signs new tokens: rotate first, then revoke it as previous.`);
       }

@@ -28,14 +28,14 @@ const oneOf = <T extends string>(values: readonly T[], what: string) =>
 const mfaPolicy = oneOf(MFA_POLICIES, 'MFA policy')
   .describe('never: no second factor; if_enrolled: required from users with an active authenticator; always: required from everyone (users without one enrol with the mfa_token).');
 const mfaFactors = z.array(oneOf(MFA_FACTORS, 'MFA factor')).min(1).refine((f) => new Set(f).size === f.length, { error: 'lists a factor twice' })
-  .describe('Factors users may enrol and answer with: otp (TOTP app), email, sms, recovery-code.');
+  .describe('Factors users may enrol and answer with: otp (TOTP app), email and sms (each needs its delivery under `mfa`), recovery-code.');
 
 export const connectionSchema = z.strictObject({
   name: name.describe('Directory name, used as the `realm` of the password-realm grant.'),
   display_name: z.string().optional().describe('Human-readable name.'),
   mfa: z.strictObject({
     policy: mfaPolicy.default('never'),
-    factors: mfaFactors.default(['otp', 'email', 'sms', 'recovery-code']),
+    factors: mfaFactors.default(['otp', 'recovery-code']),
   }).prefault({}).describe('Multi-factor authentication for logins to this connection (Auth0\'s MFA API, docs/mfa.md).'),
 });
 

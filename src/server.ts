@@ -122,7 +122,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       now,
     };
 
-    const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT });
+    // While closing (SIGTERM), a request the node has already accepted is served, with Connection: close, rather
+    // than answered 503: behind a load balancer that request has nowhere else to go.
+    const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT, return503OnClosing: false });
     registerBodyParsers(app);
     registerErrorHandler(app);
     registerHealth(app, [{ name: 'store', ping: () => store.ping() }, ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping() }] : [])]);

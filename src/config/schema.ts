@@ -158,6 +158,8 @@ export const configSchema = z.strictObject({
     .describe('Redis for the brute-force counters, IP throttling buckets, the request rate limit and the access-token denylist, shared by every node: "redis://[:password@]host:6379[/db]", or "rediss://" for TLS. Without it they stay in `storage` (the request rate limit in each node\'s memory). While Redis is unreachable, protection falls back to `storage` and a cache.unavailable event says so.'),
   cache_prefix: z.string().min(1).max(100).default('tollgate:')
     .describe('Every Redis key Tollgate writes starts with this, so several deployments can share one Redis.'),
+  shutdown_delay: z.number().int().min(0).max(3600).default(0)
+    .describe('Seconds a node keeps serving after SIGTERM while /health/ready answers 503 "draining", so that a load balancer stops sending it requests before it closes: at least the load balancer\'s health check interval times its unhealthy threshold. A second SIGTERM, or SIGINT, closes at once.'),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
   tokens: z.strictObject({
     access_token_ttl: seconds.default(600).describe('Access token lifetime in seconds.'),

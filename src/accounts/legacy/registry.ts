@@ -25,3 +25,8 @@ export function verifyStoredHash(stored: string, password: string): Promise<bool
   const algorithm = ALGORITHMS.find((a) => a.recognises(stored));
   return algorithm ? algorithm.verify(stored, password) : Promise.resolve(false);
 }
+
+/** True for a hash in a format Tollgate never writes: it came from an import and nobody has logged in with it yet. */
+export function isForeignHash(stored: string): boolean {
+  return !stored.startsWith('$argon2id$');
+}

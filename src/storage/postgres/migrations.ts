@@ -124,4 +124,17 @@ export const migrations: Migration[] = [
       CREATE INDEX used_once_expiry ON used_once (expires_at);
     `,
   },
+  {
+    version: 8,
+    name: 'password history',
+    sql: `
+      CREATE TABLE password_history (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        password_hash TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX password_history_user ON password_history (user_id, id);
+    `,
+  },
 ];

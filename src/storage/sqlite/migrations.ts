@@ -118,4 +118,17 @@ export const migrations: Migration[] = [
       CREATE INDEX used_once_expiry ON used_once (expires_at);
     `,
   },
+  {
+    version: 8,
+    name: 'password history',
+    sql: `
+      CREATE TABLE password_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX password_history_user ON password_history (user_id, id);
+    `,
+  },
 ];

@@ -5,10 +5,12 @@ import { ConflictError } from '../storage/interfaces.ts';
 import { nowSeconds, withStore } from './store.ts';
 import { dispatch, parseOptions } from './args.ts';
 import { EXIT, UsageError, loadConfig, readStdin } from './io.ts';
+import { importUsers } from './users-import.ts';
 
 const HELP = `Usage:
   tollgate users add --connection C --username U [--email E] [--name N] --password-stdin [--config FILE]
   tollgate users list [--connection C] [--json] [--config FILE]
+  tollgate users import FILE --connection C [--upsert] [--json] [--config FILE]   (see "tollgate users import --help")
 
 Users live in the store named by the configuration's "storage". "add" checks the password against the
 connection's password_policy (length, strength, no username or email in it).
@@ -62,4 +64,4 @@ async function list(args: string[]): Promise<number | void> {
   for (const u of shown) process.stdout.write(`${u.connection}\t${u.username}\t${u.email ?? '-'}\t${u.id}${u.blocked ? '\tblocked' : ''}\n`);
 }
 
-export const users = (args: string[]) => dispatch('users', args, { add, list }, HELP);
+export const users = (args: string[]) => dispatch('users', args, { add, list, import: importUsers }, HELP);

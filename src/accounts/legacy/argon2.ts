@@ -21,7 +21,7 @@ export const argon2: LegacyAlgorithm = {
     hashEncoding(custom, ['utf8']);
     const [, m, t, p] = ARGON2.exec(custom.hash.value) ?? [];
     if (intParam(m, 8, MAX_ARGON2_MEMORY_KIB) === undefined || intParam(t, 1, 32) === undefined || intParam(p, 1, 16) === undefined) {
-      throw new HashFormatError(`hash.value: not an argon2 PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash; m up to ${MAX_ARGON2_MEMORY_KIB}, t up to 32, p up to 16)`);
+      throw new HashFormatError('hash.value', `not an argon2 PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash; m up to ${MAX_ARGON2_MEMORY_KIB}, t up to 32, p up to 16)`);
     }
     return custom.hash.value;
   },

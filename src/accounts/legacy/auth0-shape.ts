@@ -49,7 +49,7 @@ const OPTIONAL_FIELDS: Record<OptionalField, (c: CustomPasswordHash) => unknown>
 
 export function refuseUnusedFields(c: CustomPasswordHash, used: readonly OptionalField[]): void {
   for (const [field, read] of Object.entries(OPTIONAL_FIELDS) as [OptionalField, (c: CustomPasswordHash) => unknown][]) {
-    if (!used.includes(field) && read(c) !== undefined) throw new HashFormatError(`${field}: not used by algorithm ${c.algorithm}`);
+    if (!used.includes(field) && read(c) !== undefined) throw new HashFormatError(field, `not used by algorithm ${c.algorithm}`);
   }
 }
 
@@ -57,7 +57,7 @@ export function refuseUnusedFields(c: CustomPasswordHash, used: readonly Optiona
 export function hashEncoding<E extends 'base64' | 'hex' | 'utf8'>(c: CustomPasswordHash, allowed: readonly E[], required = false): E {
   const encoding = c.hash.encoding;
   if (encoding === undefined && !required) return allowed[0]!;
-  if (!allowed.includes(encoding as E)) throw new HashFormatError(`hash.encoding: must be ${allowed.join(' or ')} for algorithm ${c.algorithm}`);
+  if (!allowed.includes(encoding as E)) throw new HashFormatError('hash.encoding', `must be ${allowed.join(' or ')} for algorithm ${c.algorithm}`);
   return encoding as E;
 }
 

@@ -20,7 +20,7 @@ export const bcrypt: LegacyAlgorithm = {
     hashEncoding(custom, ['utf8']);
     const cost = Number(BCRYPT.exec(custom.hash.value)?.[1]);
     if (!(cost >= 4 && cost <= MAX_BCRYPT_COST)) {
-      throw new HashFormatError(`hash.value: not a bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to ${MAX_BCRYPT_COST}, 22 characters of salt and 31 of hash)`);
+      throw new HashFormatError('hash.value', `not a bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to ${MAX_BCRYPT_COST}, 22 characters of salt and 31 of hash)`);
     }
     return custom.hash.value;
   },

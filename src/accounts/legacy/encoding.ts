@@ -4,10 +4,15 @@
  * Buffer.from alone would skip characters it does not know and verify against the wrong bytes.
  */
 
+/** A custom_password_hash that cannot be imported: `field` is its path within the object, `detail` why. */
 export class HashFormatError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly field: string;
+  readonly detail: string;
+  constructor(field: string, detail: string) {
+    super(`${field}: ${detail}`);
     this.name = 'HashFormatError';
+    this.field = field;
+    this.detail = detail;
   }
 }
 
@@ -30,7 +35,7 @@ export type ByteEncoding = 'base64' | 'hex' | 'utf8';
 export function decodeBytes(value: string, encoding: ByteEncoding, what: string): Buffer {
   if (encoding === 'utf8') return Buffer.from(value, 'utf8');
   const valid = encoding === 'hex' ? HEX.test(value) : BASE64.test(value) && value.replace(/=+$/, '').length % 4 !== 1;
-  if (!valid) throw new HashFormatError(`${what}: not valid ${encoding}`);
+  if (!valid) throw new HashFormatError(what, `not valid ${encoding}`);
   return Buffer.from(value, encoding);
 }
 

@@ -27,14 +27,14 @@ export const pbkdf2: LegacyAlgorithm = {
   fromAuth0(custom) {
     hashEncoding(custom, ['utf8']);
     const phc = parsePhc(custom.hash.value);
-    if (!phc || !phc.id.startsWith('pbkdf2-')) throw new HashFormatError('hash.value: not a PHC string ($pbkdf2-sha512$i=...,l=...$salt$hash)');
-    if (!digestOf(phc.id)) throw new HashFormatError(`hash.value: unsupported digest ${phc.id.slice('pbkdf2-'.length)} (supported: ${DIGESTS.join(', ')})`);
+    if (!phc || !phc.id.startsWith('pbkdf2-')) throw new HashFormatError('hash.value', 'not a PHC string ($pbkdf2-sha512$i=...,l=...$salt$hash)');
+    if (!digestOf(phc.id)) throw new HashFormatError('hash.value', `unsupported digest ${phc.id.slice('pbkdf2-'.length)} (supported: ${DIGESTS.join(', ')})`);
     const { i = '100000', l = '64', ...others } = phc.params;
     const unknown = Object.keys(others);
-    if (unknown.length > 0) throw new HashFormatError(`hash.value: unknown parameter ${unknown[0]}`);
-    if (intParam(i, 1, MAX_PBKDF2_ITERATIONS) === undefined) throw new HashFormatError(`hash.value: i must be from 1 to ${MAX_PBKDF2_ITERATIONS}`);
-    if (Number(l) !== phc.hash.length) throw new HashFormatError(`hash.value: the hash is ${phc.hash.length} bytes, but l is ${l}`);
-    if (phc.salt.length === 0) throw new HashFormatError('hash.value: the salt is empty');
+    if (unknown.length > 0) throw new HashFormatError('hash.value', `unknown parameter ${unknown[0]}`);
+    if (intParam(i, 1, MAX_PBKDF2_ITERATIONS) === undefined) throw new HashFormatError('hash.value', `i must be from 1 to ${MAX_PBKDF2_ITERATIONS}`);
+    if (Number(l) !== phc.hash.length) throw new HashFormatError('hash.value', `the hash is ${phc.hash.length} bytes, but l is ${l}`);
+    if (phc.salt.length === 0) throw new HashFormatError('hash.value', 'the salt is empty');
     return formatPhc({ ...phc, params: { i, l, ...encParam(custom) } });
   },
   async verify(stored, password) {

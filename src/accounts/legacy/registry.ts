@@ -15,7 +15,7 @@ export const IMPORTABLE_ALGORITHMS = ALGORITHMS.flatMap((a) => a.names);
 /** The stored form of Auth0's custom_password_hash; throws HashFormatError naming the field that is wrong. */
 export function storedHashFromAuth0(custom: CustomPasswordHash): string {
   const algorithm = ALGORITHMS.find((a) => a.names.includes(custom.algorithm));
-  if (!algorithm) throw new HashFormatError(`algorithm: ${JSON.stringify(custom.algorithm)} is not supported (supported: ${IMPORTABLE_ALGORITHMS.join(', ')})`);
+  if (!algorithm) throw new HashFormatError('algorithm', `${JSON.stringify(custom.algorithm)} is not supported (supported: ${IMPORTABLE_ALGORITHMS.join(', ')})`);
   refuseUnusedFields(custom, algorithm.fields);
   return algorithm.fromAuth0(custom);
 }

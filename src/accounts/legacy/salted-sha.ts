@@ -19,7 +19,7 @@ export const saltedSha: LegacyAlgorithm = {
   recognises: (stored) => stored.startsWith('$sha256$') || stored.startsWith('$sha512$'),
   fromAuth0(custom) {
     const hash = decodeBytes(custom.hash.value, hashEncoding(custom, ['hex', 'base64'], true), 'hash.value');
-    if (hash.length !== LENGTHS[custom.algorithm]) throw new HashFormatError(`hash.value: a ${custom.algorithm} hash is ${LENGTHS[custom.algorithm]} bytes, this one ${hash.length}`);
+    if (hash.length !== LENGTHS[custom.algorithm]) throw new HashFormatError('hash.value', `a ${custom.algorithm} hash is ${LENGTHS[custom.algorithm]} bytes, this one ${hash.length}`);
     const salt = custom.salt ? decodeBytes(custom.salt.value, custom.salt.encoding, 'salt.value') : Buffer.alloc(0);
     return formatPhc({ id: custom.algorithm, params: { pos: custom.salt?.position ?? 'prefix', ...encParam(custom) }, salt, hash });
   },

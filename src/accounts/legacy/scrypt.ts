@@ -29,15 +29,15 @@ export const scrypt: LegacyAlgorithm = {
   recognises: (stored) => stored.startsWith('$scrypt$'),
   fromAuth0(custom) {
     const hash = decodeBytes(custom.hash.value, hashEncoding(custom, ['hex', 'base64'], true), 'hash.value');
-    if (!custom.salt) throw new HashFormatError('salt: required for algorithm scrypt');
-    if (custom.salt.position === 'suffix') throw new HashFormatError('salt.position: scrypt takes the salt as its own input, not before or after the password');
-    if (custom.keylen === undefined) throw new HashFormatError('keylen: required for algorithm scrypt');
-    if (custom.keylen !== hash.length) throw new HashFormatError(`keylen: the hash is ${hash.length} bytes, but keylen is ${custom.keylen}`);
+    if (!custom.salt) throw new HashFormatError('salt', 'required for algorithm scrypt');
+    if (custom.salt.position === 'suffix') throw new HashFormatError('salt.position', 'scrypt takes the salt as its own input, not before or after the password');
+    if (custom.keylen === undefined) throw new HashFormatError('keylen', 'required for algorithm scrypt');
+    if (custom.keylen !== hash.length) throw new HashFormatError('keylen', `the hash is ${hash.length} bytes, but keylen is ${custom.keylen}`);
     const { cost = 16_384, blockSize = 8, parallelization = 1 } = custom;
     const ln = Math.log2(cost);
-    if (!(Number.isInteger(ln) && ln >= 1)) throw new HashFormatError('cost: must be a power of two greater than 1');
+    if (!(Number.isInteger(ln) && ln >= 1)) throw new HashFormatError('cost', 'must be a power of two greater than 1');
     if (!costOf(intParam(String(ln), 1, 32), intParam(String(blockSize), 1, 64), intParam(String(parallelization), 1, 16))) {
-      throw new HashFormatError('cost, blockSize, parallelization: at most 128 MiB (128 × cost × blockSize bytes), blockSize up to 64, parallelization up to 16');
+      throw new HashFormatError('cost, blockSize, parallelization', 'at most 128 MiB (128 × cost × blockSize bytes), blockSize up to 64, parallelization up to 16');
     }
     const salt = decodeBytes(custom.salt.value, custom.salt.encoding, 'salt.value');
     return formatPhc({ id: 'scrypt', params: { ln: String(ln), r: String(blockSize), p: String(parallelization), ...encParam(custom) }, salt, hash });

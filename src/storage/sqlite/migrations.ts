@@ -124,4 +124,17 @@ export const migrations: Migration[] = [
     name: 'multi-factor authentication',
     sql: MFA_MIGRATION_SQL,
   },
+  {
+    version: 8,
+    name: 'password history',
+    sql: `
+      CREATE TABLE password_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX password_history_user ON password_history (user_id, id);
+    `,
+  },
 ];

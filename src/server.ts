@@ -26,6 +26,8 @@ import { LoginProtection } from './protection/login-protection.ts';
 import { RateLimiter, type RequestLimiter } from './protection/rate-limit.ts';
 import { setUpCache, type CacheSetup } from './cache/store.ts';
 import { SharedRateLimiter } from './cache/rate-limit.ts';
+import type { ClientAuthDeps } from './client-auth/method.ts';
+import { ClientKeys } from './client-auth/client-keys.ts';
 
 export interface ServerOptions {
   /** Unix seconds; inject a frozen clock in tests. */
@@ -67,6 +69,20 @@ function algorithmsInUse(config: Config): SigningAlg[] {
   return algs;
 }
 
+/** What client authentication needs beyond the stored client records. */
+function clientAuthDeps(config: Config, deps: { hasher: PasswordHasher; store: Store; now: () => number; audiences: string[] }): ClientAuthDeps {
+  const { hasher, store, now, audiences } = deps;
+  return {
+    hasher,
+    // client_secret_jwt keys its HMAC with the secret itself, which the store keeps only hashed (docs/client-authentication.md).
+    hmacSecrets: new Map(config.clients.flatMap((c) => (c.token_endpoint_auth_method === 'client_secret_jwt' && c.client_secret ? [[c.client_id, c.client_secret]] : []))),
+    clientKeys: new ClientKeys({ now }),
+    assertionAudiences: audiences,
+    singleUse: store,
+    now,
+  };
+}
+
 /** The token endpoint's request rate limit: shared through the cache when there is one, in memory otherwise. */
 function requestLimiter(config: Config, deps: { cached: CacheSetup | undefined; audit: AuditLog; allowlist: IpList; now: () => number }): RequestLimiter | undefined {
   const { rate_limit: limit } = config.attack_protection;
@@ -105,6 +121,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const allowlist = new IpList(protection.allowlist);
     const trustedProxies = new IpList(config.trusted_proxies);
     const rateLimit = requestLimiter(config, { cached, audit, allowlist, now });
+    const clientAuth = clientAuthDeps(config, { hasher, store, now, audiences: [iss, endpoints.token] });
     const services: TokenServices = {
       accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
       directory: store,
@@ -127,7 +144,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     registerErrorHandler(app);
     registerHealth(app, [{ name: 'store', ping: () => store.ping() }, ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping() }] : [])]);
     await app.register(async (scoped) => registerRoutes(scoped, {
-      issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit, token: { clients: store, clientAuth: { hasher }, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
+      issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit, token: { clients: store, clientAuth, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
       users: store, directory: store, keys,
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     await app.ready();

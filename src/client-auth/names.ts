@@ -1,3 +1,8 @@
-/** Client authentication methods (RFC 7591 §2 names); each has one file in this folder. */
-export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+/** Client authentication methods (RFC 7591 §2, RFC 8705 §2.1.1, §2.2.1); each has one file in this folder. */
+export const CLIENT_AUTH_METHODS = [
+  'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none',
+] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+/** Methods whose proof is the client secret, sent or used as an HMAC key. */
+export const SECRET_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'];

@@ -97,6 +97,9 @@ export function configWarnings(config: Config): string[] {
     if (c.client_secret !== undefined && c.client_secret.length < 32) {
       warnings.push(`clients[${i}].client_secret is shorter than 32 characters: use a long random secret`);
     }
+    if (c.jwks_uri !== undefined && !/^https:|^http:\/\/(127\.|localhost|\[::1\])/.test(c.jwks_uri)) {
+      warnings.push(`clients[${i}].jwks_uri is not https: anyone on the path could substitute the client's keys`);
+    }
     if (c.trust_forwarded_for && c.token_endpoint_auth_method === 'none') {
       warnings.push(`clients[${i}].trust_forwarded_for is ignored: a public client cannot vouch for its users' IPs`);
     }

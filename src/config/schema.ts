@@ -8,11 +8,12 @@ import { GRANT_TYPES } from '../grants/names.ts';
 import { CLIENT_AUTH_METHODS } from '../client-auth/names.ts';
 import { SIGNING_ALGS } from '../keys/algorithms.ts';
 import { isIpOrCidr } from '../protection/ip-list.ts';
+import { httpUrl, oneOf } from './fields.ts';
+import { clientProofFields } from './proof-schema.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_" or "-"');
 const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'is not a valid scope token (RFC 6749 §3.3)');
 const seconds = z.number().int().min(1).max(31_536_000);
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 /** redis://[user:password@]host[:port][/db], or rediss:// (TLS). */
 function isRedisUrl(value: string): boolean {
@@ -20,9 +21,6 @@ function isRedisUrl(value: string): boolean {
   const url = new URL(value);
   return ['redis:', 'rediss:'].includes(url.protocol) && url.hostname !== '' && /^(\/\d*)?$/.test(url.pathname) && url.search === '' && url.hash === '';
 }
-
-const oneOf = <T extends string>(values: readonly T[], what: string) =>
-  z.enum(values as [T, ...T[]], { error: (issue) => `unknown ${what} ${JSON.stringify(issue.input)} (one of: ${values.join(', ')})` });
 
 export const connectionSchema = z.strictObject({
   name: name.describe('Directory name, used as the `realm` of the password-realm grant.'),
@@ -43,7 +41,7 @@ export const clientSchema = z.strictObject({
   client_secret_hash: z.string().regex(/^(sha256:[0-9a-f]{64}|\$argon2id\$.+)$/, 'must be "sha256:<64 hex digits>" or an argon2id PHC string').optional()
     .describe('Instead of client_secret: "sha256:<hex>" of a high-entropy secret, or an argon2id PHC string.'),
   token_endpoint_auth_method: oneOf(CLIENT_AUTH_METHODS, 'client authentication method').default('client_secret_basic')
-    .describe('How the client authenticates at the token endpoint (RFC 7591 §2).'),
+    .describe('How the client authenticates at the token, revocation and introspection endpoints (RFC 7591 §2); see docs/client-authentication.md.'),
   grant_types: z.array(oneOf(GRANT_TYPES, 'grant type')).min(1).default(['password'])
     .describe('Grant types the client may use.'),
   connections: z.array(z.string()).optional().describe('Connections (realms) this client may use (default: all).'),
@@ -60,6 +58,7 @@ export const clientSchema = z.strictObject({
     .describe("Honour the end user's IP sent in tollgate-forwarded-for (or auth0-forwarded-for); only for a confidential client calling on users' behalf."),
   api_grants: z.record(z.string(), z.array(scopeToken)).default({})
     .describe('client_credentials: the scopes the client is granted per API identifier, e.g. {"https://api.example.com": [read:items]}.'),
+  ...clientProofFields,
 });
 
 export const userSchema = z.strictObject({

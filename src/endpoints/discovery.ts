@@ -4,7 +4,7 @@ import { GRANT_TYPES } from '../grants/names.ts';
 import type { ApiRecord } from '../storage/interfaces.ts';
 import { SUPPORTED_CLAIMS } from '../tokens/claims.ts';
 import { OIDC_SCOPES } from '../tokens/scope.ts';
-import type { SigningAlg } from '../keys/algorithms.ts';
+import { ASYMMETRIC_ALGS, HMAC_ALGS, type SigningAlg } from '../keys/algorithms.ts';
 
 export interface Endpoints {
   token: string;
@@ -25,6 +25,8 @@ export function endpointsOf(issuer: string): Endpoints {
 
 export function discoveryDocument(issuer: string, apis: ApiRecord[], algs: SigningAlg[]): Record<string, unknown> {
   const endpoints = endpointsOf(issuer);
+  // RFC 8414 §2: the algorithms of client_secret_jwt and private_key_jwt assertions, at every endpoint that authenticates clients.
+  const assertionAlgs = [...HMAC_ALGS, ...ASYMMETRIC_ALGS];
   return {
     issuer,
     token_endpoint: endpoints.token,
@@ -35,11 +37,14 @@ export function discoveryDocument(issuer: string, apis: ApiRecord[], algs: Signi
     response_types_supported: [],
     subject_types_supported: ['public'],
     token_endpoint_auth_methods_supported: supportedAuthMethods,
+    token_endpoint_auth_signing_alg_values_supported: assertionAlgs,
     revocation_endpoint: endpoints.revocation,
     revocation_endpoint_auth_methods_supported: supportedAuthMethods,
+    revocation_endpoint_auth_signing_alg_values_supported: assertionAlgs,
     introspection_endpoint: endpoints.introspection,
     // Introspection callers are resource servers: they must prove who they are.
     introspection_endpoint_auth_methods_supported: supportedAuthMethods.filter((m) => m !== 'none'),
+    introspection_endpoint_auth_signing_alg_values_supported: assertionAlgs,
     scopes_supported: [...new Set([...OIDC_SCOPES, ...apis.flatMap((a) => a.scopes)])],
     claims_supported: SUPPORTED_CLAIMS,
     id_token_signing_alg_values_supported: algs,

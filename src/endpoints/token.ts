@@ -3,11 +3,10 @@
  * framework-free: the HTTP layer hands in parsed parameters.
  */
 import { InvalidRequestError, OAuthError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.ts';
-import { authenticateClient } from '../client-auth/registry.ts';
+import { authenticateClient, claimedClientId } from '../client-auth/registry.ts';
 import type { ClientAuthDeps } from '../client-auth/method.ts';
 import type { ClientRecord, ClientStore } from '../storage/interfaces.ts';
 import { endUserIp } from '../protection/forwarded-for.ts';
-import { clientSecretBasic } from '../client-auth/client-secret-basic.ts';
 import type { Params } from '../http/params.ts';
 import type { Grant, RequestInfo, TokenResponse } from '../grants/grant.ts';
 import { findGrant } from '../grants/registry.ts';
@@ -39,15 +38,6 @@ function declaredParameters(params: Params, grant: Grant): Params {
     const value = params.get(name);
     return value === undefined ? [] : [[name, value] as const];
   }));
-}
-
-/** The client_id a refused request claimed, for its event: from the Basic header or the form, unverified. */
-function claimedClientId(req: TokenRequest): string | null {
-  try {
-    return clientSecretBasic.extract(req)?.clientId ?? req.params.get('client_id') ?? null;
-  } catch {
-    return req.params.get('client_id') ?? null;
-  }
 }
 
 /** The IP protection counts: the end user's when a trusted client vouches for it, else the network's. */

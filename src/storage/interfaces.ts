@@ -3,10 +3,10 @@
  * Stores keep and return hashes; they never verify a credential
  * (ARCHITECTURE.md principle 4).
  */
-import type { JWK } from 'jose';
+import type { JSONWebKeySet, JWK } from 'jose';
 import type { ClientAuthMethod } from '../client-auth/names.ts';
 import type { GrantType } from '../grants/names.ts';
-import type { SigningAlg } from '../keys/algorithms.ts';
+import type { AssertionAlg, SigningAlg } from '../keys/algorithms.ts';
 
 export type Metadata = Record<string, unknown>;
 
@@ -34,7 +34,7 @@ export interface UserRecord {
 
 export type NewUser = Omit<UserRecord, 'id' | 'created_at' | 'updated_at'>;
 
-export interface ClientRecord {
+export interface ClientRecord extends ClientProofMetadata {
   client_id: string;
   name: string | null;
   /** "sha256:<hex>" or an argon2id PHC string; null for public clients. */
@@ -52,6 +52,16 @@ export interface ClientRecord {
   trust_forwarded_for: boolean;
   /** client_credentials: scopes granted per API identifier. */
   api_grants: Record<string, string[]>;
+}
+
+/** Client metadata for authentication beyond secrets (RFC 7591 §2); optional, so records written before they existed still read. */
+export interface ClientProofMetadata {
+  /** client_secret_jwt, private_key_jwt: the only JWS algorithm accepted for the client's assertions. */
+  token_endpoint_auth_signing_alg?: AssertionAlg;
+  /** The client's public keys (private_key_jwt), inline ... */
+  jwks?: JSONWebKeySet;
+  /** ... or where to fetch them. */
+  jwks_uri?: string;
 }
 
 export interface RefreshPolicy {

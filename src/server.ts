@@ -28,6 +28,9 @@ import { setUpCache, type CacheSetup } from './cache/store.ts';
 import { SharedRateLimiter } from './cache/rate-limit.ts';
 import type { ClientAuthDeps } from './client-auth/method.ts';
 import { ClientKeys } from './client-auth/client-keys.ts';
+import { certificatesOf } from './config/proof-schema.ts';
+import { hasCertificateSource } from './config/proof-references.ts';
+import { clientCertificateReader } from './http/client-certificate.ts';
 
 export interface ServerOptions {
   /** Unix seconds; inject a frozen clock in tests. */
@@ -79,8 +82,20 @@ function clientAuthDeps(config: Config, deps: { hasher: PasswordHasher; store: S
     clientKeys: new ClientKeys({ now }),
     assertionAudiences: audiences,
     singleUse: store,
+    trustedCas: config.tls?.client_ca === undefined ? [] : certificatesOf(config.tls.client_ca),
     now,
   };
+}
+
+/**
+ * Tollgate's own TLS (tls.cert and tls.key). Client certificates are asked for, not required, and not judged
+ * by the handshake: a self-signed one must get through to self_signed_tls_client_auth, and a client without one
+ * may still authenticate otherwise. tls_client_auth checks the chain itself (client-auth/certificates.ts).
+ */
+function httpsOptions(config: Config): object | undefined {
+  const tls = config.tls;
+  if (tls?.cert === undefined || tls.key === undefined) return undefined;
+  return { cert: tls.cert, key: tls.key, ...(tls.client_ca ? { ca: tls.client_ca } : {}), requestCert: tls.request_client_cert, rejectUnauthorized: false };
 }
 
 /** The token endpoint's request rate limit: shared through the cache when there is one, in memory otherwise. */
@@ -121,7 +136,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const allowlist = new IpList(protection.allowlist);
     const trustedProxies = new IpList(config.trusted_proxies);
     const rateLimit = requestLimiter(config, { cached, audit, allowlist, now });
-    const clientAuth = clientAuthDeps(config, { hasher, store, now, audiences: [iss, endpoints.token] });
+    const mtlsEndpoints = config.tls?.mtls_base_url === undefined ? undefined : endpointsOf(config.tls.mtls_base_url);
+    const clientAuth = clientAuthDeps(config, { hasher, store, now, audiences: [iss, endpoints.token, ...(mtlsEndpoints ? [mtlsEndpoints.token] : [])] });
     const services: TokenServices = {
       accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
       directory: store,
@@ -139,12 +155,16 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       now,
     };
 
-    const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT });
+    const https = httpsOptions(config);
+    // Fastify types an HTTPS instance apart; every route here works the same over either.
+    const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT, ...(https ? { https } : {}) }) as unknown as FastifyInstance;
     registerBodyParsers(app);
     registerErrorHandler(app);
     registerHealth(app, [{ name: 'store', ping: () => store.ping() }, ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping() }] : [])]);
     await app.register(async (scoped) => registerRoutes(scoped, {
-      issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit, token: { clients: store, clientAuth, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
+      issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
+      clientCertificate: clientCertificateReader(config.tls?.client_certificate_header, trustedProxies),
+      features: { clientCertificates: hasCertificateSource(config), mtlsBaseUrl: config.tls?.mtls_base_url }, token: { clients: store, clientAuth, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
       users: store, directory: store, keys,
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     await app.ready();

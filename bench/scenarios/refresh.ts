@@ -30,7 +30,7 @@ export const refreshScenario: Scenario = {
     for (let i = 0; i < tokensNeeded(); i++) {
       const user = users[i % users.length]!;
       const token = await startFamily(store, {
-        client, userId: user.id, connection: CONNECTION, scope: ['offline_access', 'read:items'], audience: API, authTime: now, amr: ['pwd'],
+        client, userId: user.id, connection: CONNECTION, scope: ['offline_access', 'read:items'], audience: API, authTime: now, amr: ['pwd'], cnf: null,
       }, now);
       bodies.push(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString());
     }

@@ -1,4 +1,5 @@
 /** The shape every client authentication method shares (one file per method, registered in registry.ts). */
+import type { X509Certificate } from 'node:crypto';
 import type { PasswordHasher } from '../accounts/passwords.ts';
 import type { ClientRecord, SingleUseStore } from '../storage/interfaces.ts';
 import type { Params } from '../http/params.ts';
@@ -8,13 +9,15 @@ import type { ClientKeys } from './client-keys.ts';
 export interface AuthInput {
   params: Params;
   authorization: string | undefined;
+  /** The TLS client certificate of the request (RFC 8705 §2), from Tollgate's own TLS or a trusted proxy. */
+  certificate?: X509Certificate | undefined;
 }
 
 /** What a request presented: who it claims to be, and the proof. */
 export interface Presented {
   /**
    * The method whose proof the request carries; undefined when it carries none and the client names itself by
-   * client_id alone (`none`), as the client's registration says.
+   * client_id alone: `none`, or a TLS certificate method, as the client's registration says.
    */
   method?: ClientAuthMethod;
   clientId: string;
@@ -23,6 +26,7 @@ export interface Presented {
   secret?: string;
   /** A JWT client assertion (RFC 7523 §2.2). */
   assertion?: string;
+  certificate?: X509Certificate;
 }
 
 export interface ClientAuthDeps {
@@ -35,6 +39,8 @@ export interface ClientAuthDeps {
   assertionAudiences: readonly string[];
   /** Remembers assertion jtis until they expire, on every node (RFC 7523 §3 item 7). */
   singleUse: SingleUseStore;
+  /** tls_client_auth: the CA certificates client certificates must chain to (tls.client_ca). */
+  trustedCas: readonly X509Certificate[];
   /** Unix seconds. */
   now: () => number;
 }
@@ -48,7 +54,7 @@ export interface ClientAuthMethodModule {
   name: ClientAuthMethod;
   /**
    * This method's credentials in the request, or undefined when it carries none of them. Throws on malformed ones.
-   * Methods with no proof in the request itself (none) have no extract.
+   * Methods with no proof in the request itself (none, the TLS certificate methods) have no extract.
    */
   extract?(input: AuthInput): Presented | undefined;
   /** Verifies the presented proof for the registered client. */

@@ -10,6 +10,8 @@ import { clientSecretBasic } from './client-secret-basic.ts';
 import { clientSecretPost } from './client-secret-post.ts';
 import { clientSecretJwt } from './client-secret-jwt.ts';
 import { privateKeyJwt } from './private-key-jwt.ts';
+import { tlsClientAuth } from './tls-client-auth.ts';
+import { selfSignedTlsClientAuth } from './self-signed-tls-client-auth.ts';
 import { none } from './none.ts';
 
 const methods: Record<ClientAuthMethod, ClientAuthMethodModule> = {
@@ -17,6 +19,8 @@ const methods: Record<ClientAuthMethod, ClientAuthMethodModule> = {
   client_secret_post: clientSecretPost,
   client_secret_jwt: clientSecretJwt,
   private_key_jwt: privateKeyJwt,
+  tls_client_auth: tlsClientAuth,
+  self_signed_tls_client_auth: selfSignedTlsClientAuth,
   none,
 };
 
@@ -31,8 +35,8 @@ function presentedCredentials(input: AuthInput): Presented {
     throw new InvalidRequestError('The client used more than one authentication method (RFC 6749 §2.3).');
   }
   const bodyId = input.params.get('client_id');
-  // No proof in the request: the client names itself, and its registration says how it proves it.
-  const presented = proofs[0] ?? (bodyId === undefined ? undefined : { clientId: bodyId, viaHeader: false });
+  // No proof in the request: the client names itself, and its registration says how it proves it (none, or a certificate).
+  const presented = proofs[0] ?? (bodyId === undefined ? undefined : { clientId: bodyId, viaHeader: false, certificate: input.certificate });
   if (!presented) throw new InvalidClientError('Client authentication is required.', 'no client credentials');
   if (bodyId !== undefined && bodyId !== presented.clientId) {
     throw new InvalidRequestError(presented.viaHeader

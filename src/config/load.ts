@@ -79,7 +79,7 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
 export function issuerOf(config: Config): string {
   if (config.issuer !== undefined) return config.issuer;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `http://${host}:${config.port}`;
+  return `${config.tls?.cert !== undefined ? 'https' : 'http'}://${host}:${config.port}`;
 }
 
 /** Unsafe settings are allowed, but said loudly at boot. */

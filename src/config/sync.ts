@@ -16,6 +16,12 @@ function proofMetadata(c: ClientConfig): ClientProofMetadata {
     token_endpoint_auth_signing_alg: alg,
     jwks: c.jwks as JSONWebKeySet | undefined,
     jwks_uri: c.jwks_uri,
+    tls_client_auth_subject_dn: c.tls_client_auth_subject_dn,
+    tls_client_auth_san_dns: c.tls_client_auth_san_dns,
+    tls_client_auth_san_uri: c.tls_client_auth_san_uri,
+    tls_client_auth_san_ip: c.tls_client_auth_san_ip,
+    tls_client_auth_san_email: c.tls_client_auth_san_email,
+    tls_client_certificate_bound_access_tokens: c.tls_client_certificate_bound_access_tokens,
   };
   return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined));
 }

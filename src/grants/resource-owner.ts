@@ -55,7 +55,9 @@ export async function resourceOwnerExchange(ctx: GrantContext, chooseConnection:
     case 'ok':
       await services.protection.succeeded(attempt, admission);
       await services.audit.emit({ type: 'login.success', outcome: 'success', ...event });
-      return issueTokens(services, { user: result.user, client, authorization, authTime: services.now(), amr: ['pwd'], refresh: { connection } });
+      return issueTokens(services, {
+        user: result.user, client, authorization, authTime: services.now(), amr: ['pwd'], refresh: { connection }, possession: ctx.possession,
+      });
   }
 }
 

@@ -54,14 +54,25 @@ export interface ClientRecord extends ClientProofMetadata {
   api_grants: Record<string, string[]>;
 }
 
-/** Client metadata for authentication beyond secrets (RFC 7591 §2); optional, so records written before they existed still read. */
+/**
+ * Client metadata for authentication beyond secrets and for certificate-bound tokens (RFC 7591 §2, RFC 8705
+ * §2.1.2 and §3.4); optional, so records written before they existed still read.
+ */
 export interface ClientProofMetadata {
   /** client_secret_jwt, private_key_jwt: the only JWS algorithm accepted for the client's assertions. */
   token_endpoint_auth_signing_alg?: AssertionAlg;
-  /** The client's public keys (private_key_jwt), inline ... */
+  /** The client's public keys (private_key_jwt, self_signed_tls_client_auth), inline ... */
   jwks?: JSONWebKeySet;
   /** ... or where to fetch them. */
   jwks_uri?: string;
+  /** tls_client_auth: exactly one of these names the certificate the client must present (RFC 8705 §2.1.2). */
+  tls_client_auth_subject_dn?: string;
+  tls_client_auth_san_dns?: string;
+  tls_client_auth_san_uri?: string;
+  tls_client_auth_san_ip?: string;
+  tls_client_auth_san_email?: string;
+  /** Access tokens carry the client certificate's thumbprint (RFC 8705 §3). */
+  tls_client_certificate_bound_access_tokens?: boolean;
 }
 
 export interface RefreshPolicy {
@@ -69,6 +80,11 @@ export interface RefreshPolicy {
   leeway: number;
   idle_ttl: number;
   absolute_ttl: number;
+}
+
+/** What a token is bound to (RFC 7800 §3.1 cnf): the thumbprint of a TLS client certificate (RFC 8705 §3.1). */
+export interface Confirmation {
+  'x5t#S256'?: string;
 }
 
 /** A refresh token at rest: only its SHA-256 is kept (RFC 9700 §4.14, RFC 6819 §5.1.4.1.3). */
@@ -92,6 +108,8 @@ export interface RefreshTokenRecord {
   idle_expires_at: number;
   consumed_at: number | null;
   revoked_at: number | null;
+  /** A public client's tokens are bound to what it proved at login; each use must prove it again (RFC 8705 §4). */
+  cnf: Confirmation | null;
 }
 
 export interface ConnectionRecord {

@@ -7,9 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import { API, ISSUER, NOW, PASSWORD, aliceLogin, start, type Res, type TestTollgate } from '../helpers/tollgate.ts';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { API, ISSUER, NOW, PASSWORD, aliceLogin, start, type TestTollgate } from '../helpers/tollgate.ts';
 import { nodesOnPostgres } from '../helpers/nodes.ts';
+import { assertInvalidClient, assertIssuedTo } from '../helpers/client-auth.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -66,50 +67,37 @@ async function startWithAssertions(t: { after(fn: () => Promise<void>): void }, 
 
 const withAssertion = (jwt: string, params: Record<string, string> = aliceLogin) => ({ ...params, client_assertion_type: JWT_BEARER, client_assertion: jwt });
 
-function assertOk(res: Res, clientId: string): void {
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  assert.equal(decodeJwt(res.body.access_token).client_id, clientId);
-}
-
-function assertInvalidClient(res: Res): void {
-  // RFC 6749 §5.2: the credentials came in the body, so 400 and no challenge.
-  assert.equal(res.status, 400, JSON.stringify(res.body));
-  assert.equal(res.body.error, 'invalid_client');
-  assert.equal(res.body.error_description, 'Client authentication failed.');
-  assert.equal(res.headers['www-authenticate'], undefined);
-}
-
 // ---- Success ----
 
 test('RFC 7523 §2.2 / OIDC Core §9: private_key_jwt with an RS256 assertion from the client\'s jwks', async (t) => {
   const tg = await startWithAssertions(t);
-  assertOk(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { kid: 'rsa-1' }))), 'signed');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { kid: 'rsa-1' }))), 'signed');
   // A key without a kid is found by its type; client_id may be sent too when it names the same client (RFC 7523 §3).
-  assertOk(await tg.token({ ...withAssertion(await assertion(rsa.privateKey, 'signed')), client_id: 'signed' }), 'signed');
+  assertIssuedTo(await tg.token({ ...withAssertion(await assertion(rsa.privateKey, 'signed')), client_id: 'signed' }), 'signed');
   const cc = await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed'), { grant_type: 'client_credentials', audience: API }));
-  assertOk(cc, 'signed');
+  assertIssuedTo(cc, 'signed');
 });
 
 test('RFC 7523 §3: the audience may be the token endpoint URL or the issuer', async (t) => {
   const tg = await startWithAssertions(t);
-  assertOk(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { claims: { aud: ISSUER } }))), 'signed');
-  assertOk(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { claims: { aud: ['https://elsewhere.example', TOKEN_URL] } }))), 'signed');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { claims: { aud: ISSUER } }))), 'signed');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { claims: { aud: ['https://elsewhere.example', TOKEN_URL] } }))), 'signed');
 });
 
 test('OIDC Core §9: private_key_jwt with the ES256 algorithm the client registered', async (t) => {
   const tg = await startWithAssertions(t);
-  assertOk(await tg.token(withAssertion(await assertion(ec.privateKey, 'signed-ec', { alg: 'ES256' }))), 'signed-ec');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(ec.privateKey, 'signed-ec', { alg: 'ES256' }))), 'signed-ec');
 });
 
 test('OIDC Core §9: client_secret_jwt with an HS256 assertion keyed by the client secret', async (t) => {
   const tg = await startWithAssertions(t);
-  assertOk(await tg.token(withAssertion(await assertion(hmacKey, 'hmac', { alg: 'HS256' }))), 'hmac');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(hmacKey, 'hmac', { alg: 'HS256' }))), 'hmac');
 });
 
 test('RFC 7523 §2.2: assertions authenticate at the revocation and introspection endpoints too', async (t) => {
   const tg = await startWithAssertions(t);
   const login = await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed')));
-  assertOk(login, 'signed');
+  assertIssuedTo(login, 'signed');
   const form = async (url: string, params: Record<string, string>) => {
     const res = await tg.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(params).toString() });
     return { status: res.statusCode, body: res.body ? res.json() : undefined };
@@ -137,7 +125,7 @@ test('RFC 7523 §3 item 4: an expired assertion, one without exp, and one that l
   assertInvalidClient(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { omit: ['exp'] }))));
   assertInvalidClient(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { claims: { exp: NOW + 3600 } }))));
   // Just inside the limit (five minutes) is fine; an assertion whose exp passed during the request's flight is not.
-  assertOk(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { claims: { exp: NOW + 300 } }))), 'signed');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { claims: { exp: NOW + 300 } }))), 'signed');
   const soon = await assertion(rsa.privateKey, 'signed', { claims: { exp: NOW + 10 } });
   tg.advance(60);
   assertInvalidClient(await tg.token(withAssertion(soon)));
@@ -156,13 +144,13 @@ test('RFC 7523 §3 items 1-2: iss and sub must both be the client_id', async (t)
 test('RFC 7523 §3 item 7: a jti is used once; a replay is refused until the assertion expires', async (t) => {
   const tg = await startWithAssertions(t);
   const jwt = await assertion(rsa.privateKey, 'signed');
-  assertOk(await tg.token(withAssertion(jwt)), 'signed');
+  assertIssuedTo(await tg.token(withAssertion(jwt)), 'signed');
   assertInvalidClient(await tg.token(withAssertion(jwt)));
   // The same jti in a fresh assertion is a replay too; another client's jti space is its own.
   const jti = randomUUID();
-  assertOk(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { claims: { jti } }))), 'signed');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { claims: { jti } }))), 'signed');
   assertInvalidClient(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { claims: { jti, exp: NOW + 120 } }))));
-  assertOk(await tg.token(withAssertion(await assertion(hmacKey, 'hmac', { alg: 'HS256', claims: { jti } }))), 'hmac');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(hmacKey, 'hmac', { alg: 'HS256', claims: { jti } }))), 'hmac');
   assertInvalidClient(await tg.token(withAssertion(await assertion(rsa.privateKey, 'signed', { omit: ['jti'] }))));
 });
 
@@ -170,7 +158,7 @@ test('RFC 7523 §3 item 7: a replay is refused on another node sharing the datab
   const [a, b] = await nodesOnPostgres(t, 2, withAssertionClients);
   const jwt = await assertion(rsa.privateKey, 'signed');
   const [first, second] = [await a!.token(withAssertion(jwt)), await b!.token(withAssertion(jwt))];
-  assertOk(first, 'signed');
+  assertIssuedTo(first, 'signed');
   assertInvalidClient(second);
   // Raced on both nodes at once, exactly one wins.
   const raced = await assertion(rsa.privateKey, 'signed');
@@ -283,14 +271,14 @@ test('OIDC Core §10.1.1: keys from jwks_uri are fetched once, cached, and fetch
   const tg = await start(t, (c) => {
     c.clients!.push({ client_id: 'remote', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: served.url, grant_types: ['password'] });
   });
-  assertOk(await tg.token(withAssertion(await assertion(rsa.privateKey, 'remote', { kid: 'rsa-1' }))), 'remote');
-  assertOk(await tg.token(withAssertion(await assertion(rsa.privateKey, 'remote', { kid: 'rsa-1' }))), 'remote');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(rsa.privateKey, 'remote', { kid: 'rsa-1' }))), 'remote');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(rsa.privateKey, 'remote', { kid: 'rsa-1' }))), 'remote');
   assert.equal(served.hits(), 1, 'cached');
   // The client rotates to a new key: an assertion with its kid makes Tollgate fetch the set again, once.
   const next = await keyPair('RS256', 'rsa-2');
   served.keys = [rsa.jwk, next.jwk];
   tg.advance(31);
-  assertOk(await tg.token(withAssertion(await assertion(next.privateKey, 'remote', { kid: 'rsa-2' }))), 'remote');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(next.privateKey, 'remote', { kid: 'rsa-2' }))), 'remote');
   assert.equal(served.hits(), 2);
   // Made-up kids do not make Tollgate hammer the client's server: one refetch per 30 s at most.
   for (let i = 0; i < 3; i++) assertInvalidClient(await tg.token(withAssertion(await assertion(stranger.privateKey, 'remote', { kid: `bogus-${i}` }))));
@@ -309,11 +297,11 @@ test('OIDC Core §10.1.1: an unreachable jwks_uri is invalid_client, and keys fe
   assertInvalidClient(await tg.token(withAssertion(await assertion(rsa.privateKey, 'remote'))));
   served.down(false);
   tg.advance(31);
-  assertOk(await tg.token(withAssertion(await assertion(rsa.privateKey, 'remote'))), 'remote');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(rsa.privateKey, 'remote'))), 'remote');
   served.down(true);
   tg.advance(601);
   const later = NOW + 31 + 601;
-  assertOk(await tg.token(withAssertion(await assertion(rsa.privateKey, 'remote', { claims: { iat: later, exp: later + 60 } }))), 'remote');
+  assertIssuedTo(await tg.token(withAssertion(await assertion(rsa.privateKey, 'remote', { claims: { iat: later, exp: later + 60 } }))), 'remote');
   assert.equal(served.hits(), 3, 'the expired cache was fetched again, and the failure fell back to the keys fetched before');
 });
 

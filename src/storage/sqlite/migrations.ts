@@ -118,4 +118,11 @@ export const migrations: Migration[] = [
       CREATE INDEX used_once_expiry ON used_once (expires_at);
     `,
   },
+  {
+    version: 9,
+    name: 'sender-constrained refresh tokens',
+    sql: `
+      ALTER TABLE refresh_tokens ADD COLUMN cnf TEXT;
+    `,
+  },
 ];

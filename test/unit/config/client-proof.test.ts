@@ -1,8 +1,12 @@
-/** Boot-time checks of clients that authenticate with assertions (RFC 7523, OIDC Core §9): every problem names its key. */
+/** Boot-time checks of assertion and certificate clients and of TLS (RFC 7523, OIDC Core §9, RFC 8705): every problem names its key. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, configWarnings, parseConfig } from '../../../src/config/load.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, configWarnings, issuerOf, parseConfig } from '../../../src/config/load.ts';
 import { clientRecords } from '../../../src/config/sync.ts';
+import { certificateAuthority } from '../../helpers/certificates.ts';
 
 function problemsOf(raw: unknown): string[] {
   try {
@@ -69,4 +73,62 @@ test('assertion clients get their method\'s default algorithm; a jwks_uri that i
   assert.deepEqual(records.map((r) => r.token_endpoint_auth_signing_alg), ['HS256', 'RS256', 'ES256', undefined]);
   assert.ok(!('jwks' in records[3]!), 'unset metadata stays absent from the record');
   assert.deepEqual(configWarnings(config), ["clients[1].jwks_uri is not https: anyone on the path could substitute the client's keys"]);
+});
+
+test('TLS: cert and key go together, come as PEM text or a file path, and a bad one names its key', async () => {
+  const ca = await certificateAuthority();
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-tls-'));
+  writeFileSync(join(dir, 'cert.pem'), ca.cert);
+  writeFileSync(join(dir, 'key.pem'), ca.key);
+  const config = parseConfig({ port: 8443, tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } }, 'test', {});
+  assert.equal(config.tls?.cert, ca.cert, 'a path is read at boot');
+  assert.equal(issuerOf(config), 'https://127.0.0.1:8443');
+  assert.deepEqual(problemsOf({ tls: { cert: ca.cert } }), ['tls: give cert and key together']);
+  assert.deepEqual(problemsOf({ tls: { request_client_cert: true } }), ["tls.request_client_cert: needs tls.cert and tls.key (Tollgate's own TLS)"]);
+  const bad = problemsOf({ tls: { cert: join(dir, 'missing.pem'), key: ca.cert, client_ca: 'not PEM at all' } });
+  assert.ok(bad.some((p) => p.startsWith('tls.cert: not a readable PEM certificates (ENOENT')), bad.join('\n'));
+  assert.ok(bad.some((p) => p.startsWith('tls.key: not a readable PEM private key')), bad.join('\n'));
+  assert.ok(bad.some((p) => p.startsWith('tls.client_ca: not a readable PEM certificates')), bad.join('\n'));
+});
+
+test('RFC 8705 §2: certificate clients need a source of client certificates, a CA for tls_client_auth, and exactly one registered name', async () => {
+  const ca = await certificateAuthority();
+  const tls = { cert: ca.cert, key: ca.key, request_client_cert: true };
+  const problems = problemsOf({
+    tls,
+    clients: [
+      { client_id: 'a', token_endpoint_auth_method: 'tls_client_auth' },
+      { client_id: 'b', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_dns: 'a.example', tls_client_auth_san_ip: '10.0.0.1' },
+    ],
+  });
+  for (const expected of [
+    'clients[0]: tls_client_auth needs exactly one of tls_client_auth_subject_dn, tls_client_auth_san_dns, tls_client_auth_san_uri, tls_client_auth_san_ip, tls_client_auth_san_email (RFC 8705 §2.1.2)',
+    'clients[0]: tls_client_auth needs tls.client_ca, the CAs its certificate may come from',
+    'clients[1]: tls_client_auth needs exactly one of tls_client_auth_subject_dn, tls_client_auth_san_dns, tls_client_auth_san_uri, tls_client_auth_san_ip, tls_client_auth_san_email (RFC 8705 §2.1.2)',
+  ]) assert.ok(problems.includes(expected), `missing "${expected}" in:\n${problems.join('\n')}`);
+  assert.deepEqual(problemsOf({ tls, clients: [{ client_id: 'e', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_ip: 'not-an-ip' }] }),
+    ['clients[0].tls_client_auth_san_ip: must be an IP address']);
+  const more = problemsOf({
+    tls,
+    clients: [
+      { client_id: 'c', client_secret: SECRET, tls_client_auth_san_uri: 'spiffe://x' },
+      { client_id: 'd', token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [KEY] } },
+    ],
+  });
+  assert.deepEqual(more, [
+    'clients[0].tls_client_auth_san_uri: only for tls_client_auth',
+    'clients[1].jwks: self_signed_tls_client_auth needs a key with the certificate in x5c (RFC 8705 §2.2)',
+  ]);
+  const noSource = 'client certificates need tls.cert with tls.request_client_cert, or tls.client_certificate_header behind a proxy';
+  assert.deepEqual(problemsOf({
+    clients: [
+      { client_id: 'd', token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [{ ...KEY, x5c: ['AAAA'] }] } },
+      { client_id: 'w', client_secret: SECRET, tls_client_certificate_bound_access_tokens: true },
+    ],
+  }), [`clients[0]: ${noSource}`, `clients[1]: ${noSource}`]);
+  // Behind a proxy that forwards certificates, no TLS of Tollgate's own is needed.
+  assert.deepEqual(problemsOf({
+    tls: { client_certificate_header: 'x-ssl-client-cert' },
+    clients: [{ client_id: 'w', client_secret: SECRET, tls_client_certificate_bound_access_tokens: true }],
+  }), []);
 });

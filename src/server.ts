@@ -31,6 +31,9 @@ import { ClientKeys } from './client-auth/client-keys.ts';
 import { certificatesOf } from './config/proof-schema.ts';
 import { hasCertificateSource } from './config/proof-references.ts';
 import { clientCertificateReader } from './http/client-certificate.ts';
+import { Mfa } from './mfa/service.ts';
+import { secretBoxFor } from './mfa/secret-box.ts';
+import { mfaAudience } from './mfa/api.ts';
 
 export interface ServerOptions {
   /** Unix seconds; inject a frozen clock in tests. */
@@ -49,6 +52,8 @@ export interface Tollgate {
   log: Logger;
   /** The signing keys this node uses; `keys.reload()` reads them from the store now rather than within keys.cache_ttl. */
   keys: KeyRing;
+  /** From now on /health/ready answers 503 "draining", so load balancers stop sending requests; they are still served. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -151,26 +156,37 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       },
       protection: new LoginProtection({ store: store.attempts, audit, config: protection, allowlist, now }),
       audit,
+      mfa: new Mfa({
+        store: store.mfa, once: store, attempts: store.attempts, directory: store, box: secretBoxFor(config), config: config.mfa, audit, log, now,
+      }),
       log,
       now,
     };
 
     const https = httpsOptions(config);
-    // Fastify types an HTTPS instance apart; every route here works the same over either.
-    const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT, ...(https ? { https } : {}) }) as unknown as FastifyInstance;
+    // While closing (SIGTERM), a request the node has already accepted is served, with Connection: close, rather
+    // than answered 503: behind a load balancer that request has nowhere else to go. Fastify types an HTTPS
+    // instance apart; every route here works the same over either.
+    const app = Fastify({
+      loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT, return503OnClosing: false, ...(https ? { https } : {}),
+    }) as unknown as FastifyInstance;
     registerBodyParsers(app);
     registerErrorHandler(app);
-    registerHealth(app, [{ name: 'store', ping: () => store.ping() }, ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping() }] : [])]);
+    let draining = false;
+    registerHealth(app, [{ name: 'store', ping: () => store.ping() }, ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping() }] : [])], () => draining);
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
       clientCertificate: clientCertificateReader(config.tls?.client_certificate_header, trustedProxies),
-      features: { clientCertificates: hasCertificateSource(config), mtlsBaseUrl: config.tls?.mtls_base_url }, token: { clients: store, clientAuth, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
+      features: { clientCertificates: hasCertificateSource(config), mtlsBaseUrl: config.tls?.mtls_base_url },
+      token: { clients: store, clientAuth, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
       users: store, directory: store, keys,
+      mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     await app.ready();
     const housekeeping = startHousekeeping(store, config, now, log);
     return {
       app, store, config, log, keys,
+      drain() { draining = true; },
       async close() {
         clearInterval(housekeeping);
         keys.close();

@@ -47,14 +47,21 @@ function presentedCredentials(input: AuthInput): Presented {
   return presented;
 }
 
-export async function authenticateClient(input: AuthInput, clients: ClientStore, deps: ClientAuthDeps): Promise<AuthenticatedClient> {
-  const presented = presentedCredentials(input);
+/** Whether the client's registered method accepts what was presented. */
+function methodAccepted(registered: ClientAuthMethod, presented: ClientAuthMethod, headerTaken: boolean): boolean {
+  // Where the Authorization header is not used for Basic (the MFA API), a Basic client may send its secret in the body (RFC 6749 §2.3.1).
+  return registered === presented || (headerTaken && registered === 'client_secret_basic' && presented === 'client_secret_post');
+}
+
+/** `headerTaken`: the Authorization header is not Basic credentials (a bearer token, or none at the MFA API), so they come in the body. */
+export async function authenticateClient(input: AuthInput, clients: ClientStore, deps: ClientAuthDeps, headerTaken = false): Promise<AuthenticatedClient> {
+  const presented = presentedCredentials(headerTaken ? { ...input, authorization: undefined } : input);
   const failed = (detail: string) => new InvalidClientError('Client authentication failed.', detail, presented.viaHeader);
   const client = await clients.getClient(presented.clientId);
   if (!client) throw failed('unknown client');
   const registered = client.token_endpoint_auth_method;
   const used = presented.method ?? (methods[registered].extract ? 'none' : registered);
-  if (used !== registered) throw failed(`client registered for ${registered}, used ${used}`);
+  if (!methodAccepted(registered, used, headerTaken)) throw failed(`client registered for ${registered}, used ${used}`);
   const verdict = await methods[used].verify(presented, client, deps);
   if (!verdict.ok) throw failed(verdict.detail);
   return { client, method: used };

@@ -83,7 +83,7 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
 export function issuerOf(config: Config): string {
   if (config.issuer !== undefined) return config.issuer;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `http://${host}:${config.port}`;
+  return `${config.tls?.cert !== undefined ? 'https' : 'http'}://${host}:${config.port}`;
 }
 
 /** Unsafe settings are allowed, but said loudly at boot. */
@@ -100,6 +100,9 @@ export function configWarnings(config: Config): string[] {
   config.clients.forEach((c, i) => {
     if (c.client_secret !== undefined && c.client_secret.length < 32) {
       warnings.push(`clients[${i}].client_secret is shorter than 32 characters: use a long random secret`);
+    }
+    if (c.jwks_uri !== undefined && !/^https:|^http:\/\/(127\.|localhost|\[::1\])/.test(c.jwks_uri)) {
+      warnings.push(`clients[${i}].jwks_uri is not https: anyone on the path could substitute the client's keys`);
     }
     if (c.trust_forwarded_for && c.token_endpoint_auth_method === 'none') {
       warnings.push(`clients[${i}].trust_forwarded_for is ignored: a public client cannot vouch for its users' IPs`);

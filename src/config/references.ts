@@ -1,5 +1,6 @@
 /** Cross-reference checks the schema cannot express: names that must point at something. */
 import type { Config } from './schema.ts';
+import { checkProofReferences, usesSecret } from './proof-references.ts';
 import { GRANT_TYPES } from '../grants/names.ts';
 
 function duplicates(values: string[]): Set<string> {
@@ -58,10 +59,14 @@ export function checkReferences(config: Config): string[] {
     if (client.token_endpoint_auth_method === 'none' && hasSecret) {
       problems.push(`${at}.client_secret: a public client (token_endpoint_auth_method none) has no secret`);
     }
-    if (client.token_endpoint_auth_method !== 'none' && !hasSecret) {
+    if (usesSecret(client) && !hasSecret) {
       problems.push(`${at}.client_secret: required for token_endpoint_auth_method ${client.token_endpoint_auth_method}`);
     }
+    if (client.token_endpoint_auth_method !== 'none' && !usesSecret(client) && hasSecret) {
+      problems.push(`${at}.client_secret: a client authenticating with ${client.token_endpoint_auth_method} has no secret`);
+    }
   });
+  problems.push(...checkProofReferences(config));
 
   problems.push(...mfaProblems(config));
   const seenUsers = new Set<string>();

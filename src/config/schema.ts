@@ -8,12 +8,13 @@ import { GRANT_TYPES } from '../grants/names.ts';
 import { CLIENT_AUTH_METHODS } from '../client-auth/names.ts';
 import { SIGNING_ALGS } from '../keys/algorithms.ts';
 import { isIpOrCidr } from '../protection/ip-list.ts';
+import { httpUrl, oneOf } from './fields.ts';
+import { clientProofFields, tlsSchema } from './proof-schema.ts';
 import { MFA_FACTORS, MFA_POLICIES } from '../storage/interfaces.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_" or "-"');
 const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'is not a valid scope token (RFC 6749 §3.3)');
 const seconds = z.number().int().min(1).max(31_536_000);
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 /** redis://[user:password@]host[:port][/db], or rediss:// (TLS). */
 function isRedisUrl(value: string): boolean {
@@ -21,9 +22,6 @@ function isRedisUrl(value: string): boolean {
   const url = new URL(value);
   return ['redis:', 'rediss:'].includes(url.protocol) && url.hostname !== '' && /^(\/\d*)?$/.test(url.pathname) && url.search === '' && url.hash === '';
 }
-
-const oneOf = <T extends string>(values: readonly T[], what: string) =>
-  z.enum(values as [T, ...T[]], { error: (issue) => `unknown ${what} ${JSON.stringify(issue.input)} (one of: ${values.join(', ')})` });
 
 const mfaPolicy = oneOf(MFA_POLICIES, 'MFA policy')
   .describe('never: no second factor; if_enrolled: required from users with an active authenticator; always: required from everyone (users without one enrol with the mfa_token).');
@@ -69,7 +67,7 @@ export const clientSchema = z.strictObject({
   client_secret_hash: z.string().regex(/^(sha256:[0-9a-f]{64}|\$argon2id\$.+)$/, 'must be "sha256:<64 hex digits>" or an argon2id PHC string').optional()
     .describe('Instead of client_secret: "sha256:<hex>" of a high-entropy secret, or an argon2id PHC string.'),
   token_endpoint_auth_method: oneOf(CLIENT_AUTH_METHODS, 'client authentication method').default('client_secret_basic')
-    .describe('How the client authenticates at the token endpoint (RFC 7591 §2).'),
+    .describe('How the client authenticates at the token, revocation and introspection endpoints (RFC 7591 §2); see docs/client-authentication.md.'),
   grant_types: z.array(oneOf(GRANT_TYPES, 'grant type')).min(1).default(['password'])
     .describe('Grant types the client may use.'),
   connections: z.array(z.string()).optional().describe('Connections (realms) this client may use (default: all).'),
@@ -90,6 +88,7 @@ export const clientSchema = z.strictObject({
     policy: mfaPolicy.optional(),
     factors: mfaFactors.optional(),
   }).optional().describe("Overrides the connection's MFA policy and factors for this client's logins."),
+  ...clientProofFields,
 });
 
 export const userSchema = z.strictObject({
@@ -200,6 +199,7 @@ export const configSchema = z.strictObject({
   clients: z.array(clientSchema).default([]).describe('Registered clients.'),
   trusted_proxies: z.array(ipOrCidr).default([])
     .describe('Proxies whose X-Forwarded-For / Forwarded headers name the client IP; with none, the socket address is the client IP.'),
+  tls: tlsSchema,
   attack_protection: attackProtectionSchema.prefault({}).describe('Brute-force protection, suspicious IP throttling and rate limits.'),
   events: z.strictObject({
     retention_days: z.number().int().min(1).max(3650).default(30).describe('Audit events older than this are purged.'),

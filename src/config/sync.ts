@@ -1,12 +1,32 @@
 /** Upserts the configuration's connections, APIs, clients and users into the store at start. */
-import type { Config, UserConfig } from './schema.ts';
-import type { ClientRecord, NewUser, Store } from '../storage/interfaces.ts';
+import type { JSONWebKeySet } from 'jose';
+import type { ClientConfig, Config, UserConfig } from './schema.ts';
+import type { ClientProofMetadata, ClientRecord, NewUser, Store } from '../storage/interfaces.ts';
 import { ConflictError } from '../storage/interfaces.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
 import type { AuditLog } from '../events/audit.ts';
 import { hashClientSecret } from '../client-auth/secrets.ts';
 import { issuerOf } from './load.ts';
 import { mfaApi } from '../mfa/api.ts';
+
+/** The metadata a client set, with the assertion algorithm's default for its method; unset keys stay absent. */
+function proofMetadata(c: ClientConfig): ClientProofMetadata {
+  const defaultAlg = { client_secret_jwt: 'HS256', private_key_jwt: 'RS256' } as const;
+  const alg = c.token_endpoint_auth_signing_alg
+    ?? (c.token_endpoint_auth_method in defaultAlg ? defaultAlg[c.token_endpoint_auth_method as keyof typeof defaultAlg] : undefined);
+  const metadata: ClientProofMetadata = {
+    token_endpoint_auth_signing_alg: alg,
+    jwks: c.jwks as JSONWebKeySet | undefined,
+    jwks_uri: c.jwks_uri,
+    tls_client_auth_subject_dn: c.tls_client_auth_subject_dn,
+    tls_client_auth_san_dns: c.tls_client_auth_san_dns,
+    tls_client_auth_san_uri: c.tls_client_auth_san_uri,
+    tls_client_auth_san_ip: c.tls_client_auth_san_ip,
+    tls_client_auth_san_email: c.tls_client_auth_san_email,
+    tls_client_certificate_bound_access_tokens: c.tls_client_certificate_bound_access_tokens,
+  };
+  return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined));
+}
 
 export function clientRecords(config: Config): ClientRecord[] {
   return config.clients.map((c) => ({
@@ -23,6 +43,7 @@ export function clientRecords(config: Config): ClientRecord[] {
     trust_forwarded_for: c.trust_forwarded_for,
     api_grants: c.api_grants,
     mfa: c.mfa ?? null,
+    ...proofMetadata(c),
   }));
 }
 

@@ -14,8 +14,9 @@ export async function introspectEndpoint(client: ClientRecord, params: Params, d
   if (token === undefined) throw new InvalidRequestError('Missing required parameter: token.');
   const found = await findToken(token, params.get('token_type_hint'), deps);
   if (found?.kind === 'access_token') {
-    const { scope, client_id, sub, aud, iss, exp, iat } = found.claims;
-    return { active: true, scope, client_id, sub, aud, iss, exp, iat, token_type: 'Bearer' };
+    const { scope, client_id, sub, aud, iss, exp, iat, cnf } = found.claims;
+    // RFC 8705 §3.2: the binding goes to the resource server, which checks it against the request it received.
+    return { active: true, scope, client_id, sub, aud, iss, exp, iat, token_type: 'Bearer', ...(cnf ? { cnf } : {}) };
   }
   // A refresh token is its client's own credential: only that client may introspect it.
   if (found?.kind === 'refresh_token' && found.record.client_id === client.client_id && refreshTokenLive(found.record, deps.now())) {

@@ -3,11 +3,12 @@
  * framework-free: the HTTP layer hands in parsed parameters.
  */
 import { InvalidRequestError, OAuthError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.ts';
-import { authenticateClient } from '../client-auth/registry.ts';
+import { authenticateClient, claimedClientId } from '../client-auth/registry.ts';
 import type { ClientAuthDeps } from '../client-auth/method.ts';
-import type { ClientRecord, ClientStore } from '../storage/interfaces.ts';
+import type { X509Certificate } from 'node:crypto';
+import type { ClientRecord, ClientStore, Confirmation } from '../storage/interfaces.ts';
+import { certificateThumbprint } from '../client-auth/certificates.ts';
 import { endUserIp } from '../protection/forwarded-for.ts';
-import { clientSecretBasic } from '../client-auth/client-secret-basic.ts';
 import type { Params } from '../http/params.ts';
 import type { Grant, RequestInfo, TokenResponse } from '../grants/grant.ts';
 import { findGrant } from '../grants/registry.ts';
@@ -22,6 +23,8 @@ export interface TokenEndpointDeps {
 export interface TokenRequest {
   params: Params;
   authorization: string | undefined;
+  /** The TLS client certificate (RFC 8705): Tollgate's own TLS, or a trusted proxy's header. */
+  certificate?: X509Certificate | undefined;
   request: RequestInfo;
 }
 
@@ -41,13 +44,13 @@ function declaredParameters(params: Params, grant: Grant): Params {
   }));
 }
 
-/** The client_id a refused request claimed, for its event: from the Basic header or the form, unverified. */
-function claimedClientId(req: TokenRequest): string | null {
-  try {
-    return clientSecretBasic.extract(req)?.clientId ?? req.params.get('client_id') ?? null;
-  } catch {
-    return req.params.get('client_id') ?? null;
+/** What the request proves possession of (RFC 8705 §3); a client registered for certificate-bound tokens must present one. */
+function possessionOf(client: ClientRecord, req: TokenRequest): Confirmation {
+  if (req.certificate) return { 'x5t#S256': certificateThumbprint(req.certificate) };
+  if (client.tls_client_certificate_bound_access_tokens) {
+    throw new InvalidRequestError('This client\'s tokens are bound to its TLS client certificate, and the request presented none (RFC 8705 §3).');
   }
+  return {};
 }
 
 /** The IP protection counts: the end user's when a trusted client vouches for it, else the network's. */
@@ -70,8 +73,9 @@ export async function tokenEndpoint(req: TokenRequest, deps: TokenEndpointDeps):
     if (!client.grant_types.includes(grant.grantType)) {
       throw new UnauthorizedClientError(`The client is not allowed to use the grant type "${grant.grantType}".`);
     }
+    const possession = possessionOf(client, req);
     const request = await requestFrom(client, req, deps.services);
-    return await grant.handle({ params: declaredParameters(req.params, grant), client, request, services: deps.services });
+    return await grant.handle({ params: declaredParameters(req.params, grant), client, request, services: deps.services, possession });
   } catch (err) {
     // Logins describe themselves; every other refused exchange is recorded here, by its error code only.
     if (!audit.wasReported(err)) {

@@ -5,15 +5,25 @@ import type { DenylistStore, UserStore } from '../storage/interfaces.ts';
 import type { TokenIssuer } from '../tokens/issuer.ts';
 import type { Params } from '../http/params.ts';
 import { scopeClaims } from '../tokens/claims.ts';
+import type { X509Certificate } from 'node:crypto';
+import { certificateThumbprint } from '../client-auth/certificates.ts';
+import { proves } from '../tokens/confirmation.ts';
 
 export interface UserinfoRequest {
   authorization: string | undefined;
   /** Form body of a POST (RFC 6750 §2.2 allows the token there). */
   params: Params;
+  /** The TLS client certificate, for certificate-bound tokens (RFC 8705 §3). */
+  certificate?: X509Certificate | undefined;
 }
 
 export async function userinfoEndpoint(req: UserinfoRequest, deps: { issuer: TokenIssuer; users: UserStore; denylist: DenylistStore }): Promise<Record<string, unknown>> {
   const claims = await verifiedAccessToken(bearerToken(req.authorization, req.params.get('access_token')), deps.issuer.userinfoUrl, deps);
+  // RFC 8705 §3: a certificate-bound token is accepted only over a connection with that certificate.
+  const possession = req.certificate ? { 'x5t#S256': certificateThumbprint(req.certificate) } : {};
+  if (claims.cnf && !proves(possession, claims.cnf)) {
+    throw new InvalidTokenError('The access token is bound to a client certificate this request did not present.', 'certificate binding');
+  }
   const user = await deps.users.getUser(claims.sub);
   if (!user) throw new InvalidTokenError('The access token is invalid or expired.', 'user no longer exists');
   // A token issued without any audience also names userinfo, but only OpenID Connect (the openid scope)

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MethodNotAllowedError } from '../errors/oauth.ts';
 import { tokenEndpoint, type TokenEndpointDeps } from '../endpoints/token.ts';
 import { userinfoEndpoint } from '../endpoints/userinfo.ts';
-import { discoveryDocument } from '../endpoints/discovery.ts';
+import { discoveryDocument, type DiscoveryFeatures } from '../endpoints/discovery.ts';
 import { revokeEndpoint } from '../endpoints/revoke.ts';
 import { introspectEndpoint } from '../endpoints/introspect.ts';
 import type { LookupDeps } from '../endpoints/token-lookup.ts';
@@ -13,6 +13,7 @@ import type { DirectoryStore, UserStore } from '../storage/interfaces.ts';
 import { paramsOf } from './body.ts';
 import type { RequestLimiter } from '../protection/rate-limit.ts';
 import { FORWARDED_FOR_HEADERS } from '../protection/forwarded-for.ts';
+import type { CertificateReader } from './client-certificate.ts';
 import { registerMfaRoutes } from './mfa-routes.ts';
 import type { MfaEndpointDeps } from '../endpoints/mfa.ts';
 
@@ -29,6 +30,8 @@ export interface RouteDeps {
   issuer: string;
   /** The client IP (socket address, or what trusted proxies say). */
   clientIp: (request: FastifyRequest) => string;
+  /** The TLS client certificate (Tollgate's own TLS, or a trusted proxy's header). */
+  clientCertificate: CertificateReader;
   /** The token endpoint's per-IP request rate limit, when enabled. */
   rateLimit: RequestLimiter | undefined;
   token: TokenEndpointDeps;
@@ -36,6 +39,7 @@ export interface RouteDeps {
   users: UserStore;
   directory: DirectoryStore;
   keys: KeyRing;
+  features: DiscoveryFeatures;
   mfa: MfaEndpointDeps;
 }
 
@@ -52,7 +56,8 @@ function onlyMethods(app: FastifyInstance, url: string, allowed: string[]): void
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const authenticated = async (request: FastifyRequest) => {
     const params = paramsOf(request.body);
-    const { client } = await authenticateClient({ params, authorization: request.headers.authorization }, deps.token.clients, deps.token.clientAuth);
+    const input = { params, authorization: request.headers.authorization, certificate: deps.clientCertificate(request) };
+    const { client } = await authenticateClient(input, deps.token.clients, deps.token.clientAuth);
     return { client, params };
   };
 
@@ -68,6 +73,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return tokenEndpoint({
       params: paramsOf(request.body),
       authorization: request.headers.authorization,
+      certificate: deps.clientCertificate(request),
       request: { ip: ips.get(request)!, userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
     }, deps.token);
   });
@@ -91,7 +97,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
     noStore(reply);
-    return userinfoEndpoint({ authorization: request.headers.authorization, params: paramsOf(request.body) }, {
+    return userinfoEndpoint({ authorization: request.headers.authorization, params: paramsOf(request.body), certificate: deps.clientCertificate(request) }, {
       issuer: deps.lookup.issuer, users: deps.users, denylist: deps.lookup.denylist,
     });
   };
@@ -107,7 +113,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.get('/.well-known/openid-configuration', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
-    return discoveryDocument(deps.issuer, await deps.directory.listApis(), deps.keys.algorithms());
+    return discoveryDocument(deps.issuer, await deps.directory.listApis(), deps.keys.algorithms(), deps.features);
   });
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     reply.header('cache-control', `public, max-age=${deps.keys.maxAge}`);

@@ -3,10 +3,10 @@
  * Stores keep and return hashes; they never verify a credential
  * (ARCHITECTURE.md principle 4).
  */
-import type { JWK } from 'jose';
+import type { JSONWebKeySet, JWK } from 'jose';
 import type { ClientAuthMethod } from '../client-auth/names.ts';
 import type { GrantType } from '../grants/names.ts';
-import type { SigningAlg } from '../keys/algorithms.ts';
+import type { AssertionAlg, SigningAlg } from '../keys/algorithms.ts';
 
 export type Metadata = Record<string, unknown>;
 
@@ -37,7 +37,7 @@ export interface UserRecord {
 
 export type NewUser = Omit<UserRecord, 'id' | 'created_at' | 'updated_at'>;
 
-export interface ClientRecord {
+export interface ClientRecord extends ClientProofMetadata {
   client_id: string;
   name: string | null;
   /** "sha256:<hex>" or an argon2id PHC string; null for public clients. */
@@ -59,11 +59,37 @@ export interface ClientRecord {
   mfa: Partial<MfaPolicy> | null;
 }
 
+/**
+ * Client metadata for authentication beyond secrets and for certificate-bound tokens (RFC 7591 §2, RFC 8705
+ * §2.1.2 and §3.4); optional, so records written before they existed still read.
+ */
+export interface ClientProofMetadata {
+  /** client_secret_jwt, private_key_jwt: the only JWS algorithm accepted for the client's assertions. */
+  token_endpoint_auth_signing_alg?: AssertionAlg;
+  /** The client's public keys (private_key_jwt, self_signed_tls_client_auth), inline ... */
+  jwks?: JSONWebKeySet;
+  /** ... or where to fetch them. */
+  jwks_uri?: string;
+  /** tls_client_auth: exactly one of these names the certificate the client must present (RFC 8705 §2.1.2). */
+  tls_client_auth_subject_dn?: string;
+  tls_client_auth_san_dns?: string;
+  tls_client_auth_san_uri?: string;
+  tls_client_auth_san_ip?: string;
+  tls_client_auth_san_email?: string;
+  /** Access tokens carry the client certificate's thumbprint (RFC 8705 §3). */
+  tls_client_certificate_bound_access_tokens?: boolean;
+}
+
 export interface RefreshPolicy {
   rotation: 'rotating' | 'non-rotating';
   leeway: number;
   idle_ttl: number;
   absolute_ttl: number;
+}
+
+/** What a token is bound to (RFC 7800 §3.1 cnf): the thumbprint of a TLS client certificate (RFC 8705 §3.1). */
+export interface Confirmation {
+  'x5t#S256'?: string;
 }
 
 /** What a login granted, carried by the tokens that continue it (a refresh token, an mfa_token). */
@@ -92,6 +118,8 @@ export interface RefreshTokenRecord extends LoginGrant {
   idle_expires_at: number;
   consumed_at: number | null;
   revoked_at: number | null;
+  /** A public client's tokens are bound to what it proved at login; each use must prove it again (RFC 8705 §4). */
+  cnf: Confirmation | null;
 }
 
 export const MFA_POLICIES = ['never', 'if_enrolled', 'always'] as const;

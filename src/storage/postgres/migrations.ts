@@ -143,4 +143,11 @@ export const migrations: Migration[] = [
       CREATE INDEX password_history_user ON password_history (user_id, id);
     `,
   },
+  {
+    version: 9,
+    name: 'sender-constrained refresh tokens',
+    sql: `
+      ALTER TABLE refresh_tokens ADD COLUMN cnf JSONB;
+    `,
+  },
 ];

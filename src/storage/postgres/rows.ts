@@ -19,14 +19,14 @@ export function insertSql(table: string, row: Row, suffix = ''): [string, unknow
 }
 
 const REFRESH_COLUMNS = ['id', 'family_id', 'generation', 'client_id', 'user_id', 'connection', 'scope', 'audience', 'auth_time', 'amr',
-  'created_at', 'family_expires_at', 'idle_expires_at', 'consumed_at', 'revoked_at'] as const;
+  'created_at', 'family_expires_at', 'idle_expires_at', 'consumed_at', 'revoked_at', 'cnf'] as const;
 
 /** The named fields of a record, as a row. */
 export function pick<T>(record: T, columns: readonly (keyof T & string)[]): Row {
   return Object.fromEntries(columns.map((column) => [column, record[column]]));
 }
 
-/** scope and amr are text[]: pg sends JS arrays as PostgreSQL arrays and parses them back. */
+/** scope and amr are text[]: pg sends JS arrays as PostgreSQL arrays and parses them back; cnf is jsonb, sent as JSON. */
 export function refreshTokenRow(t: RefreshTokenRecord): Row {
   return pick(t, REFRESH_COLUMNS);
 }

@@ -50,6 +50,7 @@ function toRefreshToken(row: Row): RefreshTokenRecord {
     ...(row as unknown as RefreshTokenRecord),
     scope: JSON.parse(row.scope as string),
     amr: JSON.parse(row.amr as string),
+    cnf: row.cnf === null ? null : JSON.parse(row.cnf as string),
   };
 }
 
@@ -319,9 +320,9 @@ export class SqliteStore implements Store, SchemaMigrations {
 
   #insertRefreshToken(t: RefreshTokenRecord): void {
     this.#sql(`INSERT INTO refresh_tokens (id, family_id, generation, client_id, user_id, connection, scope, audience, auth_time, amr,
-      created_at, family_expires_at, idle_expires_at, consumed_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      created_at, family_expires_at, idle_expires_at, consumed_at, revoked_at, cnf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(t.id, t.family_id, t.generation, t.client_id, t.user_id, t.connection, JSON.stringify(t.scope), t.audience, t.auth_time,
-        JSON.stringify(t.amr), t.created_at, t.family_expires_at, t.idle_expires_at, t.consumed_at, t.revoked_at);
+        JSON.stringify(t.amr), t.created_at, t.family_expires_at, t.idle_expires_at, t.consumed_at, t.revoked_at, t.cnf === null ? null : JSON.stringify(t.cnf));
   }
 
   async createRefreshToken(token: RefreshTokenRecord): Promise<void> {

@@ -26,6 +26,9 @@ import { LoginProtection } from './protection/login-protection.ts';
 import { RateLimiter, type RequestLimiter } from './protection/rate-limit.ts';
 import { setUpCache, type CacheSetup } from './cache/store.ts';
 import { SharedRateLimiter } from './cache/rate-limit.ts';
+import { Mfa } from './mfa/service.ts';
+import { secretBoxFor } from './mfa/secret-box.ts';
+import { mfaAudience } from './mfa/api.ts';
 
 export interface ServerOptions {
   /** Unix seconds; inject a frozen clock in tests. */
@@ -44,6 +47,8 @@ export interface Tollgate {
   log: Logger;
   /** The signing keys this node uses; `keys.reload()` reads them from the store now rather than within keys.cache_ttl. */
   keys: KeyRing;
+  /** From now on /health/ready answers 503 "draining", so load balancers stop sending requests; they are still served. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -118,22 +123,30 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       },
       protection: new LoginProtection({ store: store.attempts, audit, config: protection, allowlist, now }),
       audit,
+      mfa: new Mfa({
+        store: store.mfa, once: store, attempts: store.attempts, directory: store, box: secretBoxFor(config), config: config.mfa, audit, log, now,
+      }),
       log,
       now,
     };
 
-    const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT });
+    // While closing (SIGTERM), a request the node has already accepted is served, with Connection: close, rather
+    // than answered 503: behind a load balancer that request has nowhere else to go.
+    const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT, return503OnClosing: false });
     registerBodyParsers(app);
     registerErrorHandler(app);
-    registerHealth(app, [{ name: 'store', ping: () => store.ping() }, ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping() }] : [])]);
+    let draining = false;
+    registerHealth(app, [{ name: 'store', ping: () => store.ping() }, ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping() }] : [])], () => draining);
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit, token: { clients: store, clientAuth: { hasher }, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
       users: store, directory: store, keys,
+      mfa: { mfa: services.mfa, users: store, clients: store, clientAuth: { hasher }, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     await app.ready();
     const housekeeping = startHousekeeping(store, config, now, log);
     return {
       app, store, config, log, keys,
+      drain() { draining = true; },
       async close() {
         clearInterval(housekeeping);
         keys.close();

@@ -12,6 +12,8 @@ export class CacheOutage {
   readonly #audit: AuditLog;
   readonly #log: Logger;
   #down = false;
+  /** The recovery under way (replaying missed writes, announcing it), which callers in the meantime wait for. */
+  #recovering: Promise<void> | undefined;
   readonly #onRecovered: (() => Promise<void>)[] = [];
 
   constructor(deps: { audit: AuditLog; log: Logger }) {
@@ -32,10 +34,16 @@ export class CacheOutage {
     await this.#audit.emit({ type: 'cache.unavailable', outcome: 'failure', reason: 'redis_unreachable' });
   }
 
-  /** Redis answered: announces the recovery if it was down. */
+  /** Redis answered: announces the recovery if it was down; every caller meanwhile waits until the recovery is done. */
   async answered(): Promise<void> {
-    if (!this.#down) return;
-    this.#down = false;
+    if (this.#down) {
+      this.#down = false;
+      this.#recovering = this.#recover().finally(() => { this.#recovering = undefined; });
+    }
+    if (this.#recovering) await this.#recovering;
+  }
+
+  async #recover(): Promise<void> {
     this.#log.info('cache recovered');
     await Promise.all(this.#onRecovered.map((listener) => listener()));
     await this.#audit.emit({ type: 'cache.recovered', outcome: 'success', reason: 'redis_answered' });

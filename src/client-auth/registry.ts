@@ -37,12 +37,19 @@ function presentedCredentials(input: AuthInput): Presented {
   return presented;
 }
 
-export async function authenticateClient(input: AuthInput, clients: ClientStore, deps: ClientAuthDeps): Promise<AuthenticatedClient> {
-  const presented = presentedCredentials(input);
+/** Whether the client's registered method accepts what was presented. */
+function methodAccepted(registered: ClientAuthMethod, presented: ClientAuthMethod, headerTaken: boolean): boolean {
+  // Where the Authorization header is not used for Basic (the MFA API), a Basic client may send its secret in the body (RFC 6749 §2.3.1).
+  return registered === presented || (headerTaken && registered === 'client_secret_basic' && presented === 'client_secret_post');
+}
+
+/** `headerTaken`: the Authorization header is not Basic credentials (a bearer token, or none at the MFA API), so they come in the body. */
+export async function authenticateClient(input: AuthInput, clients: ClientStore, deps: ClientAuthDeps, headerTaken = false): Promise<AuthenticatedClient> {
+  const presented = presentedCredentials(headerTaken ? { ...input, authorization: undefined } : input);
   const failed = (detail: string) => new InvalidClientError('Client authentication failed.', detail, presented.viaHeader);
   const client = await clients.getClient(presented.clientId);
   if (!client) throw failed('unknown client');
-  if (client.token_endpoint_auth_method !== presented.method) {
+  if (!methodAccepted(client.token_endpoint_auth_method, presented.method, headerTaken)) {
     throw failed(`client registered for ${client.token_endpoint_auth_method}, used ${presented.method}`);
   }
   if (!(await methods[presented.method].verify(presented, client, deps))) throw failed('wrong client secret');

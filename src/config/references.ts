@@ -1,5 +1,6 @@
 /** Cross-reference checks the schema cannot express: names that must point at something. */
 import type { Config } from './schema.ts';
+import { GRANT_TYPES } from '../grants/names.ts';
 
 function duplicates(values: string[]): Set<string> {
   const seen = new Set<string>();
@@ -62,6 +63,7 @@ export function checkReferences(config: Config): string[] {
     }
   });
 
+  problems.push(...mfaProblems(config));
   const seenUsers = new Set<string>();
   config.users.forEach((user, i) => {
     const at = `users[${i}]`;
@@ -71,6 +73,36 @@ export function checkReferences(config: Config): string[] {
     seenUsers.add(key);
     if ((user.password === undefined) === (user.password_hash === undefined)) {
       problems.push(`${at}: give exactly one of password or password_hash`);
+    }
+  });
+  return problems;
+}
+
+const MFA_GRANTS = GRANT_TYPES.filter((g) => g.includes('/mfa-'));
+const LOGIN_GRANTS = ['password', 'http://auth0.com/oauth/grant-type/password-realm'];
+
+/** MFA settings that would leave a login stuck halfway: no way to finish it, no key, no delivery. */
+function mfaProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const policyOf = (name: string) => config.connections.find((c) => c.name === name)?.mfa;
+  const delivery = { email: config.mfa.email, sms: config.mfa.sms };
+  const requiresMfa = config.connections.some((c) => c.mfa.policy !== 'never') || config.clients.some((c) => (c.mfa?.policy ?? 'never') !== 'never');
+  if (requiresMfa && !/^sqlite:/.test(config.storage) && !config.mfa.encryption_keys?.length) {
+    problems.push('mfa.encryption_keys: required with PostgreSQL storage when a connection or client requires MFA (every node must open the same sealed secrets)');
+  }
+  config.connections.forEach((c, i) => {
+    for (const channel of ['email', 'sms'] as const) {
+      if (c.mfa.policy !== 'never' && c.mfa.factors.includes(channel) && !delivery[channel]) {
+        problems.push(`connections[${i}].mfa.factors: ${channel} needs mfa.${channel} (how codes are sent)`);
+      }
+    }
+  });
+  config.clients.forEach((client, i) => {
+    if (!client.grant_types.some((g) => LOGIN_GRANTS.includes(g)) || client.grant_types.some((g) => MFA_GRANTS.includes(g))) return;
+    const names = client.connections ?? config.connections.map((c) => c.name);
+    const strict = names.filter((n) => (client.mfa?.policy ?? policyOf(n)?.policy ?? 'never') !== 'never');
+    if (strict.length > 0) {
+      problems.push(`clients[${i}].grant_types: MFA may be required (connection "${strict[0]}") but the client has no MFA grant (${MFA_GRANTS.join(', ')})`);
     }
   });
   return problems;

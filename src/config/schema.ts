@@ -8,6 +8,7 @@ import { GRANT_TYPES } from '../grants/names.ts';
 import { CLIENT_AUTH_METHODS } from '../client-auth/names.ts';
 import { SIGNING_ALGS } from '../keys/algorithms.ts';
 import { isIpOrCidr } from '../protection/ip-list.ts';
+import { MFA_FACTORS, MFA_POLICIES } from '../storage/interfaces.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_" or "-"');
 const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'is not a valid scope token (RFC 6749 §3.3)');
@@ -38,12 +39,20 @@ export const passwordPolicySchema = z.strictObject({
   no_personal_info: z.boolean().default(true)
     .describe('Refuse a password that contains the username, the email address or its local part (parts of 3 characters or more, compared case-insensitively).'),
 });
+const mfaPolicy = oneOf(MFA_POLICIES, 'MFA policy')
+  .describe('never: no second factor; if_enrolled: required from users with an active authenticator; always: required from everyone (users without one enrol with the mfa_token).');
+const mfaFactors = z.array(oneOf(MFA_FACTORS, 'MFA factor')).min(1).refine((f) => new Set(f).size === f.length, { error: 'lists a factor twice' })
+  .describe('Factors users may enrol and answer with: otp (TOTP app), email and sms (each needs its delivery under `mfa`), recovery-code.');
 
 export const connectionSchema = z.strictObject({
   name: name.describe('Directory name, used as the `realm` of the password-realm grant.'),
   display_name: z.string().optional().describe('Human-readable name.'),
   password_policy: passwordPolicySchema.prefault({})
     .describe('Rules for passwords set in this connection: by `tollgate users add`, by `tollgate users import` (plain `password` fields) and by password changes. Users declared in this file under `users` are the operator\'s choice and not checked; imported hashes cannot be, until the password next changes.'),
+  mfa: z.strictObject({
+    policy: mfaPolicy.default('never'),
+    factors: mfaFactors.default(['otp', 'recovery-code']),
+  }).prefault({}).describe('Multi-factor authentication for logins to this connection (Auth0\'s MFA API, docs/mfa.md).'),
 });
 
 export const apiSchema = z.strictObject({
@@ -77,6 +86,10 @@ export const clientSchema = z.strictObject({
     .describe("Honour the end user's IP sent in tollgate-forwarded-for (or auth0-forwarded-for); only for a confidential client calling on users' behalf."),
   api_grants: z.record(z.string(), z.array(scopeToken)).default({})
     .describe('client_credentials: the scopes the client is granted per API identifier, e.g. {"https://api.example.com": [read:items]}.'),
+  mfa: z.strictObject({
+    policy: mfaPolicy.optional(),
+    factors: mfaFactors.optional(),
+  }).optional().describe("Overrides the connection's MFA policy and factors for this client's logins."),
 });
 
 export const userSchema = z.strictObject({
@@ -95,6 +108,26 @@ export const userSchema = z.strictObject({
   blocked: z.boolean().default(false).describe('A blocked user cannot log in (told so only after the right password).'),
   app_metadata: z.record(z.string(), z.unknown()).default({}).describe('Data the user cannot change (roles, plans).'),
   user_metadata: z.record(z.string(), z.unknown()).default({}).describe('Data the user may change (preferences).'),
+});
+
+/** smtp://user:password@host:587 or smtps://...:465. */
+const smtpUrl = z.url({ protocol: /^smtps?$/, error: 'must be "smtp://user:password@host:587" or "smtps://...:465"' });
+
+export const mfaSchema = z.strictObject({
+  encryption_keys: z.array(z.string().min(32, 'must be at least 32 characters (use `openssl rand -base64 32`)')).optional()
+    .describe('Keys that encrypt TOTP secrets and MAC one-time codes at rest, newest first: the first encrypts, every one decrypts (rotation). Required with PostgreSQL, so every node decrypts alike; with SQLite a key file beside the database is created when none is set. Use `${ENV}` rather than a literal.'),
+  otp_issuer: z.string().min(1).max(64).default('Tollgate').describe('The issuer label authenticator apps show next to the account (otpauth URI).'),
+  code_ttl: z.number().int().min(60).max(3600).default(300).describe('Seconds an emailed or texted code stays valid.'),
+  email: z.strictObject({
+    smtp: smtpUrl.describe('The SMTP server that sends codes, e.g. "smtp://user:${SMTP_PASSWORD}@mail.example.com:587" (STARTTLS when offered).'),
+    from: z.string().min(3).describe('The From address, e.g. "Example <no-reply@example.com>".'),
+    subject: z.string().min(1).default('Your verification code').describe('Subject of the code email.'),
+  }).optional().describe('Email one-time codes (the email factor).'),
+  sms: z.strictObject({
+    webhook: httpUrl.describe('Tollgate POSTs {"to", "code", "message"} as JSON here; your service sends the text.'),
+    authorization: z.string().optional().describe('Sent as the Authorization header of the webhook call (use `${ENV}`).'),
+    timeout: z.number().int().min(100).max(30_000).default(5000).describe('Milliseconds to wait for the webhook.'),
+  }).optional().describe('Text-message one-time codes (the sms factor), sent through your HTTP webhook.'),
 });
 
 const ipOrCidr = z.string().refine((value) => isIpOrCidr(value), { error: 'must be an IP address or a CIDR range such as 10.0.0.0/8' });
@@ -141,6 +174,8 @@ export const configSchema = z.strictObject({
     .describe('Redis for the brute-force counters, IP throttling buckets, the request rate limit and the access-token denylist, shared by every node: "redis://[:password@]host:6379[/db]", or "rediss://" for TLS. Without it they stay in `storage` (the request rate limit in each node\'s memory). While Redis is unreachable, protection falls back to `storage` and a cache.unavailable event says so.'),
   cache_prefix: z.string().min(1).max(100).default('tollgate:')
     .describe('Every Redis key Tollgate writes starts with this, so several deployments can share one Redis.'),
+  shutdown_delay: z.number().int().min(0).max(3600).default(0)
+    .describe('Seconds a node keeps serving after SIGTERM while /health/ready answers 503 "draining", so that a load balancer stops sending it requests before it closes: at least the load balancer\'s health check interval times its unhealthy threshold. A second SIGTERM, or SIGINT, closes at once.'),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
   tokens: z.strictObject({
     access_token_ttl: seconds.default(600).describe('Access token lifetime in seconds.'),
@@ -173,6 +208,7 @@ export const configSchema = z.strictObject({
     interval: z.number().int().min(1).max(86_400).default(300).describe('Seconds between purges of expired and revoked records.'),
   }).prefault({}).describe('Background purge, so the store stays bounded.'),
   users: z.array(userSchema).default([]).describe('Users upserted into the store at start (the CLI adds more).'),
+  mfa: mfaSchema.prefault({}).describe('How second factors are kept and delivered; when they are required is set per connection and client (`mfa.policy`).'),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -183,3 +219,4 @@ export type ApiConfig = z.output<typeof apiSchema>;
 export type AttackProtectionConfig = z.output<typeof attackProtectionSchema>;
 export type ConnectionConfig = z.output<typeof connectionSchema>;
 export type PasswordPolicy = z.output<typeof passwordPolicySchema>;
+export type MfaConfig = z.output<typeof mfaSchema>;

@@ -5,6 +5,8 @@ import { ConflictError } from '../storage/interfaces.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
 import type { AuditLog } from '../events/audit.ts';
 import { hashClientSecret } from '../client-auth/secrets.ts';
+import { issuerOf } from './load.ts';
+import { mfaApi } from '../mfa/api.ts';
 
 export function clientRecords(config: Config): ClientRecord[] {
   return config.clients.map((c) => ({
@@ -20,6 +22,7 @@ export function clientRecords(config: Config): ClientRecord[] {
     introspection: c.introspection,
     trust_forwarded_for: c.trust_forwarded_for,
     api_grants: c.api_grants,
+    mfa: c.mfa ?? null,
   }));
 }
 
@@ -49,30 +52,57 @@ async function passwordHashFor(u: UserConfig, stored: string | undefined, hasher
   return hasher.hash(password);
 }
 
+interface UserSync {
+  config: Config;
+  hasher: PasswordHasher;
+  now: number;
+  audit: AuditLog | undefined;
+}
+
+/** The stored user a configured one is (by username: a match by email is another user). */
+async function storedUser(store: Store, u: UserConfig) {
+  const found = await store.findUserByLogin(u.connection, u.username);
+  return found?.username.toLowerCase() === u.username.toLowerCase() ? found : undefined;
+}
+
+/** Creates or updates one configured user; false when another node created it between our read and our insert. */
+async function syncUser(store: Store, u: UserConfig, { config, hasher, now, audit }: UserSync): Promise<boolean> {
+  const existing = await storedUser(store, u);
+  const user = { ...profileOf(u), password_hash: await passwordHashFor(u, existing?.password_hash, hasher) };
+  if (!existing) {
+    try {
+      await store.createUser(user, now);
+      return true;
+    } catch (err) {
+      if (err instanceof ConflictError && (await storedUser(store, u))) return false;
+      throw err;
+    }
+  }
+  await store.updateUser({ ...existing, ...user }, now);
+  const passwordChanged = user.password_hash !== existing.password_hash && config.tokens.revoke_refresh_on_password_change;
+  if (passwordChanged || user.blocked) await store.revokeUserRefreshTokens(existing.id, now);
+  // A new password ends brute-force blocks on the account, from every IP.
+  if (user.password_hash !== existing.password_hash) {
+    const account = { connection: existing.connection, username: existing.username.toLowerCase() };
+    if ((await store.attempts.clearLoginFailures(account)) > 0) {
+      await audit?.emit({ type: 'brute_force.unblocked', outcome: 'success', reason: 'password_change', ...account, user_id: existing.id });
+    }
+  }
+  return true;
+}
+
 /** `audit`, when given, records the brute-force blocks a password change ends. */
 export async function syncConfig(store: Store, config: Config, hasher: PasswordHasher, now: number, audit?: AuditLog): Promise<void> {
-  await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null })));
-  await store.syncApis(config.apis.map((a) => ({ identifier: a.identifier, name: a.name ?? null, scopes: a.scopes, access_token_ttl: a.access_token_ttl ?? null })));
+  await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null, mfa: c.mfa })));
+  const apis = config.apis.map((a) => ({ identifier: a.identifier, name: a.name ?? null, scopes: a.scopes, access_token_ttl: a.access_token_ttl ?? null }));
+  // Tollgate's own APIs are records like the configured ones, so clients ask for their tokens the usual way.
+  await store.syncApis([...apis, mfaApi(issuerOf(config))]);
   await store.syncClients(clientRecords(config));
   for (const [i, u] of config.users.entries()) {
-    const found = await store.findUserByLogin(u.connection, u.username);
-    const existing = found?.username.toLowerCase() === u.username.toLowerCase() ? found : undefined;
-    const user = { ...profileOf(u), password_hash: await passwordHashFor(u, existing?.password_hash, hasher) };
+    // Nodes starting together on one database all find a new user missing: the losers of the race update it instead.
+    const sync = () => syncUser(store, u, { config, hasher, now, audit });
     try {
-      if (existing) {
-        await store.updateUser({ ...existing, ...user }, now);
-        const passwordChanged = user.password_hash !== existing.password_hash && config.tokens.revoke_refresh_on_password_change;
-        if (passwordChanged || user.blocked) await store.revokeUserRefreshTokens(existing.id, now);
-        // A new password ends brute-force blocks on the account, from every IP.
-        if (user.password_hash !== existing.password_hash) {
-          const account = { connection: existing.connection, username: existing.username.toLowerCase() };
-          if ((await store.attempts.clearLoginFailures(account)) > 0) {
-            await audit?.emit({ type: 'brute_force.unblocked', outcome: 'success', reason: 'password_change', ...account, user_id: existing.id });
-          }
-        }
-      } else {
-        await store.createUser(user, now);
-      }
+      if (!(await sync())) await sync();
     } catch (err) {
       if (err instanceof ConflictError) throw new Error(`users[${i}]: ${err.message}`);
       throw err;

@@ -12,6 +12,7 @@ export interface Endpoints {
   introspection: string;
   userinfo: string;
   jwks: string;
+  mfaChallenge: string;
 }
 
 export function endpointsOf(issuer: string): Endpoints {
@@ -20,7 +21,10 @@ export function endpointsOf(issuer: string): Endpoints {
     token: `${base}/oauth/token`,
     revocation: `${base}/oauth/revoke`,
     introspection: `${base}/oauth/introspect`,
-    userinfo: `${base}/userinfo`, jwks: `${base}/.well-known/jwks.json` };
+    userinfo: `${base}/userinfo`,
+    jwks: `${base}/.well-known/jwks.json`,
+    mfaChallenge: `${base}/mfa/challenge`,
+  };
 }
 
 export function discoveryDocument(issuer: string, apis: ApiRecord[], algs: SigningAlg[]): Record<string, unknown> {
@@ -42,6 +46,8 @@ export function discoveryDocument(issuer: string, apis: ApiRecord[], algs: Signi
     introspection_endpoint_auth_methods_supported: supportedAuthMethods.filter((m) => m !== 'none'),
     scopes_supported: [...new Set([...OIDC_SCOPES, ...apis.flatMap((a) => a.scopes)])],
     claims_supported: SUPPORTED_CLAIMS,
+    // Auth0's MFA API (draft-ietf-oauth-mfa): where a client answering mfa_required asks for a challenge.
+    mfa_challenge_endpoint: endpoints.mfaChallenge,
     id_token_signing_alg_values_supported: algs,
     userinfo_signing_alg_values_supported: ['none'],
     claims_parameter_supported: false,

@@ -1,5 +1,6 @@
 /** GET/POST {issuer}/userinfo (OIDC Core §5.3), protected per RFC 6750. */
-import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, MissingTokenError } from '../errors/oauth.ts';
+import { InsufficientScopeError, InvalidTokenError } from '../errors/oauth.ts';
+import { bearerToken, verifiedAccessToken } from './bearer.ts';
 import type { DenylistStore, UserStore } from '../storage/interfaces.ts';
 import type { TokenIssuer } from '../tokens/issuer.ts';
 import type { Params } from '../http/params.ts';
@@ -11,27 +12,8 @@ export interface UserinfoRequest {
   params: Params;
 }
 
-/** RFC 6750 §2: the token comes in exactly one place. */
-function bearerToken(req: UserinfoRequest): string {
-  const header = req.authorization;
-  const inBody = req.params.get('access_token');
-  if (header !== undefined && inBody !== undefined) throw new InvalidRequestError('The access token was sent in more than one place.');
-  if (inBody !== undefined) return inBody;
-  if (header === undefined) throw new MissingTokenError();
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-  if (!match?.[1]) throw new InvalidTokenError('The Authorization header is not a Bearer token.');
-  return match[1];
-}
-
 export async function userinfoEndpoint(req: UserinfoRequest, deps: { issuer: TokenIssuer; users: UserStore; denylist: DenylistStore }): Promise<Record<string, unknown>> {
-  const token = bearerToken(req);
-  let claims;
-  try {
-    claims = await deps.issuer.verifyAccessToken(token, deps.issuer.userinfoUrl);
-  } catch (err) {
-    throw new InvalidTokenError('The access token is invalid or expired.', (err as Error).message);
-  }
-  if (await deps.denylist.isAccessTokenDenied(claims.jti)) throw new InvalidTokenError('The access token is invalid or expired.', 'revoked');
+  const claims = await verifiedAccessToken(bearerToken(req.authorization, req.params.get('access_token')), deps.issuer.userinfoUrl, deps);
   const user = await deps.users.getUser(claims.sub);
   if (!user) throw new InvalidTokenError('The access token is invalid or expired.', 'user no longer exists');
   // A token issued without any audience also names userinfo, but only OpenID Connect (the openid scope)

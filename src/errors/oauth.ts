@@ -97,6 +97,46 @@ export class TemporarilyUnavailableError extends OAuthError {
   }
 }
 
+// The MFA exchange (Auth0's MFA API; draft-ietf-oauth-mfa / RFC 8628 §3.5 for the polling codes).
+/** The password was right but a second factor is needed: the mfa_token continues the exchange. */
+export class MfaRequiredError extends OAuthError {
+  constructor(mfaToken: string, detail?: string) {
+    super('mfa_required', 403, 'Multifactor authentication required', detail);
+    this.extra.mfa_token = mfaToken;
+  }
+}
+
+export class AuthorizationPendingError extends OAuthError {
+  constructor() {
+    super('authorization_pending', 400, 'The challenge has not been answered yet: send the binding_code.');
+  }
+}
+
+export class SlowDownError extends OAuthError {
+  constructor(interval: number) {
+    super('slow_down', 400, `Poll no more than once every ${interval} seconds.`);
+  }
+}
+
+export class UnsupportedChallengeTypeError extends OAuthError {
+  constructor(description = 'The user has no active authenticator of the requested challenge type.', detail?: string) {
+    super('unsupported_challenge_type', 400, description, detail);
+  }
+}
+
+export class AssociationRequiredError extends OAuthError {
+  constructor() {
+    super('association_required', 400, 'The user has no active authenticator: associate one first (POST /mfa/associate).');
+  }
+}
+
+/** A named resource (an authenticator) that does not exist, or not for this caller. */
+export class NotFoundError extends OAuthError {
+  constructor(description: string) {
+    super('not_found', 404, description);
+  }
+}
+
 /** Attack protection (Auth0's code): a brute-force block or a throttled IP; 429 per RFC 6585 §4. */
 export class TooManyAttemptsError extends OAuthError {
   constructor(description: string, detail?: string, retryAfter?: number) {

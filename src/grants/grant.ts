@@ -28,6 +28,8 @@ export interface TokenResponse {
   scope: string;
   id_token?: string;
   refresh_token?: string;
+  /** The mfa-recovery-code grant: the code that replaces the one just used (shown once). */
+  recovery_code?: string;
 }
 
 export interface Grant {

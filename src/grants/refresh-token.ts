@@ -43,8 +43,9 @@ async function rotate(ctx: GrantContext, record: RefreshTokenRecord): Promise<st
   if (policy.leeway > 0 && now - consumedAt <= policy.leeway && (await store.reissueRefreshToken(record.id, now - policy.leeway, next.record))) {
     return next.token;
   }
-  if (consumedAt >= now) {
-    // Consumed within this very second: the loser of a concurrent refresh, not evidence of theft.
+  if (record.consumed_at === null || consumedAt >= now) {
+    // Unconsumed when this request read it, or consumed within this very second: the loser of a concurrent refresh,
+    // not evidence of theft (the first test holds when the race straddles a second boundary).
     throw new InvalidGrantError(INVALID, 'concurrent refresh lost the race');
   }
   await store.revokeRefreshFamily(record.family_id, now);

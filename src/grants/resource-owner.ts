@@ -55,7 +55,9 @@ export async function resourceOwnerExchange(ctx: GrantContext, chooseConnection:
     case 'ok':
       await services.protection.succeeded(attempt, admission);
       await services.audit.emit({ type: 'login.success', outcome: 'success', ...event });
-      return issueTokens(services, { user: result.user, client, authorization, authTime: services.now(), amr: ['pwd'], refresh: { connection } });
+      const login = { user: result.user, client, connection, authorization, authTime: services.now(), amr: ['pwd'] };
+      await services.mfa.requireIfNeeded({ ...login, request: ctx.request });
+      return issueTokens(services, { ...login, refresh: { connection } });
   }
 }
 

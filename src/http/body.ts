@@ -42,7 +42,17 @@ function formParams(body: Buffer): Params {
 
 const STRING_LITERAL = /"(?:[^"\\]|\\.)*"/g;
 
-function jsonParams(body: Buffer): Params {
+/** Names whose JSON value may be an array of strings (Auth0's MFA API): passed on space-separated, like scope. */
+export type ListParameters = ReadonlySet<string>;
+const NO_LISTS: ListParameters = new Set();
+
+function jsonValue(name: string, v: unknown, lists: ListParameters): string {
+  if (typeof v === 'string') return v;
+  if (lists.has(name) && Array.isArray(v) && v.every((item) => typeof item === 'string' && /^[^\s]+$/.test(item))) return v.join(' ');
+  throw new InvalidRequestError(`The parameter "${name}" must be a string${lists.has(name) ? ' or an array of strings' : ''}.`);
+}
+
+function jsonParams(body: Buffer, lists: ListParameters): Params {
   let value: unknown;
   const text = decodeUtf8(body);
   try {
@@ -53,14 +63,13 @@ function jsonParams(body: Buffer): Params {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidRequestError('The JSON body must be an object.');
   }
-  const members = Object.entries(value).map(([name, v]): [string, string] => {
-    if (typeof v !== 'string') throw new InvalidRequestError(`The parameter "${name}" must be a string.`);
-    return [name, v];
-  });
+  const entries = Object.entries(value);
+  const members = entries.map(([name, v]): [string, string] => [name, jsonValue(name, v, lists)]);
   // RFC 6749 §3.2: a repeated member is a repeated parameter, but JSON.parse keeps only the last one.
-  // A flat object of N strings holds exactly 2N string literals; any more means a member was repeated.
+  // A flat object holds one literal per name and one per string value; any more means a member was repeated.
   const literals = text.match(STRING_LITERAL) ?? [];
-  if (literals.length !== 2 * members.length) {
+  const expected = entries.reduce((n, [, v]) => n + 1 + (Array.isArray(v) ? v.length : 1), 0);
+  if (literals.length !== expected) {
     const names = literals.filter((_, i) => i % 2 === 0).map((l) => JSON.parse(l) as string);
     const repeated = names.find((name, i) => names.indexOf(name) !== i);
     throw new InvalidRequestError(repeated === undefined ? 'A JSON value is not a string.' : `The parameter "${repeated}" is repeated.`);
@@ -70,7 +79,8 @@ function jsonParams(body: Buffer): Params {
 
 const EMPTY_PARAMS: Params = new Map();
 
-export function registerBodyParsers(app: FastifyInstance): void {
+/** `lists`: parameters whose JSON value may be an array of strings (only where an endpoint declares them). */
+export function registerBodyParsers(app: FastifyInstance, lists: ListParameters = NO_LISTS): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
     try {
@@ -81,7 +91,7 @@ export function registerBodyParsers(app: FastifyInstance): void {
   });
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
     try {
-      done(null, jsonParams(body as Buffer));
+      done(null, jsonParams(body as Buffer, lists));
     } catch (err) {
       done(err as Error, undefined);
     }

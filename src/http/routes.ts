@@ -13,6 +13,8 @@ import type { DirectoryStore, UserStore } from '../storage/interfaces.ts';
 import { paramsOf } from './body.ts';
 import type { RequestLimiter } from '../protection/rate-limit.ts';
 import { FORWARDED_FOR_HEADERS } from '../protection/forwarded-for.ts';
+import { registerMfaRoutes } from './mfa-routes.ts';
+import type { MfaEndpointDeps } from '../endpoints/mfa.ts';
 
 /** A header sent once; a repeated one is passed on joined, so it fails validation rather than picking a side. */
 function headerOf(request: FastifyRequest, names: readonly string[]): string | undefined {
@@ -34,6 +36,7 @@ export interface RouteDeps {
   users: UserStore;
   directory: DirectoryStore;
   keys: KeyRing;
+  mfa: MfaEndpointDeps;
 }
 
 /** RFC 6749 §5.1: responses carrying tokens or credentials must not be cached. */
@@ -95,6 +98,12 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.get('/userinfo', userinfo);
   app.post('/userinfo', userinfo);
   onlyMethods(app, '/userinfo', ['GET', 'POST']);
+
+  // The MFA API parses its bodies its own way, so it is a plugin of its own (Fastify scopes content-type parsers).
+  app.register(async (scoped) => registerMfaRoutes(scoped, {
+    endpoints: deps.mfa, rateLimited, noStore,
+    requestInfo: (request) => ({ ip: ips.get(request) ?? deps.clientIp(request), userAgent: request.headers['user-agent'] }),
+  }));
 
   app.get('/.well-known/openid-configuration', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');

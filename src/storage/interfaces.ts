@@ -55,6 +55,8 @@ export interface ClientRecord {
   trust_forwarded_for: boolean;
   /** client_credentials: scopes granted per API identifier. */
   api_grants: Record<string, string[]>;
+  /** Overrides the connection's MFA policy for this client. */
+  mfa: Partial<MfaPolicy> | null;
 }
 
 export interface RefreshPolicy {
@@ -64,21 +66,26 @@ export interface RefreshPolicy {
   absolute_ttl: number;
 }
 
-/** A refresh token at rest: only its SHA-256 is kept (RFC 9700 §4.14, RFC 6819 §5.1.4.1.3). */
-export interface RefreshTokenRecord {
-  /** SHA-256 of the token. */
-  id: string;
-  /** Every token rotated from one login shares the family; reuse revokes it whole (RFC 6819 §5.2.2.3). */
-  family_id: string;
-  /** 0 for the login's token, +1 per rotation. */
-  generation: number;
+/** What a login granted, carried by the tokens that continue it (a refresh token, an mfa_token). */
+export interface LoginGrant {
   client_id: string;
   user_id: string;
   connection: string;
   scope: string[];
   audience: string | null;
   auth_time: number;
+  /** Authentication methods (RFC 8176) shown so far. */
   amr: string[];
+}
+
+/** A refresh token at rest: only its SHA-256 is kept (RFC 9700 §4.14, RFC 6819 §5.1.4.1.3). */
+export interface RefreshTokenRecord extends LoginGrant {
+  /** SHA-256 of the token. */
+  id: string;
+  /** Every token rotated from one login shares the family; reuse revokes it whole (RFC 6819 §5.2.2.3). */
+  family_id: string;
+  /** 0 for the login's token, +1 per rotation. */
+  generation: number;
   created_at: number;
   /** Absolute expiry of the family. */
   family_expires_at: number;
@@ -87,9 +94,21 @@ export interface RefreshTokenRecord {
   revoked_at: number | null;
 }
 
+export const MFA_POLICIES = ['never', 'if_enrolled', 'always'] as const;
+export type MfaPolicyName = (typeof MFA_POLICIES)[number];
+export const MFA_FACTORS = ['otp', 'email', 'sms', 'recovery-code'] as const;
+export type MfaFactor = (typeof MFA_FACTORS)[number];
+
+/** When a login needs a second factor, and which factors count. */
+export interface MfaPolicy {
+  policy: MfaPolicyName;
+  factors: MfaFactor[];
+}
+
 export interface ConnectionRecord {
   name: string;
   display_name: string | null;
+  mfa: MfaPolicy;
 }
 
 export interface ApiRecord {
@@ -237,6 +256,79 @@ export interface RefreshTokenStore {
   revokeUserRefreshTokens(userId: string, now: number): Promise<void>;
 }
 
+/** Auth0's authenticator types: a TOTP app, an out-of-band channel, the recovery code. */
+export type AuthenticatorType = 'otp' | 'oob' | 'recovery-code';
+export type OobChannel = 'email' | 'sms';
+
+export interface AuthenticatorRecord {
+  /** Auth0's shape: "totp|dev_…", "email|dev_…", "sms|dev_…", "recovery-code|dev_…". */
+  id: string;
+  user_id: string;
+  type: AuthenticatorType;
+  oob_channel: OobChannel | null;
+  /** Where out-of-band codes go: the email address or phone number. */
+  address: string | null;
+  /** TOTP: the shared secret, encrypted (mfa/secret-box.ts); recovery code: its SHA-256; OOB: null. */
+  secret: string | null;
+  created_at: number;
+  /** When its first code was verified; null while the enrolment is unconfirmed. */
+  activated_at: number | null;
+}
+
+/** The mfa_token of an `mfa_required` answer: what the first step granted, waiting for a second factor. */
+export interface MfaTokenRecord extends LoginGrant {
+  /** SHA-256 of the token. */
+  id: string;
+  created_at: number;
+  expires_at: number;
+  /** Wrong codes presented with it; at the limit it is dead. */
+  failures: number;
+  consumed_at: number | null;
+}
+
+/** An out-of-band challenge: the code sent by email or SMS, waiting to be bound (Auth0's binding_method "prompt"). */
+export interface OobChallengeRecord {
+  /** SHA-256 of the oob_code handed to the client. */
+  id: string;
+  mfa_token_id: string;
+  authenticator_id: string;
+  /** Keyed MAC of the binding code sent to the user (a 6-digit code: a plain hash would be guessed from a dump). */
+  binding_hash: string;
+  created_at: number;
+  expires_at: number;
+  /** Last time the client polled with it (slow_down below the interval). */
+  polled_at: number | null;
+  consumed_at: number | null;
+}
+
+/** MFA state: every single-use step is one conditional write (ARCHITECTURE.md principle 7). */
+export interface MfaStore {
+  createMfaToken(token: MfaTokenRecord): Promise<void>;
+  findMfaToken(id: string): Promise<MfaTokenRecord | undefined>;
+  /** One atomic increment of an unconsumed token's wrong codes; returns the count after it (0 when there is no such token). */
+  addMfaTokenFailure(id: string): Promise<number>;
+  /** Consumes the token if it is unconsumed, unexpired at `now` and below `maxFailures`; false otherwise. */
+  consumeMfaToken(id: string, now: number, maxFailures: number): Promise<boolean>;
+  /** Oldest first. */
+  listAuthenticators(userId: string): Promise<AuthenticatorRecord[]>;
+  addAuthenticator(authenticator: AuthenticatorRecord): Promise<void>;
+  /** Confirms an enrolment; false when it was already active or is gone. */
+  activateAuthenticator(id: string, now: number): Promise<boolean>;
+  /** Replaces the secret only if it is still `expected`: what makes a recovery code one-time. */
+  replaceAuthenticatorSecret(id: string, expected: string, replacement: string): Promise<boolean>;
+  deleteAuthenticator(userId: string, id: string): Promise<boolean>;
+  /** Removes every authenticator of the user (an MFA reset); returns how many went. */
+  deleteUserAuthenticators(userId: string): Promise<number>;
+  createOobChallenge(challenge: OobChallengeRecord): Promise<void>;
+  findOobChallenge(id: string): Promise<OobChallengeRecord | undefined>;
+  /** Records a poll at `now` unless the previous one was less than `interval` seconds before (false: slow_down). */
+  pollOobChallenge(id: string, now: number, interval: number): Promise<boolean>;
+  /** Consumes a challenge that is unconsumed and unexpired at `now`; false otherwise. */
+  consumeOobChallenge(id: string, now: number): Promise<boolean>;
+  /** Deletes expired tokens and challenges and enrolments left unconfirmed for a day; returns how many went. */
+  purge(now: number): Promise<number>;
+}
+
 /** Revoked access tokens, by jti, until they expire (RFC 7009 §2). */
 export interface DenylistStore {
   denyAccessToken(jti: string, expiresAt: number): Promise<void>;
@@ -311,6 +403,7 @@ export const EVENT_TYPES = [
   'login.success', 'login.wrong_password', 'login.unknown_user', 'login.user_blocked', 'login.refused',
   'brute_force.blocked', 'brute_force.unblocked', 'ip.throttled', 'ip.rate_limited', 'forwarded_for.ignored', 'token.failure',
   'cache.unavailable', 'cache.recovered', 'key.rotated', 'key.revoked',
+  'mfa.required', 'mfa.success', 'mfa.failure', 'mfa.throttled', 'mfa.enrolled', 'mfa.challenge_sent', 'mfa.authenticator_deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -353,6 +446,7 @@ export interface Store extends UserStore, UserImportStore, PasswordHistoryStore,
   /** Attack-protection counters: a part of their own, so a cache can take them over (issue 7). */
   readonly attempts: AttemptStore;
   readonly events: EventStore;
+  readonly mfa: MfaStore;
   /** Resolves when the store answers a trivial query; for /health/ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -6,6 +6,7 @@ import { InvalidRequestError } from '../errors/oauth.ts';
 import type { TokenIssuer } from './issuer.ts';
 import type { LoginProtection } from '../protection/login-protection.ts';
 import type { AuditLog } from '../events/audit.ts';
+import type { Mfa } from '../mfa/service.ts';
 import type { TokenResponse } from '../grants/grant.ts';
 import { grantScope } from './scope.ts';
 import { startFamily, wantsRefreshToken } from './refresh.ts';
@@ -25,6 +26,7 @@ export interface TokenServices {
   policy: TokenPolicy;
   protection: LoginProtection;
   audit: AuditLog;
+  mfa: Mfa;
   log: Logger;
   now: () => number;
 }

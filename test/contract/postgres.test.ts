@@ -2,7 +2,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { ConflictError, StoreUnavailableError, type RefreshTokenRecord } from '../../src/storage/interfaces.ts';
+import { ConflictError, StoreUnavailableError, type MfaPolicy, type RefreshTokenRecord } from '../../src/storage/interfaces.ts';
+
+const NO_MFA: MfaPolicy = { policy: 'never', factors: ['otp'] };
 import { openPostgres, type PostgresOptions, type PostgresStore } from '../../src/storage/postgres/store.ts';
 import { migrations } from '../../src/storage/postgres/migrations.ts';
 import { migrations as sqliteMigrations } from '../../src/storage/sqlite/migrations.ts';
@@ -97,9 +99,9 @@ test('a rotation racing the revocation of its family never leaves a live success
 test('configured records: a sync on one node reaches another within cacheTtlMs; what they return is frozen', async (t) => {
   const db = await database(t);
   const [a, b] = [await db.open({ cacheTtlMs: 50 }), await db.open({ cacheTtlMs: 50 })];
-  await a.syncConnections([{ name: 'customers', display_name: null }]);
+  await a.syncConnections([{ name: 'customers', display_name: null, mfa: NO_MFA }]);
   assert.equal((await b.getConnection('customers'))?.display_name, null);
-  await a.syncConnections([{ name: 'customers', display_name: 'Customers' }]);
+  await a.syncConnections([{ name: 'customers', display_name: 'Customers', mfa: NO_MFA }]);
   assert.equal((await a.getConnection('customers'))?.display_name, 'Customers', 'the syncing node sees it at once');
   assert.equal((await b.getConnection('customers'))?.display_name, null, 'the other node serves its cache');
   await new Promise((resolve) => setTimeout(resolve, 60));

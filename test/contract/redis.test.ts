@@ -133,6 +133,8 @@ test('cache: the denylist is written to SQL and Redis, read from Redis, from SQL
   assert.equal(await events('cache.unavailable'), 1);
 
   await up(cache);
+  // A check that asks Redis waits for the recovery under way (the missed write, the event) before it answers.
+  assert.equal(await store.isAccessTokenDenied('jti-1'), true);
   assert.equal(await store.isAccessTokenDenied('jti-2'), true);
   assert.equal(await redis.get(`${prefix}deny:jti-2`), String(T + 600), 'written to Redis when it answered again');
   assert.equal(await events('cache.recovered'), 1);

@@ -1,6 +1,6 @@
 /** The storage contract: every method of every store, the same assertions for each backend. */
 import assert from 'node:assert/strict';
-import { ConflictError, type NewUser, type RefreshTokenRecord } from '../../src/storage/interfaces.ts';
+import { ConflictError, type MfaPolicy, type NewUser, type RefreshTokenRecord } from '../../src/storage/interfaces.ts';
 import { forEachStore } from './each-store.ts';
 
 const T = 1_767_225_600;
@@ -24,8 +24,9 @@ function refresh(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecor
 const client = {
   client_id: 'web', name: null, secret_hash: 'sha256:00', token_endpoint_auth_method: 'client_secret_basic' as const, grant_types: ['password' as const],
   connections: null, default_connection: null, scope: null, introspection: false, trust_forwarded_for: false, api_grants: {},
-  refresh_token: { rotation: 'rotating' as const, leeway: 0, idle_ttl: 100, absolute_ttl: 1000 },
+  refresh_token: { rotation: 'rotating' as const, leeway: 0, idle_ttl: 100, absolute_ttl: 1000 }, mfa: null,
 };
+const NO_MFA: MfaPolicy = { policy: 'never', factors: ['otp'] };
 
 forEachStore('storage contract', (withStore) => {
   withStore('users: create, get, find by username or email case-insensitively, within one connection', async (store) => {
@@ -79,9 +80,10 @@ forEachStore('storage contract', (withStore) => {
     await store.syncClients([{ ...client, name: 'Web' }]);
     assert.equal((await store.getClient('web'))?.name, 'Web');
     assert.equal(await store.getClient('old'), undefined);
-    await store.syncConnections([{ name: 'b', display_name: null }, { name: 'a', display_name: 'A' }]);
+    await store.syncConnections([{ name: 'b', display_name: null, mfa: NO_MFA }, { name: 'a', display_name: 'A', mfa: { policy: 'always', factors: ['otp'] } }]);
     assert.deepEqual((await store.listConnections()).map((c) => c.name), ['a', 'b']);
     assert.equal((await store.getConnection('a'))?.display_name, 'A');
+    assert.deepEqual((await store.getConnection('a'))?.mfa, { policy: 'always', factors: ['otp'] });
     await store.syncApis([{ identifier: 'https://api', name: null, scopes: ['r'], access_token_ttl: 60 }]);
     assert.deepEqual(await store.getApi('https://api'), { identifier: 'https://api', name: null, scopes: ['r'], access_token_ttl: 60 });
     assert.equal((await store.listApis()).length, 1);

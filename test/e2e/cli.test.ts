@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { verify } from '@node-rs/argon2';
-import { BIN, configFile, tollgate } from '../helpers/cli.ts';
+import { configFile, serve, tollgate } from '../helpers/cli.ts';
 import { createDatabase, databaseUrl, dropDatabase } from '../helpers/postgres.ts';
 import { migrations } from '../../src/storage/sqlite/migrations.ts';
 
@@ -23,22 +22,27 @@ test('serve: an invalid configuration names each key path and exits 2', async ()
 });
 
 test('serve --port 0 prints the listening URL on one line, answers, and exits 0 on SIGTERM', async () => {
-  const file = configFile();
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--port', '0']);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const match = /^Tollgate listening on (http:\/\/\S+)/m.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('close', (code) => reject(new Error(`exited ${code} before listening`)));
-  });
-  const discovery = await (await fetch(`${url}/.well-known/openid-configuration`)).json() as { issuer: string };
-  assert.equal(discovery.issuer, url, 'without a configured issuer, the issuer is where Tollgate listens');
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  child.kill('SIGTERM');
-  assert.equal(await exited, 0);
+  const node = await serve(configFile());
+  assert.match(node.output(), /^Tollgate listening on http:\/\/127\.0\.0\.1:\d+ \(config: .*\)$/m);
+  const discovery = await (await fetch(`${node.url}/.well-known/openid-configuration`)).json() as { issuer: string };
+  assert.equal(discovery.issuer, node.url, 'without a configured issuer, the issuer is where Tollgate listens');
+  assert.equal(await node.stop('SIGTERM'), 0);
+});
+
+test('serve with shutdown_delay: after SIGTERM /health/ready says draining while requests are still served; a second SIGTERM closes at once', async (t) => {
+  const node = await serve(configFile('shutdown_delay: 300\n'));
+  t.after(() => node.stop('SIGKILL'));
+  const ready = async () => (await fetch(`${node.url}/health/ready`)).status;
+  assert.equal(await ready(), 200);
+  node.child.kill('SIGTERM');
+  for (let i = 0; (await ready()) !== 503; i++) {
+    assert.ok(i < 100, 'draining within 5 s of SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const health = await (await fetch(`${node.url}/health/ready`)).json();
+  assert.deepEqual(health, { status: 'draining', checks: { store: 'up' } });
+  assert.equal((await fetch(`${node.url}/.well-known/openid-configuration`)).status, 200, 'still serving');
+  assert.equal(await node.stop('SIGTERM'), 0, node.output());
 });
 
 test('users add reads the password from stdin; users list shows the user but never the hash', async () => {

@@ -4,6 +4,7 @@
  * listed in order use COLLATE "C" so they sort by code point, as SQLite's BINARY collation does.
  */
 import type { Migration } from '../migrations.ts';
+import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
 
 export const migrations: Migration[] = [
   {
@@ -123,6 +124,11 @@ export const migrations: Migration[] = [
       CREATE TABLE used_once (key TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
       CREATE INDEX used_once_expiry ON used_once (expires_at);
     `,
+  },
+  {
+    version: 6,
+    name: 'multi-factor authentication',
+    sql: MFA_MIGRATION_SQL,
   },
   {
     version: 8,

@@ -4,7 +4,7 @@
  */
 import {
   ConflictError,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type ImportedUser, type NewSigningKey, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type ImportedUser, type MfaStore, type NewSigningKey, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
 import { ConfiguredCache } from '../configured.ts';
@@ -14,6 +14,7 @@ import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
 import { insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
 import { PostgresAttempts } from './attempts.ts';
 import { PostgresEvents } from './events.ts';
+import { SqlMfaStore } from '../mfa-sql.ts';
 
 export interface PostgresOptions {
   pool?: Partial<PoolOptions>;
@@ -91,6 +92,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   readonly #attempts: PostgresAttempts;
   readonly attempts: AttemptStore;
   readonly events: EventStore;
+  readonly mfa: MfaStore;
 
   constructor(db: Db, cacheTtlMs: number) {
     this.#db = db;
@@ -98,6 +100,7 @@ export class PostgresStore implements Store, SchemaMigrations {
     this.#attempts = new PostgresAttempts(db.query);
     this.attempts = this.#attempts;
     this.events = new PostgresEvents(db.query);
+    this.mfa = new SqlMfaStore(async (text, params) => (await db.query(text, params)).rows);
   }
 
   // SchemaMigrations
@@ -326,7 +329,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   // Housekeeping
 
   async purge(now: number): Promise<number> {
-    return this.#db.transaction(async (query) => {
+    return await this.mfa.purge(now) + await this.#db.transaction(async (query) => {
       // A consumed token is kept until its family expires: reuse detection needs it (RFC 6819 §5.2.2.3).
       const refresh = await query(`DELETE FROM refresh_tokens WHERE family_expires_at <= $1 OR revoked_at IS NOT NULL
         OR (consumed_at IS NULL AND idle_expires_at <= $1)`, [now]);

@@ -1,5 +1,6 @@
 /** SQLite schema migrations; an applied migration's checksum must never change (../migrations.ts). */
 import type { Migration } from '../migrations.ts';
+import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
 
 export const migrations: Migration[] = [
   {
@@ -117,6 +118,11 @@ export const migrations: Migration[] = [
       CREATE TABLE used_once (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
       CREATE INDEX used_once_expiry ON used_once (expires_at);
     `,
+  },
+  {
+    version: 6,
+    name: 'multi-factor authentication',
+    sql: MFA_MIGRATION_SQL,
   },
   {
     version: 8,

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   ConflictError,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type ImportedUser, type KeyState, type NewSigningKey, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type ImportedUser, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
 import { systemClock } from '../../clock.ts';
@@ -13,6 +13,7 @@ import { deepFreeze } from '../configured.ts';
 import { PROFILE_COLUMNS, newUserId, userColumns as columnsOf } from '../users.ts';
 import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';
+import { SqlMfaStore } from '../mfa-sql.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -68,6 +69,7 @@ export class SqliteStore implements Store, SchemaMigrations {
   readonly #attempts: SqliteAttempts;
   readonly attempts: AttemptStore;
   readonly events: EventStore;
+  readonly mfa: MfaStore;
 
   constructor(db: DatabaseSync, options: { migrate?: boolean } = {}) {
     this.#db = db;
@@ -78,6 +80,8 @@ export class SqliteStore implements Store, SchemaMigrations {
     this.#attempts = new SqliteAttempts(sql);
     this.attempts = this.#attempts;
     this.events = new SqliteEvents(sql);
+    // The shared MFA statements are written with $n parameters; SQLite numbers them ?n.
+    this.mfa = new SqlMfaStore(async (text, params) => sql(text.replace(/\$(\d+)/g, '?$1')).all(...(params as SQLInputValue[])).map((row) => ({ ...row })));
   }
 
   #sql(sql: string) {
@@ -380,7 +384,7 @@ export class SqliteStore implements Store, SchemaMigrations {
   // Housekeeping
 
   async purge(now: number): Promise<number> {
-    return this.#transaction(() => {
+    return await this.mfa.purge(now) + this.#transaction(() => {
       // A consumed token is kept until its family expires: reuse detection needs it (RFC 6819 §5.2.2.3).
       const refresh = this.#sql(`DELETE FROM refresh_tokens WHERE family_expires_at <= ? OR revoked_at IS NOT NULL
         OR (consumed_at IS NULL AND idle_expires_at <= ?)`).run(now, now);

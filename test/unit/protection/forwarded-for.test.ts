@@ -6,7 +6,7 @@ import type { ClientRecord } from '../../../src/storage/interfaces.ts';
 function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
   return {
     client_id: 'backend', name: null, secret_hash: 'sha256:00', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['password'],
-    connections: null, default_connection: null, scope: null, introspection: false, trust_forwarded_for: true, api_grants: {},
+    connections: null, default_connection: null, scope: null, introspection: false, trust_forwarded_for: true, api_grants: {}, mfa: null,
     refresh_token: { rotation: 'rotating', leeway: 0, idle_ttl: 100, absolute_ttl: 1000 }, ...overrides,
   };
 }

@@ -1,0 +1,53 @@
+/**
+ * The second step of an MFA login, shared by the mfa-otp, mfa-oob and mfa-recovery-code grants: they differ only in
+ * the code they check. The mfa_token must come from the same client, live; the user must still be allowed in; the
+ * answer is checked; then one conditional write consumes the token and the first step's tokens are issued, with
+ * `amr` saying a second factor was shown (RFC 8176 §2).
+ */
+import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
+import type { AuthenticatorRecord, MfaPolicy, MfaTokenRecord, UserRecord } from '../storage/interfaces.ts';
+import type { GrantContext, TokenResponse } from './grant.ts';
+import { issueTokens } from '../tokens/services.ts';
+
+export const MFA_GRANT_PARAMETERS = ['mfa_token'] as const;
+
+export interface MfaSession {
+  record: MfaTokenRecord;
+  user: UserRecord;
+  policy: MfaPolicy;
+  /** The user's authenticators of allowed factors, confirmed or not. */
+  authenticators: AuthenticatorRecord[];
+}
+
+export interface FactorAnswer {
+  authenticator: AuthenticatorRecord;
+  /** What the factor adds to amr after "mfa". */
+  amr: string[];
+  /** Runs after the token is consumed: members to add to the response. */
+  after?: () => Promise<Partial<TokenResponse>>;
+}
+
+export async function mfaExchange(ctx: GrantContext, answer: (session: MfaSession) => Promise<FactorAnswer>): Promise<TokenResponse> {
+  const { services, client, request } = ctx;
+  const { mfa } = services;
+  const token = ctx.params.get('mfa_token');
+  if (token === undefined) throw new InvalidRequestError('Missing required parameter: mfa_token.');
+  const record = await mfa.tokens.live(token, client.client_id);
+  const user = await services.users.getUser(record.user_id);
+  if (!user || user.blocked) throw new InvalidGrantError('The mfa_token is invalid or expired.', 'user gone or blocked');
+  await mfa.tokens.admit(record, request);
+  const policy = await mfa.policyFor(record.connection, client);
+  const result = await answer({ record, user, policy, authenticators: await mfa.allowedAuthenticators(user.id, policy) });
+
+  await mfa.tokens.consume(record);
+  await mfa.confirm(result.authenticator, record, request);
+  const extra = await result.after?.();
+  await services.audit.emit({ type: 'mfa.success', outcome: 'success', reason: result.amr[0] ?? result.authenticator.type, username: user.username.toLowerCase(), ...mfa.tokens.eventFields(record, request) });
+  const api = record.audience === null ? undefined : await services.directory.getApi(record.audience);
+  if (record.audience !== null && !api) throw new InvalidGrantError('The audience of the first step no longer exists.', 'api removed');
+  const response = await issueTokens(services, {
+    user, client, authorization: { api, scope: record.scope }, authTime: record.auth_time,
+    amr: [...record.amr, 'mfa', ...result.amr], refresh: { connection: record.connection },
+  });
+  return { ...response, ...extra };
+}

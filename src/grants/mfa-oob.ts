@@ -1,0 +1,34 @@
+/**
+ * Auth0's mfa-oob grant: the second step answered with the code sent by email or SMS (binding_method "prompt").
+ * Polled without the code it answers authorization_pending, or slow_down when polled faster than the interval
+ * (RFC 8628 §3.5's codes).
+ */
+import { AuthorizationPendingError, InvalidGrantError, InvalidRequestError, SlowDownError } from '../errors/oauth.ts';
+import type { Grant } from './grant.ts';
+import { MFA_GRANT_PARAMETERS, mfaExchange } from './mfa-exchange.ts';
+import { tokenHash } from '../tokens/opaque.ts';
+
+export const OOB_POLL_INTERVAL = 5;
+
+export const mfaOobGrant: Grant = {
+  grantType: 'http://auth0.com/oauth/grant-type/mfa-oob',
+  parameters: [...MFA_GRANT_PARAMETERS, 'oob_code', 'binding_code'],
+  handle: (ctx) => mfaExchange(ctx, async ({ record, authenticators }) => {
+    const oobCode = ctx.params.get('oob_code');
+    if (oobCode === undefined) throw new InvalidRequestError('Missing required parameter: oob_code.');
+    const { mfa, now } = ctx.services;
+    const challenge = await mfa.store.findOobChallenge(tokenHash(oobCode));
+    const authenticator = authenticators.find((a) => a.id === challenge?.authenticator_id);
+    if (!challenge || !authenticator || challenge.mfa_token_id !== record.id || challenge.consumed_at !== null || challenge.expires_at <= now()) {
+      throw new InvalidGrantError('The oob_code is invalid or expired.', challenge ? 'oob_code not live' : 'unknown oob_code');
+    }
+    const binding = ctx.params.get('binding_code');
+    if (binding === undefined) {
+      if (!(await mfa.store.pollOobChallenge(challenge.id, now(), OOB_POLL_INTERVAL))) throw new SlowDownError(OOB_POLL_INTERVAL);
+      throw new AuthorizationPendingError();
+    }
+    if (!mfa.factors.bindingMatches(challenge, binding)) throw await mfa.tokens.wrongCode(record, 'wrong_binding_code', 'Invalid binding_code.', ctx.request);
+    if (!(await mfa.store.consumeOobChallenge(challenge.id, now()))) throw new InvalidGrantError('The oob_code is invalid or expired.', 'oob_code used concurrently');
+    return { authenticator, amr: [authenticator.oob_channel!] };
+  }),
+};

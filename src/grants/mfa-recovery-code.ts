@@ -1,0 +1,27 @@
+/** Auth0's mfa-recovery-code grant: the way back when the factor is lost; the code is used up and a new one returned. */
+import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
+import type { Grant } from './grant.ts';
+import { MFA_GRANT_PARAMETERS, mfaExchange } from './mfa-exchange.ts';
+
+export const mfaRecoveryCodeGrant: Grant = {
+  grantType: 'http://auth0.com/oauth/grant-type/mfa-recovery-code',
+  parameters: [...MFA_GRANT_PARAMETERS, 'recovery_code'],
+  handle: (ctx) => mfaExchange(ctx, async ({ record, authenticators }) => {
+    const code = ctx.params.get('recovery_code');
+    if (code === undefined) throw new InvalidRequestError('Missing required parameter: recovery_code.');
+    const { mfa } = ctx.services;
+    const authenticator = authenticators.find((a) => a.type === 'recovery-code' && a.activated_at !== null);
+    if (!authenticator || !mfa.factors.recoveryMatches(authenticator, code)) {
+      throw await mfa.tokens.wrongCode(record, 'wrong_recovery_code', 'Invalid recovery code.', ctx.request);
+    }
+    return {
+      authenticator,
+      amr: [],
+      after: async () => {
+        const next = await mfa.factors.replaceRecoveryCode(authenticator);
+        if (next === undefined) throw new InvalidGrantError('Invalid recovery code.', 'recovery code used concurrently');
+        return { recovery_code: next };
+      },
+    };
+  }),
+};

@@ -1,0 +1,44 @@
+/** Sending one-time codes out of band: email through SMTP (nodemailer), SMS through the operator's webhook. */
+import nodemailer from 'nodemailer';
+import type { MfaConfig } from '../config/schema.ts';
+import type { OobChannel } from '../storage/interfaces.ts';
+
+export interface CodeSender {
+  send(address: string, code: string): Promise<void>;
+}
+
+export type CodeSenders = Partial<Record<OobChannel, CodeSender>>;
+
+function emailSender(settings: NonNullable<MfaConfig['email']>, minutes: number): CodeSender {
+  const transport = nodemailer.createTransport(settings.smtp);
+  return {
+    async send(address, code) {
+      await transport.sendMail({
+        from: settings.from, to: address, subject: settings.subject,
+        text: `Your verification code is ${code}. It expires in ${minutes} minutes. If you did not try to sign in, change your password.`,
+      });
+    },
+  };
+}
+
+function smsSender(settings: NonNullable<MfaConfig['sms']>): CodeSender {
+  return {
+    async send(address, code) {
+      const response = await fetch(settings.webhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(settings.authorization ? { authorization: settings.authorization } : {}) },
+        body: JSON.stringify({ to: address, code, message: `Your verification code is ${code}` }),
+        signal: AbortSignal.timeout(settings.timeout),
+      });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`the SMS webhook answered ${response.status}`);
+    },
+  };
+}
+
+export function codeSenders(config: MfaConfig): CodeSenders {
+  return {
+    ...(config.email ? { email: emailSender(config.email, Math.round(config.code_ttl / 60)) } : {}),
+    ...(config.sms ? { sms: smsSender(config.sms) } : {}),
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Multi-factor authentication inside the password grant, on Auth0's wire protocol (itself the IETF draft "OAuth 2.0
+ * Multi-Factor Authorization"): the policy decision after the password, and the state the MFA endpoints and grants
+ * share. Without a sealing key (PostgreSQL with no mfa.encryption_keys) MFA is off: nothing can be enrolled.
+ */
+import type { Logger } from 'pino';
+import { InvalidRequestError, MfaRequiredError, ServerError } from '../errors/oauth.ts';
+import type { AuditLog, EventInput } from '../events/audit.ts';
+import type {
+  AttemptStore, AuthenticatorRecord, ClientRecord, DirectoryStore, MfaPolicy, MfaStore, MfaTokenRecord, SingleUseStore, UserRecord,
+} from '../storage/interfaces.ts';
+import type { Authorization } from '../tokens/services.ts';
+import type { MfaConfig } from '../config/schema.ts';
+import { MfaTokens, type MfaRequestInfo } from './mfa-tokens.ts';
+import { Factors } from './factors.ts';
+import type { SecretBox } from './secret-box.ts';
+import { codeSenders } from './delivery.ts';
+import { effectivePolicy, factorOf, mfaRequired, usableAuthenticators } from './policy.ts';
+
+export interface MfaDeps {
+  store: MfaStore;
+  once: SingleUseStore;
+  attempts: AttemptStore;
+  directory: DirectoryStore;
+  box: SecretBox | undefined;
+  config: MfaConfig;
+  audit: AuditLog;
+  log: Logger;
+  now: () => number;
+}
+
+/** A login whose password was right, as the policy sees it. */
+export interface PasswordLogin {
+  user: UserRecord;
+  client: ClientRecord;
+  connection: string;
+  authorization: Authorization;
+  authTime: number;
+  amr: readonly string[];
+  request: MfaRequestInfo;
+}
+
+export class Mfa {
+  readonly store: MfaStore;
+  readonly tokens: MfaTokens;
+  readonly #factors: Factors | undefined;
+  readonly #deps: MfaDeps;
+
+  constructor(deps: MfaDeps) {
+    this.#deps = deps;
+    this.store = deps.store;
+    this.tokens = new MfaTokens(deps);
+    this.#factors = deps.box && new Factors({
+      store: deps.store, once: deps.once, box: deps.box, senders: codeSenders(deps.config), otpIssuer: deps.config.otp_issuer,
+      codeTtl: deps.config.code_ttl, now: deps.now,
+      onDeliveryError: (channel, err) => deps.log.error({ err, channel }, 'MFA code not delivered'),
+    });
+  }
+
+  /** Records an MFA event. */
+  audit(input: EventInput): Promise<void> {
+    return this.#deps.audit.emit(input);
+  }
+
+  /** The factor operations; a clear error where no sealing key is configured. */
+  get factors(): Factors {
+    if (!this.#factors) throw new InvalidRequestError('Multi-factor authentication is not enabled on this server.', 'no mfa.encryption_keys');
+    return this.#factors;
+  }
+
+  async policyFor(connection: string, client: ClientRecord): Promise<MfaPolicy> {
+    return effectivePolicy(await this.#deps.directory.getConnection(connection), client);
+  }
+
+  /** The user's authenticators of factors the policy allows, confirmed or not. */
+  async allowedAuthenticators(userId: string, policy: MfaPolicy): Promise<AuthenticatorRecord[]> {
+    return (await this.store.listAuthenticators(userId)).filter((a) => policy.factors.includes(factorOf(a)));
+  }
+
+  /** After the password (and before any token): throws mfa_required with a new mfa_token when the policy asks for a factor. */
+  async requireIfNeeded(login: PasswordLogin): Promise<void> {
+    const policy = await this.policyFor(login.connection, login.client);
+    if (policy.policy === 'never') return;
+    const usable = usableAuthenticators(await this.store.listAuthenticators(login.user.id), policy);
+    if (!mfaRequired(policy, usable)) return;
+    if (!this.#factors) throw new ServerError('MFA is required but mfa.encryption_keys is not configured');
+    const record = {
+      user_id: login.user.id, client_id: login.client.client_id, connection: login.connection, scope: login.authorization.scope,
+      audience: login.authorization.api?.identifier ?? null, auth_time: login.authTime, amr: [...login.amr],
+    };
+    const token = await this.tokens.issue(record);
+    throw await this.#deps.audit.fail(new MfaRequiredError(token, `policy ${policy.policy}`), {
+      type: 'mfa.required', outcome: 'success', reason: policy.policy, username: login.user.username.toLowerCase(),
+      ...this.tokens.eventFields(record, login.request),
+    });
+  }
+
+  /** A confirmed enrolment: the authenticator, and the recovery code made with it, become active. */
+  async confirm(authenticator: AuthenticatorRecord, record: MfaTokenRecord, request: MfaRequestInfo): Promise<void> {
+    if (authenticator.activated_at !== null) return;
+    const now = this.#deps.now();
+    if (!(await this.store.activateAuthenticator(authenticator.id, now))) return;
+    const pending = (await this.store.listAuthenticators(authenticator.user_id)).filter((a) => a.type === 'recovery-code' && a.activated_at === null);
+    await Promise.all(pending.map((a) => this.store.activateAuthenticator(a.id, now)));
+    await this.#deps.audit.emit({ type: 'mfa.enrolled', outcome: 'success', reason: factorOf(authenticator), ...this.tokens.eventFields(record, request) });
+  }
+}

@@ -25,6 +25,10 @@ function isRedisUrl(value: string): boolean {
 const oneOf = <T extends string>(values: readonly T[], what: string) =>
   z.enum(values as [T, ...T[]], { error: (issue) => `unknown ${what} ${JSON.stringify(issue.input)} (one of: ${values.join(', ')})` });
 
+const mfaPolicy = oneOf(MFA_POLICIES, 'MFA policy')
+  .describe('never: no second factor; if_enrolled: required from users with an active authenticator; always: required from everyone (users without one enrol with the mfa_token).');
+const mfaFactors = z.array(oneOf(MFA_FACTORS, 'MFA factor')).min(1).refine((f) => new Set(f).size === f.length, { error: 'lists a factor twice' })
+  .describe('Factors users may enrol and answer with: otp (TOTP app), email and sms (each needs its delivery under `mfa`), recovery-code.');
 /** zxcvbn-ts scores (0-4) by the strength names Auth0's password policy uses. */
 export const PASSWORD_STRENGTHS = { none: 0, low: 1, fair: 2, good: 3, excellent: 4 } as const;
 
@@ -39,20 +43,16 @@ export const passwordPolicySchema = z.strictObject({
   no_personal_info: z.boolean().default(true)
     .describe('Refuse a password that contains the username, the email address or its local part (parts of 3 characters or more, compared case-insensitively).'),
 });
-const mfaPolicy = oneOf(MFA_POLICIES, 'MFA policy')
-  .describe('never: no second factor; if_enrolled: required from users with an active authenticator; always: required from everyone (users without one enrol with the mfa_token).');
-const mfaFactors = z.array(oneOf(MFA_FACTORS, 'MFA factor')).min(1).refine((f) => new Set(f).size === f.length, { error: 'lists a factor twice' })
-  .describe('Factors users may enrol and answer with: otp (TOTP app), email and sms (each needs its delivery under `mfa`), recovery-code.');
 
 export const connectionSchema = z.strictObject({
   name: name.describe('Directory name, used as the `realm` of the password-realm grant.'),
   display_name: z.string().optional().describe('Human-readable name.'),
-  password_policy: passwordPolicySchema.prefault({})
-    .describe('Rules for passwords set in this connection: by `tollgate users add`, by `tollgate users import` (plain `password` fields) and by password changes. Users declared in this file under `users` are the operator\'s choice and not checked; imported hashes cannot be, until the password next changes.'),
   mfa: z.strictObject({
     policy: mfaPolicy.default('never'),
     factors: mfaFactors.default(['otp', 'recovery-code']),
   }).prefault({}).describe('Multi-factor authentication for logins to this connection (Auth0\'s MFA API, docs/mfa.md).'),
+  password_policy: passwordPolicySchema.prefault({})
+    .describe('Rules for passwords set in this connection: by `tollgate users add`, by `tollgate users import` (plain `password` fields) and by password changes. Users declared in this file under `users` are the operator\'s choice and not checked; imported hashes cannot be, until the password next changes.'),
 });
 
 export const apiSchema = z.strictObject({
@@ -218,5 +218,5 @@ export type UserConfig = z.output<typeof userSchema>;
 export type ApiConfig = z.output<typeof apiSchema>;
 export type AttackProtectionConfig = z.output<typeof attackProtectionSchema>;
 export type ConnectionConfig = z.output<typeof connectionSchema>;
-export type PasswordPolicy = z.output<typeof passwordPolicySchema>;
 export type MfaConfig = z.output<typeof mfaSchema>;
+export type PasswordPolicy = z.output<typeof passwordPolicySchema>;

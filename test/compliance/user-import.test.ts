@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, pbkdf2Sync } from 'node:crypto';
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import bcryptjs from 'bcryptjs';
+
+const bcryptHash = (password: string, cost: number) => bcryptjs.hash(password, cost);
 import { importAuth0Users } from '../../src/accounts/import/import-users.ts';
 import { policyChecks } from '../../src/accounts/password-policy.ts';
 import { passwordPolicySchema } from '../../src/config/schema.ts';

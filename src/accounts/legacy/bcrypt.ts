@@ -1,9 +1,10 @@
 /**
- * bcrypt ($2a$, $2b$, $2y$), verified by @node-rs/bcrypt on the libuv thread pool. Stored as imported: the
+ * bcrypt ($2a$, $2b$, $2y$), verified by bcryptjs in its asynchronous mode, which works in slices that yield to
+ * the event loop, so other requests go on during a verification. Stored as imported: the
  * modular crypt string already names its variant, cost and salt. Like every bcrypt, only the first 72 bytes of
  * the password count, as they did when the hash was made.
  */
-import { verify } from '@node-rs/bcrypt';
+import bcryptjs from 'bcryptjs';
 import { safely, type LegacyAlgorithm } from './algorithm.ts';
 import { hashEncoding } from './auth0-shape.ts';
 import { HashFormatError } from './encoding.ts';
@@ -24,5 +25,5 @@ export const bcrypt: LegacyAlgorithm = {
     }
     return custom.hash.value;
   },
-  verify: (stored, password) => safely(() => verify(password, stored)),
+  verify: (stored, password) => safely(() => bcryptjs.compare(password, stored)),
 };

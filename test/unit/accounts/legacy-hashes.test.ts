@@ -5,7 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, pbkdf2Sync, scryptSync } from 'node:crypto';
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import bcryptjs from 'bcryptjs';
+
+const bcryptHash = (password: string, cost: number) => bcryptjs.hash(password, cost);
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { storedHashFromAuth0, verifyStoredHash } from '../../../src/accounts/legacy/registry.ts';
 import { customPasswordHashSchema } from '../../../src/accounts/legacy/auth0-shape.ts';

@@ -31,7 +31,7 @@ export interface BenchNodes extends BenchTarget {
 }
 
 /** A database of its own on the PostgreSQL server: its URL, and how to drop it. */
-async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `tollgate_bench_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();

@@ -46,12 +46,25 @@ forEachStore('storage contract: imports', (withStore) => {
     const byEmail = await store.createUser(newUser('frank', { email: 'f@example.com' }), T);
     const results = await store.importUsers([
       newUser('someone', { email: 'F@example.com', name: 'F' }), newUser('eve', { email: 'f@example.com' }), newUser('gil'),
+      newUser('GIL', { name: 'Gil, again' }),
     ], T, { upsert: true });
-    assert.deepEqual(results.map((r) => r.outcome), ['updated', 'conflict', 'created']);
+    assert.deepEqual(results.map((r) => r.outcome), ['updated', 'conflict', 'created', 'updated']);
+    assert.equal((results[3] as { id: string }).id, (results[2] as { id: string }).id, 'a later record updates the one created earlier in the batch');
+    assert.equal((await store.findUserByLogin('customers', 'gil'))?.name, 'Gil, again');
     assert.equal((results[0] as { id: string }).id, byEmail.id);
     assert.equal((await store.getUser(byEmail.id))?.name, 'F');
     assert.equal((await store.getUser(byEmail.id))?.username, 'frank');
     assert.equal((await store.getUser(byName.id))?.name, null);
+  });
+
+  withStore('importUsers: a batch of thousands, with a conflict far from its original, is reported in order', async (store) => {
+    const users = Array.from({ length: 2_500 }, (_, i) => newUser(`user${i}`));
+    users[2_100] = newUser('USER10', { email: null });
+    const results = await store.importUsers(users, T, { upsert: false });
+    assert.equal(results.length, 2_500);
+    assert.deepEqual(results.flatMap((r, i) => (r.outcome === 'created' ? [] : [i])), [2_100]);
+    assert.equal(new Set(results.map((r) => (r as { id?: string }).id)).size, 2_500, 'distinct ids (and undefined for the conflict)');
+    assert.equal((await store.findUserByLogin('customers', 'user2499'))?.id, (results[2_499] as { id: string }).id);
   });
 
   withStore('importUsers: an empty batch does nothing', async (store) => {

@@ -9,9 +9,9 @@ import {
 import type { Migration, SchemaMigrations } from '../migrations.ts';
 import { ConfiguredCache } from '../configured.ts';
 import { PROFILE_COLUMNS, newUserId } from '../users.ts';
-import { DEFAULT_POOL, Db, type PoolOptions, type Query } from './db.ts';
+import { DEFAULT_POOL, Db, type PoolOptions, type Query, type Row } from './db.ts';
 import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
-import { insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
+import { insertManySql, insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
 import { PostgresAttempts } from './attempts.ts';
 import { PostgresEvents } from './events.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
@@ -64,15 +64,26 @@ async function insertSigningKey(query: Query, key: NewSigningKey, state: 'curren
   return inserted.rowCount === 1;
 }
 
+/** Rows per INSERT statement of an import: 18 columns each stay far below PostgreSQL's 65,535 parameters. */
+const IMPORT_ROWS_PER_STATEMENT = 1000;
+
 /**
- * One user of an import, inside its transaction. ON CONFLICT DO NOTHING, because a failed statement would abort
- * the whole transaction; FOR UPDATE, so the user an upsert updates cannot change in between.
+ * An import's users in a few multi-row statements (one round trip per thousand users, not one each). ON CONFLICT
+ * DO NOTHING, because a failed statement would abort the whole transaction; it also skips a row that conflicts
+ * with an earlier one of the same statement. Returns the ids of the rows inserted.
  */
-async function importUser(query: Query, user: NewUser, now: number, upsert: boolean): Promise<ImportedUser> {
+async function insertUsers(query: Query, rows: Row[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  for (let start = 0; start < rows.length; start += IMPORT_ROWS_PER_STATEMENT) {
+    const result = await query(...insertManySql('users', rows.slice(start, start + IMPORT_ROWS_PER_STATEMENT), 'ON CONFLICT DO NOTHING RETURNING id'));
+    for (const row of result.rows) inserted.add(row.id as string);
+  }
+  return inserted;
+}
+
+/** Upsert of one user an import could not insert: FOR UPDATE, so the user it updates cannot change in between. */
+async function updateProfile(query: Query, user: NewUser, now: number): Promise<ImportedUser> {
   const columns = userColumns(user);
-  const inserted = await query(...insertSql('users', { ...columns, id: newUserId(), created_at: now, updated_at: now }, 'ON CONFLICT DO NOTHING RETURNING id'));
-  if (inserted.rows[0]) return { outcome: 'created', id: inserted.rows[0].id as string };
-  if (!upsert) return { outcome: 'conflict' };
   const { rows } = await query('SELECT id, password_hash FROM users WHERE connection = $1 AND (username_lower = $2 OR email_lower = $3) FOR UPDATE',
     [user.connection, columns.username_lower, columns.email_lower]);
   if (rows.length !== 1) return { outcome: 'conflict' };
@@ -155,9 +166,15 @@ export class PostgresStore implements Store, SchemaMigrations {
   // UserImportStore
 
   async importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
+    if (users.length === 0) return [];
+    const rows = users.map((user) => ({ ...userColumns(user), id: newUserId(), created_at: now, updated_at: now }));
     return this.#db.transaction(async (query) => {
+      const inserted = await insertUsers(query, rows);
       const results: ImportedUser[] = [];
-      for (const user of users) results.push(await importUser(query, user, now, options.upsert));
+      for (const [i, user] of users.entries()) {
+        if (inserted.has(rows[i]!.id)) results.push({ outcome: 'created', id: rows[i]!.id });
+        else results.push(options.upsert ? await updateProfile(query, user, now) : { outcome: 'conflict' });
+      }
       return results;
     });
   }

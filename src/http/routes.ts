@@ -117,7 +117,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   // The MFA API parses its bodies its own way, so it is a plugin of its own (Fastify scopes content-type parsers).
   app.register(async (scoped) => registerMfaRoutes(scoped, {
-    endpoints: deps.mfa, rateLimited, noStore,
+    endpoints: deps.mfa, rateLimited, noStore, clientCertificate: deps.clientCertificate,
     requestInfo: (request) => ({ ip: ips.get(request) ?? deps.clientIp(request), userAgent: request.headers['user-agent'] }),
   }));
 

@@ -14,6 +14,7 @@ Commands:
   serve            run the authorization server
   users add        add a user (password on stdin)
   users list       list users
+  users import     import users from Auth0's bulk import format (a JSON file)
   hash-password    print an argon2id PHC string for the password on stdin
   migrate          apply pending schema migrations to the store
   blocks list      list brute-force blocks

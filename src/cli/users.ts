@@ -1,15 +1,19 @@
 /** `tollgate users add|list`: operators with direct store access. */
 import { argon2Hasher } from '../accounts/passwords.ts';
+import { checkPassword, describeRefusal, policyChecks, policyOf } from '../accounts/password-policy.ts';
 import { ConflictError } from '../storage/interfaces.ts';
 import { nowSeconds, withStore } from './store.ts';
 import { dispatch, parseOptions } from './args.ts';
 import { EXIT, UsageError, loadConfig, readStdin } from './io.ts';
+import { importUsers } from './users-import.ts';
 
 const HELP = `Usage:
   tollgate users add --connection C --username U [--email E] [--name N] --password-stdin [--config FILE]
   tollgate users list [--connection C] [--json] [--config FILE]
+  tollgate users import FILE --connection C [--upsert] [--json] [--config FILE]   (see "tollgate users import --help")
 
-Users live in the store named by the configuration's "storage".
+Users live in the store named by the configuration's "storage". "add" checks the password against the
+connection's password_policy (length, strength, no username or email in it).
 `;
 
 async function add(args: string[]): Promise<number | void> {
@@ -24,7 +28,13 @@ async function add(args: string[]): Promise<number | void> {
   if (!config.connections.some((c) => c.name === opts.connection)) throw new UsageError(`--connection: unknown connection "${opts.connection}"`);
   const password = await readStdin();
   if (password === '') throw new UsageError('the password on standard input is empty');
-  const password_hash = await argon2Hasher(config.password_hashing).hash(password);
+  const hasher = argon2Hasher(config.password_hashing);
+  const verdict = await checkPassword(policyOf(config, opts.connection), password, { username: opts.username, email: opts.email ?? null }, policyChecks(hasher));
+  if (!verdict.ok) {
+    process.stderr.write(`tollgate: ${describeRefusal(verdict)}\n`);
+    return EXIT.failure;
+  }
+  const password_hash = await hasher.hash(password);
   return withStore(config, async (store) => {
     try {
       const user = await store.createUser({
@@ -54,4 +64,4 @@ async function list(args: string[]): Promise<number | void> {
   for (const u of shown) process.stdout.write(`${u.connection}\t${u.username}\t${u.email ?? '-'}\t${u.id}${u.blocked ? '\tblocked' : ''}\n`);
 }
 
-export const users = (args: string[]) => dispatch('users', args, { add, list }, HELP);
+export const users = (args: string[]) => dispatch('users', args, { add, list, import: importUsers }, HELP);

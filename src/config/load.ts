@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { checkReferences } from './references.ts';
 
@@ -21,6 +22,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${String(part)}`;
   return out || '(root)';
+}
+
+/** A zod error as lines that name each key path: `clients[1].colour: unknown key`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+    return keys.map((path) => `${formatPath(path)}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message}`);
+  });
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -48,12 +57,7 @@ export function parseConfig(raw: unknown, source = 'configuration', env: NodeJS.
   // A missing variable would also fail validation with a confusing echo: report it alone.
   if (problems.length > 0) throw new ConfigError(source, problems);
   const result = configSchema.safeParse(substituted);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-      for (const path of keys) problems.push(`${formatPath(path)}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message}`);
-    }
-  }
+  if (!result.success) problems.push(...describeIssues(result.error.issues));
   if (problems.length === 0 && result.success) problems.push(...checkReferences(result.data));
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
   return result.data;

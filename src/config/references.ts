@@ -19,6 +19,9 @@ export function checkReferences(config: Config): string[] {
   };
 
   for (const d of duplicates(config.connections.map((c) => c.name))) problems.push(`connections: duplicate name "${d}"`);
+  config.connections.forEach(({ password_policy: { min_length, max_length } }, i) => {
+    if (min_length > max_length) problems.push(`connections[${i}].password_policy: min_length ${min_length} is above max_length ${max_length}`);
+  });
   for (const d of duplicates(config.apis.map((a) => a.identifier))) problems.push(`apis: duplicate identifier "${d}"`);
   for (const d of duplicates(config.clients.map((c) => c.client_id))) problems.push(`clients: duplicate client_id "${d}"`);
   if (config.default_connection !== undefined) unknownConnection('default_connection', config.default_connection);

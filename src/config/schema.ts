@@ -27,6 +27,20 @@ const mfaPolicy = oneOf(MFA_POLICIES, 'MFA policy')
   .describe('never: no second factor; if_enrolled: required from users with an active authenticator; always: required from everyone (users without one enrol with the mfa_token).');
 const mfaFactors = z.array(oneOf(MFA_FACTORS, 'MFA factor')).min(1).refine((f) => new Set(f).size === f.length, { error: 'lists a factor twice' })
   .describe('Factors users may enrol and answer with: otp (TOTP app), email and sms (each needs its delivery under `mfa`), recovery-code.');
+/** zxcvbn-ts scores (0-4) by the strength names Auth0's password policy uses. */
+export const PASSWORD_STRENGTHS = { none: 0, low: 1, fair: 2, good: 3, excellent: 4 } as const;
+
+export const passwordPolicySchema = z.strictObject({
+  min_length: z.number().int().min(1).max(1024).default(8).describe('Fewest characters (Unicode code points) a new password may have.'),
+  max_length: z.number().int().min(1).max(1024).default(128)
+    .describe('Most characters a new password may have; at most 1024 (4 KiB of UTF-8), so hashing and strength estimation stay cheap.'),
+  strength: oneOf(Object.keys(PASSWORD_STRENGTHS) as (keyof typeof PASSWORD_STRENGTHS)[], 'password strength').default('fair')
+    .describe('Least strength zxcvbn-ts must estimate: none (no check), low (score 1: more than 10^3 guesses), fair (2: 10^6), good (3: 10^8), excellent (4: 10^10). Common passwords, keyboard patterns, dates and the user\'s own names score low.'),
+  history: z.number().int().min(0).max(24).default(0)
+    .describe('A new password may not be any of this many most recent ones, the current one included (0: no check). Only as many replaced hashes are kept.'),
+  no_personal_info: z.boolean().default(true)
+    .describe('Refuse a password that contains the username, the email address or its local part (parts of 3 characters or more, compared case-insensitively).'),
+});
 
 export const connectionSchema = z.strictObject({
   name: name.describe('Directory name, used as the `realm` of the password-realm grant.'),
@@ -35,6 +49,8 @@ export const connectionSchema = z.strictObject({
     policy: mfaPolicy.default('never'),
     factors: mfaFactors.default(['otp', 'recovery-code']),
   }).prefault({}).describe('Multi-factor authentication for logins to this connection (Auth0\'s MFA API, docs/mfa.md).'),
+  password_policy: passwordPolicySchema.prefault({})
+    .describe('Rules for passwords set in this connection: by `tollgate users add`, by `tollgate users import` (plain `password` fields) and by password changes. Users declared in this file under `users` are the operator\'s choice and not checked; imported hashes cannot be, until the password next changes.'),
 });
 
 export const apiSchema = z.strictObject({
@@ -204,3 +220,4 @@ export type ApiConfig = z.output<typeof apiSchema>;
 export type AttackProtectionConfig = z.output<typeof attackProtectionSchema>;
 export type ConnectionConfig = z.output<typeof connectionSchema>;
 export type MfaConfig = z.output<typeof mfaSchema>;
+export type PasswordPolicy = z.output<typeof passwordPolicySchema>;

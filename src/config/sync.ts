@@ -48,7 +48,8 @@ export function clientRecords(config: Config): ClientRecord[] {
   }));
 }
 
-function profileOf(u: UserConfig): Omit<NewUser, 'password_hash'> {
+/** A user's stored fields but the password hash, from the configuration's (or an import's) user. */
+export function profileOf(u: UserConfig): Omit<NewUser, 'password_hash'> {
   return {
     connection: u.connection,
     username: u.username,

@@ -17,7 +17,10 @@ export interface UserRecord {
   username: string;
   email: string | null;
   email_verified: boolean;
-  /** PHC string (argon2id). */
+  /**
+   * PHC string: argon2id as Tollgate makes it, or a hash imported from another system (bcrypt, argon2i/d,
+   * `$pbkdf2-sha256$`, `$scrypt$`, `$sha256$`... see accounts/legacy/), replaced by argon2id at the first successful login.
+   */
   password_hash: string;
   name: string | null;
   given_name: string | null;
@@ -204,6 +207,31 @@ export interface UserStore {
   /** Conditional write: replaces the hash only if it is still `expected` (lazy rehash must not undo a password change). */
   replacePasswordHash(id: string, expected: string, replacement: string, now: number): Promise<boolean>;
   listUsers(filter: { connection?: string; limit: number; offset: number }): Promise<UserRecord[]>;
+}
+
+/** What a batch import did with each user, in the order given. */
+export type ImportedUser =
+  | { outcome: 'created'; id: string }
+  /** Upsert: the profile was replaced; `password_hash` is the hash the user still has, for a conditional replacePasswordHash. */
+  | { outcome: 'updated'; id: string; password_hash: string }
+  | { outcome: 'conflict' };
+
+export interface UserImportStore {
+  /**
+   * Creates `users` in order, in one transaction. One whose username or email is taken in its connection (by a
+   * stored user or an earlier one of the batch) is a conflict; with `upsert`, when exactly one user holds them,
+   * that user's profile (PROFILE_COLUMNS in ./users.ts) is replaced instead: never its username, email, blocked
+   * flag or password hash.
+   */
+  importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]>;
+}
+
+/** Hashes of replaced passwords, for password_policy.history; deleted with their user. */
+export interface PasswordHistoryStore {
+  /** The user's replaced hashes, newest first, at most `limit`. */
+  listPasswordHistory(userId: string, limit: number): Promise<string[]>;
+  /** Remembers a replaced hash, then keeps only the user's `keep` newest (0 forgets them all). */
+  addPasswordHistory(userId: string, passwordHash: string, now: number, keep: number): Promise<void>;
 }
 
 /** Records the configuration file owns: synchronised at start, the ones it no longer lists are removed. */
@@ -447,7 +475,7 @@ export interface Housekeeping {
   purge(now: number): Promise<number>;
 }
 
-export interface Store extends UserStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, RefreshTokenStore, DenylistStore, SingleUseStore, Housekeeping {
+export interface Store extends UserStore, UserImportStore, PasswordHistoryStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, RefreshTokenStore, DenylistStore, SingleUseStore, Housekeeping {
   /** Attack-protection counters: a part of their own, so a cache can take them over (issue 7). */
   readonly attempts: AttemptStore;
   readonly events: EventStore;

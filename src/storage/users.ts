@@ -30,3 +30,6 @@ export function userColumns<F>(user: NewUser, flag: (value: boolean) => F): Reco
     user_metadata: JSON.stringify(user.user_metadata),
   };
 }
+
+/** What an import's upsert replaces (Auth0's upsertable fields); username, email, blocked and the password stay. */
+export const PROFILE_COLUMNS = ['email_verified', 'name', 'given_name', 'family_name', 'nickname', 'picture', 'app_metadata', 'user_metadata'] as const;

@@ -12,6 +12,7 @@ import { serve, tollgate, type ServeProcess } from '../helpers/cli.ts';
 import { createDatabase, databaseUrl, dropDatabase } from '../helpers/postgres.ts';
 import { REDIS_URL, deleteUnder, testPrefix } from '../helpers/redis.ts';
 import { AcceptedRequestFailed, RoundRobin, sendTo, type Send } from '../helpers/balancer.ts';
+import { within } from '../helpers/poll.ts';
 
 const NODES = 3;
 const THRESHOLD = 4;
@@ -51,16 +52,6 @@ users:
   - { connection: customers, username: alice, password: ${PASSWORD} }
   - { connection: customers, username: bob, password: ${PASSWORD} }
 `;
-}
-
-/** Calls `probe` every 50 ms until it returns true; fails after `ms` milliseconds. */
-async function within(ms: number, what: string, probe: () => Promise<boolean>): Promise<void> {
-  const start = performance.now();
-  for (;;) {
-    if (await probe()) return;
-    if (performance.now() - start > ms) assert.fail(`not within ${ms} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('three nodes on one PostgreSQL database and one Redis prefix, behind round-robin', () => {

@@ -22,14 +22,17 @@ export function tollgate(args: string[], stdin = ''): Promise<Run> {
   });
 }
 
-/** A configuration file in a fresh directory, its store a SQLite file next to it (databaseOf); `extra` is appended YAML. */
-export function configFile(extra = ''): string {
+/**
+ * A configuration file in a fresh directory, its store a SQLite file next to it (databaseOf); `extra` is appended
+ * YAML; `connections` replaces the two default connections (a YAML flow list).
+ */
+export function configFile(extra = '', connections = '[{ name: customers }, { name: employees }]'): string {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
   const file = join(dir, 'tollgate.yaml');
   writeFileSync(file, `storage: sqlite:${databaseOf(file)}
 password_hashing: { memory_cost: 64, time_cost: 1 }
 log_level: warn
-connections: [{ name: customers }, { name: employees }]
+connections: ${connections}
 clients:
   - { client_id: app, token_endpoint_auth_method: none, grant_types: [password] }
 ${extra}`);

@@ -4,11 +4,11 @@
  */
 import {
   ConflictError,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type MfaStore, type NewSigningKey, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type ImportedUser, type MfaStore, type NewSigningKey, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
 import { ConfiguredCache } from '../configured.ts';
-import { newUserId } from '../users.ts';
+import { PROFILE_COLUMNS, newUserId } from '../users.ts';
 import { DEFAULT_POOL, Db, type PoolOptions, type Query } from './db.ts';
 import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
 import { insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
@@ -62,6 +62,24 @@ async function insertSigningKey(query: Query, key: NewSigningKey, state: 'curren
     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
   [key.kid, key.alg, JSON.stringify(key.private_jwk), JSON.stringify(key.public_jwk), key.created_at, state, state === 'current' ? key.created_at : null]);
   return inserted.rowCount === 1;
+}
+
+/**
+ * One user of an import, inside its transaction. ON CONFLICT DO NOTHING, because a failed statement would abort
+ * the whole transaction; FOR UPDATE, so the user an upsert updates cannot change in between.
+ */
+async function importUser(query: Query, user: NewUser, now: number, upsert: boolean): Promise<ImportedUser> {
+  const columns = userColumns(user);
+  const inserted = await query(...insertSql('users', { ...columns, id: newUserId(), created_at: now, updated_at: now }, 'ON CONFLICT DO NOTHING RETURNING id'));
+  if (inserted.rows[0]) return { outcome: 'created', id: inserted.rows[0].id as string };
+  if (!upsert) return { outcome: 'conflict' };
+  const { rows } = await query('SELECT id, password_hash FROM users WHERE connection = $1 AND (username_lower = $2 OR email_lower = $3) FOR UPDATE',
+    [user.connection, columns.username_lower, columns.email_lower]);
+  if (rows.length !== 1) return { outcome: 'conflict' };
+  const id = rows[0]!.id as string;
+  const sets = PROFILE_COLUMNS.map((c, i) => `${c} = $${i + 3}`).join(', ');
+  await query(`UPDATE users SET ${sets}, updated_at = $2 WHERE id = $1`, [id, now, ...PROFILE_COLUMNS.map((c) => columns[c])]);
+  return { outcome: 'updated', id, password_hash: rows[0]!.password_hash as string };
 }
 
 function userConflict(err: unknown, user: NewUser): unknown {
@@ -132,6 +150,31 @@ export class PostgresStore implements Store, SchemaMigrations {
     const result = await this.#db.query('UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4',
       [replacement, now, id, expected]);
     return result.rowCount === 1;
+  }
+
+  // UserImportStore
+
+  async importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
+    return this.#db.transaction(async (query) => {
+      const results: ImportedUser[] = [];
+      for (const user of users) results.push(await importUser(query, user, now, options.upsert));
+      return results;
+    });
+  }
+
+  // PasswordHistoryStore
+
+  async listPasswordHistory(userId: string, limit: number): Promise<string[]> {
+    const { rows } = await this.#db.query('SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2', [userId, limit]);
+    return rows.map((row) => row.password_hash as string);
+  }
+
+  async addPasswordHistory(userId: string, passwordHash: string, now: number, keep: number): Promise<void> {
+    await this.#db.transaction(async (query) => {
+      await query('INSERT INTO password_history (user_id, password_hash, created_at) VALUES ($1, $2, $3)', [userId, passwordHash, now]);
+      await query(`DELETE FROM password_history WHERE user_id = $1 AND id NOT IN
+        (SELECT id FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2)`, [userId, keep]);
+    });
   }
 
   async listUsers(filter: { connection?: string; limit: number; offset: number }): Promise<UserRecord[]> {

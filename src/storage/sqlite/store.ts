@@ -4,13 +4,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   ConflictError,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type ImportedUser, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
 import { systemClock } from '../../clock.ts';
 import { pendingMigrations, type Migration, type SchemaMigrations } from '../migrations.ts';
 import { deepFreeze } from '../configured.ts';
-import { newUserId, userColumns as columnsOf } from '../users.ts';
+import { PROFILE_COLUMNS, newUserId, userColumns as columnsOf } from '../users.ts';
 import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
@@ -149,15 +149,51 @@ export class SqliteStore implements Store, SchemaMigrations {
     return row ? toUser(row) : undefined;
   }
 
-  async createUser(user: NewUser, now: number): Promise<UserRecord> {
+  /** The new user's row, or undefined when its username or email is taken in the connection. */
+  #insertUser(user: NewUser, now: number): Row | undefined {
     const row = { ...userColumns(user), id: newUserId(), created_at: now, updated_at: now };
-    try {
-      this.#sql(`INSERT INTO users (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((k) => `:${k}`).join(', ')})`).run(row);
-    } catch (err) {
-      if ((err as { errcode?: number }).errcode === 2067) throw new ConflictError(`user "${user.username}" or its email in connection "${user.connection}"`);
-      throw err;
-    }
+    const inserted = this.#sql(`INSERT INTO users (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((k) => `:${k}`).join(', ')})
+      ON CONFLICT DO NOTHING`).run(row);
+    return inserted.changes === 1 ? row : undefined;
+  }
+
+  async createUser(user: NewUser, now: number): Promise<UserRecord> {
+    const row = this.#insertUser(user, now);
+    if (!row) throw new ConflictError(`user "${user.username}" or its email in connection "${user.connection}"`);
     return toUser(row);
+  }
+
+  // UserImportStore
+
+  async importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
+    return this.#transaction(() => users.map((user): ImportedUser => {
+      const row = this.#insertUser(user, now);
+      if (row) return { outcome: 'created', id: row.id as string };
+      if (!options.upsert) return { outcome: 'conflict' };
+      const { username_lower, email_lower, ...columns } = userColumns(user);
+      const holders = this.#sql('SELECT id, password_hash FROM users WHERE connection = ? AND (username_lower = ? OR email_lower = ?)')
+        .all(user.connection, username_lower as string, email_lower as string | null);
+      if (holders.length !== 1) return { outcome: 'conflict' };
+      const id = holders[0]!.id as string;
+      this.#sql(`UPDATE users SET ${PROFILE_COLUMNS.map((c) => `${c} = :${c}`).join(', ')}, updated_at = :updated_at WHERE id = :id`)
+        .run({ ...Object.fromEntries(PROFILE_COLUMNS.map((c) => [c, columns[c]!])), updated_at: now, id });
+      return { outcome: 'updated', id, password_hash: holders[0]!.password_hash as string };
+    }));
+  }
+
+  // PasswordHistoryStore
+
+  async listPasswordHistory(userId: string, limit: number): Promise<string[]> {
+    return this.#sql('SELECT password_hash FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?').all(userId, limit)
+      .map((row) => row.password_hash as string);
+  }
+
+  async addPasswordHistory(userId: string, passwordHash: string, now: number, keep: number): Promise<void> {
+    this.#transaction(() => {
+      this.#sql('INSERT INTO password_history (user_id, password_hash, created_at) VALUES (?, ?, ?)').run(userId, passwordHash, now);
+      this.#sql(`DELETE FROM password_history WHERE user_id = ? AND id NOT IN
+        (SELECT id FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?)`).run(userId, userId, keep);
+    });
   }
 
   async updateUser(user: UserRecord, now: number): Promise<void> {

@@ -26,11 +26,7 @@ import { LoginProtection } from './protection/login-protection.ts';
 import { RateLimiter, type RequestLimiter } from './protection/rate-limit.ts';
 import { setUpCache, type CacheSetup } from './cache/store.ts';
 import { SharedRateLimiter } from './cache/rate-limit.ts';
-import type { ClientAuthDeps } from './client-auth/method.ts';
-import { ClientKeys } from './client-auth/client-keys.ts';
-import { certificatesOf } from './config/proof-schema.ts';
-import { hasCertificateSource } from './config/proof-references.ts';
-import { clientCertificateReader } from './http/client-certificate.ts';
+import { clientProofs } from './client-proofs.ts';
 import { Mfa } from './mfa/service.ts';
 import { secretBoxFor } from './mfa/secret-box.ts';
 import { mfaAudience } from './mfa/api.ts';
@@ -77,32 +73,6 @@ function algorithmsInUse(config: Config): SigningAlg[] {
   return algs;
 }
 
-/** What client authentication needs beyond the stored client records. */
-function clientAuthDeps(config: Config, deps: { hasher: PasswordHasher; store: Store; now: () => number; audiences: string[] }): ClientAuthDeps {
-  const { hasher, store, now, audiences } = deps;
-  return {
-    hasher,
-    // client_secret_jwt keys its HMAC with the secret itself, which the store keeps only hashed (docs/client-authentication.md).
-    hmacSecrets: new Map(config.clients.flatMap((c) => (c.token_endpoint_auth_method === 'client_secret_jwt' && c.client_secret ? [[c.client_id, c.client_secret]] : []))),
-    clientKeys: new ClientKeys({ now }),
-    assertionAudiences: audiences,
-    singleUse: store,
-    trustedCas: config.tls?.client_ca === undefined ? [] : certificatesOf(config.tls.client_ca),
-    now,
-  };
-}
-
-/**
- * Tollgate's own TLS (tls.cert and tls.key). Client certificates are asked for, not required, and not judged
- * by the handshake: a self-signed one must get through to self_signed_tls_client_auth, and a client without one
- * may still authenticate otherwise. tls_client_auth checks the chain itself (client-auth/certificates.ts).
- */
-function httpsOptions(config: Config): object | undefined {
-  const tls = config.tls;
-  if (tls?.cert === undefined || tls.key === undefined) return undefined;
-  return { cert: tls.cert, key: tls.key, ...(tls.client_ca ? { ca: tls.client_ca } : {}), requestCert: tls.request_client_cert, rejectUnauthorized: false };
-}
-
 /** The token endpoint's request rate limit: shared through the cache when there is one, in memory otherwise. */
 function requestLimiter(config: Config, deps: { cached: CacheSetup | undefined; audit: AuditLog; allowlist: IpList; now: () => number }): RequestLimiter | undefined {
   const { rate_limit: limit } = config.attack_protection;
@@ -141,8 +111,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const allowlist = new IpList(protection.allowlist);
     const trustedProxies = new IpList(config.trusted_proxies);
     const rateLimit = requestLimiter(config, { cached, audit, allowlist, now });
-    const mtlsEndpoints = config.tls?.mtls_base_url === undefined ? undefined : endpointsOf(config.tls.mtls_base_url);
-    const clientAuth = clientAuthDeps(config, { hasher, store, now, audiences: [iss, endpoints.token, ...(mtlsEndpoints ? [mtlsEndpoints.token] : [])] });
+    const proofs = clientProofs(config, { issuer: iss, hasher, store, keys, trustedProxies, now });
     const services: TokenServices = {
       accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
       directory: store,
@@ -163,7 +132,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       now,
     };
 
-    const https = httpsOptions(config);
+    const { https, clientAuth, dpop } = proofs;
     // While closing (SIGTERM), a request the node has already accepted is served, with Connection: close, rather
     // than answered 503: behind a load balancer that request has nowhere else to go. Fastify types an HTTPS
     // instance apart; every route here works the same over either.
@@ -176,9 +145,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     registerHealth(app, [{ name: 'store', ping: () => store.ping() }, ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping() }] : [])], () => draining);
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
-      clientCertificate: clientCertificateReader(config.tls?.client_certificate_header, trustedProxies),
-      features: { clientCertificates: hasCertificateSource(config), mtlsBaseUrl: config.tls?.mtls_base_url },
-      token: { clients: store, clientAuth, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
+      clientCertificate: proofs.clientCertificate, features: proofs.features,
+      token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, now },
       users: store, directory: store, keys,
       mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });

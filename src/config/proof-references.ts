@@ -62,6 +62,9 @@ export function checkProofReferences(config: Config): string[] {
   const tls = config.tls;
   if (tls && (tls.cert === undefined) !== (tls.key === undefined)) problems.push('tls: give cert and key together');
   if (tls?.request_client_cert && tls.cert === undefined) problems.push('tls.request_client_cert: needs tls.cert and tls.key (Tollgate\'s own TLS)');
+  if (tls?.client_certificate_header !== undefined && config.trusted_proxies.length === 0) {
+    problems.push('tls.client_certificate_header: believed only from trusted_proxies, and none is configured');
+  }
   return problems;
 }
 

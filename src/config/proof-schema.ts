@@ -1,6 +1,6 @@
 /**
- * Configuration of authentication beyond secrets and of certificate-bound tokens: client metadata (RFC 7591 §2,
- * RFC 8705 §2.1.2, §3.4), TLS and mutual TLS (RFC 8705).
+ * Configuration of authentication beyond secrets and of sender-constrained tokens: client metadata (RFC 7591 §2,
+ * RFC 8705 §2.1.2, §3.4, RFC 9449 §5.2), TLS and mutual TLS (RFC 8705), DPoP (RFC 9449).
  */
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
@@ -44,6 +44,17 @@ export const tlsSchema = z.strictObject({
     .describe('Where clients reach the endpoints with mutual TLS when that is not the issuer (e.g. https://mtls.example.com): published as mtls_endpoint_aliases (RFC 8705 §5) and accepted as an assertion audience and a DPoP htu.'),
 }).optional().describe('TLS, and client certificates for mutual TLS (RFC 8705).');
 
+export const dpopSchema = z.strictObject({
+  signing_algs: z.array(oneOf(ASYMMETRIC_ALGS, 'DPoP signing algorithm')).min(1).default([...ASYMMETRIC_ALGS])
+    .describe('JWS algorithms accepted for DPoP proofs (dpop_signing_alg_values_supported).'),
+  proof_lifetime: z.number().int().min(1).max(600).default(60)
+    .describe('Seconds a proof is accepted before and after its iat; its jti is remembered that long, on every node (RFC 9449 §11.1).'),
+  require_nonce: z.boolean().default(false)
+    .describe('Require a nonce from Tollgate in every proof (RFC 9449 §8): without a fresh one the answer is use_dpop_nonce with a DPoP-Nonce header.'),
+  nonce_lifetime: z.number().int().min(10).max(3600).default(300)
+    .describe('Seconds a nonce stays valid; a new one is handed out every half of it.'),
+}).prefault({}).describe('DPoP, sender-constrained tokens bound to a key the client holds (RFC 9449).');
+
 const ip = z.string().refine((value) => isIP(value) !== 0, { error: 'must be an IP address' });
 
 export const clientProofFields = {
@@ -61,4 +72,6 @@ export const clientProofFields = {
   tls_client_auth_san_email: z.string().min(1).optional().describe('tls_client_auth: an rfc822Name the certificate must carry.'),
   tls_client_certificate_bound_access_tokens: z.boolean().default(false)
     .describe('Bind the client\'s access tokens (and a public client\'s refresh tokens) to its TLS client certificate (RFC 8705 §3).'),
+  dpop_bound_access_tokens: z.boolean().default(false)
+    .describe('Refuse the client\'s token requests that carry no DPoP proof (RFC 9449 §5.2).'),
 };

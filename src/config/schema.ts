@@ -9,7 +9,7 @@ import { CLIENT_AUTH_METHODS } from '../client-auth/names.ts';
 import { SIGNING_ALGS } from '../keys/algorithms.ts';
 import { isIpOrCidr } from '../protection/ip-list.ts';
 import { httpUrl, oneOf } from './fields.ts';
-import { clientProofFields, tlsSchema } from './proof-schema.ts';
+import { clientProofFields, dpopSchema, tlsSchema } from './proof-schema.ts';
 import { MFA_FACTORS, MFA_POLICIES } from '../storage/interfaces.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_" or "-"');
@@ -200,6 +200,7 @@ export const configSchema = z.strictObject({
   trusted_proxies: z.array(ipOrCidr).default([])
     .describe('Proxies whose X-Forwarded-For / Forwarded headers name the client IP; with none, the socket address is the client IP.'),
   tls: tlsSchema,
+  dpop: dpopSchema,
   attack_protection: attackProtectionSchema.prefault({}).describe('Brute-force protection, suspicious IP throttling and rate limits.'),
   events: z.strictObject({
     retention_days: z.number().int().min(1).max(3650).default(30).describe('Audit events older than this are purged.'),

@@ -24,6 +24,7 @@ function proofMetadata(c: ClientConfig): ClientProofMetadata {
     tls_client_auth_san_ip: c.tls_client_auth_san_ip,
     tls_client_auth_san_email: c.tls_client_auth_san_email,
     tls_client_certificate_bound_access_tokens: c.tls_client_certificate_bound_access_tokens,
+    dpop_bound_access_tokens: c.dpop_bound_access_tokens,
   };
   return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined));
 }

@@ -34,6 +34,8 @@ export interface DiscoveryFeatures {
   clientCertificates: boolean;
   /** tls.mtls_base_url: where the endpoints are reached with mutual TLS, when that is not the issuer. */
   mtlsBaseUrl: string | undefined;
+  /** dpop.signing_algs: the algorithms of DPoP proofs Tollgate accepts (RFC 9449 §5.1). */
+  dpopAlgs: readonly string[];
 }
 
 /** RFC 8705 §3.3, §5: certificate-bound tokens, and the mTLS aliases of the endpoints when they differ. */
@@ -50,7 +52,7 @@ function mtlsMetadata(features: DiscoveryFeatures): Record<string, unknown> {
   };
 }
 
-const NO_FEATURES: DiscoveryFeatures = { clientCertificates: false, mtlsBaseUrl: undefined };
+const NO_FEATURES: DiscoveryFeatures = { clientCertificates: false, mtlsBaseUrl: undefined, dpopAlgs: [] };
 
 export function discoveryDocument(issuer: string, apis: ApiRecord[], algs: SigningAlg[], features = NO_FEATURES): Record<string, unknown> {
   const endpoints = endpointsOf(issuer);
@@ -86,5 +88,6 @@ export function discoveryDocument(issuer: string, apis: ApiRecord[], algs: Signi
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     ...mtlsMetadata(features),
+    ...(features.dpopAlgs.length > 0 ? { dpop_signing_alg_values_supported: features.dpopAlgs } : {}),
   };
 }

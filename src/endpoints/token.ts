@@ -2,12 +2,13 @@
  * POST {issuer}/oauth/token as a short list of named steps (RFC 6749 §3.2),
  * framework-free: the HTTP layer hands in parsed parameters.
  */
-import { InvalidRequestError, OAuthError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.ts';
+import { InvalidDpopProofError, InvalidRequestError, OAuthError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.ts';
 import { authenticateClient, claimedClientId } from '../client-auth/registry.ts';
 import type { ClientAuthDeps } from '../client-auth/method.ts';
 import type { X509Certificate } from 'node:crypto';
 import type { ClientRecord, ClientStore, Confirmation } from '../storage/interfaces.ts';
-import { certificateThumbprint } from '../client-auth/certificates.ts';
+import { certificatePossession } from '../tokens/confirmation.ts';
+import type { DpopVerifier } from '../dpop/proof.ts';
 import { endUserIp } from '../protection/forwarded-for.ts';
 import type { Params } from '../http/params.ts';
 import type { Grant, RequestInfo, TokenResponse } from '../grants/grant.ts';
@@ -18,6 +19,7 @@ export interface TokenEndpointDeps {
   clients: ClientStore;
   clientAuth: ClientAuthDeps;
   services: TokenServices;
+  dpop: DpopVerifier;
 }
 
 export interface TokenRequest {
@@ -25,6 +27,8 @@ export interface TokenRequest {
   authorization: string | undefined;
   /** The TLS client certificate (RFC 8705): Tollgate's own TLS, or a trusted proxy's header. */
   certificate?: X509Certificate | undefined;
+  /** The DPoP header (RFC 9449 §4.1), if any. */
+  dpop?: string | undefined;
   request: RequestInfo;
 }
 
@@ -44,13 +48,18 @@ function declaredParameters(params: Params, grant: Grant): Params {
   }));
 }
 
-/** What the request proves possession of (RFC 8705 §3); a client registered for certificate-bound tokens must present one. */
-function possessionOf(client: ClientRecord, req: TokenRequest): Confirmation {
-  if (req.certificate) return { 'x5t#S256': certificateThumbprint(req.certificate) };
-  if (client.tls_client_certificate_bound_access_tokens) {
+/**
+ * What the request proves possession of: its TLS client certificate (RFC 8705 §3) and its DPoP proof's key (RFC
+ * 9449 §5). A client registered for bound tokens of either kind must prove it.
+ */
+async function possessionOf(client: ClientRecord, req: TokenRequest, dpop: DpopVerifier): Promise<Confirmation> {
+  const possession = certificatePossession(req.certificate);
+  if (req.dpop !== undefined) possession.jkt = await dpop.verify(req.dpop, { method: 'POST', endpoint: 'token' });
+  if (client.tls_client_certificate_bound_access_tokens && !possession['x5t#S256']) {
     throw new InvalidRequestError('This client\'s tokens are bound to its TLS client certificate, and the request presented none (RFC 8705 §3).');
   }
-  return {};
+  if (client.dpop_bound_access_tokens && !possession.jkt) throw new InvalidDpopProofError('This client must send a DPoP proof (RFC 9449 §5.2).', 'no proof');
+  return possession;
 }
 
 /** The IP protection counts: the end user's when a trusted client vouches for it, else the network's. */
@@ -73,7 +82,7 @@ export async function tokenEndpoint(req: TokenRequest, deps: TokenEndpointDeps):
     if (!client.grant_types.includes(grant.grantType)) {
       throw new UnauthorizedClientError(`The client is not allowed to use the grant type "${grant.grantType}".`);
     }
-    const possession = possessionOf(client, req);
+    const possession = await possessionOf(client, req, deps.dpop);
     const request = await requestFrom(client, req, deps.services);
     return await grant.handle({ params: declaredParameters(req.params, grant), client, request, services: deps.services, possession });
   } catch (err) {

@@ -6,7 +6,7 @@
 import { AccessDeniedError, InvalidRequestError, InvalidScopeError, UnauthorizedClientError } from '../errors/oauth.ts';
 import type { Grant } from './grant.ts';
 import { parseScope } from '../tokens/scope.ts';
-import { accessTokenBinding } from '../tokens/confirmation.ts';
+import { accessTokenBinding, tokenType } from '../tokens/confirmation.ts';
 
 export const clientCredentialsGrant: Grant = {
   grantType: 'client_credentials',
@@ -28,11 +28,10 @@ export const clientCredentialsGrant: Grant = {
     // RFC 6749 §3.3: the server may grant less than asked; the response says what was granted.
     const scope = requested === undefined ? granted : asked.filter((s) => granted.includes(s));
     const ttl = api.access_token_ttl ?? services.policy.accessTokenTtl;
+    const cnf = accessTokenBinding(client, possession);
     return {
-      access_token: await services.issuer.accessToken({
-        sub: client.client_id, clientId: client.client_id, scope, audience, ttl, userinfo: false, cnf: accessTokenBinding(client, possession),
-      }),
-      token_type: 'Bearer',
+      access_token: await services.issuer.accessToken({ sub: client.client_id, clientId: client.client_id, scope, audience, ttl, userinfo: false, cnf }),
+      token_type: tokenType(cnf),
       expires_in: ttl,
       scope: scope.join(' '),
     };

@@ -18,14 +18,14 @@ export interface GrantContext {
   client: ClientRecord;
   request: RequestInfo;
   services: TokenServices;
-  /** What the request proved possession of (a TLS client certificate), for binding tokens to it. */
+  /** What the request proved possession of (a TLS client certificate, a DPoP key), for binding tokens to it. */
   possession: Confirmation;
 }
 
 /** RFC 6749 §5.1 successful response. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
   id_token?: string;

@@ -68,12 +68,21 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     ips.set(request, ip);
     await deps.rateLimit?.take(ip);
   };
+  /** The DPoP header; when nonces are required, every answer to a proof carries a fresh one (RFC 9449 §8.2). */
+  const dpopOf = async (request: FastifyRequest, reply: FastifyReply) => {
+    const proof = headerOf(request, ['dpop']);
+    const { nonces } = deps.token.dpop;
+    if (proof !== undefined && nonces) reply.header('dpop-nonce', await nonces.current());
+    return proof;
+  };
+
   app.post('/oauth/token', { onRequest: rateLimited }, async (request, reply) => {
     noStore(reply);
     return tokenEndpoint({
       params: paramsOf(request.body),
       authorization: request.headers.authorization,
       certificate: deps.clientCertificate(request),
+      dpop: await dpopOf(request, reply),
       request: { ip: ips.get(request)!, userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
     }, deps.token);
   });
@@ -97,9 +106,10 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
     noStore(reply);
-    return userinfoEndpoint({ authorization: request.headers.authorization, params: paramsOf(request.body), certificate: deps.clientCertificate(request) }, {
-      issuer: deps.lookup.issuer, users: deps.users, denylist: deps.lookup.denylist,
-    });
+    return userinfoEndpoint({
+      method: request.method, authorization: request.headers.authorization, params: paramsOf(request.body),
+      certificate: deps.clientCertificate(request), dpop: await dpopOf(request, reply),
+    }, { issuer: deps.lookup.issuer, users: deps.users, denylist: deps.lookup.denylist, dpop: deps.token.dpop });
   };
   app.get('/userinfo', userinfo);
   app.post('/userinfo', userinfo);
@@ -107,7 +117,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   // The MFA API parses its bodies its own way, so it is a plugin of its own (Fastify scopes content-type parsers).
   app.register(async (scoped) => registerMfaRoutes(scoped, {
-    endpoints: deps.mfa, rateLimited, noStore,
+    endpoints: deps.mfa, rateLimited, noStore, clientCertificate: deps.clientCertificate,
     requestInfo: (request) => ({ ip: ips.get(request) ?? deps.clientIp(request), userAgent: request.headers['user-agent'] }),
   }));
 

@@ -60,8 +60,8 @@ export interface ClientRecord extends ClientProofMetadata {
 }
 
 /**
- * Client metadata for authentication beyond secrets and for certificate-bound tokens (RFC 7591 §2, RFC 8705
- * §2.1.2 and §3.4); optional, so records written before they existed still read.
+ * Client metadata for authentication beyond secrets and for sender-constrained tokens (RFC 7591 §2, RFC 8705
+ * §2.1.2 and §3.4, RFC 9449 §5.2); optional, so records written before they existed still read.
  */
 export interface ClientProofMetadata {
   /** client_secret_jwt, private_key_jwt: the only JWS algorithm accepted for the client's assertions. */
@@ -78,6 +78,8 @@ export interface ClientProofMetadata {
   tls_client_auth_san_email?: string;
   /** Access tokens carry the client certificate's thumbprint (RFC 8705 §3). */
   tls_client_certificate_bound_access_tokens?: boolean;
+  /** Every token request must carry a DPoP proof (RFC 9449 §5.2). */
+  dpop_bound_access_tokens?: boolean;
 }
 
 export interface RefreshPolicy {
@@ -87,9 +89,12 @@ export interface RefreshPolicy {
   absolute_ttl: number;
 }
 
-/** What a token is bound to (RFC 7800 §3.1 cnf): the thumbprint of a TLS client certificate (RFC 8705 §3.1). */
+/** What a token is bound to (RFC 7800 §3.1 cnf): a TLS client certificate (RFC 8705 §3.1), a DPoP key (RFC 9449 §6.1). */
 export interface Confirmation {
+  /** base64url SHA-256 of the DER certificate. */
   'x5t#S256'?: string;
+  /** The JWK SHA-256 thumbprint (RFC 7638) of the DPoP proof key. */
+  jkt?: string;
 }
 
 /** What a login granted, carried by the tokens that continue it (a refresh token, an mfa_token). */
@@ -118,7 +123,7 @@ export interface RefreshTokenRecord extends LoginGrant {
   idle_expires_at: number;
   consumed_at: number | null;
   revoked_at: number | null;
-  /** A public client's tokens are bound to what it proved at login; each use must prove it again (RFC 8705 §4). */
+  /** A public client's tokens are bound to what it proved at login; each use must prove it again (RFC 8705 §4, RFC 9449 §5). */
   cnf: Confirmation | null;
 }
 

@@ -10,7 +10,7 @@ import type { Mfa } from '../mfa/service.ts';
 import type { TokenResponse } from '../grants/grant.ts';
 import { grantScope } from './scope.ts';
 import { startFamily, wantsRefreshToken } from './refresh.ts';
-import { accessTokenBinding, refreshTokenBinding } from './confirmation.ts';
+import { accessTokenBinding, refreshTokenBinding, tokenType } from './confirmation.ts';
 
 export interface TokenPolicy {
   accessTokenTtl: number;
@@ -68,11 +68,10 @@ export interface IssueRequest {
 export async function issueTokens(services: TokenServices, req: IssueRequest): Promise<TokenResponse> {
   const { api, scope } = req.authorization;
   const ttl = api?.access_token_ttl ?? services.policy.accessTokenTtl;
+  const cnf = accessTokenBinding(req.client, req.possession);
   const response: TokenResponse = {
-    access_token: await services.issuer.accessToken({
-      sub: req.user.id, clientId: req.client.client_id, scope, audience: api?.identifier, ttl, cnf: accessTokenBinding(req.client, req.possession),
-    }),
-    token_type: 'Bearer',
+    access_token: await services.issuer.accessToken({ sub: req.user.id, clientId: req.client.client_id, scope, audience: api?.identifier, ttl, cnf }),
+    token_type: tokenType(cnf),
     expires_in: ttl,
     scope: scope.join(' '),
   };

@@ -12,6 +12,7 @@ import { API, NOW, PASSWORD, REALM_GRANT, SECRET, aliceLogin, basicAuth, start }
 import { certificateAuthority, selfSigned, type Issued } from '../helpers/certificates.ts';
 import { startTls, type TlsTollgate } from '../helpers/tls.ts';
 import { assertInvalidClient, assertIssuedTo } from '../helpers/client-auth.ts';
+import { withMfa } from '../helpers/mfa.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 
 const ca = await certificateAuthority('CN=Client CA');
@@ -249,4 +250,27 @@ test('RFC 8705 §2 (deployment): the certificate header is ignored from anyone b
   }
   // The header does not make a certificate of another CA acceptable.
   assertInvalidClient(await send(encodeURIComponent(impostor.cert), PROXY));
+});
+
+// ---- The MFA API ----
+
+test('RFC 8705 §2 / Auth0 MFA API: a tls_client_auth client authenticates at /mfa/associate with its certificate', async (t) => {
+  const tg = await startTls(t, (c) => {
+    mtlsClients(c);
+    c.clients!.push({
+      client_id: 'mfa-job', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=reporting-job,O=Example\\, Inc.,C=US',
+      grant_types: ['password'],
+    });
+    withMfa('always')(c);
+  });
+  const login = await token(tg, { ...aliceLogin, client_id: 'mfa-job' }, byDn);
+  assert.equal(login.status, 403, JSON.stringify(login.body));
+  const associate = (client?: Issued) => tg.request('/mfa/associate', {
+    json: { client_id: 'mfa-job', authenticator_types: ['otp'] }, headers: { authorization: `Bearer ${login.body.mfa_token}` }, client,
+  });
+  assertInvalidClient(await associate());
+  assertInvalidClient(await associate(impostor));
+  const res = await associate(byDn);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.authenticator_type, 'otp');
 });

@@ -126,8 +126,11 @@ test('RFC 8705 §2: certificate clients need a source of client certificates, a 
       { client_id: 'w', client_secret: SECRET, tls_client_certificate_bound_access_tokens: true },
     ],
   }), [`clients[0]: ${noSource}`, `clients[1]: ${noSource}`]);
-  // Behind a proxy that forwards certificates, no TLS of Tollgate's own is needed.
+  // Behind a proxy that forwards certificates, no TLS of Tollgate's own is needed; the proxy must be trusted.
+  assert.deepEqual(problemsOf({ tls: { client_certificate_header: 'x-ssl-client-cert' } }),
+    ['tls.client_certificate_header: believed only from trusted_proxies, and none is configured']);
   assert.deepEqual(problemsOf({
+    trusted_proxies: ['10.0.0.0/8'],
     tls: { client_certificate_header: 'x-ssl-client-cert' },
     clients: [{ client_id: 'w', client_secret: SECRET, tls_client_certificate_bound_access_tokens: true }],
   }), []);

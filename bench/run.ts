@@ -5,14 +5,14 @@
  * BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 8) and
  * BENCH_SIGNING_ALG (default RS256, Tollgate's default) tune the runs.
  */
-import { cpus, loadavg } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { SIGNING_ALGS, type SigningAlg } from '../src/keys/algorithms.ts';
 import { startBenchServer, PASSWORD } from './lib/server.ts';
 import { argon2Verifications } from './lib/argon2.ts';
 import { runLoad, type LoadResult } from './lib/load.ts';
+import { probedRequests } from './lib/probe.ts';
 import { addUsage, cpuMeter, cpuShares, type CpuShares } from './lib/cpu.ts';
 import { cpuLine, table } from './lib/report.ts';
+import { benchSettings, machineInfo, selected } from './lib/settings.ts';
 import type { Scenario } from './scenarios/types.ts';
 import { passwordScenario } from './scenarios/password.ts';
 import { refreshScenario } from './scenarios/refresh.ts';
@@ -23,33 +23,14 @@ const allScenarios: Scenario[] = [passwordScenario, passwordUnprotectedScenario,
 /** Attack protection may cost at most this share of the password grant's rate (issue 4). */
 const PROTECTION_BUDGET = 0.05;
 /** BENCH_SCENARIOS=refresh,client-credentials runs a subset (names as in each scenario's `id`). */
-const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
-const scenarios = only ? allScenarios.filter((s) => only.includes(s.id)) : allScenarios;
-if (scenarios.length === 0) throw new Error(`BENCH_SCENARIOS matches none of: ${allScenarios.map((s) => s.id).join(', ')}`);
+const scenarios = selected('BENCH_SCENARIOS', allScenarios);
 const USERS = 1000;
 const TARGET_RATIO = 0.9;
 /** Above this share of the CPU used by other processes, a phase's numbers are suspect. */
 const NOISY = 0.05;
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name] || String(fallback);
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
-const seconds = positiveInt('BENCH_DURATION', 10);
-const connections = positiveInt('BENCH_CONNECTIONS', 8);
-const signingAlg = (process.env.BENCH_SIGNING_ALG || 'RS256') as SigningAlg;
-if (!SIGNING_ALGS.includes(signingAlg)) throw new Error(`BENCH_SIGNING_ALG must be one of ${SIGNING_ALGS.join(', ')}`);
-const machine = {
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model ?? 'unknown',
-  node: process.version,
-  platform: `${process.platform}-${process.arch}`,
-  uvThreadpoolSize: Number(process.env.UV_THREADPOOL_SIZE) || 4,
-  loadAverage1m: loadavg()[0] ?? 0,
-};
+const { seconds, connections, signingAlg } = benchSettings();
+const machine = machineInfo();
 
 interface ScenarioResult extends LoadResult {
   name: string;
@@ -80,14 +61,10 @@ try {
   const runs: { scenario: Scenario; load: LoadResult; usage: ReturnType<ReturnType<typeof cpuMeter>> }[] = [];
   for (const scenario of scenarios) {
     const target = scenario.unprotected ? unprotected! : server;
-    const request = await scenario.prepare(target);
-    // One request first: a misconfigured scenario fails here with the server's own answer.
-    const [probeBody, ...rest] = request.bodies;
-    const probe = await fetch(target.url + request.path, { method: request.method, headers: request.headers, body: probeBody });
-    if (probe.status !== 200) throw new Error(`${scenario.name}: probe answered ${probe.status}: ${await probe.text()}`);
+    const request = await probedRequests(scenario, target, [target.url]);
     console.log(`${scenario.name} over HTTP, ${seconds}s...`);
     const meter = cpuMeter();
-    const load = await runLoad({ url: target.url, connections, seconds, ...request, bodies: scenario.singleUse ? rest : request.bodies });
+    const load = await runLoad({ url: target.url, connections, seconds, ...request });
     runs.push({ scenario, load, usage: meter() });
   }
   const after = await ceilingHalf();

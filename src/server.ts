@@ -14,9 +14,8 @@ import { endpointsOf } from './endpoints/discovery.ts';
 import { syncConfig } from './config/sync.ts';
 import { issuerOf } from './config/issuer.ts';
 import { MANAGEMENT_PREFIX, managementAudience } from './management/scopes.ts';
-import type { ManagementContext } from './management/context.ts';
+import { configuredContext, type ManagementContext } from './management/context.ts';
 import { managementPlugin } from './management/router.ts';
-import { mfaSettings } from './config/mfa-rules.ts';
 import { BODY_LIMIT, registerBodyParsers } from './http/body.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { registerRoutes } from './http/routes.ts';
@@ -30,6 +29,7 @@ import { LoginProtection } from './protection/login-protection.ts';
 import { RateLimiter, type RequestLimiter } from './protection/rate-limit.ts';
 import { setUpCache, type CacheSetup } from './cache/store.ts';
 import { SharedRateLimiter } from './cache/rate-limit.ts';
+import { clientProofs } from './client-proofs.ts';
 import { Mfa } from './mfa/service.ts';
 import { secretBoxFor } from './mfa/secret-box.ts';
 import { mfaAudience } from './mfa/api.ts';
@@ -51,6 +51,8 @@ export interface Tollgate {
   log: Logger;
   /** The signing keys this node uses; `keys.reload()` reads them from the store now rather than within keys.cache_ttl. */
   keys: KeyRing;
+  /** From now on /health/ready answers 503 "draining", so load balancers stop sending requests; they are still served. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const allowlist = new IpList(protection.allowlist);
     const trustedProxies = new IpList(config.trusted_proxies);
     const rateLimit = requestLimiter(config, { cached, audit, allowlist, now });
+    const proofs = clientProofs(config, { issuer: iss, hasher, store, keys, trustedProxies, now });
     const services: TokenServices = {
       accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
       directory: store,
@@ -133,22 +136,25 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       now,
     };
 
-    const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT });
+    const { https, clientAuth, dpop } = proofs;
+    // While closing (SIGTERM), a request the node has already accepted is served, with Connection: close, rather
+    // than answered 503: behind a load balancer that request has nowhere else to go. Fastify types an HTTPS
+    // instance apart; every route here works the same over either.
+    const app = Fastify({
+      loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT, return503OnClosing: false, ...(https ? { https } : {}),
+    }) as unknown as FastifyInstance;
     registerBodyParsers(app);
     registerErrorHandler(app);
-    registerHealth(app, [{ name: 'store', ping: () => store.ping() }, ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping() }] : [])]);
+    let draining = false;
+    registerHealth(app, [{ name: 'store', ping: () => store.ping() }, ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping() }] : [])], () => draining);
     await app.register(async (scoped) => registerRoutes(scoped, {
-      issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit, token: { clients: store, clientAuth: { hasher }, services }, lookup: { issuer, refreshTokens: store, denylist: store, now },
+      issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
+      clientCertificate: proofs.clientCertificate, features: proofs.features,
+      token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, now },
       users: store, directory: store, keys,
-      mfa: { mfa: services.mfa, users: store, clients: store, clientAuth: { hasher }, issuer, denylist: store, audience: mfaAudience(iss) },
+      mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
-    const management: ManagementContext = {
-      store, hasher, audit, now, keys,
-      revokeRefreshOnPasswordChange: config.tokens.revoke_refresh_on_password_change,
-      defaultConnection: services.policy.defaultConnection,
-      mfa: mfaSettings(config),
-      signingAlg: config.tokens.signing_alg,
-    };
+    const management: ManagementContext = { store, hasher, audit, now, keys, ...configuredContext(config, hasher) };
     const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };
     await app.register(async (scoped) => managementPlugin(scoped, { context: management, callers, issuer: iss }),
       { prefix: `${new URL(iss).pathname.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` });
@@ -156,6 +162,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const housekeeping = startHousekeeping(store, config, now, log);
     return {
       app, store, config, log, keys,
+      drain() { draining = true; },
       async close() {
         clearInterval(housekeeping);
         keys.close();

@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 
 /** One request shape; the bodies are sent in turn, shared across all connections. */
 export interface LoadSpec {
-  url: string;
+  /** Several nodes: the connections are spread over them in turn, as a round-robin load balancer would. */
+  url: string | string[];
   method: 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;

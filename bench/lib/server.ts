@@ -7,6 +7,8 @@ import { parseConfig } from '../../src/config/load.ts';
 import { argon2Hasher, type PasswordHashing } from '../../src/accounts/passwords.ts';
 import { createServer, type Tollgate } from '../../src/server.ts';
 import type { SigningAlg } from '../../src/keys/algorithms.ts';
+import type { ConfigInput } from '../../src/config/schema.ts';
+import type { Store } from '../../src/storage/interfaces.ts';
 
 /** OWASP's argon2id minimum, which is also Tollgate's default. */
 export const OWASP_ARGON2ID: PasswordHashing = { memory_cost: 19456, time_cost: 2, parallelism: 1 };
@@ -16,10 +18,15 @@ export const API = 'https://api.bench.example';
 export const CLIENT = { id: 'bench', secret: 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz' };
 export const PASSWORD = 'correct horse battery staple';
 
-export interface BenchServer {
+/** What a scenario prepares its requests against: the store every node serves from, and its users. */
+export interface BenchTarget {
+  store: Store;
+  users: string[];
+}
+
+export interface BenchServer extends BenchTarget {
   url: string;
   tollgate: Tollgate;
-  users: string[];
   hashing: PasswordHashing;
   /** The PHC string every user has: one password, hashed once. */
   phc: string;
@@ -36,40 +43,60 @@ function attackProtection(enabled: boolean) {
     : { brute_force: { enabled: false }, ip_throttling: { enabled: false }, rate_limit: { enabled: false } };
 }
 
-export async function startBenchServer(opts: { users: number; hashing?: PasswordHashing; signingAlg?: SigningAlg; protection?: boolean }): Promise<BenchServer> {
-  const hashing = opts.hashing ?? OWASP_ARGON2ID;
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
-  const config = parseConfig({
+export interface BenchSettings {
+  storage: string;
+  /** Redis, shared by every node. */
+  cache?: { url: string; prefix: string };
+  hashing: PasswordHashing;
+  signingAlg?: SigningAlg;
+  protection?: boolean;
+}
+
+/** The benchmark's configuration: one connection, one API, one client allowed every grant the scenarios use. */
+export function benchConfig(settings: BenchSettings): ConfigInput {
+  return {
     issuer: 'http://127.0.0.1',
-    storage: `sqlite:${join(dir, 'bench.db')}`,
+    storage: settings.storage,
+    ...(settings.cache ? { cache: settings.cache.url, cache_prefix: settings.cache.prefix } : {}),
     port: 0,
     log_level: 'warn',
-    tokens: { signing_alg: opts.signingAlg ?? 'RS256' },
-    password_hashing: hashing,
+    tokens: { signing_alg: settings.signingAlg ?? 'RS256' },
+    password_hashing: settings.hashing,
     connections: [{ name: CONNECTION }],
-    attack_protection: attackProtection(opts.protection ?? true),
+    attack_protection: attackProtection(settings.protection ?? true),
     apis: [{ identifier: API, scopes: ['read:items'] }],
     clients: [{
       client_id: CLIENT.id, client_secret: CLIENT.secret, token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['password', 'refresh_token', 'client_credentials'], api_grants: { [API]: ['read:items'] },
     }],
-  }, 'bench', {});
-  const tollgate = await createServer(config);
+  };
+}
 
-  const phc = await argon2Hasher(hashing).hash(PASSWORD);
-  const users = Array.from({ length: opts.users }, (_, i) => `user${String(i).padStart(4, '0')}`);
+/** `count` users user0000, user0001, ... in CONNECTION, all with the password PASSWORD (hashed once: `phc`). */
+export async function addUsers(store: Store, count: number, phc: string): Promise<string[]> {
+  const users = Array.from({ length: count }, (_, i) => `user${String(i).padStart(4, '0')}`);
   const now = Math.floor(Date.now() / 1000);
   for (const username of users) {
-    await tollgate.store.createUser({
+    await store.createUser({
       connection: CONNECTION, username, email: `${username}@bench.example`, email_verified: true, password_hash: phc,
       name: null, given_name: null, family_name: null, nickname: null, picture: null, blocked: false, app_metadata: {}, user_metadata: {},
     }, now);
   }
+  return users;
+}
+
+export async function startBenchServer(opts: { users: number; hashing?: PasswordHashing; signingAlg?: SigningAlg; protection?: boolean }): Promise<BenchServer> {
+  const hashing = opts.hashing ?? OWASP_ARGON2ID;
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+  const config = parseConfig(benchConfig({ ...opts, hashing, storage: `sqlite:${join(dir, 'bench.db')}` }), 'bench', {});
+  const tollgate = await createServer(config);
+  const phc = await argon2Hasher(hashing).hash(PASSWORD);
+  const users = await addUsers(tollgate.store, opts.users, phc);
 
   await tollgate.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = tollgate.app.server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`, tollgate, users, hashing, phc,
+    url: `http://127.0.0.1:${port}`, tollgate, store: tollgate.store, users, hashing, phc,
     async close() {
       await tollgate.close();
       rmSync(dir, { recursive: true, force: true });

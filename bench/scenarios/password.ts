@@ -7,12 +7,12 @@ export const passwordScenario: Scenario = {
   id: 'password',
   name: 'password grant',
   verificationsPerRequest: 1,
-  async prepare(server) {
+  async prepare({ users }) {
     return {
       method: 'POST',
       path: '/oauth/token',
       headers: clientHeaders,
-      bodies: server.users.map((username) =>
+      bodies: users.map((username) =>
         new URLSearchParams({ grant_type: 'password', username, password: PASSWORD, audience: API }).toString()),
     };
   },

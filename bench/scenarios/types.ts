@@ -1,4 +1,4 @@
-import type { BenchServer } from '../lib/server.ts';
+import type { BenchTarget } from '../lib/server.ts';
 import type { LoadSpec } from '../lib/load.ts';
 
 /** A benchmark scenario: the requests to send, and how many argon2 verifications each one costs. */
@@ -13,5 +13,5 @@ export interface Scenario {
   /** Each body works once (a rotating refresh token): the probe's body is not sent again. */
   singleUse?: boolean;
   /** What to send; run.ts adds url, connections and duration. May prepare state on the server first. */
-  prepare(server: BenchServer): Promise<Pick<LoadSpec, 'method' | 'path' | 'headers' | 'bodies'>>;
+  prepare(target: BenchTarget): Promise<Pick<LoadSpec, 'method' | 'path' | 'headers' | 'bodies'>>;
 }

@@ -1,7 +1,8 @@
 /**
  * Resource-owner authentication: find the account, verify the password, and
  * say what happened in a result rich enough for protection and MFA to hook in
- * (ARCHITECTURE.md principle 5). Every call costs exactly one verification.
+ * (ARCHITECTURE.md principle 5). Every call costs one verification with the current parameters (two for an
+ * account whose hash has other ones).
  */
 import type { UserStore, UserRecord } from '../storage/interfaces.ts';
 import type { PasswordHasher } from './passwords.ts';
@@ -34,7 +35,13 @@ export class Accounts {
   /** Verifies `password` against the account `find` returned, or against the decoy when it returned none. */
   async verify(user: UserRecord | undefined, password: string): Promise<LoginResult> {
     const { hasher, decoy } = this.#deps;
-    const ok = await hasher.verify(user?.password_hash ?? decoy, password);
+    const stored = user?.password_hash ?? decoy;
+    // A hash not made with the current parameters (imported from another system, or older) may be cheaper than
+    // the decoy, so it costs the decoy's verification as well: such an account is never quicker to reject than
+    // an unknown user.
+    const ok = hasher.needsRehash(stored)
+      ? (await Promise.all([hasher.verify(stored, password), hasher.verify(decoy, password)]))[0]
+      : await hasher.verify(stored, password);
     if (!user) return { outcome: 'unknown_user' };
     if (!ok) return { outcome: 'wrong_password', user };
     // A blocked user is told so only after the right password, so blocking reveals nothing to a guesser.

@@ -1,5 +1,9 @@
-/** argon2id password hashing (RFC 9106), through @node-rs/argon2 on the libuv thread pool. */
-import { hash, verify } from '@node-rs/argon2';
+/**
+ * argon2id password hashing (RFC 9106), through @node-rs/argon2 on the libuv thread pool; verification also
+ * reads the hashes imported from other systems (./legacy/), which a successful login replaces (needsRehash).
+ */
+import { hash } from '@node-rs/argon2';
+import { verifyStoredHash } from './legacy/registry.ts';
 
 /** @node-rs/argon2's `Algorithm.Argon2id`; its enum is const, so erasable TypeScript cannot import it. */
 const ARGON2ID = 2;
@@ -15,7 +19,7 @@ export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /** False for a wrong password and for a hash it cannot read; never throws on input. */
   verify(phc: string, password: string): Promise<boolean>;
-  /** True when a stored hash was made with other parameters than the current ones. */
+  /** True when a stored hash was made with other parameters than the current ones, or by another system. */
   needsRehash(phc: string): boolean;
 }
 
@@ -29,13 +33,7 @@ export function argon2Hasher(params: PasswordHashing): PasswordHasher {
   const current = `$argon2id$v=19$m=${params.memory_cost},t=${params.time_cost},p=${params.parallelism}$`;
   return {
     hash: (password) => hash(password, options),
-    verify: async (phc, password) => {
-      try {
-        return await verify(phc, password);
-      } catch {
-        return false;
-      }
-    },
+    verify: verifyStoredHash,
     needsRehash: (phc) => !phc.startsWith(current),
   };
 }

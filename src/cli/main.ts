@@ -15,7 +15,8 @@ const HELP = `Usage: tollgate <command> [options]
 
 Commands:
   serve            run the authorization server
-  users            add, list, show, update, block, unblock, set-password, reset-mfa, delete users
+  users            add, list, show, update, block, unblock, set-password, reset-mfa, delete, import users
+                   (import: Auth0's bulk import format, a JSON file)
   clients          add, list, rotate-secret, delete clients
   connections      add, list, delete connections (user directories)
   apis             add, list, delete APIs (audiences and their scopes)

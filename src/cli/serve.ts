@@ -40,12 +40,32 @@ export async function serve(args: string[]): Promise<number | void> {
   process.stdout.write(`Tollgate listening on ${url} (config: ${file})\n`);
   if (file === EXAMPLE_CONFIG) process.stdout.write(exampleCurl(url));
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  const signal = await untilSignal();
+  const delay = config.shutdown_delay;
+  if (signal === 'SIGTERM' && delay > 0) {
+    // Behind a load balancer: fail the readiness check and keep serving until it has noticed, then close, so no
+    // connection arrives as the listening socket closes (the kernel would reset it after the client sent its request).
+    tollgate.drain();
+    tollgate.log.info(`SIGTERM: draining for ${delay} s (/health/ready answers 503 draining), then closing`);
+    await untilSignal(delay * 1000);
+  }
+  // Stops accepting, serves what was accepted (with Connection: close), then closes the store.
   await tollgate.close();
+}
+
+/** The first SIGINT or SIGTERM, or undefined after `timeoutMs`; the handlers are removed either way. */
+function untilSignal(timeoutMs?: number): Promise<NodeJS.Signals | undefined> {
+  return new Promise((resolve) => {
+    const done = (signal?: NodeJS.Signals) => {
+      clearTimeout(timer);
+      process.off('SIGINT', onSigint).off('SIGTERM', onSigterm);
+      resolve(signal);
+    };
+    const onSigint = () => done('SIGINT');
+    const onSigterm = () => done('SIGTERM');
+    const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
+    process.on('SIGINT', onSigint).on('SIGTERM', onSigterm);
+  });
 }
 
 /** The demo credentials are the example file's own, public in the repository; never printed for a real config. */

@@ -7,8 +7,7 @@ import { AuditLog } from '../events/audit.ts';
 import { setUpCache } from '../cache/store.ts';
 import { systemClock as nowSeconds } from '../clock.ts';
 import { argon2Hasher } from '../accounts/passwords.ts';
-import type { ManagementContext } from '../management/context.ts';
-import { mfaSettings } from '../config/mfa-rules.ts';
+import { configuredContext, type ManagementContext } from '../management/context.ts';
 import { syncRecords } from '../config/sync.ts';
 
 export { nowSeconds };
@@ -37,13 +36,8 @@ export function silentAudit(store: Store): AuditLog {
 
 /** What the management operations need, for an operator at the command line (no acting client: events say client_id null). */
 export function managementContext(store: Store, config: Config): ManagementContext {
-  return {
-    store, hasher: argon2Hasher(config.password_hashing), audit: silentAudit(store), now: nowSeconds,
-    revokeRefreshOnPasswordChange: config.tokens.revoke_refresh_on_password_change,
-    defaultConnection: config.default_connection ?? config.connections[0]?.name,
-    mfa: mfaSettings(config),
-    signingAlg: config.tokens.signing_alg,
-  };
+  const hasher = argon2Hasher(config.password_hashing);
+  return { store, hasher, audit: silentAudit(store), now: nowSeconds, ...configuredContext(config, hasher) };
 }
 
 /**

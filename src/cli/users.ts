@@ -8,6 +8,7 @@ import { createUser, createUserBody, deleteUser, searchUsers, updateUser, update
 import { dispatch, parseOptions, withOperand } from './args.ts';
 import { UsageError, describeRecord, loadConfig, print, readPassword } from './io.ts';
 import { withManagement } from './store.ts';
+import { importUsers } from './users-import.ts';
 
 const HELP = `Usage:
   tollgate users add --connection C --username U [--email E] [--name N] --password-stdin [--json] [--config FILE]
@@ -20,12 +21,15 @@ const HELP = `Usage:
   tollgate users set-password USER --password-stdin [--config FILE]
   tollgate users reset-mfa USER [--config FILE]
   tollgate users delete USER [--config FILE]
+  tollgate users import FILE --connection C [--upsert] [--json] [--config FILE]   (see "tollgate users import --help")
 
 USER is a user id (the sub of their tokens) or CONNECTION/USERNAME, e.g. customers/alice. An empty value
 (--email '') clears a field; metadata is merged key by key, and a key set to null is removed.
 "block" stops the user from logging in and revokes their refresh tokens; "unblock" lets them in again and also
-clears brute-force blocks on the account. "reset-mfa" removes every MFA authenticator of the user. A new password revokes the user's refresh tokens
-(tokens.revoke_refresh_on_password_change) and clears brute-force blocks. Passwords are only read from standard input.
+clears brute-force blocks on the account. "reset-mfa" removes every MFA authenticator of the user. A new password
+revokes the user's refresh tokens (tokens.revoke_refresh_on_password_change) and clears brute-force blocks.
+Passwords are only read from standard input, and checked against the connection's password_policy (length,
+strength, no username or email in it, history).
 `;
 
 const json = { type: 'boolean' } as const;
@@ -152,5 +156,5 @@ async function resetMfa(args: string[]): Promise<number | void> {
 }
 
 export const users = (args: string[]) => dispatch('users', args, {
-  add, list, show, update, block: (rest) => setBlocked(rest, true), unblock: (rest) => setBlocked(rest, false), 'set-password': setPassword, 'reset-mfa': resetMfa, delete: remove,
+  add, list, show, update, block: (rest) => setBlocked(rest, true), unblock: (rest) => setBlocked(rest, false), 'set-password': setPassword, 'reset-mfa': resetMfa, delete: remove, import: importUsers,
 }, HELP);

@@ -1,7 +1,7 @@
 /** client_secret_basic: HTTP Basic with the form-urlencoded id and secret (RFC 6749 §2.3.1). */
 import { InvalidClientError } from '../errors/oauth.ts';
 import { formDecode } from '../http/form.ts';
-import type { ClientAuthMethodModule } from './method.ts';
+import { VERIFIED, refused, type ClientAuthMethodModule } from './method.ts';
 import { verifyClientSecret } from './secrets.ts';
 
 const BASIC = /^Basic ([A-Za-z0-9+/]+={0,2})$/i;
@@ -28,5 +28,6 @@ export const clientSecretBasic: ClientAuthMethodModule = {
     }
   },
   verify: async (presented, client, deps) =>
-    client.secret_hash !== null && presented.secret !== undefined && verifyClientSecret(client.secret_hash, presented.secret, deps.hasher),
+    client.secret_hash !== null && presented.secret !== undefined && (await verifyClientSecret(client.secret_hash, presented.secret, deps.hasher))
+      ? VERIFIED : refused('wrong client secret'),
 };

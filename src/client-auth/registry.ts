@@ -1,6 +1,6 @@
 /**
- * Client authentication (RFC 6749 §2.3): find which method the request used,
- * refuse more than one, and verify it against the client's registered method.
+ * Client authentication (RFC 6749 §2.3): find which method the request used, refuse more than one, and verify
+ * it against the client's registered method.
  */
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth.ts';
 import type { ClientRecord, ClientStore } from '../storage/interfaces.ts';
@@ -8,12 +8,19 @@ import type { AuthInput, ClientAuthDeps, ClientAuthMethodModule, Presented } fro
 import type { ClientAuthMethod } from './names.ts';
 import { clientSecretBasic } from './client-secret-basic.ts';
 import { clientSecretPost } from './client-secret-post.ts';
+import { clientSecretJwt } from './client-secret-jwt.ts';
+import { privateKeyJwt } from './private-key-jwt.ts';
+import { tlsClientAuth } from './tls-client-auth.ts';
+import { selfSignedTlsClientAuth } from './self-signed-tls-client-auth.ts';
 import { none } from './none.ts';
 
-/** Methods that carry a proof; `none` applies only when none of them is present. */
 const methods: Record<ClientAuthMethod, ClientAuthMethodModule> = {
   client_secret_basic: clientSecretBasic,
   client_secret_post: clientSecretPost,
+  client_secret_jwt: clientSecretJwt,
+  private_key_jwt: privateKeyJwt,
+  tls_client_auth: tlsClientAuth,
+  self_signed_tls_client_auth: selfSignedTlsClientAuth,
   none,
 };
 
@@ -23,15 +30,18 @@ export interface AuthenticatedClient {
 }
 
 function presentedCredentials(input: AuthInput): Presented {
-  const proofs = Object.values(methods).filter((m) => m !== none).flatMap((m) => m.extract(input) ?? []);
+  const proofs = Object.values(methods).flatMap((m) => m.extract?.(input) ?? []);
   if (proofs.length > 1) {
     throw new InvalidRequestError('The client used more than one authentication method (RFC 6749 §2.3).');
   }
-  const presented = proofs[0] ?? none.extract(input);
-  if (!presented) throw new InvalidClientError('Client authentication is required.', 'no client credentials');
   const bodyId = input.params.get('client_id');
-  if (presented.viaHeader && bodyId !== undefined && bodyId !== presented.clientId) {
-    throw new InvalidRequestError('The client_id in the body does not match the Authorization header.');
+  // No proof in the request: the client names itself, and its registration says how it proves it (none, or a certificate).
+  const presented = proofs[0] ?? (bodyId === undefined ? undefined : { clientId: bodyId, viaHeader: false, certificate: input.certificate });
+  if (!presented) throw new InvalidClientError('Client authentication is required.', 'no client credentials');
+  if (bodyId !== undefined && bodyId !== presented.clientId) {
+    throw new InvalidRequestError(presented.viaHeader
+      ? 'The client_id in the body does not match the Authorization header.'
+      : 'The client_id in the body does not match the client assertion.');
   }
   if (presented.clientId === '') throw new InvalidRequestError('Missing required parameter: client_id.');
   return presented;
@@ -49,11 +59,21 @@ export async function authenticateClient(input: AuthInput, clients: ClientStore,
   const failed = (detail: string) => new InvalidClientError('Client authentication failed.', detail, presented.viaHeader);
   const client = await clients.getClient(presented.clientId);
   if (!client) throw failed('unknown client');
-  if (!methodAccepted(client.token_endpoint_auth_method, presented.method, headerTaken)) {
-    throw failed(`client registered for ${client.token_endpoint_auth_method}, used ${presented.method}`);
+  const registered = client.token_endpoint_auth_method;
+  const used = presented.method ?? (methods[registered].extract ? 'none' : registered);
+  if (!methodAccepted(registered, used, headerTaken)) throw failed(`client registered for ${registered}, used ${used}`);
+  const verdict = await methods[used].verify(presented, client, deps);
+  if (!verdict.ok) throw failed(verdict.detail);
+  return { client, method: used };
+}
+
+/** The client_id a request claims, unverified, for the event of a refused request. */
+export function claimedClientId(input: AuthInput): string | null {
+  try {
+    return presentedCredentials(input).clientId;
+  } catch {
+    return input.params.get('client_id') ?? null;
   }
-  if (!(await methods[presented.method].verify(presented, client, deps))) throw failed('wrong client secret');
-  return { client, method: presented.method };
 }
 
 export const supportedAuthMethods = Object.keys(methods) as ClientAuthMethod[];

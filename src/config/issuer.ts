@@ -2,8 +2,8 @@
 import type { Config } from './schema.ts';
 
 /** The configured issuer, or the URL Tollgate listens on. */
-export function issuerOf(config: Pick<Config, 'issuer' | 'host' | 'port'>): string {
+export function issuerOf(config: Pick<Config, 'issuer' | 'host' | 'port' | 'tls'>): string {
   if (config.issuer !== undefined) return config.issuer;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `http://${host}:${config.port}`;
+  return `${config.tls?.cert !== undefined ? 'https' : 'http'}://${host}:${config.port}`;
 }

@@ -8,9 +8,9 @@ import { parse as parseYaml } from 'yaml';
 import { configSchema, type Config } from './schema.ts';
 import { checkReferences } from './references.ts';
 import { issuerOf } from './issuer.ts';
-import { describeIssues, formatPath } from './issues.ts';
+import { describeIssues, formatPath, issueProblems } from './issues.ts';
 
-export { formatPath, issuerOf };
+export { describeIssues, formatPath, issuerOf };
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -46,7 +46,7 @@ export function parseConfig(raw: unknown, source = 'configuration', env: NodeJS.
   // A missing variable would also fail validation with a confusing echo: report it alone.
   if (problems.length > 0) throw new ConfigError(source, problems);
   const result = configSchema.safeParse(substituted);
-  if (!result.success) problems.push(...describeIssues(result.error.issues).map((p) => `${p.field}: ${p.message}`));
+  if (!result.success) problems.push(...describeIssues(result.error.issues));
   if (problems.length === 0 && result.success) problems.push(...checkReferences(result.data));
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
   return result.data;
@@ -82,6 +82,9 @@ export function configWarnings(config: Config): string[] {
   config.clients.forEach((c, i) => {
     if (c.client_secret !== undefined && c.client_secret.length < 32) {
       warnings.push(`clients[${i}].client_secret is shorter than 32 characters: use a long random secret`);
+    }
+    if (c.jwks_uri !== undefined && !/^https:|^http:\/\/(127\.|localhost|\[::1\])/.test(c.jwks_uri)) {
+      warnings.push(`clients[${i}].jwks_uri is not https: anyone on the path could substitute the client's keys`);
     }
     if (c.trust_forwarded_for && c.token_endpoint_auth_method === 'none') {
       warnings.push(`clients[${i}].trust_forwarded_for is ignored: a public client cannot vouch for its users' IPs`);

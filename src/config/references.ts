@@ -5,6 +5,7 @@ import { issuerOf } from './issuer.ts';
 import { apiRecords, clientRecords } from './sync.ts';
 import { managementAudience } from '../management/scopes.ts';
 import { mfaProblems, mfaSettings } from './mfa-rules.ts';
+import { checkProofReferences, usesSecret } from './proof-references.ts';
 
 function duplicates(values: string[]): Set<string> {
   const seen = new Set<string>();
@@ -22,6 +23,9 @@ export function checkReferences(config: Config): string[] {
   };
 
   for (const d of duplicates(config.connections.map((c) => c.name))) problems.push(`connections: duplicate name "${d}"`);
+  config.connections.forEach(({ password_policy: { min_length, max_length } }, i) => {
+    if (min_length > max_length) problems.push(`connections[${i}].password_policy: min_length ${min_length} is above max_length ${max_length}`);
+  });
   for (const d of duplicates(config.apis.map((a) => a.identifier))) problems.push(`apis: duplicate identifier "${d}"`);
   for (const d of duplicates(config.clients.map((c) => c.client_id))) problems.push(`clients: duplicate client_id "${d}"`);
   if (config.default_connection !== undefined) unknownConnection('default_connection', config.default_connection);
@@ -43,10 +47,14 @@ export function checkReferences(config: Config): string[] {
     if (client.token_endpoint_auth_method === 'none' && hasSecret) {
       problems.push(`${at}.client_secret: a public client (token_endpoint_auth_method none) has no secret`);
     }
-    if (client.token_endpoint_auth_method !== 'none' && !hasSecret) {
+    if (usesSecret(client) && !hasSecret) {
       problems.push(`${at}.client_secret: required for token_endpoint_auth_method ${client.token_endpoint_auth_method}`);
     }
+    if (client.token_endpoint_auth_method !== 'none' && !usesSecret(client) && hasSecret) {
+      problems.push(`${at}.client_secret: a client authenticating with ${client.token_endpoint_auth_method} has no secret`);
+    }
   });
+  problems.push(...checkProofReferences(config));
 
   for (const { where, field, message } of mfaProblems(mfaSettings(config), config.connections, records)) {
     problems.push(`${where ? `${where.kind}[${where.index}].` : ''}${field}: ${message}`);

@@ -8,12 +8,13 @@ import { GRANT_TYPES } from '../grants/names.ts';
 import { CLIENT_AUTH_METHODS } from '../client-auth/names.ts';
 import { SIGNING_ALGS } from '../keys/algorithms.ts';
 import { isIpOrCidr } from '../protection/ip-list.ts';
+import { httpUrl, oneOf } from './fields.ts';
+import { clientProofFields, dpopSchema, tlsSchema } from './proof-schema.ts';
 import { MFA_FACTORS, MFA_POLICIES } from '../storage/interfaces.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_" or "-"');
 const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'is not a valid scope token (RFC 6749 §3.3)');
 const seconds = z.number().int().min(1).max(31_536_000);
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 /** redis://[user:password@]host[:port][/db], or rediss:// (TLS). */
 function isRedisUrl(value: string): boolean {
@@ -22,21 +23,34 @@ function isRedisUrl(value: string): boolean {
   return ['redis:', 'rediss:'].includes(url.protocol) && url.hostname !== '' && /^(\/\d*)?$/.test(url.pathname) && url.search === '' && url.hash === '';
 }
 
-const oneOf = <T extends string>(values: readonly T[], what: string) =>
-  z.enum(values as [T, ...T[]], { error: (issue) => `unknown ${what} ${JSON.stringify(issue.input)} (one of: ${values.join(', ')})` });
-
 const mfaPolicy = oneOf(MFA_POLICIES, 'MFA policy')
   .describe('never: no second factor; if_enrolled: required from users with an active authenticator; always: required from everyone (users without one enrol with the mfa_token).');
 const mfaFactors = z.array(oneOf(MFA_FACTORS, 'MFA factor')).min(1).refine((f) => new Set(f).size === f.length, { error: 'lists a factor twice' })
-  .describe('Factors users may enrol and answer with: otp (TOTP app), email, sms, recovery-code.');
+  .describe('Factors users may enrol and answer with: otp (TOTP app), email and sms (each needs its delivery under `mfa`), recovery-code.');
+/** zxcvbn-ts scores (0-4) by the strength names Auth0's password policy uses. */
+export const PASSWORD_STRENGTHS = { none: 0, low: 1, fair: 2, good: 3, excellent: 4 } as const;
+
+export const passwordPolicySchema = z.strictObject({
+  min_length: z.number().int().min(1).max(1024).default(8).describe('Fewest characters (Unicode code points) a new password may have.'),
+  max_length: z.number().int().min(1).max(1024).default(128)
+    .describe('Most characters a new password may have; at most 1024 (4 KiB of UTF-8), so hashing and strength estimation stay cheap.'),
+  strength: oneOf(Object.keys(PASSWORD_STRENGTHS) as (keyof typeof PASSWORD_STRENGTHS)[], 'password strength').default('fair')
+    .describe('Least strength zxcvbn-ts must estimate: none (no check), low (score 1: more than 10^3 guesses), fair (2: 10^6), good (3: 10^8), excellent (4: 10^10). Common passwords, keyboard patterns, dates and the user\'s own names score low.'),
+  history: z.number().int().min(0).max(24).default(0)
+    .describe('A new password may not be any of this many most recent ones, the current one included (0: no check). Only as many replaced hashes are kept.'),
+  no_personal_info: z.boolean().default(true)
+    .describe('Refuse a password that contains the username, the email address or its local part (parts of 3 characters or more, compared case-insensitively).'),
+});
 
 export const connectionSchema = z.strictObject({
   name: name.describe('Directory name, used as the `realm` of the password-realm grant.'),
   display_name: z.string().optional().describe('Human-readable name.'),
   mfa: z.strictObject({
     policy: mfaPolicy.default('never'),
-    factors: mfaFactors.default(['otp', 'email', 'sms', 'recovery-code']),
+    factors: mfaFactors.default(['otp', 'recovery-code']),
   }).prefault({}).describe('Multi-factor authentication for logins to this connection (Auth0\'s MFA API, docs/mfa.md).'),
+  password_policy: passwordPolicySchema.prefault({})
+    .describe('Rules for passwords set in this connection: by `tollgate users add`, by `tollgate users import` (plain `password` fields) and by password changes. Users declared in this file under `users` are the operator\'s choice and not checked; imported hashes cannot be, until the password next changes.'),
 });
 
 export const apiSchema = z.strictObject({
@@ -53,7 +67,7 @@ export const clientSchema = z.strictObject({
   client_secret_hash: z.string().regex(/^(sha256:[0-9a-f]{64}|\$argon2id\$.+)$/, 'must be "sha256:<64 hex digits>" or an argon2id PHC string').optional()
     .describe('Instead of client_secret: "sha256:<hex>" of a high-entropy secret, or an argon2id PHC string.'),
   token_endpoint_auth_method: oneOf(CLIENT_AUTH_METHODS, 'client authentication method').default('client_secret_basic')
-    .describe('How the client authenticates at the token endpoint (RFC 7591 §2).'),
+    .describe('How the client authenticates at the token, revocation and introspection endpoints (RFC 7591 §2); see docs/client-authentication.md.'),
   grant_types: z.array(oneOf(GRANT_TYPES, 'grant type')).min(1).default(['password'])
     .describe('Grant types the client may use.'),
   connections: z.array(z.string()).optional().describe('Connections (realms) this client may use (default: all).'),
@@ -74,6 +88,7 @@ export const clientSchema = z.strictObject({
     policy: mfaPolicy.optional(),
     factors: mfaFactors.optional(),
   }).optional().describe("Overrides the connection's MFA policy and factors for this client's logins."),
+  ...clientProofFields,
 });
 
 export const userSchema = z.strictObject({
@@ -158,6 +173,8 @@ export const configSchema = z.strictObject({
     .describe('Redis for the brute-force counters, IP throttling buckets, the request rate limit and the access-token denylist, shared by every node: "redis://[:password@]host:6379[/db]", or "rediss://" for TLS. Without it they stay in `storage` (the request rate limit in each node\'s memory). While Redis is unreachable, protection falls back to `storage` and a cache.unavailable event says so.'),
   cache_prefix: z.string().min(1).max(100).default('tollgate:')
     .describe('Every Redis key Tollgate writes starts with this, so several deployments can share one Redis.'),
+  shutdown_delay: z.number().int().min(0).max(3600).default(0)
+    .describe('Seconds a node keeps serving after SIGTERM while /health/ready answers 503 "draining", so that a load balancer stops sending it requests before it closes: at least the load balancer\'s health check interval times its unhealthy threshold. A second SIGTERM, or SIGINT, closes at once.'),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
   tokens: z.strictObject({
     access_token_ttl: seconds.default(600).describe('Access token lifetime in seconds.'),
@@ -182,6 +199,8 @@ export const configSchema = z.strictObject({
   clients: z.array(clientSchema).default([]).describe('Registered clients.'),
   trusted_proxies: z.array(ipOrCidr).default([])
     .describe('Proxies whose X-Forwarded-For / Forwarded headers name the client IP; with none, the socket address is the client IP.'),
+  tls: tlsSchema,
+  dpop: dpopSchema,
   attack_protection: attackProtectionSchema.prefault({}).describe('Brute-force protection, suspicious IP throttling and rate limits.'),
   events: z.strictObject({
     retention_days: z.number().int().min(1).max(3650).default(30).describe('Audit events older than this are purged.'),
@@ -201,3 +220,4 @@ export type ApiConfig = z.output<typeof apiSchema>;
 export type AttackProtectionConfig = z.output<typeof attackProtectionSchema>;
 export type ConnectionConfig = z.output<typeof connectionSchema>;
 export type MfaConfig = z.output<typeof mfaSchema>;
+export type PasswordPolicy = z.output<typeof passwordPolicySchema>;

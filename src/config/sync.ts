@@ -1,6 +1,7 @@
-/** Upserts the configuration's connections, APIs (and the management API), clients and users into the store at start. */
+/** Upserts the configuration's connections, APIs (and Tollgate's own), clients and users into the store at start. */
+import type { JSONWebKeySet } from 'jose';
 import type { ClientConfig, Config, UserConfig } from './schema.ts';
-import type { ApiRecord, ClientRecord, ConfiguredStore, NewUser, Store } from '../storage/interfaces.ts';
+import type { ApiRecord, ClientProofMetadata, ClientRecord, ConfiguredStore, NewUser, Store } from '../storage/interfaces.ts';
 import { ConflictError } from '../storage/interfaces.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
 import type { AuditLog } from '../events/audit.ts';
@@ -9,6 +10,26 @@ import { passwordChanged } from '../accounts/set-password.ts';
 import { managementApi } from '../management/scopes.ts';
 import { mfaApi } from '../mfa/api.ts';
 import { issuerOf } from './issuer.ts';
+
+/** The metadata a client set, with the assertion algorithm's default for its method; unset keys stay absent. */
+function proofMetadata(c: Omit<ClientConfig, 'client_secret' | 'client_secret_hash'>): ClientProofMetadata {
+  const defaultAlg = { client_secret_jwt: 'HS256', private_key_jwt: 'RS256' } as const;
+  const alg = c.token_endpoint_auth_signing_alg
+    ?? (c.token_endpoint_auth_method in defaultAlg ? defaultAlg[c.token_endpoint_auth_method as keyof typeof defaultAlg] : undefined);
+  const metadata: ClientProofMetadata = {
+    token_endpoint_auth_signing_alg: alg,
+    jwks: c.jwks as JSONWebKeySet | undefined,
+    jwks_uri: c.jwks_uri,
+    tls_client_auth_subject_dn: c.tls_client_auth_subject_dn,
+    tls_client_auth_san_dns: c.tls_client_auth_san_dns,
+    tls_client_auth_san_uri: c.tls_client_auth_san_uri,
+    tls_client_auth_san_ip: c.tls_client_auth_san_ip,
+    tls_client_auth_san_email: c.tls_client_auth_san_email,
+    tls_client_certificate_bound_access_tokens: c.tls_client_certificate_bound_access_tokens,
+    dpop_bound_access_tokens: c.dpop_bound_access_tokens,
+  };
+  return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined));
+}
 
 /** A client of the file (or one the management API creates: the same fields but the secret) as the store keeps it. */
 export function clientRecordOf(c: Omit<ClientConfig, 'client_secret' | 'client_secret_hash'>, secretHash: string | null): ClientRecord {
@@ -26,6 +47,7 @@ export function clientRecordOf(c: Omit<ClientConfig, 'client_secret' | 'client_s
     trust_forwarded_for: c.trust_forwarded_for,
     api_grants: c.api_grants,
     mfa: c.mfa ?? null,
+    ...proofMetadata(c),
   };
 }
 
@@ -45,11 +67,12 @@ export function apiRecords(config: Config): ApiRecord[] {
   ];
 }
 
-/** A user of the file (or one the management API creates: the same fields, null allowed where empty) as the store keeps it, but its password. */
 type Clearable = 'email' | 'name' | 'given_name' | 'family_name' | 'nickname' | 'picture';
+/** A user as the file, an import or the management API gives it: null allowed where a field may be empty. */
 export type UserInput = Omit<UserConfig, 'password' | 'password_hash' | Clearable> & Partial<Record<Clearable, string | null>>;
 
-export function newUserOf(u: UserInput): Omit<NewUser, 'password_hash'> {
+/** A user's stored fields but the password hash, from the configuration's (or an import's, or the management API's) user. */
+export function profileOf(u: UserInput): Omit<NewUser, 'password_hash'> {
   return {
     connection: u.connection,
     username: u.username,
@@ -74,6 +97,40 @@ async function passwordHashFor(u: UserConfig, stored: string | undefined, hasher
   return hasher.hash(password);
 }
 
+interface UserSync {
+  config: Config;
+  hasher: PasswordHasher;
+  now: number;
+  audit: AuditLog | undefined;
+}
+
+/** The stored user a configured one is (by username: a match by email is another user). */
+async function storedUser(store: Store, u: UserConfig) {
+  const found = await store.findUserByLogin(u.connection, u.username);
+  return found?.username.toLowerCase() === u.username.toLowerCase() ? found : undefined;
+}
+
+/** Creates or updates one configured user; false when another node created it between our read and our insert. */
+async function syncUser(store: Store, u: UserConfig, { config, hasher, now, audit }: UserSync): Promise<boolean> {
+  const existing = await storedUser(store, u);
+  const user = { ...profileOf(u), password_hash: await passwordHashFor(u, existing?.password_hash, hasher) };
+  if (!existing) {
+    try {
+      await store.createUser(user, now);
+      return true;
+    } catch (err) {
+      if (err instanceof ConflictError && (await storedUser(store, u))) return false;
+      throw err;
+    }
+  }
+  await store.updateUser({ ...existing, ...user }, now);
+  if (user.password_hash !== existing.password_hash) {
+    await passwordChanged({ refreshTokens: store, attempts: store.attempts, audit, revokeRefreshTokens: config.tokens.revoke_refresh_on_password_change, now: () => now }, existing);
+  }
+  if (user.blocked) await store.revokeUserRefreshTokens(existing.id, now);
+  return true;
+}
+
 /** The file's connections, APIs and clients into the store: what it lists is the file's (managed_by config), what it no longer lists goes. */
 export async function syncRecords(store: ConfiguredStore, config: Config): Promise<void> {
   await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null, mfa: c.mfa })));
@@ -85,19 +142,10 @@ export async function syncRecords(store: ConfiguredStore, config: Config): Promi
 export async function syncConfig(store: Store, config: Config, hasher: PasswordHasher, now: number, audit?: AuditLog): Promise<void> {
   await syncRecords(store, config);
   for (const [i, u] of config.users.entries()) {
-    const found = await store.findUserByLogin(u.connection, u.username);
-    const existing = found?.username.toLowerCase() === u.username.toLowerCase() ? found : undefined;
-    const user = { ...newUserOf(u), password_hash: await passwordHashFor(u, existing?.password_hash, hasher) };
+    // Nodes starting together on one database all find a new user missing: the losers of the race update it instead.
+    const sync = () => syncUser(store, u, { config, hasher, now, audit });
     try {
-      if (existing) {
-        await store.updateUser({ ...existing, ...user }, now);
-        if (user.password_hash !== existing.password_hash) {
-          await passwordChanged({ refreshTokens: store, attempts: store.attempts, audit, revokeRefreshTokens: config.tokens.revoke_refresh_on_password_change, now: () => now }, existing);
-        }
-        if (user.blocked) await store.revokeUserRefreshTokens(existing.id, now);
-      } else {
-        await store.createUser(user, now);
-      }
+      if (!(await sync())) await sync();
     } catch (err) {
       if (err instanceof ConflictError) throw new Error(`users[${i}]: ${err.message}`);
       throw err;

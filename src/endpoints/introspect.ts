@@ -7,6 +7,7 @@ import { InvalidRequestError, UnauthorizedClientError } from '../errors/oauth.ts
 import type { ClientRecord } from '../storage/interfaces.ts';
 import type { Params } from '../http/params.ts';
 import { findToken, refreshTokenLive, type LookupDeps } from './token-lookup.ts';
+import { tokenType } from '../tokens/confirmation.ts';
 
 export async function introspectEndpoint(client: ClientRecord, params: Params, deps: LookupDeps): Promise<Record<string, unknown>> {
   if (!client.introspection) throw new UnauthorizedClientError('This client may not introspect tokens.');
@@ -14,8 +15,9 @@ export async function introspectEndpoint(client: ClientRecord, params: Params, d
   if (token === undefined) throw new InvalidRequestError('Missing required parameter: token.');
   const found = await findToken(token, params.get('token_type_hint'), deps);
   if (found?.kind === 'access_token') {
-    const { scope, client_id, sub, aud, iss, exp, iat } = found.claims;
-    return { active: true, scope, client_id, sub, aud, iss, exp, iat, token_type: 'Bearer' };
+    const { scope, client_id, sub, aud, iss, exp, iat, cnf } = found.claims;
+    // RFC 8705 §3.2, RFC 9449 §6.2: the binding goes to the resource server, which checks it against the request it received.
+    return { active: true, scope, client_id, sub, aud, iss, exp, iat, token_type: tokenType(cnf), ...(cnf ? { cnf } : {}) };
   }
   // A refresh token is its client's own credential: only that client may introspect it.
   if (found?.kind === 'refresh_token' && found.record.client_id === client.client_id && refreshTokenLive(found.record, deps.now())) {

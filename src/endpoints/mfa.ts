@@ -2,6 +2,7 @@
  * Auth0's MFA API: {issuer}/mfa/authenticators, /mfa/associate, /mfa/challenge. Callers hold either the mfa_token of
  * an `mfa_required` answer or an access token for the audience {issuer}/mfa/ with the scope the operation needs.
  */
+import type { X509Certificate } from 'node:crypto';
 import { AccessDeniedError, AssociationRequiredError, InvalidGrantError, InvalidRequestError, InvalidTokenError, NotFoundError, UnsupportedChallengeTypeError } from '../errors/oauth.ts';
 import { authenticateClient } from '../client-auth/registry.ts';
 import type { ClientAuthDeps } from '../client-auth/method.ts';
@@ -29,6 +30,8 @@ export interface MfaRequest {
   authorization: string | undefined;
   params: Params;
   request: MfaRequestInfo;
+  /** The TLS client certificate, for clients that authenticate with one (RFC 8705 §2). */
+  certificate?: X509Certificate | undefined;
 }
 
 /** Who calls with a bearer token: the mfa_token of a login in progress, or an access token for the MFA API. */

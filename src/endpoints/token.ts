@@ -2,12 +2,14 @@
  * POST {issuer}/oauth/token as a short list of named steps (RFC 6749 §3.2),
  * framework-free: the HTTP layer hands in parsed parameters.
  */
-import { InvalidRequestError, OAuthError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.ts';
-import { authenticateClient } from '../client-auth/registry.ts';
+import { InvalidDpopProofError, InvalidRequestError, OAuthError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.ts';
+import { authenticateClient, claimedClientId } from '../client-auth/registry.ts';
 import type { ClientAuthDeps } from '../client-auth/method.ts';
-import type { ClientRecord, ClientStore } from '../storage/interfaces.ts';
+import type { X509Certificate } from 'node:crypto';
+import type { ClientRecord, ClientStore, Confirmation } from '../storage/interfaces.ts';
+import { certificatePossession } from '../tokens/confirmation.ts';
+import type { DpopVerifier } from '../dpop/proof.ts';
 import { endUserIp } from '../protection/forwarded-for.ts';
-import { clientSecretBasic } from '../client-auth/client-secret-basic.ts';
 import type { Params } from '../http/params.ts';
 import type { Grant, RequestInfo, TokenResponse } from '../grants/grant.ts';
 import { findGrant } from '../grants/registry.ts';
@@ -17,11 +19,16 @@ export interface TokenEndpointDeps {
   clients: ClientStore;
   clientAuth: ClientAuthDeps;
   services: TokenServices;
+  dpop: DpopVerifier;
 }
 
 export interface TokenRequest {
   params: Params;
   authorization: string | undefined;
+  /** The TLS client certificate (RFC 8705): Tollgate's own TLS, or a trusted proxy's header. */
+  certificate?: X509Certificate | undefined;
+  /** The DPoP header (RFC 9449 §4.1), if any. */
+  dpop?: string | undefined;
   request: RequestInfo;
 }
 
@@ -41,13 +48,18 @@ function declaredParameters(params: Params, grant: Grant): Params {
   }));
 }
 
-/** The client_id a refused request claimed, for its event: from the Basic header or the form, unverified. */
-function claimedClientId(req: TokenRequest): string | null {
-  try {
-    return clientSecretBasic.extract(req)?.clientId ?? req.params.get('client_id') ?? null;
-  } catch {
-    return req.params.get('client_id') ?? null;
+/**
+ * What the request proves possession of: its TLS client certificate (RFC 8705 §3) and its DPoP proof's key (RFC
+ * 9449 §5). A client registered for bound tokens of either kind must prove it.
+ */
+async function possessionOf(client: ClientRecord, req: TokenRequest, dpop: DpopVerifier): Promise<Confirmation> {
+  const possession = certificatePossession(req.certificate);
+  if (req.dpop !== undefined) possession.jkt = await dpop.verify(req.dpop, { method: 'POST', endpoint: 'token' });
+  if (client.tls_client_certificate_bound_access_tokens && !possession['x5t#S256']) {
+    throw new InvalidRequestError('This client\'s tokens are bound to its TLS client certificate, and the request presented none (RFC 8705 §3).');
   }
+  if (client.dpop_bound_access_tokens && !possession.jkt) throw new InvalidDpopProofError('This client must send a DPoP proof (RFC 9449 §5.2).', 'no proof');
+  return possession;
 }
 
 /** The IP protection counts: the end user's when a trusted client vouches for it, else the network's. */
@@ -70,8 +82,9 @@ export async function tokenEndpoint(req: TokenRequest, deps: TokenEndpointDeps):
     if (!client.grant_types.includes(grant.grantType)) {
       throw new UnauthorizedClientError(`The client is not allowed to use the grant type "${grant.grantType}".`);
     }
+    const possession = await possessionOf(client, req, deps.dpop);
     const request = await requestFrom(client, req, deps.services);
-    return await grant.handle({ params: declaredParameters(req.params, grant), client, request, services: deps.services });
+    return await grant.handle({ params: declaredParameters(req.params, grant), client, request, services: deps.services, possession });
   } catch (err) {
     // Logins describe themselves; every other refused exchange is recorded here, by its error code only.
     if (!audit.wasReported(err)) {

@@ -1,25 +1,82 @@
-/** GET/POST {issuer}/userinfo (OIDC Core §5.3), protected per RFC 6750. */
-import { InsufficientScopeError, InvalidTokenError } from '../errors/oauth.ts';
+/** GET/POST {issuer}/userinfo (OIDC Core §5.3), protected per RFC 6750, and for sender-constrained tokens RFC 8705 §3 and RFC 9449 §7. */
+import type { X509Certificate } from 'node:crypto';
+import {
+  InsufficientScopeError, InvalidDpopProofError, InvalidRequestError, InvalidTokenError, OAuthError, withDpopChallenge,
+} from '../errors/oauth.ts';
 import { bearerToken, verifiedAccessToken } from './bearer.ts';
 import type { DenylistStore, UserStore } from '../storage/interfaces.ts';
-import type { TokenIssuer } from '../tokens/issuer.ts';
+import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
 import type { Params } from '../http/params.ts';
 import { scopeClaims } from '../tokens/claims.ts';
+import { certificatePossession, proves } from '../tokens/confirmation.ts';
+import type { DpopVerifier } from '../dpop/proof.ts';
 
 export interface UserinfoRequest {
+  method: string;
   authorization: string | undefined;
   /** Form body of a POST (RFC 6750 §2.2 allows the token there). */
   params: Params;
+  /** The TLS client certificate, for certificate-bound tokens (RFC 8705 §3). */
+  certificate?: X509Certificate | undefined;
+  /** The DPoP header, for DPoP-bound tokens (RFC 9449 §7.1). */
+  dpop?: string | undefined;
 }
 
-export async function userinfoEndpoint(req: UserinfoRequest, deps: { issuer: TokenIssuer; users: UserStore; denylist: DenylistStore }): Promise<Record<string, unknown>> {
-  const claims = await verifiedAccessToken(bearerToken(req.authorization, req.params.get('access_token')), deps.issuer.userinfoUrl, deps);
-  const user = await deps.users.getUser(claims.sub);
-  if (!user) throw new InvalidTokenError('The access token is invalid or expired.', 'user no longer exists');
-  // A token issued without any audience also names userinfo, but only OpenID Connect (the openid scope)
-  // grants access to it (OIDC Core §5.3); a valid token without it is short of scope (RFC 6750 §3.1),
-  // checked after validity so a revoked token is always invalid_token.
-  const scope = claims.scope.split(' ');
-  if (!scope.includes('openid')) throw new InsufficientScopeError('The access token was not granted the openid scope.');
-  return { sub: user.id, ...scopeClaims(user, scope) };
+export interface UserinfoDeps {
+  issuer: TokenIssuer;
+  users: UserStore;
+  denylist: DenylistStore;
+  dpop: DpopVerifier;
+}
+
+interface PresentedToken {
+  token: string;
+  scheme: 'Bearer' | 'DPoP';
+}
+
+/** RFC 9449 §7.1: `Authorization: DPoP <token>`; otherwise a Bearer token in exactly one place (RFC 6750 §2). */
+function presentedToken(req: UserinfoRequest): PresentedToken {
+  const dpop = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(req.authorization ?? '');
+  if (!dpop?.[1]) return { token: bearerToken(req.authorization, req.params.get('access_token')), scheme: 'Bearer' };
+  if (req.params.get('access_token') !== undefined) throw new InvalidRequestError('The access token was sent in more than one place.');
+  return { token: dpop[1], scheme: 'DPoP' };
+}
+
+/** A bound token is accepted only with what it is bound to, and a DPoP-bound one only under the DPoP scheme. */
+async function checkBinding(claims: AccessTokenClaims, presented: PresentedToken, req: UserinfoRequest, dpop: DpopVerifier): Promise<void> {
+  const possession = certificatePossession(req.certificate);
+  if (presented.scheme === 'DPoP') {
+    if (req.dpop === undefined) throw new InvalidDpopProofError('The DPoP scheme needs a DPoP proof (RFC 9449 §7.1).', 'no proof');
+    possession.jkt = await dpop.verify(req.dpop, { method: req.method, endpoint: 'userinfo', accessToken: presented.token });
+  }
+  const dpopBound = claims.cnf?.jkt !== undefined;
+  if (dpopBound !== (presented.scheme === 'DPoP')) {
+    throw new InvalidTokenError(dpopBound
+      ? 'A DPoP-bound access token must be sent with the DPoP scheme and a proof (RFC 9449 §7.1).'
+      : 'The access token is not DPoP-bound: send it as a Bearer token.', 'wrong scheme');
+  }
+  if (claims.cnf && !proves(possession, claims.cnf)) {
+    throw new InvalidTokenError('The access token is bound to a key or certificate this request did not prove.', 'binding not proven');
+  }
+}
+
+export async function userinfoEndpoint(req: UserinfoRequest, deps: UserinfoDeps): Promise<Record<string, unknown>> {
+  const presented = presentedToken(req);
+  let dpopBound = presented.scheme === 'DPoP';
+  try {
+    const claims = await verifiedAccessToken(presented.token, deps.issuer.userinfoUrl, deps);
+    dpopBound ||= claims.cnf?.jkt !== undefined;
+    await checkBinding(claims, presented, req, deps.dpop);
+    const user = await deps.users.getUser(claims.sub);
+    if (!user) throw new InvalidTokenError('The access token is invalid or expired.', 'user no longer exists');
+    // A token issued without any audience also names userinfo, but only OpenID Connect (the openid scope)
+    // grants access to it (OIDC Core §5.3); a valid token without it is short of scope (RFC 6750 §3.1),
+    // checked after validity so a revoked token is always invalid_token.
+    const scope = claims.scope.split(' ');
+    if (!scope.includes('openid')) throw new InsufficientScopeError('The access token was not granted the openid scope.');
+    return { sub: user.id, ...scopeClaims(user, scope) };
+  } catch (err) {
+    // RFC 9449 §7.1: DPoP requests and DPoP-bound tokens are answered with a DPoP challenge.
+    throw dpopBound && err instanceof OAuthError ? withDpopChallenge(err, deps.dpop.algs) : err;
+  }
 }

@@ -38,3 +38,14 @@ export class ConfigManagedError extends OAuthError {
     super('config_managed', 409, `${what} is managed by the configuration file: change it there (it is synchronised at every start).`);
   }
 }
+
+/** 400: the connection's password policy refuses a new password; `refusal` names the rule, never the password. */
+export class PasswordPolicyError extends OAuthError {
+  constructor(refusal: string) {
+    super('password_policy', 400, refusal);
+  }
+
+  override toJSON(): Record<string, string> {
+    return { ...super.toJSON(), fields: [{ field: 'password', message: this.description.replace(/^password: /, '') }] as never };
+  }
+}

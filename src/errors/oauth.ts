@@ -181,6 +181,34 @@ export class InsufficientScopeError extends OAuthError {
   }
 }
 
+// RFC 9449 §5, §8: DPoP errors of the token endpoint (400); a protected resource answers them as withDpopChallenge says.
+export class InvalidDpopProofError extends OAuthError {
+  constructor(description = 'The DPoP proof is invalid.', detail?: string) {
+    super('invalid_dpop_proof', 400, description, detail);
+  }
+}
+
+/** RFC 9449 §8: the proof lacks a fresh nonce; DPoP-Nonce carries the one to use. */
+export class UseDpopNonceError extends OAuthError {
+  constructor(nonce: string, detail?: string) {
+    super('use_dpop_nonce', 400, 'Resend the request with a DPoP proof that carries the nonce in the DPoP-Nonce header.', detail);
+    this.headers['dpop-nonce'] = nonce;
+  }
+}
+
+/**
+ * RFC 9449 §7.1: a protected resource answers a DPoP request (or a DPoP-bound token) with a DPoP challenge, and
+ * the DPoP proof errors as 401 rather than the token endpoint's 400.
+ */
+export function withDpopChallenge(err: OAuthError, algs: readonly string[]): OAuthError {
+  const dpopError = err.error === 'invalid_dpop_proof' || err.error === 'use_dpop_nonce';
+  const answer = new OAuthError(err.error, dpopError ? 401 : err.status, err.description, err.detail);
+  Object.assign(answer.headers, err.headers);
+  const error = err.status === 401 || err.status === 403 || dpopError ? `, error="${err.error}", error_description="${err.description}"` : '';
+  answer.headers['www-authenticate'] = `DPoP algs="${algs.join(' ')}"${error}`;
+  return answer;
+}
+
 /** RFC 6749 §5.2 lists no code for a method other than POST; 405 with Allow is the HTTP answer. */
 export class MethodNotAllowedError extends OAuthError {
   constructor(allow: string) {

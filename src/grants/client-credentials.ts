@@ -6,11 +6,12 @@
 import { AccessDeniedError, InvalidRequestError, InvalidScopeError, UnauthorizedClientError } from '../errors/oauth.ts';
 import type { Grant } from './grant.ts';
 import { parseScope } from '../tokens/scope.ts';
+import { accessTokenBinding, tokenType } from '../tokens/confirmation.ts';
 
 export const clientCredentialsGrant: Grant = {
   grantType: 'client_credentials',
   parameters: ['audience', 'scope'],
-  async handle({ params, client, services }) {
+  async handle({ params, client, services, possession }) {
     if (client.token_endpoint_auth_method === 'none') {
       throw new UnauthorizedClientError('Public clients cannot use client_credentials (RFC 6749 §4.4).');
     }
@@ -27,9 +28,10 @@ export const clientCredentialsGrant: Grant = {
     // RFC 6749 §3.3: the server may grant less than asked; the response says what was granted.
     const scope = requested === undefined ? granted : asked.filter((s) => granted.includes(s));
     const ttl = api.access_token_ttl ?? services.policy.accessTokenTtl;
+    const cnf = accessTokenBinding(client, possession);
     return {
-      access_token: await services.issuer.accessToken({ sub: client.client_id, clientId: client.client_id, scope, audience, ttl, userinfo: false }),
-      token_type: 'Bearer',
+      access_token: await services.issuer.accessToken({ sub: client.client_id, clientId: client.client_id, scope, audience, ttl, userinfo: false, cnf }),
+      token_type: tokenType(cnf),
       expires_in: ttl,
       scope: scope.join(' '),
     };

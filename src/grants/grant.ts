@@ -1,5 +1,5 @@
 /** The shape every grant shares (one file per grant, registered in registry.ts), after node-oidc-provider. */
-import type { ClientRecord } from '../storage/interfaces.ts';
+import type { ClientRecord, Confirmation } from '../storage/interfaces.ts';
 import type { Params } from '../http/params.ts';
 import type { GrantType } from './names.ts';
 import type { TokenServices } from '../tokens/services.ts';
@@ -18,12 +18,14 @@ export interface GrantContext {
   client: ClientRecord;
   request: RequestInfo;
   services: TokenServices;
+  /** What the request proved possession of (a TLS client certificate, a DPoP key), for binding tokens to it. */
+  possession: Confirmation;
 }
 
 /** RFC 6749 §5.1 successful response. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
   id_token?: string;

@@ -47,7 +47,7 @@ export async function mfaExchange(ctx: GrantContext, answer: (session: MfaSessio
   if (record.audience !== null && !api) throw new InvalidGrantError('The audience of the first step no longer exists.', 'api removed');
   const response = await issueTokens(services, {
     user, client, authorization: { api, scope: record.scope }, authTime: record.auth_time,
-    amr: [...record.amr, 'mfa', ...result.amr], refresh: { connection: record.connection },
+    amr: [...record.amr, 'mfa', ...result.amr], refresh: { connection: record.connection }, possession: ctx.possession,
   });
   return { ...response, ...extra };
 }

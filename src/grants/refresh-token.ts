@@ -10,6 +10,7 @@ import { tokenHash } from '../tokens/opaque.ts';
 import { successorOf } from '../tokens/refresh.ts';
 import { parseScope } from '../tokens/scope.ts';
 import { issueTokens } from '../tokens/services.ts';
+import { proves } from '../tokens/confirmation.ts';
 
 const INVALID = 'The refresh token is invalid, expired or revoked.';
 
@@ -43,8 +44,9 @@ async function rotate(ctx: GrantContext, record: RefreshTokenRecord): Promise<st
   if (policy.leeway > 0 && now - consumedAt <= policy.leeway && (await store.reissueRefreshToken(record.id, now - policy.leeway, next.record))) {
     return next.token;
   }
-  if (consumedAt >= now) {
-    // Consumed within this very second: the loser of a concurrent refresh, not evidence of theft.
+  if (record.consumed_at === null || consumedAt >= now) {
+    // Unconsumed when this request read it, or consumed within this very second: the loser of a concurrent refresh,
+    // not evidence of theft (the first test holds when the race straddles a second boundary).
     throw new InvalidGrantError(INVALID, 'concurrent refresh lost the race');
   }
   await store.revokeRefreshFamily(record.family_id, now);
@@ -65,6 +67,8 @@ export const refreshTokenGrant: Grant = {
     if (!record || record.client_id !== client.client_id) throw new InvalidGrantError(INVALID, 'unknown token or another client\'s');
     if (record.revoked_at !== null) throw new InvalidGrantError(INVALID, 'revoked');
     if (now >= record.family_expires_at || now >= record.idle_expires_at) throw new InvalidGrantError(INVALID, 'expired');
+    // RFC 8705 §4: a bound token is used only with the certificate it is bound to; the family stays, as its holder still has it.
+    if (record.cnf && !proves(ctx.possession, record.cnf)) throw new InvalidGrantError(INVALID, 'bound refresh token without its proof of possession');
     const user = await services.users.getUser(record.user_id);
     if (!user || user.blocked) {
       await services.refreshTokens.revokeRefreshFamily(record.family_id, now);
@@ -74,7 +78,7 @@ export const refreshTokenGrant: Grant = {
     const api = record.audience === null ? undefined : await services.directory.getApi(record.audience);
     const token = await rotate(ctx, record);
     return issueTokens(services, {
-      user, client, authorization: { api, scope }, authTime: record.auth_time, amr: record.amr, refresh: { token },
+      user, client, authorization: { api, scope }, authTime: record.auth_time, amr: record.amr, refresh: { token }, possession: ctx.possession,
     });
   },
 };

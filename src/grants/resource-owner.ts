@@ -57,7 +57,7 @@ export async function resourceOwnerExchange(ctx: GrantContext, chooseConnection:
       await services.audit.emit({ type: 'login.success', outcome: 'success', ...event });
       const login = { user: result.user, client, connection, authorization, authTime: services.now(), amr: ['pwd'] };
       await services.mfa.requireIfNeeded({ ...login, request: ctx.request });
-      return issueTokens(services, { ...login, refresh: { connection } });
+      return issueTokens(services, { ...login, refresh: { connection }, possession: ctx.possession });
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Health endpoints for load balancers and orchestrators, at the root whatever the issuer's path:
- * live = the process answers; ready = it can serve tokens (the store, and the cache when configured, answer).
+ * live = the process answers; ready = it can serve tokens (the store, and the cache when configured, answer) and is
+ * not draining before a shutdown.
  */
 import type { FastifyInstance } from 'fastify';
 
@@ -18,7 +19,8 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function registerHealth(app: FastifyInstance, dependencies: Dependency[]): void {
+/** `draining`: the node is going away (SIGTERM with shutdown_delay) and wants no new requests, though it serves them. */
+export function registerHealth(app: FastifyInstance, dependencies: Dependency[], draining: () => boolean): void {
   app.get('/health/live', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
   app.get('/health/ready', async (_request, reply) => {
     const checks = await Promise.all(dependencies.map(async (d) => {
@@ -29,8 +31,8 @@ export function registerHealth(app: FastifyInstance, dependencies: Dependency[])
         return [d.name, 'down'] as const;
       }
     }));
-    const ready = checks.every(([, state]) => state === 'up');
-    return reply.code(ready ? 200 : 503).header('cache-control', 'no-store')
-      .send({ status: ready ? 'ok' : 'unavailable', checks: Object.fromEntries(checks) });
+    const status = draining() ? 'draining' : checks.every(([, state]) => state === 'up') ? 'ok' : 'unavailable';
+    return reply.code(status === 'ok' ? 200 : 503).header('cache-control', 'no-store')
+      .send({ status, checks: Object.fromEntries(checks) });
   });
 }

@@ -8,7 +8,7 @@ import type { LoggerOptions } from 'pino';
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'password', 'client_secret', 'access_token', 'id_token', 'refresh_token'], censor: '[redacted]' },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.dpop', 'password', 'client_secret', 'client_assertion', 'access_token', 'id_token', 'refresh_token'], censor: '[redacted]' },
     serializers: {
       req: (req: { method: string; url: string; ip?: string; socket?: { remoteAddress?: string } }) => ({
         method: req.method,

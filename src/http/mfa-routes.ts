@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { associate, challenge, deleteAuthenticator, listAuthenticators, type MfaEndpointDeps } from '../endpoints/mfa.ts';
 import type { MfaRequestInfo } from '../mfa/mfa-tokens.ts';
 import { paramsOf, registerBodyParsers } from './body.ts';
+import type { CertificateReader } from './client-certificate.ts';
 
 export interface MfaRouteDeps {
   endpoints: MfaEndpointDeps;
@@ -11,12 +12,14 @@ export interface MfaRouteDeps {
   /** The per-IP rate limit, for the routes that send codes or check them. */
   rateLimited: (request: FastifyRequest) => Promise<void>;
   noStore: (reply: FastifyReply) => FastifyReply;
+  /** The TLS client certificate, for clients that authenticate with one. */
+  clientCertificate: CertificateReader;
 }
 
 export function registerMfaRoutes(app: FastifyInstance, deps: MfaRouteDeps): void {
-  const { endpoints, requestInfo, rateLimited, noStore } = deps;
+  const { endpoints, requestInfo, rateLimited, noStore, clientCertificate } = deps;
   const input = (request: FastifyRequest) => ({
-    authorization: request.headers.authorization, params: paramsOf(request.body), request: requestInfo(request),
+    authorization: request.headers.authorization, params: paramsOf(request.body), request: requestInfo(request), certificate: clientCertificate(request),
   });
   registerBodyParsers(app, new Set(['authenticator_types', 'oob_channels']));
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MethodNotAllowedError } from '../errors/oauth.ts';
 import { tokenEndpoint, type TokenEndpointDeps } from '../endpoints/token.ts';
 import { userinfoEndpoint } from '../endpoints/userinfo.ts';
-import { discoveryDocument } from '../endpoints/discovery.ts';
+import { discoveryDocument, type DiscoveryFeatures } from '../endpoints/discovery.ts';
 import { revokeEndpoint } from '../endpoints/revoke.ts';
 import { introspectEndpoint } from '../endpoints/introspect.ts';
 import type { LookupDeps } from '../endpoints/token-lookup.ts';
@@ -13,6 +13,7 @@ import type { DirectoryStore, UserStore } from '../storage/interfaces.ts';
 import { paramsOf } from './body.ts';
 import type { RequestLimiter } from '../protection/rate-limit.ts';
 import { FORWARDED_FOR_HEADERS } from '../protection/forwarded-for.ts';
+import type { CertificateReader } from './client-certificate.ts';
 import { registerMfaRoutes } from './mfa-routes.ts';
 import type { MfaEndpointDeps } from '../endpoints/mfa.ts';
 
@@ -29,6 +30,8 @@ export interface RouteDeps {
   issuer: string;
   /** The client IP (socket address, or what trusted proxies say). */
   clientIp: (request: FastifyRequest) => string;
+  /** The TLS client certificate (Tollgate's own TLS, or a trusted proxy's header). */
+  clientCertificate: CertificateReader;
   /** The token endpoint's per-IP request rate limit, when enabled. */
   rateLimit: RequestLimiter | undefined;
   token: TokenEndpointDeps;
@@ -36,6 +39,7 @@ export interface RouteDeps {
   users: UserStore;
   directory: DirectoryStore;
   keys: KeyRing;
+  features: DiscoveryFeatures;
   mfa: MfaEndpointDeps;
 }
 
@@ -53,7 +57,8 @@ export function onlyMethods(app: FastifyInstance, url: string, allowed: string[]
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const authenticated = async (request: FastifyRequest) => {
     const params = paramsOf(request.body);
-    const { client } = await authenticateClient({ params, authorization: request.headers.authorization }, deps.token.clients, deps.token.clientAuth);
+    const input = { params, authorization: request.headers.authorization, certificate: deps.clientCertificate(request) };
+    const { client } = await authenticateClient(input, deps.token.clients, deps.token.clientAuth);
     return { client, params };
   };
 
@@ -64,11 +69,21 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     ips.set(request, ip);
     await deps.rateLimit?.take(ip);
   };
+  /** The DPoP header; when nonces are required, every answer to a proof carries a fresh one (RFC 9449 §8.2). */
+  const dpopOf = async (request: FastifyRequest, reply: FastifyReply) => {
+    const proof = headerOf(request, ['dpop']);
+    const { nonces } = deps.token.dpop;
+    if (proof !== undefined && nonces) reply.header('dpop-nonce', await nonces.current());
+    return proof;
+  };
+
   app.post('/oauth/token', { onRequest: rateLimited }, async (request, reply) => {
     noStore(reply);
     return tokenEndpoint({
       params: paramsOf(request.body),
       authorization: request.headers.authorization,
+      certificate: deps.clientCertificate(request),
+      dpop: await dpopOf(request, reply),
       request: { ip: ips.get(request)!, userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
     }, deps.token);
   });
@@ -92,9 +107,10 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
     noStore(reply);
-    return userinfoEndpoint({ authorization: request.headers.authorization, params: paramsOf(request.body) }, {
-      issuer: deps.lookup.issuer, users: deps.users, denylist: deps.lookup.denylist,
-    });
+    return userinfoEndpoint({
+      method: request.method, authorization: request.headers.authorization, params: paramsOf(request.body),
+      certificate: deps.clientCertificate(request), dpop: await dpopOf(request, reply),
+    }, { issuer: deps.lookup.issuer, users: deps.users, denylist: deps.lookup.denylist, dpop: deps.token.dpop });
   };
   app.get('/userinfo', userinfo);
   app.post('/userinfo', userinfo);
@@ -102,13 +118,13 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   // The MFA API parses its bodies its own way, so it is a plugin of its own (Fastify scopes content-type parsers).
   app.register(async (scoped) => registerMfaRoutes(scoped, {
-    endpoints: deps.mfa, rateLimited, noStore,
+    endpoints: deps.mfa, rateLimited, noStore, clientCertificate: deps.clientCertificate,
     requestInfo: (request) => ({ ip: ips.get(request) ?? deps.clientIp(request), userAgent: request.headers['user-agent'] }),
   }));
 
   app.get('/.well-known/openid-configuration', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
-    return discoveryDocument(deps.issuer, await deps.directory.listApis(), deps.keys.algorithms());
+    return discoveryDocument(deps.issuer, await deps.directory.listApis(), deps.keys.algorithms(), deps.features);
   });
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     reply.header('cache-control', `public, max-age=${deps.keys.maxAge}`);

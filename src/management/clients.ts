@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { generateClientSecret, hashClientSecret } from '../client-auth/secrets.ts';
 import { CLIENT_AUTH_METHODS } from '../client-auth/names.ts';
+import { clientProofFields } from '../config/proof-schema.ts';
 import { clientSchema } from '../config/schema.ts';
 import { clientRecordOf } from '../config/sync.ts';
 import { InvalidInputError, ResourceConflictError } from '../errors/management.ts';
@@ -14,9 +15,19 @@ import { MFA_FACTORS, MFA_POLICIES, type ClientRecord, type Owner } from '../sto
 import { checkClient } from './checks.ts';
 import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './configured.ts';
 import type { Actor, ManagementContext } from './context.ts';
-import { patchOf } from './input.ts';
+import { optionalFields, patchOf } from './input.ts';
 
-const { client_secret: _secret, client_secret_hash: _hash, ...fields } = clientSchema.shape;
+/**
+ * The methods a client made here may use: a generated secret (kept as its SHA-256) or none. Methods that need keys,
+ * certificates or the secret itself (client_secret_jwt) are configured in the file, with the checks that go with them.
+ */
+export const MANAGED_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+
+const proofFields = Object.fromEntries(Object.keys(clientProofFields).map((key) => [key, true])) as { [K in keyof typeof clientProofFields]: true };
+const fields = clientSchema.omit({ client_secret: true, client_secret_hash: true, ...proofFields }).extend({
+  token_endpoint_auth_method: z.enum(MANAGED_AUTH_METHODS).default('client_secret_basic')
+    .describe('client_secret_basic or client_secret_post (a secret is generated), or none for a public client.'),
+}).shape;
 
 export const createClientBody = z.strictObject({
   ...fields,
@@ -40,6 +51,7 @@ export const clientView = z.object({
   introspection: z.boolean(), trust_forwarded_for: z.boolean(), api_grants: z.record(z.string(), z.array(z.string())),
   mfa: z.object({ policy: z.enum(MFA_POLICIES).optional(), factors: z.array(z.enum(MFA_FACTORS)).optional() }).nullable(),
   managed_by: z.enum(['config', 'api']).describe('config: the configuration file owns it (read-only here); api: the management API and CLI do.'),
+  ...optionalFields(clientProofFields),
 });
 export type ClientView = z.output<typeof clientView>;
 
@@ -53,7 +65,9 @@ export function viewOfClient(client: ClientRecord, managed_by: Owner): ClientVie
 
 export async function createClient(ctx: ManagementContext, actor: Actor, body: CreateClientBody): Promise<ClientWithSecret> {
   const secret = body.token_endpoint_auth_method === 'none' ? undefined : generateClientSecret();
-  const record = clientRecordOf({ ...body, client_id: body.client_id ?? randomBytes(16).toString('hex') }, secret === undefined ? null : hashClientSecret(secret));
+  const record = clientRecordOf({
+    ...body, client_id: body.client_id ?? randomBytes(16).toString('hex'), tls_client_certificate_bound_access_tokens: false, dpop_bound_access_tokens: false,
+  }, secret === undefined ? null : hashClientSecret(secret));
   await checkClient(ctx, record);
   await insertOwned(ctx, actor, 'clients', record);
   return { ...viewOfClient(record, 'api'), ...(secret === undefined ? {} : { client_secret: secret }) };

@@ -8,7 +8,8 @@ import type { Actor, ManagementContext } from './context.ts';
 import { patchOf } from './input.ts';
 import { ResourceConflictError } from '../errors/management.ts';
 
-export const createConnectionBody = connectionSchema;
+/** A connection made here has the default password policy (connections[].password_policy is read from the file). */
+export const createConnectionBody = connectionSchema.omit({ password_policy: true });
 export type CreateConnectionBody = z.output<typeof createConnectionBody>;
 
 const mfaShape = connectionSchema.shape.mfa.unwrap().shape;

@@ -1,7 +1,9 @@
 /** What the management operations work with, shared by the HTTP API and the CLI. */
 import type { PasswordDeps } from '../accounts/set-password.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
-import type { MfaSettings } from '../config/mfa-rules.ts';
+import { mfaSettings, type MfaSettings } from '../config/mfa-rules.ts';
+import type { Config, PasswordPolicy } from '../config/schema.ts';
+import { policyChecks, policyOf, type PolicyChecks } from '../accounts/password-policy.ts';
 import type { AuditLog, EventInput } from '../events/audit.ts';
 import type { SigningAlg } from '../keys/algorithms.ts';
 import type { Store } from '../storage/interfaces.ts';
@@ -13,6 +15,10 @@ export interface ManagementContext {
   now: () => number;
   /** tokens.revoke_refresh_on_password_change */
   revokeRefreshOnPasswordChange: boolean;
+  /** connections[].password_policy of a connection (the defaults for one the file does not name). */
+  passwordPolicy: (connection: string) => PasswordPolicy;
+  /** The password policy's checks, made once (zxcvbn loads its dictionaries then). */
+  passwordChecks: PolicyChecks;
   /** The connection grant_type=password uses when a client names none (default_connection, else the first). */
   defaultConnection: string | undefined;
   /** What the configuration offers MFA (deliveries, sealing), against which connections and clients are checked. */
@@ -23,12 +29,28 @@ export interface ManagementContext {
   keys?: { reload(): Promise<void> };
 }
 
+/** The parts of the context the configuration decides, alike for every node and the CLI. */
+export function configuredContext(config: Config, hasher: PasswordHasher): Pick<ManagementContext,
+  'revokeRefreshOnPasswordChange' | 'passwordPolicy' | 'passwordChecks' | 'defaultConnection' | 'mfa' | 'signingAlg'> {
+  return {
+    revokeRefreshOnPasswordChange: config.tokens.revoke_refresh_on_password_change,
+    passwordPolicy: (connection) => policyOf(config, connection),
+    passwordChecks: policyChecks(hasher),
+    defaultConnection: config.default_connection ?? config.connections[0]?.name,
+    mfa: mfaSettings(config),
+    signingAlg: config.tokens.signing_alg,
+  };
+}
+
 /** Who made a change: the management client's id, or null for the CLI (an operator with direct store access). */
 export type Actor = string | null;
 
 export function passwordDeps(ctx: ManagementContext): PasswordDeps {
   const { store, hasher, audit, now } = ctx;
-  return { users: store, refreshTokens: store, attempts: store.attempts, hasher, audit, revokeRefreshTokens: ctx.revokeRefreshOnPasswordChange, now };
+  return {
+    users: store, history: store, refreshTokens: store, attempts: store.attempts, hasher, audit, now,
+    policyOf: ctx.passwordPolicy, checks: ctx.passwordChecks, revokeRefreshTokens: ctx.revokeRefreshOnPasswordChange,
+  };
 }
 
 /** Records a change made through the API or the CLI; the acting client is the event's client_id. */

@@ -1,12 +1,12 @@
 /** Input validation and paging shared by every management resource. */
 import { z } from 'zod';
-import { describeIssues } from '../config/issues.ts';
+import { issueProblems } from '../config/issues.ts';
 import { InvalidInputError } from '../errors/management.ts';
 
 /** Parses `value`, or throws a 400 naming each field that is wrong (`invalid_body`, `invalid_query`, `invalid_path`). */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query' | 'path'): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new InvalidInputError(where, describeIssues(result.error.issues));
+  if (!result.success) throw new InvalidInputError(where, issueProblems(result.error.issues));
   return result.data;
 }
 
@@ -47,15 +47,22 @@ export function pagedResponse(name: string, item: z.ZodType): z.ZodType {
 type Bare<T extends z.ZodType> = T extends z.ZodDefault<infer I extends z.ZodType> ? I : T extends z.ZodPrefault<infer I extends z.ZodType> ? I : T;
 type Patched<T extends z.ZodType> = T extends z.ZodOptional<infer I extends z.ZodType> ? z.ZodOptional<z.ZodNullable<I>> : z.ZodOptional<Bare<T>>;
 
+/** A field without its default, so leaving it out leaves it out. */
+function bare(field: z.ZodType): z.ZodType {
+  return field instanceof z.ZodDefault || field instanceof z.ZodPrefault ? (field.unwrap() as z.ZodType) : field;
+}
+
 /**
  * The schema of a partial update of records `shape` describes: every field may be left out (it stays as it was) and
  * has no default; a field that is optional in `shape` may also be null, which clears it.
  */
 export function patchOf<S extends Record<string, z.ZodType>>(shape: S) {
-  const patched = Object.fromEntries(Object.entries(shape).map(([key, field]) => {
-    if (field instanceof z.ZodOptional) return [key, (field.unwrap() as z.ZodType).nullable().optional()];
-    const bare = field instanceof z.ZodDefault || field instanceof z.ZodPrefault ? field.unwrap() : field;
-    return [key, (bare as z.ZodType).optional()];
-  }));
+  const patched = Object.fromEntries(Object.entries(shape).map(([key, field]) =>
+    [key, field instanceof z.ZodOptional ? (field.unwrap() as z.ZodType).nullable().optional() : bare(field).optional()]));
   return z.strictObject(patched as { [K in keyof S]: Patched<S[K]> });
+}
+
+/** `shape`'s fields as a record may or may not hold them: each optional, none defaulted (for answers' schemas). */
+export function optionalFields<S extends Record<string, z.ZodType>>(shape: S): { [K in keyof S]: z.ZodOptional<Bare<S[K]>> } {
+  return Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, bare(field).optional()])) as { [K in keyof S]: z.ZodOptional<Bare<S[K]>> };
 }

@@ -1,13 +1,13 @@
 /** Users: create, read, search, change (profile, password, blocked) and delete; shared by the API and the CLI. */
 import { z } from 'zod';
-import { hashNewPassword, setPassword } from '../accounts/set-password.ts';
+import { hashNewPassword, preparePassword, storePassword } from '../accounts/set-password.ts';
 import { userSchema } from '../config/schema.ts';
-import { newUserOf } from '../config/sync.ts';
+import { profileOf } from '../config/sync.ts';
 import { InvalidInputError, ResourceConflictError } from '../errors/management.ts';
 import { NotFoundError } from '../errors/oauth.ts';
 import { unblockAccount } from '../protection/unblock.ts';
 import { ConflictError, type Metadata, type UserFilter, type UserRecord } from '../storage/interfaces.ts';
-import { profileOf } from '../storage/users.ts';
+import { profileFields } from '../storage/users.ts';
 import { passwordDeps, recordChange, type Actor, type ManagementContext } from './context.ts';
 import { offsetOf, pageQuery, pageResult, type Page } from './input.ts';
 
@@ -86,8 +86,8 @@ export async function createUser(ctx: ManagementContext, actor: Actor, body: Cre
   if (!(await ctx.store.getConnection(body.connection))) {
     throw new InvalidInputError('body', [{ field: 'connection', message: `unknown connection "${body.connection}"` }]);
   }
-  const password_hash = await hashNewPassword(ctx, body.password);
-  const user = await ctx.store.createUser({ ...newUserOf(body), password_hash }, ctx.now()).catch((err: unknown) => { throw conflict(err); });
+  const password_hash = await hashNewPassword(passwordDeps(ctx), body.password, { connection: body.connection, username: body.username, email: body.email ?? null });
+  const user = await ctx.store.createUser({ ...profileOf(body), password_hash }, ctx.now()).catch((err: unknown) => { throw conflict(err); });
   await recordChange(ctx, actor, { type: 'user.created', connection: user.connection, username: user.username, user_id: user.id });
   return viewOfUser(user);
 }
@@ -100,9 +100,11 @@ export async function updateUser(ctx: ManagementContext, actor: Actor, id: strin
   const event = { connection: user.connection, username: user.username, user_id: user.id };
   const { password: newPassword, app_metadata, user_metadata, ...profilePatch } = patch;
   const changed = changedFields(patch);
+  // The new password is checked before anything is written, so a refused one leaves the user as they were.
+  const password = newPassword === undefined ? undefined : await preparePassword(passwordDeps(ctx), { ...user, ...profilePatch }, newPassword);
   if (changed.length > 0) {
     const profile = {
-      ...profileOf(user), ...profilePatch,
+      ...profileFields(user), ...profilePatch,
       app_metadata: mergeMetadata(user.app_metadata, app_metadata), user_metadata: mergeMetadata(user.user_metadata, user_metadata),
     };
     const updated = await ctx.store.updateProfile(id, profile, ctx.now()).catch((err: unknown) => { throw conflict(err); });
@@ -111,8 +113,8 @@ export async function updateUser(ctx: ManagementContext, actor: Actor, id: strin
     if (patch.blocked === true) await ctx.store.revokeUserRefreshTokens(id, ctx.now());
     await recordChange(ctx, actor, { type: 'user.updated', ...event, reason: changed.join(',') });
   }
-  if (newPassword !== undefined) {
-    if (!(await setPassword(passwordDeps(ctx), id, newPassword))) throw noSuchUser(id);
+  if (password) {
+    if (!(await storePassword(passwordDeps(ctx), password))) throw noSuchUser(id);
     await recordChange(ctx, actor, { type: 'user.password_changed', ...event });
   }
   return viewOfUser(await findUser(ctx, id));

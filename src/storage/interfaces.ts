@@ -3,10 +3,10 @@
  * Stores keep and return hashes; they never verify a credential
  * (ARCHITECTURE.md principle 4).
  */
-import type { JWK } from 'jose';
+import type { JSONWebKeySet, JWK } from 'jose';
 import type { ClientAuthMethod } from '../client-auth/names.ts';
 import type { GrantType } from '../grants/names.ts';
-import type { SigningAlg } from '../keys/algorithms.ts';
+import type { AssertionAlg, SigningAlg } from '../keys/algorithms.ts';
 
 export type Metadata = Record<string, unknown>;
 
@@ -17,7 +17,10 @@ export interface UserRecord {
   username: string;
   email: string | null;
   email_verified: boolean;
-  /** PHC string (argon2id). */
+  /**
+   * PHC string: argon2id as Tollgate makes it, or a hash imported from another system (bcrypt, argon2i/d,
+   * `$pbkdf2-sha256$`, `$scrypt$`, `$sha256$`... see accounts/legacy/), replaced by argon2id at the first successful login.
+   */
   password_hash: string;
   name: string | null;
   given_name: string | null;
@@ -44,7 +47,7 @@ export interface UserFilter {
   email?: string;
 }
 
-export interface ClientRecord {
+export interface ClientRecord extends ClientProofMetadata {
   client_id: string;
   name: string | null;
   /** "sha256:<hex>" or an argon2id PHC string; null for public clients. */
@@ -66,11 +69,42 @@ export interface ClientRecord {
   mfa: Partial<MfaPolicy> | null;
 }
 
+/**
+ * Client metadata for authentication beyond secrets and for sender-constrained tokens (RFC 7591 §2, RFC 8705
+ * §2.1.2 and §3.4, RFC 9449 §5.2); optional, so records written before they existed still read.
+ */
+export interface ClientProofMetadata {
+  /** client_secret_jwt, private_key_jwt: the only JWS algorithm accepted for the client's assertions. */
+  token_endpoint_auth_signing_alg?: AssertionAlg;
+  /** The client's public keys (private_key_jwt, self_signed_tls_client_auth), inline ... */
+  jwks?: JSONWebKeySet;
+  /** ... or where to fetch them. */
+  jwks_uri?: string;
+  /** tls_client_auth: exactly one of these names the certificate the client must present (RFC 8705 §2.1.2). */
+  tls_client_auth_subject_dn?: string;
+  tls_client_auth_san_dns?: string;
+  tls_client_auth_san_uri?: string;
+  tls_client_auth_san_ip?: string;
+  tls_client_auth_san_email?: string;
+  /** Access tokens carry the client certificate's thumbprint (RFC 8705 §3). */
+  tls_client_certificate_bound_access_tokens?: boolean;
+  /** Every token request must carry a DPoP proof (RFC 9449 §5.2). */
+  dpop_bound_access_tokens?: boolean;
+}
+
 export interface RefreshPolicy {
   rotation: 'rotating' | 'non-rotating';
   leeway: number;
   idle_ttl: number;
   absolute_ttl: number;
+}
+
+/** What a token is bound to (RFC 7800 §3.1 cnf): a TLS client certificate (RFC 8705 §3.1), a DPoP key (RFC 9449 §6.1). */
+export interface Confirmation {
+  /** base64url SHA-256 of the DER certificate. */
+  'x5t#S256'?: string;
+  /** The JWK SHA-256 thumbprint (RFC 7638) of the DPoP proof key. */
+  jkt?: string;
 }
 
 /** What a login granted, carried by the tokens that continue it (a refresh token, an mfa_token). */
@@ -99,6 +133,8 @@ export interface RefreshTokenRecord extends LoginGrant {
   idle_expires_at: number;
   consumed_at: number | null;
   revoked_at: number | null;
+  /** A public client's tokens are bound to what it proved at login; each use must prove it again (RFC 8705 §4, RFC 9449 §5). */
+  cnf: Confirmation | null;
 }
 
 export const MFA_POLICIES = ['never', 'if_enrolled', 'always'] as const;
@@ -190,6 +226,31 @@ export interface UserStore {
   updateProfile(id: string, profile: UserProfile, now: number): Promise<boolean>;
   /** False when there was no such user. */
   deleteUser(id: string): Promise<boolean>;
+}
+
+/** What a batch import did with each user, in the order given. */
+export type ImportedUser =
+  | { outcome: 'created'; id: string }
+  /** Upsert: the profile was replaced; `password_hash` is the hash the user still has, for a conditional replacePasswordHash. */
+  | { outcome: 'updated'; id: string; password_hash: string }
+  | { outcome: 'conflict' };
+
+export interface UserImportStore {
+  /**
+   * Creates `users` in order, in one transaction. One whose username or email is taken in its connection (by a
+   * stored user or an earlier one of the batch) is a conflict; with `upsert`, when exactly one user holds them,
+   * that user's profile (PROFILE_COLUMNS in ./users.ts) is replaced instead: never its username, email, blocked
+   * flag or password hash.
+   */
+  importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]>;
+}
+
+/** Hashes of replaced passwords, for password_policy.history; deleted with their user. */
+export interface PasswordHistoryStore {
+  /** The user's replaced hashes, newest first, at most `limit`. */
+  listPasswordHistory(userId: string, limit: number): Promise<string[]>;
+  /** Remembers a replaced hash, then keeps only the user's `keep` newest (0 forgets them all). */
+  addPasswordHistory(userId: string, passwordHash: string, now: number, keep: number): Promise<void>;
 }
 
 /** Records the configuration file owns: synchronised at start, the ones it no longer lists are removed. */
@@ -483,7 +544,7 @@ export interface Housekeeping {
   purge(now: number): Promise<number>;
 }
 
-export interface Store extends UserStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, ManagedStore, RefreshTokenStore, DenylistStore, SingleUseStore, Housekeeping {
+export interface Store extends UserStore, UserImportStore, PasswordHistoryStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, ManagedStore, RefreshTokenStore, DenylistStore, SingleUseStore, Housekeeping {
   /** Attack-protection counters: a part of their own, so a cache can take them over (issue 7). */
   readonly attempts: AttemptStore;
   readonly events: EventStore;

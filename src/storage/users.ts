@@ -34,7 +34,7 @@ export function userColumns<F>(user: NewUser, flag: (value: boolean) => F): Reco
 }
 
 /** The fields of a UserProfile, taken from a fuller record. */
-export function profileOf(user: UserProfile): UserProfile {
+export function profileFields(user: UserProfile): UserProfile {
   const { username, email, email_verified, name, given_name, family_name, nickname, picture, blocked, app_metadata, user_metadata } = user;
   return { username, email, email_verified, name, given_name, family_name, nickname, picture, blocked, app_metadata, user_metadata };
 }
@@ -56,3 +56,6 @@ export function userSearch(filter: UserFilter, placeholder: (n: number) => strin
   match('email_lower', filter.email?.toLowerCase());
   return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, values };
 }
+
+/** What an import's upsert replaces (Auth0's upsertable fields); username, email, blocked and the password stay. */
+export const PROFILE_COLUMNS = ['email_verified', 'name', 'given_name', 'family_name', 'nickname', 'picture', 'app_metadata', 'user_metadata'] as const;

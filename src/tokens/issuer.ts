@@ -6,7 +6,7 @@ import { SignJWT, jwtVerify, decodeProtectedHeader, type JWTPayload } from 'jose
 import { randomBytes } from 'node:crypto';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { SigningAlg } from '../keys/algorithms.ts';
-import type { UserRecord } from '../storage/interfaces.ts';
+import type { Confirmation, UserRecord } from '../storage/interfaces.ts';
 import { scopeClaims } from './claims.ts';
 
 export interface AccessTokenRequest {
@@ -18,6 +18,8 @@ export interface AccessTokenRequest {
   ttl: number;
   /** False for tokens without a user (client_credentials): /userinfo is never an audience then. */
   userinfo?: boolean;
+  /** What the token is bound to (RFC 8705 §3.1), if anything. */
+  cnf?: Confirmation | undefined;
 }
 
 export interface IdTokenRequest {
@@ -36,6 +38,7 @@ export interface AccessTokenClaims extends JWTPayload {
   jti: string;
   exp: number;
   iat: number;
+  cnf?: Confirmation;
 }
 
 export class TokenIssuer {
@@ -77,6 +80,7 @@ export class TokenIssuer {
       azp: req.clientId,
       scope: req.scope.join(' '),
       jti: randomBytes(16).toString('base64url'),
+      ...(req.cnf ? { cnf: req.cnf } : {}),
     }, 'at+jwt', this.#alg, req.ttl);
   }
 

@@ -1,6 +1,6 @@
 /** Refresh token families: issue at login, rotate on use (RFC 9700 §4.14.2, RFC 6819 §5.2.2.3). */
 import { randomUUID } from 'node:crypto';
-import type { ClientRecord, RefreshTokenRecord, RefreshTokenStore } from '../storage/interfaces.ts';
+import type { ClientRecord, Confirmation, RefreshTokenRecord, RefreshTokenStore } from '../storage/interfaces.ts';
 import { newOpaqueToken, tokenHash } from './opaque.ts';
 
 export interface FamilyStart {
@@ -11,6 +11,8 @@ export interface FamilyStart {
   audience: string | null;
   authTime: number;
   amr: readonly string[];
+  /** What the family is bound to (a public client's proof of possession), or null. */
+  cnf: Confirmation | null;
 }
 
 /** Whether a login gets a refresh token: the client may refresh and offline_access was granted (Auth0 semantics). */
@@ -39,6 +41,7 @@ export async function startFamily(store: RefreshTokenStore, start: FamilyStart, 
     idle_expires_at: Math.min(now + policy.idle_ttl, familyExpiresAt),
     consumed_at: null,
     revoked_at: null,
+    cnf: start.cnf,
   });
   return token;
 }

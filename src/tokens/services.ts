@@ -1,7 +1,7 @@
 /** What grants need to turn an authenticated user into tokens; built once per server and passed explicitly. */
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/authenticate.ts';
-import type { ClientRecord, DirectoryStore, UserRecord, ApiRecord, RefreshTokenStore, UserStore } from '../storage/interfaces.ts';
+import type { ClientRecord, Confirmation, DirectoryStore, UserRecord, ApiRecord, RefreshTokenStore, UserStore } from '../storage/interfaces.ts';
 import { AccessDeniedError, InvalidRequestError } from '../errors/oauth.ts';
 import type { TokenIssuer } from './issuer.ts';
 import type { LoginProtection } from '../protection/login-protection.ts';
@@ -10,6 +10,7 @@ import type { Mfa } from '../mfa/service.ts';
 import type { TokenResponse } from '../grants/grant.ts';
 import { grantScope } from './scope.ts';
 import { startFamily, wantsRefreshToken } from './refresh.ts';
+import { accessTokenBinding, refreshTokenBinding, tokenType } from './confirmation.ts';
 
 export interface TokenPolicy {
   accessTokenTtl: number;
@@ -63,22 +64,25 @@ export interface IssueRequest {
   amr: readonly string[];
   /** Where the refresh token comes from: a new family at login, or the refresh grant's own rotation. */
   refresh?: { connection: string } | { token: string | undefined };
+  /** What the request proved possession of: the tokens are bound to it as the client registered. */
+  possession: Confirmation;
 }
 
 /** Builds the RFC 6749 §5.1 response: an access token, and an ID token when openid is granted. */
 export async function issueTokens(services: TokenServices, req: IssueRequest): Promise<TokenResponse> {
   const { api, scope } = req.authorization;
   const ttl = api?.access_token_ttl ?? services.policy.accessTokenTtl;
+  const cnf = accessTokenBinding(req.client, req.possession);
   const response: TokenResponse = {
-    access_token: await services.issuer.accessToken({ sub: req.user.id, clientId: req.client.client_id, scope, audience: api?.identifier, ttl }),
-    token_type: 'Bearer',
+    access_token: await services.issuer.accessToken({ sub: req.user.id, clientId: req.client.client_id, scope, audience: api?.identifier, ttl, cnf }),
+    token_type: tokenType(cnf),
     expires_in: ttl,
     scope: scope.join(' '),
   };
   if (req.refresh && 'connection' in req.refresh && wantsRefreshToken(req.client, scope)) {
     response.refresh_token = await startFamily(services.refreshTokens, {
       client: req.client, userId: req.user.id, connection: req.refresh.connection, scope, audience: api?.identifier ?? null,
-      authTime: req.authTime, amr: req.amr,
+      authTime: req.authTime, amr: req.amr, cnf: refreshTokenBinding(req.client, req.possession),
     }, services.now());
   } else if (req.refresh && 'token' in req.refresh && req.refresh.token !== undefined) {
     response.refresh_token = req.refresh.token;

@@ -89,7 +89,17 @@ test('OIDC Discovery §3: token_endpoint_auth_methods_supported lists the client
   const tg = await startTollgate();
   t.after(() => tg.close());
   const doc = await metadata(tg);
-  assert.deepEqual([...doc.token_endpoint_auth_methods_supported].sort(), ['client_secret_basic', 'client_secret_post', 'none']);
+  assert.deepEqual([...doc.token_endpoint_auth_methods_supported].sort(), ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'none', 'private_key_jwt']);
+});
+
+test('RFC 8414 §2 / OIDC Discovery §3: the assertion algorithms are listed, and none is not among them', async (t) => {
+  const tg = await startTollgate();
+  t.after(() => tg.close());
+  const doc = await metadata(tg);
+  for (const key of ['token', 'revocation', 'introspection'].map((e) => `${e}_endpoint_auth_signing_alg_values_supported`)) {
+    assert.ok(doc[key].includes('HS256') && doc[key].includes('RS256') && doc[key].includes('ES256') && doc[key].includes('EdDSA'), key);
+    assert.ok(!doc[key].includes('none'), `${key} never lists none (OIDC Discovery §3)`);
+  }
 });
 
 test('OIDC Discovery §3: scopes_supported includes openid, the OIDC scopes served, and every API scope', async (t) => {

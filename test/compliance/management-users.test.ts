@@ -7,7 +7,7 @@ import { userView } from '../../src/management/users.ts';
 import { blocksView } from '../../src/management/blocks.ts';
 
 const strictUser = userView.strict();
-const carol = { connection: 'customers', username: 'Carol', email: 'carol@example.com', password: 'carol-Passw0rd' };
+const carol = { connection: 'customers', username: 'Carol', email: 'carol@example.com', password: 'tulip-Mosaic-47' };
 
 function login(tg: ManagedTollgate, username: string, password: string, more: Record<string, string> = {}) {
   return tg.token({ grant_type: 'password', username, password, ...more }, { basic: webClient });
@@ -62,6 +62,10 @@ test('POST /users: each wrong or missing field is named (400 invalid_body); a ta
     assert.equal(res.status, 409, JSON.stringify(taken));
     assert.equal(res.body.error, 'conflict');
   }
+  const weak = await tg.call('POST', '/users', { body: { ...carol, password: 'carol-is-me' } });
+  assert.deepEqual([weak.status, weak.body.error, weak.body.fields], [400, 'password_policy', [
+    { field: 'password', message: 'must not contain the username or email address (password_policy.no_personal_info)' },
+  ]], 'the connection\'s password policy applies');
   assert.equal((await tg.call('POST', '/users', { body: carol })).status, 201);
   assert.equal((await tg.call('POST', '/users', { body: { ...carol, connection: 'employees' } })).status, 201, 'free in another connection');
 });
@@ -141,6 +145,9 @@ test('PATCH /users/{id} blocked: true refuses the next login and ends the user\'
 test('PATCH /users/{id} password: the new one works, the old one no longer; refresh tokens and brute-force blocks end; never logged', async (t) => {
   const { tg, refresh, id } = await sessionThenTwoFailures(t, 2);
   assert.equal((await login(tg, 'alice', PASSWORD)).status, 429, 'blocked');
+  const weak = await tg.call('PATCH', `/users/${id}`, { body: { password: 'password1', name: 'Not applied' } });
+  assert.deepEqual([weak.status, weak.body.error], [400, 'password_policy']);
+  assert.equal((await tg.store.getUser(id))?.name, 'Alice Liddell', 'a refused password changes nothing, the rest of the patch included');
   const res = await tg.call('PATCH', `/users/${id}`, { body: { password: 'a-New-passw0rd' } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal((await login(tg, 'alice', PASSWORD)).status, 400, 'the old password');

@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
-import { ISSUER, NOW, aliceLogin, start, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
+import { ISSUER, NOW, REALM_GRANT, aliceLogin, start, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
 import { MFA_OTP, MFA_RECOVERY, mfaApi, webInBody, withMfa } from '../helpers/mfa.ts';
 import { totpCode } from '../../src/mfa/totp.ts';
 
@@ -154,6 +154,26 @@ describe('the mfa-otp grant (Auth0) and /mfa/challenge', () => {
     const late = await mfaRequired(tg);
     tg.advance(600);
     assertError(await tg.token({ grant_type: MFA_OTP, mfa_token: late, otp: totpCode(secret, NOW + 660) }, { basic: webClient }), 400, 'invalid_grant');
+  });
+
+  test('two concurrent answers with one mfa_token and a right code: exactly one gets tokens (one conditional write)', async (t) => {
+    const tg = await start(t, withMfa('always'));
+    const { secret } = await enrolOtp(tg);
+    tg.advance(30);
+    const mfaToken = await mfaRequired(tg);
+    // Two different valid codes (this step and the next, within the drift), so only the mfa_token can refuse one.
+    const [a, b] = await Promise.all([NOW + 30, NOW + 60].map((at) => tg.token({ grant_type: MFA_OTP, mfa_token: mfaToken, otp: totpCode(secret, at) }, { basic: webClient })));
+    assert.deepEqual([a!.status, b!.status].sort(), [200, 400]);
+  });
+
+  test('the password-realm grant asks for MFA by the realm\'s policy, and its mfa_token completes the same way', async (t) => {
+    const tg = await start(t, withMfa('always'));
+    const { secret } = await enrolOtp(tg);
+    tg.advance(30);
+    const res = await tg.token({ ...aliceLogin, grant_type: REALM_GRANT, realm: 'customers' }, { basic: webClient });
+    assertError(res, 403, 'mfa_required');
+    assert.equal((await tg.token({ grant_type: MFA_OTP, mfa_token: res.body.mfa_token, otp: totpCode(secret, NOW + 30) }, { basic: webClient })).status, 200);
+    assert.equal((await tg.token({ grant_type: REALM_GRANT, username: 'alice', password: 'employee-password', realm: 'employees' }, { basic: webClient })).status, 200, 'employees: policy never');
   });
 
   test('five wrong codes invalidate the mfa_token, even for the right code after them', async (t) => {

@@ -52,3 +52,22 @@ test('RFC 6749 §5.2: an unreachable store answers 503 temporarily_unavailable w
   flaky.down(false);
   assert.equal((await tg.token(aliceLogin, { basic: webClient })).status, 200);
 });
+
+test('nodes starting together: a configured user another node creates between our read and our insert is updated, not a failed start', async (t) => {
+  const real = openSqlite('sqlite::memory:');
+  // Every insert of ours comes just after the same insert by a node starting at the same time.
+  const racing = new Proxy(real, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== 'createUser') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: Parameters<Store['createUser']>) => {
+        await target.createUser(...args);
+        return target.createUser(...args);
+      };
+    },
+  });
+  const tg = await start(t, undefined, { store: racing });
+  assert.equal((await tg.token(aliceLogin, { basic: webClient })).status, 200);
+  const users = await real.listUsers({ limit: 10, offset: 0 });
+  assert.deepEqual(users.map((u) => `${u.connection}/${u.username}`), ['customers/alice', 'customers/mallory', 'employees/alice']);
+});

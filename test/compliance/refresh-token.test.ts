@@ -319,6 +319,35 @@ test('RFC 9700 §4.14.2: the consumption is one conditional write: 20 refreshes 
   await refreshed(tg, successor);
 });
 
+test('RFC 9700 §4.14.2: a request that read the token unconsumed lost a race, not replayed it, even when the winner wrote in the second before', async (t) => {
+  const tg = await start(t);
+  const { refresh_token } = await login(tg);
+  // The loser reads the token, the winner rotates it, the clock ticks over, then the loser tries its write.
+  const store = tg.store;
+  const find = store.findRefreshToken.bind(store);
+  let loserRead!: () => void;
+  let releaseLoser!: () => void;
+  const read = new Promise<void>((resolve) => (loserRead = resolve));
+  const released = new Promise<void>((resolve) => (releaseLoser = resolve));
+  let reads = 0;
+  store.findRefreshToken = async (id) => {
+    const found = await find(id);
+    if (reads++ === 0) {
+      loserRead();
+      await released;
+    }
+    return found;
+  };
+  const loser = refresh(tg, refresh_token);
+  await read;
+  const winner = await refreshed(tg, refresh_token);
+  tg.advance(1);
+  releaseLoser();
+  assertInvalidGrant(await loser, 'a lost race');
+  assert.equal((await record(tg, winner.refresh_token!)).revoked_at, null, 'the family lives');
+  await refreshed(tg, winner.refresh_token!);
+});
+
 test('RFC 6819 §5.2.2.3 / RFC 9700 §4.14.2: a consumed token presented again in the same second is refused; later it revokes the whole family', async (t) => {
   const tg = await start(t);
   const { refresh_token: a } = await login(tg);

@@ -364,8 +364,8 @@ test('RFC 8414 §2 / RFC 7009 / RFC 7662: discovery lists the revocation and int
   const doc = res.json();
   assert.equal(doc.revocation_endpoint, `${ISSUER}/oauth/revoke`);
   assert.equal(doc.introspection_endpoint, `${ISSUER}/oauth/introspect`);
-  assert.deepEqual([...doc.revocation_endpoint_auth_methods_supported].sort(), ['client_secret_basic', 'client_secret_post', 'none']);
-  assert.deepEqual([...doc.introspection_endpoint_auth_methods_supported].sort(), ['client_secret_basic', 'client_secret_post'], 'introspection callers must authenticate');
+  assert.deepEqual([...doc.revocation_endpoint_auth_methods_supported].sort(), ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'none', 'private_key_jwt']);
+  assert.deepEqual([...doc.introspection_endpoint_auth_methods_supported].sort(), ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt'], 'introspection callers must authenticate');
   for (const grant of ['refresh_token', 'client_credentials']) assert.ok(doc.grant_types_supported.includes(grant), grant);
   assert.ok(doc.scopes_supported.includes('offline_access'));
 });

@@ -12,6 +12,7 @@ import { FAILURE_RETENTION } from '../../src/storage/attempts.ts';
 import { CLOCK_MARGIN } from '../../src/cache/keys.ts';
 import type { Cache } from '../../src/cache/redis.ts';
 import { CLOSED_REDIS_URL, REDIS_URL, keysUnder, withTestCache } from '../helpers/redis.ts';
+import { within } from '../helpers/poll.ts';
 
 const T = 1_767_225_600;
 const alice: LoginFailureKey = { connection: 'customers', username: 'alice', ip: '2001:db8::1' };
@@ -109,6 +110,8 @@ test('cache: an outage mid-way falls back to SQL, and the first answer after it 
 
   await up(cache);
   assert.deepEqual({ ...await store.attempts.addLoginFailure(alice, T, 3, null) }, { failures: 3, blocked_at: T, block_expires_at: null }, 'Redis kept its count');
+  // Recorded in the background by the reconnection, or by the call above if it noticed first.
+  await within(2000, 'cache.recovered', async () => (await events('cache.recovered')) > 0);
   assert.equal(await events('cache.recovered'), 1);
   assert.equal(await store.attempts.clearLoginFailures({ connection: 'customers', username: 'alice' }), 2, 'clearing reaches both');
   assert.equal(await sql.attempts.getLoginFailures(alice, T), undefined);
@@ -136,6 +139,8 @@ test('cache: the denylist is written to SQL and Redis, read from Redis, from SQL
   // A check that asks Redis waits for the recovery under way (the missed write, the event) before it answers.
   assert.equal(await store.isAccessTokenDenied('jti-1'), true);
   assert.equal(await store.isAccessTokenDenied('jti-2'), true);
+  // The reconnection runs the rewrite, then records the event, in the background.
+  await within(2000, 'the missed revocation written to Redis, then cache.recovered', async () => (await events('cache.recovered')) > 0);
   assert.equal(await redis.get(`${prefix}deny:jti-2`), String(T + 600), 'written to Redis when it answered again');
   assert.equal(await events('cache.recovered'), 1);
 });

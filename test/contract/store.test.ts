@@ -17,7 +17,7 @@ function refresh(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecor
   return {
     id: 'h0', family_id: 'f1', generation: 0, client_id: 'web', user_id: 'u1', connection: 'customers', scope: ['openid', 'offline_access'],
     audience: null, auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000, idle_expires_at: T + 100,
-    consumed_at: null, revoked_at: null, ...overrides,
+    consumed_at: null, revoked_at: null, cnf: null, ...overrides,
   };
 }
 
@@ -184,6 +184,16 @@ forEachStore('storage contract', (withStore) => {
     const winner = attempts.findIndex(Boolean);
     assert.ok(await store.findRefreshToken(`h1-${winner}`));
     assert.equal(await store.findRefreshToken(`h1-${(winner + 1) % 10}`), undefined);
+  });
+
+  withStore('refresh tokens: the binding (cnf) of a sender-constrained token is kept, and passed to its successor', async (store) => {
+    const cnf = { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' };
+    await store.createRefreshToken(refresh({ cnf }));
+    assert.deepEqual((await store.findRefreshToken('h0'))?.cnf, cnf);
+    assert.ok(await store.rotateRefreshToken('h0', T + 1, refresh({ id: 'h1', generation: 1, cnf })));
+    assert.deepEqual((await store.findRefreshToken('h1'))?.cnf, cnf);
+    await store.createRefreshToken(refresh({ id: 'unbound', family_id: 'f2' }));
+    assert.equal((await store.findRefreshToken('unbound'))?.cnf, null);
   });
 
   withStore('refresh tokens: leeway re-issue covers only the immediately previous token', async (store) => {

@@ -27,7 +27,7 @@ async function ok(args: string[], stdin = ''): Promise<string> {
 test('users: add, list, show, update, block, unblock, set-password and delete, each a recorded change; --json on request', async () => {
   const file = configFile();
   const at = ['--config', file];
-  assert.match(await ok(['users', 'add', ...at, '--connection', 'customers', '--username', 'carol', '--email', 'carol@example.com', '--password-stdin'], 'pw-1'), /^created user carol in customers \(sub [0-9a-f]{32}\)\n$/);
+  assert.match(await ok(['users', 'add', ...at, '--connection', 'customers', '--username', 'carol', '--email', 'carol@example.com', '--password-stdin'], 'cobalt-Harbor-55'), /^created user carol in customers \(sub [0-9a-f]{32}\)\n$/);
   const [listed] = JSON.parse(await ok(['users', 'list', ...at, '--email', 'CAROL@example.com', '--json'])) as { user_id: string }[];
   const id = listed!.user_id;
   assert.match(await ok(['users', 'show', 'customers/carol', ...at]), new RegExp(`^customers/carol \\(user_id ${id}\\)\\n  email: carol@example.com\\n  email_verified: false\\n  blocked: false\\n.*  created_at: \\d{4}-\\d\\d-\\d\\dT`, 's'));
@@ -44,8 +44,8 @@ test('users: add, list, show, update, block, unblock, set-password and delete, e
   assert.equal(await ok(['users', 'unblock', 'customers/carol', ...at]), 'unblocked customers/carol and cleared 1 brute-force counter\n');
   assert.equal(await inStore(file, async (s) => (await s.getUser(id))?.blocked), false);
 
-  assert.match(await ok(['users', 'set-password', 'customers/carol', ...at, '--password-stdin'], 'pw-2\n'), /changed the password of customers\/carol: their refresh tokens revoked/);
-  assert.ok(await verify(await inStore(file, async (s) => (await s.getUser(id))!.password_hash), 'pw-2'));
+  assert.match(await ok(['users', 'set-password', 'customers/carol', ...at, '--password-stdin'], 'maple-Orbit-38\n'), /changed the password of customers\/carol: their refresh tokens revoked/);
+  assert.ok(await verify(await inStore(file, async (s) => (await s.getUser(id))!.password_hash), 'maple-Orbit-38'));
   await inStore(file, (s) => s.mfa.addAuthenticator({
     id: 'totp|dev_1', user_id: id, type: 'otp', oob_channel: null, address: null, secret: 'sealed', created_at: 0, activated_at: 0,
   }));
@@ -107,7 +107,7 @@ test('connections and apis: add, list and delete; what users or clients still ne
   const at = ['--config', file];
   assert.equal(await ok(['connections', 'add', 'partners', ...at, '--display-name', 'Partners']), 'created connection partners (MFA never)\n');
   assert.equal(await ok(['connections', 'list', ...at]), 'customers\t-\tMFA never\tmanaged by config\nemployees\t-\tMFA never\tmanaged by config\npartners\tPartners\tMFA never\tmanaged by api\n');
-  await ok(['users', 'add', ...at, '--connection', 'partners', '--username', 'pat', '--password-stdin'], 'pw');
+  await ok(['users', 'add', ...at, '--connection', 'partners', '--username', 'pat', '--password-stdin'], 'velvet-Canyon-64');
   const held = await tollgate(['connections', 'delete', 'partners', ...at]);
   assert.deepEqual([held.code, held.stderr], [1, "tollgate: The connection 'partners' still has 1 user: delete them first.\n"]);
   await ok(['users', 'delete', 'partners/pat', ...at]);
@@ -127,11 +127,11 @@ test('a running node serves what the CLI creates without a restart (storage_cach
   const config = loadConfigFile(file, {});
   const node = await createServer(config, { logStream: new Writable({ write: (_chunk, _enc, done) => done() }) });
   t.after(() => node.close());
-  await ok(['users', 'add', '--config', file, '--connection', 'customers', '--username', 'quinn', '--password-stdin'], 'quinn-pw');
+  await ok(['users', 'add', '--config', file, '--connection', 'customers', '--username', 'quinn', '--password-stdin'], 'quartz-Umbrella-91');
   await ok(['clients', 'add', '--config', file, '--client-id', 'kiosk', '--auth-method', 'none', '--grant-types', 'password']);
   const res = await node.app.inject({
     method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: 'grant_type=password&client_id=kiosk&username=quinn&password=quinn-pw',
+    payload: 'grant_type=password&client_id=kiosk&username=quinn&password=quartz-Umbrella-91',
   });
   assert.equal(res.statusCode, 200, res.body);
 });

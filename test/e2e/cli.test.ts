@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { verify } from '@node-rs/argon2';
-import { BIN, configFile, tollgate } from '../helpers/cli.ts';
+import { configFile, serve, tollgate } from '../helpers/cli.ts';
+import { within } from '../helpers/poll.ts';
 import { createDatabase, databaseUrl, dropDatabase } from '../helpers/postgres.ts';
 import { migrations } from '../../src/storage/sqlite/migrations.ts';
 
@@ -23,27 +23,29 @@ test('serve: an invalid configuration names each key path and exits 2', async ()
 });
 
 test('serve --port 0 prints the listening URL on one line, answers, and exits 0 on SIGTERM', async () => {
-  const file = configFile();
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--port', '0']);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const match = /^Tollgate listening on (http:\/\/\S+)/m.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('close', (code) => reject(new Error(`exited ${code} before listening`)));
-  });
-  const discovery = await (await fetch(`${url}/.well-known/openid-configuration`)).json() as { issuer: string };
-  assert.equal(discovery.issuer, url, 'without a configured issuer, the issuer is where Tollgate listens');
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  child.kill('SIGTERM');
-  assert.equal(await exited, 0);
+  const node = await serve(configFile());
+  assert.match(node.output(), /^Tollgate listening on http:\/\/127\.0\.0\.1:\d+ \(config: .*\)$/m);
+  const discovery = await (await fetch(`${node.url}/.well-known/openid-configuration`)).json() as { issuer: string };
+  assert.equal(discovery.issuer, node.url, 'without a configured issuer, the issuer is where Tollgate listens');
+  assert.equal(await node.stop('SIGTERM'), 0);
+});
+
+test('serve with shutdown_delay: after SIGTERM /health/ready says draining while requests are still served; a second SIGTERM closes at once', async (t) => {
+  const node = await serve(configFile('shutdown_delay: 300\n'));
+  t.after(() => node.stop('SIGKILL'));
+  const ready = async () => (await fetch(`${node.url}/health/ready`)).status;
+  assert.equal(await ready(), 200);
+  node.child.kill('SIGTERM');
+  await within(5000, 'draining after SIGTERM', async () => (await ready()) === 503);
+  const health = await (await fetch(`${node.url}/health/ready`)).json();
+  assert.deepEqual(health, { status: 'draining', checks: { store: 'up' } });
+  assert.equal((await fetch(`${node.url}/.well-known/openid-configuration`)).status, 200, 'still serving');
+  assert.equal(await node.stop('SIGTERM'), 0, node.output());
 });
 
 test('users add reads the password from stdin; users list shows the user but never the hash', async () => {
   const file = configFile();
-  const add = await tollgate(['users', 'add', '--config', file, '--connection', 'customers', '--username', 'carol', '--email', 'carol@example.com', '--password-stdin'], 'carol-password\n');
+  const add = await tollgate(['users', 'add', '--config', file, '--connection', 'customers', '--username', 'carol', '--email', 'carol@example.com', '--password-stdin'], 'tulip-mosaic-47\n');
   assert.equal(add.code, 0, add.stderr);
   assert.match(add.stdout, /created user carol in customers/);
   const list = await tollgate(['users', 'list', '--config', file, '--json']);
@@ -59,14 +61,30 @@ test('users add reads the password from stdin; users list shows the user but nev
 test('users add: a duplicate username exits 1; missing options, no --password-stdin or an unknown connection exit 2', async () => {
   const file = configFile();
   const args = ['users', 'add', '--config', file, '--connection', 'customers', '--username', 'dave', '--password-stdin'];
-  assert.equal((await tollgate(args, 'pw-1')).code, 0);
-  const dup = await tollgate([...args.slice(0, -3), '--username', 'DAVE', '--password-stdin'], 'pw-2');
+  assert.equal((await tollgate(args, 'tulip-mosaic-47')).code, 0);
+  const dup = await tollgate([...args.slice(0, -3), '--username', 'DAVE', '--password-stdin'], 'granite-lantern-82');
   assert.equal(dup.code, 1);
   assert.match(dup.stderr, /already exists/);
   assert.equal((await tollgate(['users', 'add', '--config', file, '--username', 'x', '--password-stdin'], 'pw')).code, 2);
   assert.equal((await tollgate(['users', 'add', '--config', file, '--connection', 'customers', '--username', 'x'])).code, 2);
   assert.equal((await tollgate(['users', 'add', '--config', file, '--connection', 'nowhere', '--username', 'x', '--password-stdin'], 'pw')).code, 2);
   assert.equal((await tollgate(['users', 'add', '--config', file, '--connection', 'customers', '--username', 'x', '--password-stdin'], '')).code, 2);
+});
+
+test('users add: a password the connection\'s policy refuses exits 1 saying which rule, and creates nobody', async () => {
+  const file = configFile('', `[{ name: customers, password_policy: { min_length: 10, strength: good } },
+  { name: relaxed, password_policy: { min_length: 4, strength: none, no_personal_info: false } }]`);
+  const add = (connection: string, password: string) =>
+    tollgate(['users', 'add', '--config', file, '--connection', connection, '--username', 'erin', '--email', 'erin.k@example.com', '--password-stdin'], password);
+  for (const [password, rule] of [['short-1', 'min_length'], ['my-erin.k-secret', 'no_personal_info'], ['password1234', 'strength']] as const) {
+    const refused = await add('customers', password);
+    assert.equal(refused.code, 1, password);
+    assert.match(refused.stderr, new RegExp(`^tollgate: password: .* \\(password_policy\\.${rule}\\)\n$`), password);
+    assert.ok(!refused.stderr.includes(password), 'the password is not echoed');
+  }
+  assert.equal(JSON.parse((await tollgate(['users', 'list', '--config', file, '--json'])).stdout).length, 0);
+  assert.equal((await add('relaxed', 'erin')).code, 0, 'another connection, another policy');
+  assert.equal((await add('customers', 'quartz-umbrella-91')).code, 0);
 });
 
 test('hash-password prints an argon2id PHC string that verifies the stdin password', async () => {

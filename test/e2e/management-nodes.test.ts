@@ -11,8 +11,8 @@ test('storage_cache_ttl 0: a client created or deleted through one node is seen 
   const [a, b] = await nodesOnPostgres(t, 2, (config) => { withOps(config); config.storage_cache_ttl = 0; });
   const secret = (await managed(a!).call('POST', '/clients', { body: job })).body.client_secret;
   assert.equal((await b!.token({ grant_type: 'client_credentials', audience: API }, { basic: ['nightly-job', secret] })).status, 200);
-  await managed(a!).call('POST', '/users', { body: { connection: 'customers', username: 'carol', password: 'carol-Passw0rd' } });
-  assert.equal((await b!.token({ grant_type: 'password', username: 'carol', password: 'carol-Passw0rd' }, { basic: ['web', SECRET] })).status, 200);
+  await managed(a!).call('POST', '/users', { body: { connection: 'customers', username: 'carol', password: 'tulip-Mosaic-47' } });
+  assert.equal((await b!.token({ grant_type: 'password', username: 'carol', password: 'tulip-Mosaic-47' }, { basic: ['web', SECRET] })).status, 200);
   await managed(a!).call('DELETE', '/clients/nightly-job');
   assert.equal((await b!.token({ grant_type: 'client_credentials', audience: API }, { basic: ['nightly-job', secret] })).status, 401);
 });

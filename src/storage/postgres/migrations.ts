@@ -140,4 +140,24 @@ export const migrations: Migration[] = [
       CREATE INDEX events_type ON events (type, time);
     `,
   },
+  {
+    version: 8,
+    name: 'password history',
+    sql: `
+      CREATE TABLE password_history (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        password_hash TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX password_history_user ON password_history (user_id, id);
+    `,
+  },
+  {
+    version: 9,
+    name: 'sender-constrained refresh tokens',
+    sql: `
+      ALTER TABLE refresh_tokens ADD COLUMN cnf JSONB;
+    `,
+  },
 ];

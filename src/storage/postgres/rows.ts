@@ -14,19 +14,25 @@ export function userColumns(user: NewUser): Row {
 
 /** `INSERT INTO table (a, b) VALUES ($1, $2)` for one row. */
 export function insertSql(table: string, row: Row, suffix = ''): [string, unknown[]] {
-  const columns = Object.keys(row);
-  return [`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) ${suffix}`, Object.values(row)];
+  return insertManySql(table, [row], suffix);
+}
+
+/** `INSERT INTO table (a, b) VALUES ($1, $2), ($3, $4)`: rows with the first one's columns, in one statement. */
+export function insertManySql(table: string, rows: Row[], suffix = ''): [string, unknown[]] {
+  const columns = Object.keys(rows[0]!);
+  const tuples = rows.map((_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`);
+  return [`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')} ${suffix}`, rows.flatMap((row) => columns.map((c) => row[c]))];
 }
 
 const REFRESH_COLUMNS = ['id', 'family_id', 'generation', 'client_id', 'user_id', 'connection', 'scope', 'audience', 'auth_time', 'amr',
-  'created_at', 'family_expires_at', 'idle_expires_at', 'consumed_at', 'revoked_at'] as const;
+  'created_at', 'family_expires_at', 'idle_expires_at', 'consumed_at', 'revoked_at', 'cnf'] as const;
 
 /** The named fields of a record, as a row. */
 export function pick<T>(record: T, columns: readonly (keyof T & string)[]): Row {
   return Object.fromEntries(columns.map((column) => [column, record[column]]));
 }
 
-/** scope and amr are text[]: pg sends JS arrays as PostgreSQL arrays and parses them back. */
+/** scope and amr are text[]: pg sends JS arrays as PostgreSQL arrays and parses them back; cnf is jsonb, sent as JSON. */
 export function refreshTokenRow(t: RefreshTokenRecord): Row {
   return pick(t, REFRESH_COLUMNS);
 }

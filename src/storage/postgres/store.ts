@@ -4,16 +4,16 @@
  */
 import {
   CONFIGURED_KEYS, ConflictError,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type MfaStore,
-  type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter, type UserProfile,
-  type UserRecord,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
+  type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter,
+  type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
 import { ConfiguredCache } from '../configured.ts';
-import { newUserId, profileColumns, userSearch } from '../users.ts';
-import { DEFAULT_POOL, Db, type PoolOptions, type Query } from './db.ts';
+import { PROFILE_COLUMNS, newUserId, profileColumns, userSearch } from '../users.ts';
+import { DEFAULT_POOL, Db, type PoolOptions, type Query, type Row } from './db.ts';
 import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
-import { insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
+import { insertManySql, insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
 import { PostgresAttempts } from './attempts.ts';
 import { PostgresEvents } from './events.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
@@ -64,6 +64,35 @@ async function insertSigningKey(query: Query, key: NewSigningKey, state: 'curren
     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
   [key.kid, key.alg, JSON.stringify(key.private_jwk), JSON.stringify(key.public_jwk), key.created_at, state, state === 'current' ? key.created_at : null]);
   return inserted.rowCount === 1;
+}
+
+/** Rows per INSERT statement of an import: 18 columns each stay far below PostgreSQL's 65,535 parameters. */
+const IMPORT_ROWS_PER_STATEMENT = 1000;
+
+/**
+ * An import's users in a few multi-row statements (one round trip per thousand users, not one each). ON CONFLICT
+ * DO NOTHING, because a failed statement would abort the whole transaction; it also skips a row that conflicts
+ * with an earlier one of the same statement. Returns the ids of the rows inserted.
+ */
+async function insertUsers(query: Query, rows: Row[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  for (let start = 0; start < rows.length; start += IMPORT_ROWS_PER_STATEMENT) {
+    const result = await query(...insertManySql('users', rows.slice(start, start + IMPORT_ROWS_PER_STATEMENT), 'ON CONFLICT DO NOTHING RETURNING id'));
+    for (const row of result.rows) inserted.add(row.id as string);
+  }
+  return inserted;
+}
+
+/** Upsert of one user an import could not insert: FOR UPDATE, so the user it updates cannot change in between. */
+async function updateProfile(query: Query, user: NewUser, now: number): Promise<ImportedUser> {
+  const columns = userColumns(user);
+  const { rows } = await query('SELECT id, password_hash FROM users WHERE connection = $1 AND (username_lower = $2 OR email_lower = $3) FOR UPDATE',
+    [user.connection, columns.username_lower, columns.email_lower]);
+  if (rows.length !== 1) return { outcome: 'conflict' };
+  const id = rows[0]!.id as string;
+  const sets = PROFILE_COLUMNS.map((c, i) => `${c} = $${i + 3}`).join(', ');
+  await query(`UPDATE users SET ${sets}, updated_at = $2 WHERE id = $1`, [id, now, ...PROFILE_COLUMNS.map((c) => columns[c])]);
+  return { outcome: 'updated', id, password_hash: rows[0]!.password_hash as string };
 }
 
 function userConflict(err: unknown, username: unknown, connection: string): unknown {
@@ -151,6 +180,37 @@ export class PostgresStore implements Store, SchemaMigrations {
     const result = await this.#db.query('UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4',
       [replacement, now, id, expected]);
     return result.rowCount === 1;
+  }
+
+  // UserImportStore
+
+  async importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
+    if (users.length === 0) return [];
+    const rows = users.map((user) => ({ ...userColumns(user), id: newUserId(), created_at: now, updated_at: now }));
+    return this.#db.transaction(async (query) => {
+      const inserted = await insertUsers(query, rows);
+      const results: ImportedUser[] = [];
+      for (const [i, user] of users.entries()) {
+        if (inserted.has(rows[i]!.id)) results.push({ outcome: 'created', id: rows[i]!.id });
+        else results.push(options.upsert ? await updateProfile(query, user, now) : { outcome: 'conflict' });
+      }
+      return results;
+    });
+  }
+
+  // PasswordHistoryStore
+
+  async listPasswordHistory(userId: string, limit: number): Promise<string[]> {
+    const { rows } = await this.#db.query('SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2', [userId, limit]);
+    return rows.map((row) => row.password_hash as string);
+  }
+
+  async addPasswordHistory(userId: string, passwordHash: string, now: number, keep: number): Promise<void> {
+    await this.#db.transaction(async (query) => {
+      await query('INSERT INTO password_history (user_id, password_hash, created_at) VALUES ($1, $2, $3)', [userId, passwordHash, now]);
+      await query(`DELETE FROM password_history WHERE user_id = $1 AND id NOT IN
+        (SELECT id FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2)`, [userId, keep]);
+    });
   }
 
   async listUsers(filter: UserFilter & { limit: number; offset: number }): Promise<UserRecord[]> {

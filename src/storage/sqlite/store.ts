@@ -4,15 +4,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   CONFIGURED_KEYS, ConflictError,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type KeyState,
-  type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter,
-  type UserProfile, type UserRecord,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
+  type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store,
+  type UserFilter, type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
 import { systemClock } from '../../clock.ts';
 import { pendingMigrations, type Migration, type SchemaMigrations } from '../migrations.ts';
 import { ConfiguredCache } from '../configured.ts';
-import { newUserId, profileColumns, userColumns as columnsOf, userSearch } from '../users.ts';
+import { PROFILE_COLUMNS, newUserId, profileColumns, userColumns as columnsOf, userSearch } from '../users.ts';
 import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
@@ -58,6 +58,7 @@ function toRefreshToken(row: Row): RefreshTokenRecord {
     ...(row as unknown as RefreshTokenRecord),
     scope: JSON.parse(row.scope as string),
     amr: JSON.parse(row.amr as string),
+    cnf: row.cnf === null ? null : JSON.parse(row.cnf as string),
   };
 }
 
@@ -164,14 +165,51 @@ export class SqliteStore implements Store, SchemaMigrations {
     return row ? toUser(row) : undefined;
   }
 
-  async createUser(user: NewUser, now: number): Promise<UserRecord> {
+  /** The new user's row, or undefined when its username or email is taken in the connection. */
+  #insertUser(user: NewUser, now: number): Row | undefined {
     const row = { ...userColumns(user), id: newUserId(), created_at: now, updated_at: now };
-    try {
-      this.#sql(`INSERT INTO users (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((k) => `:${k}`).join(', ')})`).run(row);
-    } catch (err) {
-      throw userConflict(err, user.username, user.connection);
-    }
+    const inserted = this.#sql(`INSERT INTO users (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((k) => `:${k}`).join(', ')})
+      ON CONFLICT DO NOTHING`).run(row);
+    return inserted.changes === 1 ? row : undefined;
+  }
+
+  async createUser(user: NewUser, now: number): Promise<UserRecord> {
+    const row = this.#insertUser(user, now);
+    if (!row) throw new ConflictError(`user "${user.username}" or its email in connection "${user.connection}"`);
     return toUser(row);
+  }
+
+  // UserImportStore
+
+  async importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
+    return this.#transaction(() => users.map((user): ImportedUser => {
+      const row = this.#insertUser(user, now);
+      if (row) return { outcome: 'created', id: row.id as string };
+      if (!options.upsert) return { outcome: 'conflict' };
+      const { username_lower, email_lower, ...columns } = userColumns(user);
+      const holders = this.#sql('SELECT id, password_hash FROM users WHERE connection = ? AND (username_lower = ? OR email_lower = ?)')
+        .all(user.connection, username_lower as string, email_lower as string | null);
+      if (holders.length !== 1) return { outcome: 'conflict' };
+      const id = holders[0]!.id as string;
+      this.#sql(`UPDATE users SET ${PROFILE_COLUMNS.map((c) => `${c} = :${c}`).join(', ')}, updated_at = :updated_at WHERE id = :id`)
+        .run({ ...Object.fromEntries(PROFILE_COLUMNS.map((c) => [c, columns[c]!])), updated_at: now, id });
+      return { outcome: 'updated', id, password_hash: holders[0]!.password_hash as string };
+    }));
+  }
+
+  // PasswordHistoryStore
+
+  async listPasswordHistory(userId: string, limit: number): Promise<string[]> {
+    return this.#sql('SELECT password_hash FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?').all(userId, limit)
+      .map((row) => row.password_hash as string);
+  }
+
+  async addPasswordHistory(userId: string, passwordHash: string, now: number, keep: number): Promise<void> {
+    this.#transaction(() => {
+      this.#sql('INSERT INTO password_history (user_id, password_hash, created_at) VALUES (?, ?, ?)').run(userId, passwordHash, now);
+      this.#sql(`DELETE FROM password_history WHERE user_id = ? AND id NOT IN
+        (SELECT id FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?)`).run(userId, userId, keep);
+    });
   }
 
   #setUser(id: string, columns: Row, now: number, connection: string): boolean {
@@ -344,9 +382,9 @@ export class SqliteStore implements Store, SchemaMigrations {
 
   #insertRefreshToken(t: RefreshTokenRecord): void {
     this.#sql(`INSERT INTO refresh_tokens (id, family_id, generation, client_id, user_id, connection, scope, audience, auth_time, amr,
-      created_at, family_expires_at, idle_expires_at, consumed_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      created_at, family_expires_at, idle_expires_at, consumed_at, revoked_at, cnf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(t.id, t.family_id, t.generation, t.client_id, t.user_id, t.connection, JSON.stringify(t.scope), t.audience, t.auth_time,
-        JSON.stringify(t.amr), t.created_at, t.family_expires_at, t.idle_expires_at, t.consumed_at, t.revoked_at);
+        JSON.stringify(t.amr), t.created_at, t.family_expires_at, t.idle_expires_at, t.consumed_at, t.revoked_at, t.cnf === null ? null : JSON.stringify(t.cnf));
   }
 
   async createRefreshToken(token: RefreshTokenRecord): Promise<void> {

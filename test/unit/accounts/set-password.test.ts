@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { argon2Hasher } from '../../../src/accounts/passwords.ts';
 import { setPassword, type PasswordDeps } from '../../../src/accounts/set-password.ts';
+import { policyChecks } from '../../../src/accounts/password-policy.ts';
+import { passwordPolicySchema } from '../../../src/config/schema.ts';
+import { PasswordPolicyError } from '../../../src/errors/management.ts';
 import { AuditLog } from '../../../src/events/audit.ts';
 import { openSqlite } from '../../../src/storage/sqlite/store.ts';
 import type { NewUser, Store } from '../../../src/storage/interfaces.ts';
@@ -20,14 +23,17 @@ async function setUp(t: { after(fn: () => Promise<void>): void }, revokeRefreshT
   };
   const alice = await store.createUser(user, T);
   const audit = new AuditLog({ store: store.events, log: pino({ enabled: false }), now: () => T });
-  const deps: PasswordDeps = { users: store, refreshTokens: store, attempts: store.attempts, hasher, audit, revokeRefreshTokens, now: () => T + 1 };
+  const deps: PasswordDeps = {
+    users: store, history: store, refreshTokens: store, attempts: store.attempts, hasher, audit, revokeRefreshTokens, now: () => T + 1,
+    policyOf: () => passwordPolicySchema.parse({ min_length: 8, strength: 'none', history: 2 }), checks: policyChecks(hasher),
+  };
   return { store, alice, deps };
 }
 
 async function withRefreshTokenAndBlock(store: Store, userId: string): Promise<void> {
   await store.createRefreshToken({
     id: 'h0', family_id: 'f', generation: 0, client_id: 'web', user_id: userId, connection: 'customers', scope: ['openid'], audience: null,
-    auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000, idle_expires_at: T + 1000, consumed_at: null, revoked_at: null,
+    auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000, idle_expires_at: T + 1000, consumed_at: null, revoked_at: null, cnf: null,
   });
   await store.attempts.addLoginFailure({ connection: 'customers', username: 'alice', ip: '203.0.113.9' }, T, 1, null);
 }
@@ -67,4 +73,15 @@ test('setPassword retries when a login rehashed the old password in between, so 
   await setPassword({ ...deps, users }, alice.id, 'new-password');
   assert.ok(raced);
   assert.ok(await hasher.verify((await store.getUser(alice.id))!.password_hash, 'new-password'));
+});
+
+test('setPassword asks the connection\'s password policy first: a refused password (here: the current one, history 2) changes nothing', async (t) => {
+  const { store, alice, deps } = await setUp(t);
+  await assert.rejects(setPassword(deps, alice.id, 'short'), (err) => err instanceof PasswordPolicyError && /password_policy\.min_length/.test(err.description));
+  await assert.rejects(setPassword(deps, alice.id, 'old-password'), (err) => err instanceof PasswordPolicyError && /password_policy\.history/.test(err.description));
+  assert.equal((await store.getUser(alice.id))!.password_hash, alice.password_hash);
+  await setPassword(deps, alice.id, 'new-password');
+  await assert.rejects(setPassword(deps, alice.id, 'old-password'), PasswordPolicyError, 'the replaced hash is remembered for history');
+  await setPassword(deps, alice.id, 'third-password');
+  await setPassword(deps, alice.id, 'old-password');
 });

@@ -132,3 +132,18 @@ test('disabled attack protection and an ignored trust_forwarded_for produce boot
   }, 'test', {}));
   assert.deepEqual(warnings.map((w) => w.split(' ')[0]), ['clients[0].trust_forwarded_for', 'attack_protection.brute_force', 'attack_protection.rate_limit']);
 });
+
+test('mfa: policy per connection (default never) overridable per client; settings that would strand a login are refused with their path', () => {
+  const config = parseConfig({ connections: [{ name: 'c', mfa: { policy: 'if_enrolled' } }], clients: [{ ...client, grant_types: ['password', 'http://auth0.com/oauth/grant-type/mfa-otp'], mfa: { policy: 'always' } }] }, 'test', {});
+  assert.deepEqual(config.connections[0]?.mfa, { policy: 'if_enrolled', factors: ['otp', 'recovery-code'] });
+  assert.equal(config.clients[0]?.mfa?.policy, 'always');
+  assert.equal(parseConfig({}, 'test', {}).connections[0]?.mfa.policy, 'never');
+  const strict = { connections: [{ name: 'c', mfa: { policy: 'always', factors: ['otp', 'email'] } }], clients: [client] };
+  assert.deepEqual(problemsOf({ ...strict, storage: 'postgres://db/tollgate' }), [
+    'mfa.encryption_keys: required with PostgreSQL storage when a connection or client requires MFA (every node must open the same sealed secrets)',
+    'connections[0].mfa.factors: email needs mfa.email (how codes are sent)',
+    'clients[0].grant_types: MFA may be required (connection "c") but the client has no MFA grant (http://auth0.com/oauth/grant-type/mfa-otp, http://auth0.com/oauth/grant-type/mfa-oob, http://auth0.com/oauth/grant-type/mfa-recovery-code)',
+  ]);
+  assert.match(problemsOf({ connections: [{ name: 'c', mfa: { policy: 'sometimes' } }] })[0]!, /^connections\[0\]\.mfa\.policy: unknown MFA policy "sometimes"/);
+  assert.match(problemsOf({ mfa: { encryption_keys: ['short'] } })[0]!, /^mfa\.encryption_keys\[0\]: must be at least 32 characters/);
+});

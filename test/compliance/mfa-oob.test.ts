@@ -1,0 +1,135 @@
+/**
+ * Out-of-band MFA over HTTP: codes by email through a real SMTP listener and by SMS through a local webhook, the
+ * mfa-oob grant's polling answers (authorization_pending, slow_down: RFC 8628 §3.5's codes) and its refusals.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeJwt } from 'jose';
+import { aliceLogin, start, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
+import { MFA_OOB, mfaApi, startSmsWebhook, startSmtp, webInBody, withMfa, type Inbox } from '../helpers/mfa.ts';
+
+function assertError(res: Res, status: number, error: string): void {
+  assert.equal(res.status, status, JSON.stringify(res.body));
+  assert.equal(res.body.error, error, JSON.stringify(res.body));
+}
+
+async function mfaRequired(tg: TestTollgate): Promise<string> {
+  const res = await tg.token({ ...aliceLogin, scope: 'openid' }, { basic: webClient });
+  assertError(res, 403, 'mfa_required');
+  return res.body.mfa_token;
+}
+
+async function emailTollgate(t: Parameters<typeof start>[0]): Promise<{ tg: TestTollgate; inbox: Inbox }> {
+  const smtp = await startSmtp(t);
+  const tg = await start(t, withMfa('always', (c) => {
+    c.connections![0]!.mfa = { policy: 'always', factors: ['email', 'recovery-code'] };
+    c.mfa = { email: { smtp: smtp.url, from: 'Tollgate <no-reply@example.com>' } };
+  }));
+  return { tg, inbox: smtp.inbox };
+}
+
+/** Enrols alice's email with her first mfa_token and confirms it with the mailed code. */
+async function enrolEmail(tg: TestTollgate, inbox: Inbox): Promise<void> {
+  const mfaToken = await mfaRequired(tg);
+  const res = await mfaApi(tg, 'POST', '/mfa/associate', { bearer: mfaToken, body: { ...webInBody, authenticator_types: ['oob'], oob_channels: ['email'] } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const { code } = await inbox.latest();
+  const confirmed = await tg.token({ grant_type: MFA_OOB, mfa_token: mfaToken, oob_code: res.body.oob_code, binding_code: code }, { basic: webClient });
+  assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+}
+
+describe('email one-time codes (SMTP)', () => {
+  test('associate oob/email sends a code to the user\'s address; the mfa-oob grant with it confirms the authenticator and answers tokens (amr mfa, email)', async (t) => {
+    const { tg, inbox } = await emailTollgate(t);
+    const mfaToken = await mfaRequired(tg);
+    const res = await mfaApi(tg, 'POST', '/mfa/associate', { bearer: mfaToken, body: { ...webInBody, authenticator_types: ['oob'], oob_channels: ['email'] } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.authenticator_type, 'oob');
+    assert.equal(res.body.oob_channel, 'email');
+    assert.equal(res.body.binding_method, 'prompt');
+    assert.ok(res.body.oob_code && res.body.recovery_codes.length === 1);
+    const mail = await inbox.latest();
+    assert.equal(mail.to, 'alice@example.com');
+    const tokens = await tg.token({ grant_type: MFA_OOB, mfa_token: mfaToken, oob_code: res.body.oob_code, binding_code: mail.code }, { basic: webClient });
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    assert.deepEqual(decodeJwt(tokens.body.id_token).amr, ['pwd', 'mfa', 'email']);
+    const [email] = (await mfaApi(tg, 'GET', '/mfa/authenticators', { bearer: await mfaRequired(tg) })).body.filter((a: any) => a.authenticator_type === 'oob');
+    assert.deepEqual({ ...email, id: undefined }, { id: undefined, authenticator_type: 'oob', oob_channel: 'email', name: 'a***@e***.com', active: true });
+  });
+
+  test('polling: without binding_code, authorization_pending; sooner than every 5 s, slow_down; a wrong code invalid_grant; the right one tokens, once', async (t) => {
+    const { tg, inbox } = await emailTollgate(t);
+    await enrolEmail(tg, inbox);
+    const mfaToken = await mfaRequired(tg);
+    const challenge = await mfaApi(tg, 'POST', '/mfa/challenge', { body: { ...webInBody, mfa_token: mfaToken, challenge_type: 'oob' } });
+    assert.equal(challenge.body.challenge_type, 'oob', JSON.stringify(challenge.body));
+    assert.equal(challenge.body.binding_method, 'prompt');
+    const { code } = await inbox.latest();
+    const grant = (extra: Record<string, string>) => tg.token({ grant_type: MFA_OOB, mfa_token: mfaToken, oob_code: challenge.body.oob_code, ...extra }, { basic: webClient });
+    assertError(await grant({}), 400, 'authorization_pending');
+    assertError(await grant({}), 400, 'slow_down');
+    tg.advance(5);
+    assertError(await grant({}), 400, 'authorization_pending');
+    assertError(await grant({ binding_code: code === '000000' ? '000001' : '000000' }), 400, 'invalid_grant');
+    assert.equal((await grant({ binding_code: code })).status, 200);
+    assertError(await grant({ binding_code: code }), 400, 'invalid_grant');
+  });
+
+  test('an oob_code expires with mfa.code_ttl (5 minutes), and belongs to the mfa_token it was made for', async (t) => {
+    const { tg, inbox } = await emailTollgate(t);
+    await enrolEmail(tg, inbox);
+    const first = await mfaRequired(tg);
+    const challenge = await mfaApi(tg, 'POST', '/mfa/challenge', { body: { ...webInBody, mfa_token: first, challenge_type: 'oob' } });
+    const { code } = await inbox.latest();
+    const other = await mfaRequired(tg);
+    assertError(await tg.token({ grant_type: MFA_OOB, mfa_token: other, oob_code: challenge.body.oob_code, binding_code: code }, { basic: webClient }), 400, 'invalid_grant');
+    tg.advance(300);
+    assertError(await tg.token({ grant_type: MFA_OOB, mfa_token: first, oob_code: challenge.body.oob_code, binding_code: code }, { basic: webClient }), 400, 'invalid_grant');
+    assertError(await tg.token({ grant_type: MFA_OOB, mfa_token: first, binding_code: code }, { basic: webClient }), 400, 'invalid_request');
+  });
+
+  test('the binding code is kept only as a keyed MAC, and no code reaches logs or events', async (t) => {
+    const { tg, inbox } = await emailTollgate(t);
+    await enrolEmail(tg, inbox);
+    const mfaToken = await mfaRequired(tg);
+    const challenge = await mfaApi(tg, 'POST', '/mfa/challenge', { body: { ...webInBody, mfa_token: mfaToken, challenge_type: 'oob' } });
+    const { code } = await inbox.latest();
+    const stored = await tg.store.mfa.findOobChallenge((await import('../../src/tokens/opaque.ts')).tokenHash(challenge.body.oob_code));
+    assert.ok(stored && !JSON.stringify(stored).includes(code));
+    const everything = tg.logs.join('') + JSON.stringify(await tg.store.events.listEvents({ limit: 100 }));
+    for (const value of [code, challenge.body.oob_code, mfaToken]) assert.ok(!everything.includes(value));
+    assert.ok((await tg.store.events.listEvents({ type: 'mfa.challenge_sent', limit: 5 })).length === 1);
+  });
+});
+
+describe('SMS one-time codes (webhook)', () => {
+  test('associate oob/sms posts the code to the webhook with its Authorization header; the grant answers tokens (amr mfa, sms)', async (t) => {
+    const sms = await startSmsWebhook(t);
+    const tg = await start(t, withMfa('always', (c) => {
+      c.connections![0]!.mfa = { policy: 'always', factors: ['sms'] };
+      c.mfa = { sms: { webhook: sms.url, authorization: 'Bearer webhook-secret' } };
+    }));
+    const mfaToken = await mfaRequired(tg);
+    assertError(await mfaApi(tg, 'POST', '/mfa/associate', { bearer: mfaToken, body: { ...webInBody, authenticator_types: ['oob'], oob_channels: ['sms'], phone_number: '0155' } }), 400, 'invalid_request');
+    const res = await mfaApi(tg, 'POST', '/mfa/associate', { bearer: mfaToken, body: { ...webInBody, authenticator_types: ['oob'], oob_channels: ['sms'], phone_number: '+14155550100' } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.recovery_codes, undefined, 'recovery codes are not among this connection\'s factors');
+    const text = await sms.inbox.latest();
+    assert.equal(text.to, '+14155550100');
+    assert.deepEqual(sms.authorizations, ['Bearer webhook-secret']);
+    const tokens = await tg.token({ grant_type: MFA_OOB, mfa_token: mfaToken, oob_code: res.body.oob_code, binding_code: text.code }, { basic: webClient });
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    assert.deepEqual(decodeJwt(tokens.body.id_token).amr, ['pwd', 'mfa', 'sms']);
+  });
+
+  test('a webhook that fails is a 503 temporarily_unavailable, never a 500, and the code is not usable', async (t) => {
+    const sms = await startSmsWebhook(t);
+    sms.setStatus(500);
+    const tg = await start(t, withMfa('always', (c) => {
+      c.connections![0]!.mfa = { policy: 'always', factors: ['sms'] };
+      c.mfa = { sms: { webhook: sms.url } };
+    }));
+    const res = await mfaApi(tg, 'POST', '/mfa/associate', { bearer: await mfaRequired(tg), body: { ...webInBody, authenticator_types: ['oob'], oob_channels: ['sms'], phone_number: '+14155550100' } });
+    assertError(res, 503, 'temporarily_unavailable');
+  });
+});

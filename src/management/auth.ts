@@ -34,3 +34,14 @@ export async function authenticateCaller(authorization: string | undefined, deps
 export function requireScope(caller: Caller, scope: ManagementScope): void {
   if (!caller.scopes.has(scope)) throw new InsufficientScopeError(`This request needs the scope ${scope}.`, undefined, scope);
 }
+
+/**
+ * A client made or changed through the API may be granted management scopes only the caller holds itself, so
+ * create:clients or update:clients is never a way to more control than the caller has.
+ */
+export function requireGrantable(caller: Caller, apiGrants: Record<string, string[]> | null | undefined, audience: string): void {
+  const missing = (apiGrants?.[audience] ?? []).find((scope) => !caller.scopes.has(scope));
+  if (missing !== undefined) {
+    throw new InsufficientScopeError(`Only management scopes the caller holds can be granted: it lacks ${missing}.`, undefined, missing);
+  }
+}

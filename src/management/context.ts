@@ -1,7 +1,9 @@
 /** What the management operations work with, shared by the HTTP API and the CLI. */
 import type { PasswordDeps } from '../accounts/set-password.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
+import { issuerOf } from '../config/issuer.ts';
 import { mfaSettings, type MfaSettings } from '../config/mfa-rules.ts';
+import { managementAudience } from './scopes.ts';
 import type { Config, PasswordPolicy } from '../config/schema.ts';
 import { policyChecks, policyOf, type PolicyChecks } from '../accounts/password-policy.ts';
 import type { AuditLog, EventInput } from '../events/audit.ts';
@@ -23,6 +25,8 @@ export interface ManagementContext {
   defaultConnection: string | undefined;
   /** What the configuration offers MFA (deliveries, sealing), against which connections and clients are checked. */
   mfa: MfaSettings;
+  /** {issuer}/api/v2/ */
+  managementAudience: string;
   /** tokens.signing_alg: the algorithm rotated when none is named. */
   signingAlg: SigningAlg;
   /** This node's signing keys, reloaded after a change so this node uses it at once; the CLI has none. */
@@ -31,13 +35,14 @@ export interface ManagementContext {
 
 /** The parts of the context the configuration decides, alike for every node and the CLI. */
 export function configuredContext(config: Config, hasher: PasswordHasher): Pick<ManagementContext,
-  'revokeRefreshOnPasswordChange' | 'passwordPolicy' | 'passwordChecks' | 'defaultConnection' | 'mfa' | 'signingAlg'> {
+  'revokeRefreshOnPasswordChange' | 'passwordPolicy' | 'passwordChecks' | 'defaultConnection' | 'mfa' | 'managementAudience' | 'signingAlg'> {
   return {
     revokeRefreshOnPasswordChange: config.tokens.revoke_refresh_on_password_change,
     passwordPolicy: (connection) => policyOf(config, connection),
     passwordChecks: policyChecks(hasher),
     defaultConnection: config.default_connection ?? config.connections[0]?.name,
     mfa: mfaSettings(config),
+    managementAudience: managementAudience(issuerOf(config)),
     signingAlg: config.tokens.signing_alg,
   };
 }

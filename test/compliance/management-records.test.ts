@@ -110,6 +110,19 @@ test('DELETE /clients/{id}: the client stops authenticating at once, and a manag
   assert.equal((await tg.call('DELETE', '/clients/admin')).status, 404);
 });
 
+test('create:clients or update:clients never grants more management scopes than the caller holds (403 insufficient_scope)', async (t) => {
+  const tg = await startManaged(t);
+  const token = await tg.managementToken(['create:clients', 'update:clients', 'read:users']);
+  const admin = { client_id: 'admin', grant_types: ['client_credentials'], api_grants: { [MANAGEMENT]: ['read:users', 'delete:users'] } };
+  const escalate = await tg.call('POST', '/clients', { token, body: admin });
+  assert.deepEqual([escalate.status, escalate.body.error], [403, 'insufficient_scope']);
+  assert.match(String(escalate.headers['www-authenticate']), /scope="delete:users"/);
+  assert.equal((await tg.call('POST', '/clients', { token, body: { ...admin, api_grants: { [MANAGEMENT]: ['read:users'] } } })).status, 201, 'what it holds, it may grant');
+  const widen = await tg.call('PATCH', '/clients/admin', { token, body: { api_grants: { [MANAGEMENT]: ['read:users', 'create:clients', 'delete:users'] } } });
+  assert.equal(widen.status, 403);
+  assert.deepEqual((await tg.store.getClient('admin'))?.api_grants[MANAGEMENT], ['read:users']);
+});
+
 test('GET /clients: the file\'s and the API\'s clients, each saying who manages it, paged', async (t) => {
   const tg = await startManaged(t);
   await tg.call('POST', '/clients', { body: job });

@@ -2,11 +2,14 @@
 import { z } from 'zod';
 import type { ConfiguredKind, ConfiguredRecords, Owner } from '../../storage/interfaces.ts';
 import { findOwned, listViews } from '../configured.ts';
+import type { Caller } from '../auth.ts';
 import type { Actor, ManagementContext } from '../context.ts';
 import { pageOf, pagedResponse, pageQuery } from '../input.ts';
 import { operation, type Operation } from '../operation.ts';
 
 export interface ConfiguredResource<K extends ConfiguredKind, C, U> {
+  /** Refuses what the caller may not ask for, beyond the operation's scope (checked before the handler runs). */
+  guard?(caller: Caller, body: C | U, ctx: ManagementContext): void;
   kind: K;
   /** `/connections`; one record is at `${path}/:${param}`. */
   path: string;
@@ -42,11 +45,17 @@ export function configuredOperations<K extends ConfiguredKind, C, U>(resource: C
     }),
     operation({
       method: 'POST', path, scope: `create:${scope}`, summary: resource.create.summary, body: resource.create.body, response: resource.create.response ?? view, status: 201,
-      handle: ({ body, caller }, ctx) => resource.create.handle(ctx, caller.client_id, body),
+      handle: ({ body, caller }, ctx) => {
+        resource.guard?.(caller, body, ctx);
+        return resource.create.handle(ctx, caller.client_id, body);
+      },
     }),
     operation({
       method: 'PATCH', path: one, scope: `update:${scope}`, summary: resource.update.summary, params, body: resource.update.body, response: view,
-      handle: async ({ params: p, body, caller }, ctx) => viewOf(await resource.update.handle(ctx, caller.client_id, keyOf(p), body), 'api'),
+      handle: async ({ params: p, body, caller }, ctx) => {
+        resource.guard?.(caller, body, ctx);
+        return viewOf(await resource.update.handle(ctx, caller.client_id, keyOf(p), body), 'api');
+      },
     }),
     operation({
       method: 'DELETE', path: one, scope: `delete:${scope}`, summary: resource.remove.summary, params, status: 204,

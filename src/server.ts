@@ -12,7 +12,10 @@ import { TokenIssuer } from './tokens/issuer.ts';
 import type { TokenServices } from './tokens/services.ts';
 import { endpointsOf } from './endpoints/discovery.ts';
 import { syncConfig } from './config/sync.ts';
-import { issuerOf } from './config/load.ts';
+import { issuerOf } from './config/issuer.ts';
+import { MANAGEMENT_PREFIX, managementAudience } from './management/scopes.ts';
+import { configuredContext, type ManagementContext } from './management/context.ts';
+import { managementPlugin } from './management/router.ts';
 import { BODY_LIMIT, registerBodyParsers } from './http/body.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { registerRoutes } from './http/routes.ts';
@@ -122,6 +125,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         accessTokenTtl: config.tokens.access_token_ttl,
         defaultConnection: config.default_connection ?? config.connections[0]!.name,
         defaultAudience: config.default_audience,
+        managementAudience: managementAudience(iss),
       },
       protection: new LoginProtection({ store: store.attempts, audit, config: protection, allowlist, now }),
       audit,
@@ -150,6 +154,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       users: store, directory: store, keys,
       mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
+    const management: ManagementContext = { store, hasher, audit, now, keys, ...configuredContext(config, hasher) };
+    const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };
+    await app.register(async (scoped) => managementPlugin(scoped, { context: management, callers, issuer: iss }),
+      { prefix: `${new URL(iss).pathname.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` });
     await app.ready();
     const housekeeping = startHousekeeping(store, config, now, log);
     return {

@@ -1,6 +1,7 @@
 /** Option parsing shared by the commands: node:util parseArgs, with --help and usage errors. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './io.ts';
+import type { Config } from '../config/schema.ts';
+import { UsageError, loadConfig } from './io.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -22,9 +23,22 @@ export function parseArguments<O extends Options>(args: string[], options: O, he
   }
   if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"\n\n${help}`);
   return {
-    values: parsed.values as { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string },
+    values: parsed.values as { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : O[K]['multiple'] extends true ? string[] : string },
     positionals: parsed.positionals,
   };
+}
+
+/**
+ * `tollgate <group> <sub> OPERAND [options]` (a user, a client id, a connection name): the operand, the options and
+ * the configuration (--config); undefined after --help. `operand` says what is missing when it is.
+ */
+export function withOperand<O extends Options>(args: string[], options: O, help: string, operand: string) {
+  const parsed = parseArguments(args, { ...options, config: { type: 'string' } }, help, 1);
+  if (!parsed) return undefined;
+  const [value] = parsed.positionals;
+  if (value === undefined) throw new UsageError(`${operand} is required\n\n${help}`);
+  const config: Config = loadConfig(parsed.values.config as string | undefined).config;
+  return { operand: value, opts: parsed.values, config };
 }
 
 type Subcommand = (args: string[]) => Promise<number | void>;

@@ -1,9 +1,8 @@
 /** `tollgate blocks list|clear`: brute-force blocks, for operators with direct store access. */
-import pino from 'pino';
-import { AuditLog } from '../events/audit.ts';
+import { unblockAccount } from '../protection/unblock.ts';
 import { dispatch, parseOptions } from './args.ts';
-import { UsageError, loadConfig } from './io.ts';
-import { isoTime, nowSeconds, withStore } from './store.ts';
+import { UsageError, isoTime, loadConfig } from './io.ts';
+import { nowSeconds, silentAudit, withStore } from './store.ts';
 
 const HELP = `Usage:
   tollgate blocks list [--connection C] [--username U] [--json] [--config FILE]
@@ -35,15 +34,7 @@ async function clear(args: string[]): Promise<number | void> {
   if (!opts.connection || !opts.username) throw new UsageError(`--connection and --username are required\n\n${HELP}`);
   const { config } = loadConfig(opts.config);
   const filter = { connection: opts.connection, username: opts.username.toLowerCase(), ip: opts.ip };
-  const cleared = await withStore(config, async (store) => {
-    const count = await store.attempts.clearLoginFailures(filter);
-    if (count > 0) {
-      await new AuditLog({ store: store.events, log: pino({ enabled: false }), now: nowSeconds }).emit({
-        type: 'brute_force.unblocked', outcome: 'success', reason: 'operator', connection: filter.connection, username: filter.username, ip: filter.ip ?? null,
-      });
-    }
-    return count;
-  });
+  const cleared = await withStore(config, (store) => unblockAccount({ attempts: store.attempts, audit: silentAudit(store) }, { ...filter, reason: 'operator' }));
   process.stdout.write(`cleared ${cleared} counter${cleared === 1 ? '' : 's'} for ${filter.username} in ${filter.connection}${filter.ip ? ` from ${filter.ip}` : ''}\n`);
 }
 

@@ -1,12 +1,9 @@
 /** `tollgate keys list|rotate|revoke`: the signing key lifecycle, for operators with direct store access. */
-import pino from 'pino';
-import { AuditLog } from '../events/audit.ts';
 import { SIGNING_ALGS, type SigningAlg } from '../keys/algorithms.ts';
-import { ensureSigningKeys, rotateSigningKeys } from '../keys/lifecycle.ts';
-import type { SigningKeyRecord, Store } from '../storage/interfaces.ts';
+import { listKeys, revokeKey, rotateKeys, type KeyView } from '../management/keys.ts';
 import { dispatch, parseArguments, parseOptions } from './args.ts';
-import { EXIT, UsageError, loadConfig } from './io.ts';
-import { isoTime, nowSeconds, withStore } from './store.ts';
+import { EXIT, UsageError, isoTime, loadConfig } from './io.ts';
+import { withManagement } from './store.ts';
 
 const HELP = `Usage:
   tollgate keys list [--json] [--config FILE]
@@ -20,22 +17,19 @@ previous, and announces a new next one; "revoke" retires a previous (or next) ke
 Every node picks up a change within keys.cache_ttl seconds. A KID that starts with "-" goes after "--".
 `;
 
-function describe(k: SigningKeyRecord): string {
+function describe(k: KeyView): string {
   const times = [['created', k.created_at], ['activated', k.activated_at], ['retired', k.retired_at], ['revoked', k.revoked_at]] as const;
   return [k.kid, k.alg, k.state, ...times.filter(([, at]) => at !== null).map(([what, at]) => `${what} ${isoTime(at!)}`)].join('\t');
 }
-
-const auditOf = (store: Store) => new AuditLog({ store: store.events, log: pino({ enabled: false }), now: nowSeconds });
 
 async function list(args: string[]): Promise<number | void> {
   const opts = parseOptions(args, { config: { type: 'string' }, json: { type: 'boolean' } }, HELP);
   if (!opts) return;
   const { config } = loadConfig(opts.config);
-  const keys = await withStore(config, (store) => store.listSigningKeys());
   // Never a private part, not even a public one: the JWKS endpoint publishes those.
-  const shown = keys.map(({ private_jwk: _private, public_jwk: _public, ...rest }) => rest);
+  const keys = await withManagement(config, listKeys);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
     return;
   }
   if (keys.length === 0) process.stdout.write('no signing keys (a node makes them when it starts)\n');
@@ -50,13 +44,12 @@ async function rotate(args: string[]): Promise<number | void> {
   }
   const { config } = loadConfig(opts.config);
   const alg = (opts.alg as SigningAlg | undefined) ?? config.tokens.signing_alg;
-  return withStore(config, async (store) => {
-    const rotation = await rotateSigningKeys(store, alg, nowSeconds());
+  return withManagement(config, async (ctx) => {
+    const rotation = await rotateKeys(ctx, null, alg);
     if (!rotation) {
       process.stderr.write(`tollgate: there is no current ${alg} key to rotate: ${alg} is not in use, or no node has started on this store yet\n`);
       return EXIT.failure;
     }
-    await auditOf(store).emit({ type: 'key.rotated', outcome: 'success', reason: rotation.current.kid });
     process.stdout.write(`rotated ${alg}: ${rotation.current.kid} is current, the key it replaces is previous (still published); ${rotation.next.kid} is next\n`
       + `every node signs with the new key within keys.cache_ttl (${config.keys.cache_ttl} s)\n`);
   });
@@ -68,29 +61,25 @@ async function revoke(args: string[]): Promise<number | void> {
   const [kid] = parsed.positionals;
   if (kid === undefined) throw new UsageError(`the KID to revoke is required ("tollgate keys list" shows them)\n\n${HELP}`);
   const { config } = loadConfig(parsed.values.config);
-  return withStore(config, async (store) => {
-    const now = nowSeconds();
-    const before = await store.revokeSigningKey(kid, now);
-    if (!before) {
-      process.stderr.write(`tollgate: no signing key "${kid}"\n`);
-      return EXIT.failure;
+  return withManagement(config, async (ctx) => {
+    const revocation = await revokeKey(ctx, null, kid);
+    switch (revocation.outcome) {
+      case 'unknown':
+        process.stderr.write(`tollgate: no signing key "${kid}"\n`);
+        return EXIT.failure;
+      case 'current':
+        process.stderr.write(`tollgate: ${kid} is the current ${revocation.key.alg} key and signs new tokens, so it cannot be revoked. `
+          + `Run "tollgate keys rotate --alg ${revocation.key.alg}" first; it then stays published as previous until you revoke it.\n`);
+        return EXIT.failure;
+      case 'already_revoked':
+        process.stdout.write(`${kid} was already revoked (${isoTime(revocation.key.revoked_at!)})\n`);
+        return;
+      case 'revoked': {
+        const { before, replacement } = revocation;
+        process.stdout.write(`revoked ${kid} (${before.state} ${before.alg} key): every node stops publishing it and rejects the tokens it signed `
+          + `within keys.cache_ttl (${config.keys.cache_ttl} s)\n${replacement ? `${replacement.kid} is the new next key\n` : ''}`);
+      }
     }
-    if (before.state === 'current') {
-      process.stderr.write(`tollgate: ${kid} is the current ${before.alg} key and signs new tokens, so it cannot be revoked. `
-        + `Run "tollgate keys rotate --alg ${before.alg}" first; it then stays published as previous until you revoke it.\n`);
-      return EXIT.failure;
-    }
-    if (before.state === 'revoked') {
-      process.stdout.write(`${kid} was already revoked (${isoTime(before.revoked_at!)})\n`);
-      return;
-    }
-    await auditOf(store).emit({ type: 'key.revoked', outcome: 'success', reason: kid });
-    // A revoked next key is replaced at once, so the next rotation still promotes a key published ahead of use.
-    const replacement = before.state === 'next'
-      ? (await ensureSigningKeys(store, [before.alg], now)).find((k) => k.alg === before.alg && k.state === 'next')
-      : undefined;
-    process.stdout.write(`revoked ${kid} (${before.state} ${before.alg} key): every node stops publishing it and rejects the tokens it signed `
-      + `within keys.cache_ttl (${config.keys.cache_ttl} s)\n${replacement ? `${replacement.kid} is the new next key\n` : ''}`);
   });
 }
 

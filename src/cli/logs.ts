@@ -1,8 +1,8 @@
 /** `tollgate logs`: the audit events, newest first. */
 import { EVENT_TYPES, type EventType } from '../storage/interfaces.ts';
 import { parseOptions } from './args.ts';
-import { UsageError, loadConfig } from './io.ts';
-import { isoTime, nowSeconds, withStore } from './store.ts';
+import { UsageError, isoTime, loadConfig } from './io.ts';
+import { nowSeconds, withStore } from './store.ts';
 
 const HELP = `Usage:
   tollgate logs [--user U] [--type T] [--since WHEN] [--limit N] [--json] [--config FILE]

@@ -7,14 +7,19 @@ import { migrate } from './migrate.ts';
 import { blocks } from './blocks.ts';
 import { logs } from './logs.ts';
 import { keys } from './keys.ts';
+import { clients } from './clients.ts';
+import { connections } from './connections.ts';
+import { apis } from './apis.ts';
 
 const HELP = `Usage: tollgate <command> [options]
 
 Commands:
   serve            run the authorization server
-  users add        add a user (password on stdin)
-  users list       list users
-  users import     import users from Auth0's bulk import format (a JSON file)
+  users            add, list, show, update, block, unblock, set-password, reset-mfa, delete, import users
+                   (import: Auth0's bulk import format, a JSON file)
+  clients          add, list, rotate-secret, delete clients
+  connections      add, list, delete connections (user directories)
+  apis             add, list, delete APIs (audiences and their scopes)
   hash-password    print an argon2id PHC string for the password on stdin
   migrate          apply pending schema migrations to the store
   blocks list      list brute-force blocks
@@ -36,6 +41,9 @@ const commands: Record<string, (args: string[]) => Promise<number | void>> = {
   blocks,
   logs,
   keys,
+  clients,
+  connections,
+  apis,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -6,6 +6,9 @@ import { openStore, storeOptions } from '../storage/open.ts';
 import { AuditLog } from '../events/audit.ts';
 import { setUpCache } from '../cache/store.ts';
 import { systemClock as nowSeconds } from '../clock.ts';
+import { argon2Hasher } from '../accounts/passwords.ts';
+import { configuredContext, type ManagementContext } from '../management/context.ts';
+import { syncRecords } from '../config/sync.ts';
 
 export { nowSeconds };
 
@@ -26,8 +29,24 @@ export async function withStore<T>(config: Config, work: (store: Store) => Promi
   }
 }
 
-/** Unix seconds as an ISO 8601 instant, for human-readable output. */
-export function isoTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+/** The audit log of a command: events are stored for `tollgate logs`, not printed. */
+export function silentAudit(store: Store): AuditLog {
+  return new AuditLog({ store: store.events, log: pino({ enabled: false }), now: nowSeconds });
 }
 
+/** What the management operations need, for an operator at the command line (no acting client: events say client_id null). */
+export function managementContext(store: Store, config: Config): ManagementContext {
+  const hasher = argon2Hasher(config.password_hashing);
+  return { store, hasher, audit: silentAudit(store), now: nowSeconds, ...configuredContext(config, hasher) };
+}
+
+/**
+ * withStore, for a management operation. The file's connections, APIs and clients are synchronised first, as a node
+ * does when it starts, so the command sees the records the nodes serve even on a store no node has opened yet.
+ */
+export function withManagement<T>(config: Config, work: (ctx: ManagementContext) => Promise<T>): Promise<T> {
+  return withStore(config, async (store) => {
+    await syncRecords(store, config);
+    return work(managementContext(store, config));
+  });
+}

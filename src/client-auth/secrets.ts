@@ -3,8 +3,13 @@
  * (fast enough for the token endpoint's hot path), or an argon2id PHC string
  * for operator-chosen ones. Comparison is constant-time either way.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { PasswordHasher } from '../accounts/passwords.ts';
+
+/** A new secret for a client the management API creates or rotates: 256 random bits, so SHA-256 at rest is enough. */
+export function generateClientSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
 
 export function hashClientSecret(secret: string): string {
   return `sha256:${createHash('sha256').update(secret, 'utf8').digest('hex')}`;

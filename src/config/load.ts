@@ -5,9 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { checkReferences } from './references.ts';
+import { issuerOf } from './issuer.ts';
+import { describeIssues, formatPath, issueProblems } from './issues.ts';
+
+export { describeIssues, formatPath, issuerOf };
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -16,20 +19,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
     this.problems = problems;
   }
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${String(part)}`;
-  return out || '(root)';
-}
-
-/** A zod error as lines that name each key path: `clients[1].colour: unknown key`. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.flatMap((issue) => {
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-    return keys.map((path) => `${formatPath(path)}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message}`);
-  });
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -77,13 +66,6 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError(file, [`cannot parse: ${(err as Error).message.split('\n')[0]}`]);
   }
   return parseConfig(raw, file, env);
-}
-
-/** The configured issuer, or the URL Tollgate listens on. */
-export function issuerOf(config: Config): string {
-  if (config.issuer !== undefined) return config.issuer;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `${config.tls?.cert !== undefined ? 'https' : 'http'}://${host}:${config.port}`;
 }
 
 /** Unsafe settings are allowed, but said loudly at boot. */

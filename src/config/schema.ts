@@ -166,7 +166,7 @@ export const configSchema = z.strictObject({
     connect_timeout: z.number().int().min(1).max(300).default(5).describe('Seconds to wait for a connection (a new one, or a free one from a full pool) before the operation fails as unavailable.'),
   }).prefault({}).describe('PostgreSQL connection pool, per node (ignored for SQLite).'),
   storage_cache_ttl: z.number().int().min(0).max(3_600_000).default(5000)
-    .describe('Milliseconds a node serves clients, connections and APIs from memory before reading them again: with several nodes on one PostgreSQL database, the bound within which a change made on one node reaches the others (SQLite: kept until the next start).'),
+    .describe('Milliseconds a node serves clients, connections and APIs from memory before reading them again: the bound within which a change made on another node, or with the CLI, reaches this one (the node that makes a change sees it at once).'),
   migrations: z.enum(['auto', 'manual']).default('auto')
     .describe('auto: pending schema migrations are applied at start (safe when several nodes start at once); manual: start refuses while any is pending, and `tollgate migrate` applies them.'),
   cache: z.string().refine(isRedisUrl, { error: 'must be "redis://host:6379" with an optional "/db" number, or "rediss://..." for TLS' }).optional()

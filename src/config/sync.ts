@@ -1,16 +1,18 @@
-/** Upserts the configuration's connections, APIs, clients and users into the store at start. */
+/** Upserts the configuration's connections, APIs (and Tollgate's own), clients and users into the store at start. */
 import type { JSONWebKeySet } from 'jose';
 import type { ClientConfig, Config, UserConfig } from './schema.ts';
-import type { ClientProofMetadata, ClientRecord, NewUser, Store } from '../storage/interfaces.ts';
+import type { ApiRecord, ClientProofMetadata, ClientRecord, ConfiguredStore, NewUser, Store } from '../storage/interfaces.ts';
 import { ConflictError } from '../storage/interfaces.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
 import type { AuditLog } from '../events/audit.ts';
 import { hashClientSecret } from '../client-auth/secrets.ts';
-import { issuerOf } from './load.ts';
+import { passwordChanged } from '../accounts/set-password.ts';
+import { managementApi } from '../management/scopes.ts';
 import { mfaApi } from '../mfa/api.ts';
+import { issuerOf } from './issuer.ts';
 
 /** The metadata a client set, with the assertion algorithm's default for its method; unset keys stay absent. */
-function proofMetadata(c: ClientConfig): ClientProofMetadata {
+function proofMetadata(c: Omit<ClientConfig, 'client_secret' | 'client_secret_hash'>): ClientProofMetadata {
   const defaultAlg = { client_secret_jwt: 'HS256', private_key_jwt: 'RS256' } as const;
   const alg = c.token_endpoint_auth_signing_alg
     ?? (c.token_endpoint_auth_method in defaultAlg ? defaultAlg[c.token_endpoint_auth_method as keyof typeof defaultAlg] : undefined);
@@ -29,11 +31,12 @@ function proofMetadata(c: ClientConfig): ClientProofMetadata {
   return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined));
 }
 
-export function clientRecords(config: Config): ClientRecord[] {
-  return config.clients.map((c) => ({
+/** A client of the file (or one the management API creates: the same fields but the secret) as the store keeps it. */
+export function clientRecordOf(c: Omit<ClientConfig, 'client_secret' | 'client_secret_hash'>, secretHash: string | null): ClientRecord {
+  return {
     client_id: c.client_id,
     name: c.name ?? null,
-    secret_hash: c.client_secret !== undefined ? hashClientSecret(c.client_secret) : (c.client_secret_hash ?? null),
+    secret_hash: secretHash,
     token_endpoint_auth_method: c.token_endpoint_auth_method,
     grant_types: c.grant_types,
     connections: c.connections ?? null,
@@ -45,11 +48,31 @@ export function clientRecords(config: Config): ClientRecord[] {
     api_grants: c.api_grants,
     mfa: c.mfa ?? null,
     ...proofMetadata(c),
-  }));
+  };
 }
 
-/** A user's stored fields but the password hash, from the configuration's (or an import's) user. */
-export function profileOf(u: UserConfig): Omit<NewUser, 'password_hash'> {
+export function clientRecords(config: Config): ClientRecord[] {
+  return config.clients.map((c) => clientRecordOf(c, c.client_secret !== undefined ? hashClientSecret(c.client_secret) : (c.client_secret_hash ?? null)));
+}
+
+/**
+ * The configuration's APIs, and Tollgate's own (the MFA and management APIs): records like the configured ones, so
+ * clients ask for their tokens the usual way.
+ */
+export function apiRecords(config: Config): ApiRecord[] {
+  return [
+    ...config.apis.map((a) => ({ identifier: a.identifier, name: a.name ?? null, scopes: a.scopes, access_token_ttl: a.access_token_ttl ?? null })),
+    mfaApi(issuerOf(config)),
+    managementApi(issuerOf(config)),
+  ];
+}
+
+type Clearable = 'email' | 'name' | 'given_name' | 'family_name' | 'nickname' | 'picture';
+/** A user as the file, an import or the management API gives it: null allowed where a field may be empty. */
+export type UserInput = Omit<UserConfig, 'password' | 'password_hash' | Clearable> & Partial<Record<Clearable, string | null>>;
+
+/** A user's stored fields but the password hash, from the configuration's (or an import's, or the management API's) user. */
+export function profileOf(u: UserInput): Omit<NewUser, 'password_hash'> {
   return {
     connection: u.connection,
     username: u.username,
@@ -101,25 +124,23 @@ async function syncUser(store: Store, u: UserConfig, { config, hasher, now, audi
     }
   }
   await store.updateUser({ ...existing, ...user }, now);
-  const passwordChanged = user.password_hash !== existing.password_hash && config.tokens.revoke_refresh_on_password_change;
-  if (passwordChanged || user.blocked) await store.revokeUserRefreshTokens(existing.id, now);
-  // A new password ends brute-force blocks on the account, from every IP.
   if (user.password_hash !== existing.password_hash) {
-    const account = { connection: existing.connection, username: existing.username.toLowerCase() };
-    if ((await store.attempts.clearLoginFailures(account)) > 0) {
-      await audit?.emit({ type: 'brute_force.unblocked', outcome: 'success', reason: 'password_change', ...account, user_id: existing.id });
-    }
+    await passwordChanged({ refreshTokens: store, attempts: store.attempts, audit, revokeRefreshTokens: config.tokens.revoke_refresh_on_password_change, now: () => now }, existing);
   }
+  if (user.blocked) await store.revokeUserRefreshTokens(existing.id, now);
   return true;
+}
+
+/** The file's connections, APIs and clients into the store: what it lists is the file's (managed_by config), what it no longer lists goes. */
+export async function syncRecords(store: ConfiguredStore, config: Config): Promise<void> {
+  await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null, mfa: c.mfa })));
+  await store.syncApis(apiRecords(config));
+  await store.syncClients(clientRecords(config));
 }
 
 /** `audit`, when given, records the brute-force blocks a password change ends. */
 export async function syncConfig(store: Store, config: Config, hasher: PasswordHasher, now: number, audit?: AuditLog): Promise<void> {
-  await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null, mfa: c.mfa })));
-  const apis = config.apis.map((a) => ({ identifier: a.identifier, name: a.name ?? null, scopes: a.scopes, access_token_ttl: a.access_token_ttl ?? null }));
-  // Tollgate's own APIs are records like the configured ones, so clients ask for their tokens the usual way.
-  await store.syncApis([...apis, mfaApi(issuerOf(config))]);
-  await store.syncClients(clientRecords(config));
+  await syncRecords(store, config);
   for (const [i, u] of config.users.entries()) {
     // Nodes starting together on one database all find a new user missing: the losers of the race update it instead.
     const sync = () => syncUser(store, u, { config, hasher, now, audit });

@@ -6,6 +6,7 @@ import type { ApiRecord } from '../storage/interfaces.ts';
 import { SUPPORTED_CLAIMS } from '../tokens/claims.ts';
 import { OIDC_SCOPES } from '../tokens/scope.ts';
 import { ASYMMETRIC_ALGS, HMAC_ALGS, type SigningAlg } from '../keys/algorithms.ts';
+import { managementAudience } from '../management/scopes.ts';
 
 export interface Endpoints {
   token: string;
@@ -78,7 +79,8 @@ export function discoveryDocument(issuer: string, apis: ApiRecord[], algs: Signi
     // Introspection callers are resource servers: they must prove who they are.
     introspection_endpoint_auth_methods_supported: authMethods.filter((m) => m !== 'none'),
     introspection_endpoint_auth_signing_alg_values_supported: assertionAlgs,
-    scopes_supported: [...new Set([...OIDC_SCOPES, ...apis.flatMap((a) => a.scopes)])],
+    // The management API's scopes are for client credentials only, not something to advertise to relying parties.
+    scopes_supported: [...new Set([...OIDC_SCOPES, ...apis.filter((a) => a.identifier !== managementAudience(issuer)).flatMap((a) => a.scopes)])],
     claims_supported: SUPPORTED_CLAIMS,
     // Auth0's MFA API (draft-ietf-oauth-mfa): where a client answering mfa_required asks for a challenge.
     mfa_challenge_endpoint: endpoints.mfaChallenge,

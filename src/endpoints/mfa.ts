@@ -62,8 +62,8 @@ async function userOf(caller: Caller, deps: MfaEndpointDeps): Promise<UserRecord
   return user;
 }
 
-/** Auth0's authenticator shape; the address masked. */
-function describe(a: AuthenticatorRecord): Record<string, unknown> {
+/** Auth0's authenticator shape; the address masked. Also the management API's (users/{id}/authenticators). */
+export function describeAuthenticator(a: AuthenticatorRecord): Record<string, unknown> {
   return {
     id: a.id, authenticator_type: a.type, ...(a.oob_channel ? { oob_channel: a.oob_channel } : {}),
     ...(a.address && a.oob_channel ? { name: maskAddress(a.address, a.oob_channel) } : {}), active: a.activated_at !== null,
@@ -76,7 +76,7 @@ export async function listAuthenticators(req: Pick<MfaRequest, 'authorization'>,
   const user = await userOf(caller, deps);
   const client = await deps.clients.getClient(caller.clientId);
   if (!client) throw new InvalidTokenError('The token is invalid or expired.', 'client gone');
-  return (await deps.mfa.allowedAuthenticators(user.id, await deps.mfa.policyFor(user.connection, client))).map(describe);
+  return (await deps.mfa.allowedAuthenticators(user.id, await deps.mfa.policyFor(user.connection, client))).map(describeAuthenticator);
 }
 
 /** DELETE /mfa/authenticators/{id} */

@@ -174,9 +174,10 @@ export class MissingTokenError extends OAuthError {
 }
 
 export class InsufficientScopeError extends OAuthError {
-  constructor(description = 'The access token does not carry the required scope.', detail?: string) {
+  /** `scope`: the scope the request needs, named in the challenge (RFC 6750 §3). */
+  constructor(description = 'The access token does not carry the required scope.', detail?: string, scope?: string) {
     super('insufficient_scope', 403, description, detail);
-    this.headers['www-authenticate'] = bearerChallenge('insufficient_scope', this.description);
+    this.headers['www-authenticate'] = bearerChallenge('insufficient_scope', this.description) + (scope ? `, scope="${scope}"` : '');
   }
 }
 

@@ -12,7 +12,8 @@ const FRAMEWORK_ERRORS: Record<string, string> = {
   FST_ERR_CTP_INVALID_TYPE: 'The Content-Type header is malformed.',
 };
 
-export function toOAuthError(err: FastifyError | Error): OAuthError {
+/** `descriptions` replaces the fixed descriptions of framework errors where a plugin parses bodies its own way. */
+export function toOAuthError(err: FastifyError | Error, descriptions: Record<string, string> = FRAMEWORK_ERRORS): OAuthError {
   if (err instanceof OAuthError) return err;
   // The database is down: a retryable 503, never a 500; the store wrote nothing half-way (RFC 6749 §5.2 has no code, §4.1.2.1's fits).
   if (err instanceof StoreUnavailableError) {
@@ -21,8 +22,8 @@ export function toOAuthError(err: FastifyError | Error): OAuthError {
     return unavailable;
   }
   const code = (err as FastifyError).code;
-  if (code !== undefined && Object.hasOwn(FRAMEWORK_ERRORS, code)) {
-    return new InvalidRequestError(FRAMEWORK_ERRORS[code], code);
+  if (code !== undefined && Object.hasOwn(descriptions, code)) {
+    return new InvalidRequestError(descriptions[code], code);
   }
   const status = (err as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) return new InvalidRequestError('The request is malformed.', code ?? err.message);
@@ -39,9 +40,10 @@ export function sendError(reply: FastifyReply, error: OAuthError): FastifyReply 
   return reply.code(error.status).headers({ ...NO_STORE, ...error.headers }).send(error.toJSON());
 }
 
-export function registerErrorHandler(app: FastifyInstance): void {
+export function registerErrorHandler(app: FastifyInstance, descriptions: Record<string, string> = {}): void {
+  const described = { ...FRAMEWORK_ERRORS, ...descriptions };
   app.setErrorHandler((err, request, reply) => {
-    const error = toOAuthError(err as Error);
+    const error = toOAuthError(err as Error, described);
     if (error.status >= 500) request.log.error({ err, code: error.error }, 'request failed');
     else request.log.info({ code: error.error, detail: error.detail }, error.description);
     return sendError(reply, error);

@@ -48,7 +48,8 @@ function noStore(reply: FastifyReply): FastifyReply {
   return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
 }
 
-function onlyMethods(app: FastifyInstance, url: string, allowed: string[]): void {
+/** The other methods at `url` are answered 405 with Allow. */
+export function onlyMethods(app: FastifyInstance, url: string, allowed: string[]): void {
   const others = (['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const).filter((m) => !allowed.includes(m));
   app.route({ method: others, url, handler: async () => { throw new MethodNotAllowedError(allowed.join(', ')); } });
 }

@@ -37,6 +37,16 @@ export interface UserRecord {
 
 export type NewUser = Omit<UserRecord, 'id' | 'created_at' | 'updated_at'>;
 
+/** What an operator may change about a user: everything but the id, the connection, the password and the times. */
+export type UserProfile = Omit<NewUser, 'connection' | 'password_hash'>;
+
+/** Exact matches, each optional; username and email case-insensitively. */
+export interface UserFilter {
+  connection?: string;
+  username?: string;
+  email?: string;
+}
+
 export interface ClientRecord extends ClientProofMetadata {
   client_id: string;
   name: string | null;
@@ -206,7 +216,16 @@ export interface UserStore {
   updateUser(user: UserRecord, now: number): Promise<void>;
   /** Conditional write: replaces the hash only if it is still `expected` (lazy rehash must not undo a password change). */
   replacePasswordHash(id: string, expected: string, replacement: string, now: number): Promise<boolean>;
-  listUsers(filter: { connection?: string; limit: number; offset: number }): Promise<UserRecord[]>;
+  /** Ordered by connection, then username. */
+  listUsers(filter: UserFilter & { limit: number; offset: number }): Promise<UserRecord[]>;
+  countUsers(filter: UserFilter): Promise<number>;
+  /**
+   * Replaces the profile only, never the password hash, so it cannot undo a concurrent password change. False when
+   * there is no such user; ConflictError when the username or email is taken in its connection.
+   */
+  updateProfile(id: string, profile: UserProfile, now: number): Promise<boolean>;
+  /** False when there was no such user. */
+  deleteUser(id: string): Promise<boolean>;
 }
 
 /** What a batch import did with each user, in the order given. */
@@ -239,6 +258,43 @@ export interface ConfiguredStore {
   syncClients(clients: ClientRecord[]): Promise<void>;
   syncConnections(connections: ConnectionRecord[]): Promise<void>;
   syncApis(apis: ApiRecord[]): Promise<void>;
+}
+
+/** The records the configuration file and the management API share, by kind (each kind is a table of its own). */
+export interface ConfiguredRecords {
+  clients: ClientRecord;
+  connections: ConnectionRecord;
+  apis: ApiRecord;
+}
+export type ConfiguredKind = keyof ConfiguredRecords;
+
+/** Each kind's key field. */
+export const CONFIGURED_KEYS = { clients: 'client_id', connections: 'name', apis: 'identifier' } as const satisfies {
+  [K in ConfiguredKind]: keyof ConfiguredRecords[K];
+};
+
+/** Who owns a configured record: the configuration file (synchronised at start) or the management API and CLI. */
+export type Owner = 'config' | 'api';
+
+export interface Owned<T> {
+  record: T;
+  managed_by: Owner;
+}
+
+/**
+ * Records the management API and the CLI own (managed_by 'api'). They may read every record, but change only their
+ * own: the file's are rewritten from the file at every start. Changes reach this node at once and the others within
+ * the store's configured-record cache bound (storage_cache_ttl).
+ */
+export interface ManagedStore {
+  /** Every record of the kind with its owner, in key order (read from the store, not the cache). */
+  listOwned<K extends ConfiguredKind>(kind: K): Promise<Owned<ConfiguredRecords[K]>[]>;
+  /** Inserts a record the API owns; ConflictError when a record of that kind has the key already. */
+  insertRecord<K extends ConfiguredKind>(kind: K, record: ConfiguredRecords[K]): Promise<void>;
+  /** Replaces the record with the same key if the API owns it; returns its owner before the call (undefined: none). */
+  replaceRecord<K extends ConfiguredKind>(kind: K, record: ConfiguredRecords[K]): Promise<Owner | undefined>;
+  /** Deletes the record if the API owns it; returns its owner before the call (undefined: none). */
+  deleteRecord(kind: ConfiguredKind, key: string): Promise<Owner | undefined>;
 }
 
 export interface ClientStore {
@@ -437,6 +493,10 @@ export const EVENT_TYPES = [
   'brute_force.blocked', 'brute_force.unblocked', 'ip.throttled', 'ip.rate_limited', 'forwarded_for.ignored', 'token.failure',
   'cache.unavailable', 'cache.recovered', 'key.rotated', 'key.revoked',
   'mfa.required', 'mfa.success', 'mfa.failure', 'mfa.throttled', 'mfa.enrolled', 'mfa.challenge_sent', 'mfa.authenticator_deleted',
+  // Changes through the management API (client_id: the management client) or the CLI (client_id: null).
+  'user.created', 'user.updated', 'user.password_changed', 'user.deleted',
+  'client.created', 'client.updated', 'client.secret_rotated', 'client.deleted',
+  'connection.created', 'connection.updated', 'connection.deleted', 'api.created', 'api.updated', 'api.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -462,10 +522,19 @@ export const AUDIT_EVENT_COLUMNS = [
   'id', 'time', 'type', 'client_id', 'connection', 'username', 'user_id', 'ip', 'user_agent', 'outcome', 'reason',
 ] as const satisfies readonly (keyof AuditEvent)[];
 
+/** Every field optional; `since` and `until` are unix seconds, both inclusive. */
+export interface EventFilter {
+  /** The user id or the username. */
+  user?: string;
+  type?: EventType;
+  since?: number;
+  until?: number;
+}
+
 export interface EventStore {
   addEvent(event: AuditEvent): Promise<void>;
-  /** Newest first. `user` matches the user id or the username. */
-  listEvents(filter: { user?: string; type?: EventType; since?: number; limit: number }): Promise<AuditEvent[]>;
+  /** Newest first (ties in insertion order, newest first); `offset` skips that many. */
+  listEvents(filter: EventFilter & { limit: number; offset?: number }): Promise<AuditEvent[]>;
   /** Deletes events older than `before`; returns how many went. */
   purgeEvents(before: number): Promise<number>;
 }
@@ -475,7 +544,7 @@ export interface Housekeeping {
   purge(now: number): Promise<number>;
 }
 
-export interface Store extends UserStore, UserImportStore, PasswordHistoryStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, RefreshTokenStore, DenylistStore, SingleUseStore, Housekeeping {
+export interface Store extends UserStore, UserImportStore, PasswordHistoryStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, ManagedStore, RefreshTokenStore, DenylistStore, SingleUseStore, Housekeeping {
   /** Attack-protection counters: a part of their own, so a cache can take them over (issue 7). */
   readonly attempts: AttemptStore;
   readonly events: EventStore;

@@ -14,7 +14,7 @@ export interface StoreOptions {
   migrations?: 'auto' | 'manual' | 'none';
   /** PostgreSQL only. */
   pool?: PoolOptions;
-  /** PostgreSQL only: how long a node serves configured records from memory, in milliseconds. */
+  /** How long a node serves configured records from memory, in milliseconds. */
   cacheTtlMs?: number;
 }
 
@@ -26,7 +26,7 @@ export function storeOptions(config: Pick<Config, 'migrations' | 'storage_pool' 
 }
 
 async function openBackend(storage: string, migrate: boolean, options: StoreOptions): Promise<MigratableStore> {
-  if (storage.startsWith('sqlite:')) return openSqlite(storage, { migrate });
+  if (storage.startsWith('sqlite:')) return openSqlite(storage, { migrate, cacheTtlMs: options.cacheTtlMs });
   if (/^postgres(ql)?:\/\//.test(storage)) return openPostgres(storage, { migrate, pool: options.pool, cacheTtlMs: options.cacheTtlMs });
   // Only the scheme: the rest of a URL may hold a password.
   throw new Error(`unsupported storage "${storage.split(':')[0]}:..." (expected sqlite: or postgres://)`);

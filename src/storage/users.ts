@@ -1,6 +1,6 @@
-/** User rows, the same in every SQL store: the columns a user is kept in, and a new user's `sub`. */
+/** User rows, the same in every SQL store: the columns a user is kept in, searches, and a new user's `sub`. */
 import { randomBytes } from 'node:crypto';
-import type { NewUser } from './interfaces.ts';
+import type { NewUser, UserFilter, UserProfile } from './interfaces.ts';
 
 /** A new `sub`: 128 random bits, opaque and independent of connection and username. */
 export function newUserId(): string {
@@ -11,15 +11,13 @@ export function newUserId(): string {
  * Login names are lower-cased here, in JS, so every store matches them alike; metadata is JSON text
  * (PostgreSQL casts it to jsonb); `flag` encodes a boolean as the backend keeps it.
  */
-export function userColumns<F>(user: NewUser, flag: (value: boolean) => F): Record<string, string | null | F> {
+export function profileColumns<F>(user: UserProfile, flag: (value: boolean) => F): Record<string, string | null | F> {
   return {
-    connection: user.connection,
     username: user.username,
     username_lower: user.username.toLowerCase(),
     email: user.email,
     email_lower: user.email?.toLowerCase() ?? null,
     email_verified: flag(user.email_verified),
-    password_hash: user.password_hash,
     name: user.name,
     given_name: user.given_name,
     family_name: user.family_name,
@@ -29,6 +27,34 @@ export function userColumns<F>(user: NewUser, flag: (value: boolean) => F): Reco
     app_metadata: JSON.stringify(user.app_metadata),
     user_metadata: JSON.stringify(user.user_metadata),
   };
+}
+
+export function userColumns<F>(user: NewUser, flag: (value: boolean) => F): Record<string, string | null | F> {
+  return { connection: user.connection, ...profileColumns(user, flag), password_hash: user.password_hash };
+}
+
+/** The fields of a UserProfile, taken from a fuller record. */
+export function profileFields(user: UserProfile): UserProfile {
+  const { username, email, email_verified, name, given_name, family_name, nickname, picture, blocked, app_metadata, user_metadata } = user;
+  return { username, email, email_verified, name, given_name, family_name, nickname, picture, blocked, app_metadata, user_metadata };
+}
+
+/**
+ * The WHERE clause of a user search and its values; `placeholder(n)` writes the n-th (1-based) parameter in the
+ * backend's dialect. Only the filters given become conditions, so each search can use its index.
+ */
+export function userSearch(filter: UserFilter, placeholder: (n: number) => string): { where: string; values: string[] } {
+  const conditions: string[] = [];
+  const values: string[] = [];
+  const match = (column: string, value: string | undefined) => {
+    if (value === undefined) return;
+    values.push(value);
+    conditions.push(`${column} = ${placeholder(values.length)}`);
+  };
+  match('connection', filter.connection);
+  match('username_lower', filter.username?.toLowerCase());
+  match('email_lower', filter.email?.toLowerCase());
+  return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, values };
 }
 
 /** What an import's upsert replaces (Auth0's upsertable fields); username, email, blocked and the password stay. */

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/authenticate.ts';
 import type { ClientRecord, Confirmation, DirectoryStore, UserRecord, ApiRecord, RefreshTokenStore, UserStore } from '../storage/interfaces.ts';
-import { InvalidRequestError } from '../errors/oauth.ts';
+import { AccessDeniedError, InvalidRequestError } from '../errors/oauth.ts';
 import type { TokenIssuer } from './issuer.ts';
 import type { LoginProtection } from '../protection/login-protection.ts';
 import type { AuditLog } from '../events/audit.ts';
@@ -16,6 +16,8 @@ export interface TokenPolicy {
   accessTokenTtl: number;
   defaultConnection: string;
   defaultAudience: string | undefined;
+  /** The management API's audience: client credentials only, never a user's token. */
+  managementAudience: string;
 }
 
 export interface TokenServices {
@@ -42,6 +44,8 @@ export async function authorize(services: TokenServices, client: ClientRecord, a
   const identifier = audience ?? services.policy.defaultAudience;
   const api = identifier === undefined ? undefined : await services.directory.getApi(identifier);
   if (identifier !== undefined && !api) throw new InvalidRequestError(`The audience "${identifier}" is not a known API.`);
+  // A management token acts for the client holding it; one carrying a user would let any user act as an operator.
+  if (identifier === services.policy.managementAudience) throw new AccessDeniedError('The management API accepts client credentials only.');
   const apis = await services.directory.listApis();
   const granted = grantScope(scope, {
     apiScopes: api?.scopes ?? [],

@@ -173,6 +173,15 @@ forEachStore('attempt and event store contract', (withStore) => {
     assert.deepEqual(await ids({ since: T + 10, limit: 10 }), ['b1', 'n1', 'a2'], 'since is inclusive');
     assert.deepEqual(await ids({ user: 'alice', type: 'login.wrong_password', since: T + 5, limit: 10 }), ['a2']);
     assert.deepEqual(await ids({ type: 'ip.throttled', limit: 10 }), []);
+    assert.deepEqual(await ids({ until: T + 20, limit: 10 }), ['n1', 'a2', 'a1'], 'until is inclusive');
+    assert.deepEqual(await ids({ since: T + 10, until: T + 20, limit: 10 }), ['n1', 'a2']);
+  });
+
+  withStore('events: offset pages through the same order; a page past the end is empty', async (store) => {
+    for (const [id, time] of [['p1', T], ['p2', T], ['p3', T + 1], ['p4', T + 2], ['p5', T + 2]] as const) await store.events.addEvent(event({ id, time }));
+    const page = async (offset: number) => (await store.events.listEvents({ limit: 2, offset })).map((e) => e.id);
+    assert.deepEqual([await page(0), await page(2), await page(4), await page(6)], [['p5', 'p4'], ['p3', 'p2'], ['p1'], []]);
+    assert.deepEqual((await store.events.listEvents({ user: 'alice', limit: 1, offset: 1 })).map((e) => e.id), ['p4'], 'offset after the filters');
   });
 
   withStore('events: purgeEvents deletes those older than `before` and returns the count', async (store) => {

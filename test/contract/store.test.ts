@@ -75,6 +75,92 @@ forEachStore('storage contract', (withStore) => {
     assert.equal((await store.listUsers({ limit: 10, offset: 0 })).length, 4);
   });
 
+  withStore('users: search by username or email (case-insensitive, in every connection or one), counted and paged', async (store) => {
+    const alice = await store.createUser(newUser(), T);
+    const staff = await store.createUser(newUser({ connection: 'employees', email: 'alice@corp.example.com' }), T);
+    await store.createUser(newUser({ username: 'bob', email: 'bob@example.com' }), T);
+    const ids = async (filter: Parameters<typeof store.listUsers>[0]) => (await store.listUsers(filter)).map((u) => u.id);
+    assert.deepEqual(await ids({ username: 'ALICE', limit: 10, offset: 0 }), [alice.id, staff.id], 'ordered by connection');
+    assert.deepEqual(await ids({ email: 'alice@EXAMPLE.com', limit: 10, offset: 0 }), [alice.id]);
+    assert.deepEqual(await ids({ username: 'alice', connection: 'employees', limit: 10, offset: 0 }), [staff.id]);
+    assert.deepEqual(await ids({ username: 'alice', email: 'bob@example.com', limit: 10, offset: 0 }), [], 'filters combine');
+    assert.deepEqual(await ids({ username: 'alice', limit: 1, offset: 1 }), [staff.id]);
+    assert.equal(await store.countUsers({}), 3);
+    assert.equal(await store.countUsers({ connection: 'customers' }), 2);
+    assert.equal(await store.countUsers({ username: 'Alice' }), 2);
+    assert.equal(await store.countUsers({ email: 'nobody@example.com' }), 0);
+  });
+
+  withStore('users: updateProfile changes the profile but never the password hash or connection; unknown ids and taken names fail', async (store) => {
+    const alice = await store.createUser(newUser(), T);
+    await store.createUser(newUser({ username: 'bob', email: 'bob@example.com' }), T);
+    const { id: _id, connection: _c, password_hash: _p, created_at: _ca, updated_at: _ua, ...profile } = alice;
+    assert.equal(await store.updateProfile(alice.id, { ...profile, username: 'Alicia', email: null, blocked: true, user_metadata: { theme: 'dark' } }, T + 5), true);
+    assert.deepEqual(await store.getUser(alice.id), {
+      ...alice, username: 'Alicia', email: null, blocked: true, user_metadata: { theme: 'dark' }, updated_at: T + 5,
+    });
+    assert.equal((await store.findUserByLogin('customers', 'alicia'))?.id, alice.id, 'the lower-cased login follows');
+    assert.equal(await store.updateProfile('nope', profile, T), false);
+    await assert.rejects(store.updateProfile(alice.id, { ...profile, username: 'BOB' }, T), ConflictError);
+    await assert.rejects(store.updateProfile(alice.id, { ...profile, email: 'Bob@example.com' }, T), ConflictError);
+    assert.equal((await store.getUser(alice.id))?.username, 'Alicia', 'a refused update changes nothing');
+  });
+
+  withStore('users: delete removes the user once', async (store) => {
+    const alice = await store.createUser(newUser(), T);
+    assert.equal(await store.deleteUser(alice.id), true);
+    assert.equal(await store.getUser(alice.id), undefined);
+    assert.equal(await store.findUserByLogin('customers', 'alice'), undefined);
+    assert.equal(await store.deleteUser(alice.id), false);
+    await store.createUser(newUser(), T);
+  });
+
+  withStore('managed records: the API inserts its own; a key taken by the file or the API is a conflict; the cache sees changes at once', async (store) => {
+    await store.syncClients([client]);
+    assert.equal(await store.getClient('api-made'), undefined, 'cached before the insert');
+    await store.insertRecord('clients', { ...client, client_id: 'api-made' });
+    assert.equal((await store.getClient('api-made'))?.client_id, 'api-made');
+    await assert.rejects(store.insertRecord('clients', { ...client, name: 'taken' }), ConflictError);
+    await assert.rejects(store.insertRecord('clients', { ...client, client_id: 'api-made' }), ConflictError);
+    assert.deepEqual(await store.listOwned('clients'), [
+      { record: { ...client, client_id: 'api-made' }, managed_by: 'api' },
+      { record: client, managed_by: 'config' },
+    ]);
+    await store.insertRecord('connections', { name: 'partners', display_name: null, mfa: NO_MFA });
+    await store.insertRecord('apis', { identifier: 'https://api', name: null, scopes: ['r'], access_token_ttl: null });
+    assert.deepEqual(await store.listConnections(), [{ name: 'partners', display_name: null, mfa: NO_MFA }]);
+    assert.deepEqual((await store.listOwned('apis')).map((o) => o.managed_by), ['api']);
+  });
+
+  withStore('managed records: replace and delete change only what the API owns, and say who owned it', async (store) => {
+    await store.syncConnections([{ name: 'customers', display_name: 'From the file', mfa: NO_MFA }]);
+    await store.insertRecord('connections', { name: 'partners', display_name: null, mfa: NO_MFA });
+    await store.listConnections();
+    assert.equal(await store.replaceRecord('connections', { name: 'partners', display_name: 'Partners', mfa: NO_MFA }), 'api');
+    assert.equal((await store.getConnection('partners'))?.display_name, 'Partners');
+    assert.equal(await store.replaceRecord('connections', { name: 'customers', display_name: 'Changed', mfa: NO_MFA }), 'config');
+    assert.equal((await store.getConnection('customers'))?.display_name, 'From the file');
+    assert.equal(await store.replaceRecord('connections', { name: 'nope', display_name: null, mfa: NO_MFA }), undefined);
+    assert.equal(await store.getConnection('nope'), undefined);
+    assert.equal(await store.deleteRecord('connections', 'customers'), 'config');
+    assert.ok(await store.getConnection('customers'));
+    assert.equal(await store.deleteRecord('connections', 'partners'), 'api');
+    assert.equal(await store.getConnection('partners'), undefined);
+    assert.equal(await store.deleteRecord('connections', 'partners'), undefined);
+  });
+
+  withStore('managed records: a sync keeps what the API owns, and takes over a record the file now lists', async (store) => {
+    await store.insertRecord('apis', { identifier: 'https://kept', name: null, scopes: [], access_token_ttl: null });
+    await store.insertRecord('apis', { identifier: 'https://claimed', name: 'API', scopes: [], access_token_ttl: null });
+    await store.syncApis([{ identifier: 'https://claimed', name: 'File', scopes: ['x'], access_token_ttl: 60 }]);
+    await store.syncApis([{ identifier: 'https://claimed', name: 'File', scopes: ['x'], access_token_ttl: 60 }]);
+    assert.deepEqual((await store.listOwned('apis')).map((o) => [o.record.identifier, o.record.name, o.managed_by]), [
+      ['https://claimed', 'File', 'config'], ['https://kept', null, 'api'],
+    ]);
+    await store.syncApis([]);
+    assert.deepEqual((await store.listApis()).map((a) => a.identifier), ['https://kept']);
+  });
+
   withStore('configured records: sync upserts and removes what the configuration no longer lists', async (store) => {
     await store.syncClients([client, { ...client, client_id: 'old' }]);
     await store.syncClients([{ ...client, name: 'Web' }]);

@@ -1,5 +1,5 @@
 /** EventStore on PostgreSQL: an append-only table with bounded retention. */
-import { AUDIT_EVENT_COLUMNS as COLUMNS, type AuditEvent, type EventStore, type EventType } from '../interfaces.ts';
+import { AUDIT_EVENT_COLUMNS as COLUMNS, type AuditEvent, type EventFilter, type EventStore } from '../interfaces.ts';
 import type { Query } from './db.ts';
 import { insertSql, pick } from './rows.ts';
 
@@ -13,10 +13,12 @@ export class PostgresEvents implements EventStore {
     await this.#query(...insertSql('events', pick(event, COLUMNS)));
   }
 
-  async listEvents(filter: { user?: string; type?: EventType; since?: number; limit: number }): Promise<AuditEvent[]> {
+  async listEvents(filter: EventFilter & { limit: number; offset?: number }): Promise<AuditEvent[]> {
     const { rows } = await this.#query(`SELECT ${COLUMNS.join(', ')} FROM events
-      WHERE ($1::text IS NULL OR user_id = $1 OR username = lower($1)) AND ($2::text IS NULL OR type = $2) AND ($3::bigint IS NULL OR time >= $3)
-      ORDER BY time DESC, seq DESC LIMIT $4`, [filter.user ?? null, filter.type ?? null, filter.since ?? null, filter.limit]);
+      WHERE ($1::text IS NULL OR user_id = $1 OR username = lower($1)) AND ($2::text IS NULL OR type = $2)
+        AND ($3::bigint IS NULL OR time >= $3) AND ($4::bigint IS NULL OR time <= $4)
+      ORDER BY time DESC, seq DESC LIMIT $5 OFFSET $6`,
+    [filter.user ?? null, filter.type ?? null, filter.since ?? null, filter.until ?? null, filter.limit, filter.offset ?? 0]);
     return rows as unknown as AuditEvent[];
   }
 

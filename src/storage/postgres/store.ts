@@ -3,12 +3,14 @@
  * single-use consumption is a conditional write inside a transaction that holds the token family's lock.
  */
 import {
-  ConflictError,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type ImportedUser, type MfaStore, type NewSigningKey, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
+  CONFIGURED_KEYS, ConflictError,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
+  type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter,
+  type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
 import { ConfiguredCache } from '../configured.ts';
-import { PROFILE_COLUMNS, newUserId } from '../users.ts';
+import { PROFILE_COLUMNS, newUserId, profileColumns, userSearch } from '../users.ts';
 import { DEFAULT_POOL, Db, type PoolOptions, type Query, type Row } from './db.ts';
 import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
 import { insertManySql, insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
@@ -93,9 +95,11 @@ async function updateProfile(query: Query, user: NewUser, now: number): Promise<
   return { outcome: 'updated', id, password_hash: rows[0]!.password_hash as string };
 }
 
-function userConflict(err: unknown, user: NewUser): unknown {
-  return err instanceof ConflictError ? new ConflictError(`user "${user.username}" or its email in connection "${user.connection}"`) : err;
+function userConflict(err: unknown, username: unknown, connection: string): unknown {
+  return err instanceof ConflictError ? new ConflictError(`user "${String(username)}" or its email in connection "${connection}"`) : err;
 }
+
+const $ = (n: number) => `$${n}`;
 
 export class PostgresStore implements Store, SchemaMigrations {
   readonly #db: Db;
@@ -143,18 +147,33 @@ export class PostgresStore implements Store, SchemaMigrations {
       const { rows } = await this.#db.query(...insertSql('users', row, 'RETURNING *'));
       return toUser(rows[0]!);
     } catch (err) {
-      throw userConflict(err, user);
+      throw userConflict(err, user.username, user.connection);
+    }
+  }
+
+  /** Sets `columns` of user `id`; returns the user's connection, undefined when there is none. */
+  async #setUser(id: string, columns: Record<string, unknown>, now: number): Promise<string | undefined> {
+    const row = { ...columns, updated_at: now };
+    const sets = Object.keys(row).map((k, i) => `${k} = $${i + 2}`);
+    try {
+      const { rows } = await this.#db.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING connection`, [id, ...Object.values(row)]);
+      return rows[0]?.connection as string | undefined;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      throw userConflict(err, columns.username, (columns.connection as string | undefined) ?? (await this.getUser(id))!.connection);
     }
   }
 
   async updateUser(user: UserRecord, now: number): Promise<void> {
-    const row = { ...userColumns(user), updated_at: now };
-    const sets = Object.keys(row).map((k, i) => `${k} = $${i + 2}`);
-    try {
-      await this.#db.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $1`, [user.id, ...Object.values(row)]);
-    } catch (err) {
-      throw userConflict(err, user);
-    }
+    await this.#setUser(user.id, userColumns(user), now);
+  }
+
+  async updateProfile(id: string, profile: UserProfile, now: number): Promise<boolean> {
+    return (await this.#setUser(id, profileColumns(profile, (flag) => flag), now)) !== undefined;
+  }
+
+  async deleteUser(id: string): Promise<boolean> {
+    return (await this.#db.query('DELETE FROM users WHERE id = $1', [id])).rowCount === 1;
   }
 
   async replacePasswordHash(id: string, expected: string, replacement: string, now: number): Promise<boolean> {
@@ -194,12 +213,17 @@ export class PostgresStore implements Store, SchemaMigrations {
     });
   }
 
-  async listUsers(filter: { connection?: string; limit: number; offset: number }): Promise<UserRecord[]> {
-    const { rows } = filter.connection === undefined
-      ? await this.#db.query('SELECT * FROM users ORDER BY connection, username_lower LIMIT $1 OFFSET $2', [filter.limit, filter.offset])
-      : await this.#db.query('SELECT * FROM users WHERE connection = $3 ORDER BY username_lower LIMIT $1 OFFSET $2',
-        [filter.limit, filter.offset, filter.connection]);
+  async listUsers(filter: UserFilter & { limit: number; offset: number }): Promise<UserRecord[]> {
+    const { where, values } = userSearch(filter, $);
+    const { rows } = await this.#db.query(`SELECT * FROM users ${where} ORDER BY connection, username_lower LIMIT ${$(values.length + 1)} OFFSET ${$(values.length + 2)}`,
+      [...values, filter.limit, filter.offset]);
     return rows.map(toUser);
+  }
+
+  async countUsers(filter: UserFilter): Promise<number> {
+    const { where, values } = userSearch(filter, $);
+    const { rows } = await this.#db.query(`SELECT count(*)::int AS n FROM users ${where}`, values);
+    return rows[0]!.n as number;
   }
 
   // Configured records: one jsonb document per row, keyed by its identifier.
@@ -239,6 +263,41 @@ export class PostgresStore implements Store, SchemaMigrations {
   async listConnections(): Promise<ConnectionRecord[]> { return this.#list('connections', 'name'); }
   async getApi(identifier: string): Promise<ApiRecord | undefined> { return this.#get('apis', 'identifier', identifier); }
   async listApis(): Promise<ApiRecord[]> { return this.#list('apis', 'identifier'); }
+
+  // ManagedStore: the owner is read and changed in one transaction, under the row's lock.
+
+  async listOwned<K extends ConfiguredKind>(kind: K): Promise<Owned<ConfiguredRecords[K]>[]> {
+    const { rows } = await this.#db.query(`SELECT data, managed_by FROM ${kind} ORDER BY ${CONFIGURED_KEYS[kind]}`);
+    return rows.map((row) => ({ record: row.data as ConfiguredRecords[K], managed_by: row.managed_by as Owner }));
+  }
+
+  async insertRecord<K extends ConfiguredKind>(kind: K, record: ConfiguredRecords[K]): Promise<void> {
+    const key = CONFIGURED_KEYS[kind];
+    const value = (record as unknown as Record<string, string>)[key]!;
+    const inserted = await this.#db.query(`INSERT INTO ${kind} (${key}, data, managed_by) VALUES ($1, $2, 'api') ON CONFLICT DO NOTHING`, [value, JSON.stringify(record)]);
+    if (inserted.rowCount !== 1) throw new ConflictError(`${kind} "${value}"`);
+    this.#configured.invalidate(kind);
+  }
+
+  async #changeOwned(kind: ConfiguredKind, value: string, change: (query: Query) => Promise<unknown>): Promise<Owner | undefined> {
+    const owner = await this.#db.transaction(async (query) => {
+      const { rows } = await query(`SELECT managed_by FROM ${kind} WHERE ${CONFIGURED_KEYS[kind]} = $1 FOR UPDATE`, [value]);
+      if (rows[0]?.managed_by === 'api') await change(query);
+      return rows[0]?.managed_by as Owner | undefined;
+    });
+    this.#configured.invalidate(kind);
+    return owner;
+  }
+
+  async replaceRecord<K extends ConfiguredKind>(kind: K, record: ConfiguredRecords[K]): Promise<Owner | undefined> {
+    const key = CONFIGURED_KEYS[kind];
+    const value = (record as unknown as Record<string, string>)[key]!;
+    return this.#changeOwned(kind, value, (query) => query(`UPDATE ${kind} SET data = $1 WHERE ${key} = $2`, [JSON.stringify(record), value]));
+  }
+
+  async deleteRecord(kind: ConfiguredKind, value: string): Promise<Owner | undefined> {
+    return this.#changeOwned(kind, value, (query) => query(`DELETE FROM ${kind} WHERE ${CONFIGURED_KEYS[kind]} = $1`, [value]));
+  }
 
   // KeyStore
 

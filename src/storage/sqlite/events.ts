@@ -1,6 +1,6 @@
 /** EventStore on SQLite: an append-only table with bounded retention. */
 import type { StatementSync } from 'node:sqlite';
-import { AUDIT_EVENT_COLUMNS as COLUMNS, type AuditEvent, type EventStore, type EventType } from '../interfaces.ts';
+import { AUDIT_EVENT_COLUMNS as COLUMNS, type AuditEvent, type EventFilter, type EventStore } from '../interfaces.ts';
 
 type Prepare = (sql: string) => StatementSync;
 
@@ -14,11 +14,14 @@ export class SqliteEvents implements EventStore {
     this.#sql(`INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `:${c}`).join(', ')})`).run({ ...event });
   }
 
-  async listEvents(filter: { user?: string; type?: EventType; since?: number; limit: number }): Promise<AuditEvent[]> {
+  async listEvents(filter: EventFilter & { limit: number; offset?: number }): Promise<AuditEvent[]> {
     return this.#sql(`SELECT ${COLUMNS.join(', ')} FROM events
-      WHERE (:user IS NULL OR user_id = :user OR username = lower(:user)) AND (:type IS NULL OR type = :type) AND (:since IS NULL OR time >= :since)
-      ORDER BY time DESC, rowid DESC LIMIT :limit`)
-      .all({ user: filter.user ?? null, type: filter.type ?? null, since: filter.since ?? null, limit: filter.limit }) as unknown as AuditEvent[];
+      WHERE (:user IS NULL OR user_id = :user OR username = lower(:user)) AND (:type IS NULL OR type = :type)
+        AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time <= :until)
+      ORDER BY time DESC, rowid DESC LIMIT :limit OFFSET :offset`)
+      .all({
+        user: filter.user ?? null, type: filter.type ?? null, since: filter.since ?? null, until: filter.until ?? null, limit: filter.limit, offset: filter.offset ?? 0,
+      }) as unknown as AuditEvent[];
   }
 
   async purgeEvents(before: number): Promise<number> {

@@ -125,6 +125,16 @@ export const migrations: Migration[] = [
     sql: MFA_MIGRATION_SQL,
   },
   {
+    version: 7,
+    name: 'management search',
+    sql: `
+      -- The management API finds users by username or email in every connection at once, and events by type.
+      CREATE INDEX users_username_any ON users (username_lower);
+      CREATE INDEX users_email_any ON users (email_lower) WHERE email_lower IS NOT NULL;
+      CREATE INDEX events_type ON events (type, time);
+    `,
+  },
+  {
     version: 8,
     name: 'password history',
     sql: `

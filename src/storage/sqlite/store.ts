@@ -3,22 +3,30 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  ConflictError,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConnectionRecord, type EventStore, type ImportedUser, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
+  CONFIGURED_KEYS, ConflictError,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
+  type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store,
+  type UserFilter, type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
 import { systemClock } from '../../clock.ts';
 import { pendingMigrations, type Migration, type SchemaMigrations } from '../migrations.ts';
-import { deepFreeze } from '../configured.ts';
-import { PROFILE_COLUMNS, newUserId, userColumns as columnsOf } from '../users.ts';
+import { ConfiguredCache } from '../configured.ts';
+import { PROFILE_COLUMNS, newUserId, profileColumns, userColumns as columnsOf, userSearch } from '../users.ts';
 import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
 
 type Row = Record<string, SQLInputValue>;
 
-/** `migrate: false` opens without applying pending migrations (see pendingMigrations, migrate). */
-export function openSqlite(url: string, options: { migrate?: boolean } = {}): SqliteStore {
+export interface SqliteOptions {
+  /** Apply pending migrations (default true); false opens without (see pendingMigrations, migrate). */
+  migrate?: boolean;
+  /** Milliseconds configured records are served from memory before being read again (default 5000). */
+  cacheTtlMs?: number;
+}
+
+export function openSqlite(url: string, options: SqliteOptions = {}): SqliteStore {
   const path = url.replace(/^sqlite:/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   return new SqliteStore(new DatabaseSync(path), options);
@@ -54,26 +62,34 @@ function toRefreshToken(row: Row): RefreshTokenRecord {
   };
 }
 
+const sqliteFlag = (flag: boolean) => (flag ? 1 : 0);
+
 function userColumns(user: NewUser): Row {
-  return columnsOf(user, (flag) => (flag ? 1 : 0));
+  return columnsOf(user, sqliteFlag);
+}
+
+function userConflict(err: unknown, username: unknown, connection: string): unknown {
+  if ((err as { errcode?: number }).errcode === 2067) return new ConflictError(`user "${String(username)}" or its email in connection "${connection}"`);
+  return err;
 }
 
 export class SqliteStore implements Store, SchemaMigrations {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, ReturnType<DatabaseSync['prepare']>>();
   /**
-   * Configured records (clients, connections, APIs) change only through #sync, so they are read on the
-   * token endpoint's hot path from memory: table -> key -> parsed record, rebuilt after every sync.
+   * Configured records (clients, connections, APIs) are read on the token endpoint's hot path from memory. This
+   * store's own writes invalidate them at once; other processes' (another node, the CLI) are seen within the TTL.
    */
-  readonly #configured = new Map<string, Map<string, unknown>>();
+  readonly #configured: ConfiguredCache;
 
   readonly #attempts: SqliteAttempts;
   readonly attempts: AttemptStore;
   readonly events: EventStore;
   readonly mfa: MfaStore;
 
-  constructor(db: DatabaseSync, options: { migrate?: boolean } = {}) {
+  constructor(db: DatabaseSync, options: SqliteOptions = {}) {
     this.#db = db;
+    this.#configured = new ConfiguredCache(options.cacheTtlMs ?? 5000);
     // busy_timeout first: several processes (nodes, CLI commands) may open one file at once, and switching to WAL needs a lock.
     db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
     if (options.migrate ?? true) this.#migrate();
@@ -196,15 +212,27 @@ export class SqliteStore implements Store, SchemaMigrations {
     });
   }
 
-  async updateUser(user: UserRecord, now: number): Promise<void> {
-    const row = { ...userColumns(user), id: user.id, updated_at: now };
+  #setUser(id: string, columns: Row, now: number, connection: string): boolean {
+    const row = { ...columns, id, updated_at: now };
     const sets = Object.keys(row).filter((k) => k !== 'id').map((k) => `${k} = :${k}`);
     try {
-      this.#sql(`UPDATE users SET ${sets.join(', ')} WHERE id = :id`).run(row);
+      return this.#sql(`UPDATE users SET ${sets.join(', ')} WHERE id = :id`).run(row).changes === 1;
     } catch (err) {
-      if ((err as { errcode?: number }).errcode === 2067) throw new ConflictError(`user "${user.username}" or its email in connection "${user.connection}"`);
-      throw err;
+      throw userConflict(err, columns.username, connection);
     }
+  }
+
+  async updateUser(user: UserRecord, now: number): Promise<void> {
+    this.#setUser(user.id, userColumns(user), now, user.connection);
+  }
+
+  async updateProfile(id: string, profile: UserProfile, now: number): Promise<boolean> {
+    const connection = this.#sql('SELECT connection FROM users WHERE id = ?').get(id)?.connection as string | undefined;
+    return connection !== undefined && this.#setUser(id, profileColumns(profile, sqliteFlag), now, connection);
+  }
+
+  async deleteUser(id: string): Promise<boolean> {
+    return this.#sql('DELETE FROM users WHERE id = ?').run(id).changes === 1;
   }
 
   async replacePasswordHash(id: string, expected: string, replacement: string, now: number): Promise<boolean> {
@@ -213,11 +241,14 @@ export class SqliteStore implements Store, SchemaMigrations {
     return result.changes === 1;
   }
 
-  async listUsers(filter: { connection?: string; limit: number; offset: number }): Promise<UserRecord[]> {
-    const rows = filter.connection === undefined
-      ? this.#sql('SELECT * FROM users ORDER BY connection, username_lower LIMIT ? OFFSET ?').all(filter.limit, filter.offset)
-      : this.#sql('SELECT * FROM users WHERE connection = ? ORDER BY username_lower LIMIT ? OFFSET ?').all(filter.connection, filter.limit, filter.offset);
-    return rows.map(toUser);
+  async listUsers(filter: UserFilter & { limit: number; offset: number }): Promise<UserRecord[]> {
+    const { where, values } = userSearch(filter, () => '?');
+    return this.#sql(`SELECT * FROM users ${where} ORDER BY connection, username_lower LIMIT ? OFFSET ?`).all(...values, filter.limit, filter.offset).map(toUser);
+  }
+
+  async countUsers(filter: UserFilter): Promise<number> {
+    const { where, values } = userSearch(filter, () => '?');
+    return this.#sql(`SELECT count(*) AS n FROM users ${where}`).get(...values)!.n as number;
   }
 
   // Configured records: one JSON document per row, keyed by its identifier.
@@ -232,26 +263,57 @@ export class SqliteStore implements Store, SchemaMigrations {
         if (!keep.has(row.k as string)) this.#sql(`DELETE FROM ${table} WHERE ${key} = ?`).run(row.k as string);
       }
     });
-    this.#configured.delete(table);
-  }
-
-  #records(table: string, key: string): Map<string, unknown> {
-    let records = this.#configured.get(table);
-    if (!records) {
-      const rows = this.#sql(`SELECT ${key} AS k, data FROM ${table} ORDER BY ${key}`).all();
-      records = new Map(rows.map((row) => [row.k as string, deepFreeze(JSON.parse(row.data as string))]));
-      this.#configured.set(table, records);
-    }
-    return records;
+    this.#configured.invalidate(table);
   }
 
   // Cached records are frozen, so no caller can change what the next request reads.
-  #get<T>(table: string, key: string, value: string): T | undefined {
-    return this.#records(table, key).get(value) as T | undefined;
+  #records(table: string, key: string): Promise<Map<string, unknown>> {
+    return this.#configured.records(table, async () =>
+      this.#sql(`SELECT ${key} AS k, data FROM ${table} ORDER BY ${key}`).all().map((row) => [row.k as string, JSON.parse(row.data as string)]));
   }
 
-  #list<T>(table: string, key: string): T[] {
-    return [...this.#records(table, key).values()] as T[];
+  async #get<T>(table: string, key: string, value: string): Promise<T | undefined> {
+    return (await this.#records(table, key)).get(value) as T | undefined;
+  }
+
+  async #list<T>(table: string, key: string): Promise<T[]> {
+    return [...(await this.#records(table, key)).values()] as T[];
+  }
+
+  // ManagedStore: the owner is read and changed in one transaction.
+
+  async listOwned<K extends ConfiguredKind>(kind: K): Promise<Owned<ConfiguredRecords[K]>[]> {
+    const key = CONFIGURED_KEYS[kind];
+    return this.#sql(`SELECT data, managed_by FROM ${kind} ORDER BY ${key}`).all()
+      .map((row) => ({ record: JSON.parse(row.data as string), managed_by: row.managed_by as Owner }));
+  }
+
+  async insertRecord<K extends ConfiguredKind>(kind: K, record: ConfiguredRecords[K]): Promise<void> {
+    const key = CONFIGURED_KEYS[kind];
+    const value = (record as unknown as Record<string, string>)[key]!;
+    const inserted = this.#sql(`INSERT INTO ${kind} (${key}, data, managed_by) VALUES (?, ?, 'api') ON CONFLICT DO NOTHING`).run(value, JSON.stringify(record));
+    if (inserted.changes !== 1) throw new ConflictError(`${kind} "${value}"`);
+    this.#configured.invalidate(kind);
+  }
+
+  #changeOwned(kind: ConfiguredKind, value: string, change: () => void): Owner | undefined {
+    const owner = this.#transaction(() => {
+      const row = this.#sql(`SELECT managed_by FROM ${kind} WHERE ${CONFIGURED_KEYS[kind]} = ?`).get(value);
+      if (row?.managed_by === 'api') change();
+      return row?.managed_by as Owner | undefined;
+    });
+    this.#configured.invalidate(kind);
+    return owner;
+  }
+
+  async replaceRecord<K extends ConfiguredKind>(kind: K, record: ConfiguredRecords[K]): Promise<Owner | undefined> {
+    const key = CONFIGURED_KEYS[kind];
+    const value = (record as unknown as Record<string, string>)[key]!;
+    return this.#changeOwned(kind, value, () => this.#sql(`UPDATE ${kind} SET data = ? WHERE ${key} = ?`).run(JSON.stringify(record), value));
+  }
+
+  async deleteRecord(kind: ConfiguredKind, value: string): Promise<Owner | undefined> {
+    return this.#changeOwned(kind, value, () => this.#sql(`DELETE FROM ${kind} WHERE ${CONFIGURED_KEYS[kind]} = ?`).run(value));
   }
 
   async syncClients(clients: ClientRecord[]): Promise<void> { this.#sync('clients', 'client_id', clients as never); }

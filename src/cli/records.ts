@@ -1,0 +1,27 @@
+/** The list and delete commands of clients, connections and APIs: the same for each kind but the words. */
+import { listViews } from '../management/configured.ts';
+import type { Actor, ManagementContext } from '../management/context.ts';
+import type { ConfiguredKind, ConfiguredRecords, Owner } from '../storage/interfaces.ts';
+import { parseOptions, withOperand } from './args.ts';
+import { loadConfig, print } from './io.ts';
+import { withManagement } from './store.ts';
+
+/** `tollgate <kind> list [--json]`: one `line` per record, or the views as JSON. */
+export function listCommand<K extends ConfiguredKind, V>(kind: K, help: string, viewOf: (record: ConfiguredRecords[K], managedBy: Owner) => V, line: (view: V) => string) {
+  return async (args: string[]): Promise<number | void> => {
+    const opts = parseOptions(args, { config: { type: 'string' }, json: { type: 'boolean' } }, help);
+    if (!opts) return;
+    const views = await withManagement(loadConfig(opts.config).config, (ctx) => listViews(ctx, kind, viewOf));
+    print(opts.json, views, (all) => all.map((view) => `${line(view)}\n`).join(''));
+  };
+}
+
+/** `tollgate <kind> delete KEY`. */
+export function deleteCommand(help: string, noun: string, operand: string, remove: (ctx: ManagementContext, actor: Actor, key: string) => Promise<void>) {
+  return async (args: string[]): Promise<number | void> => {
+    const a = withOperand(args, {}, help, operand);
+    if (!a) return;
+    await withManagement(a.config, (ctx) => remove(ctx, null, a.operand));
+    process.stdout.write(`deleted ${noun} ${a.operand}\n`);
+  };
+}

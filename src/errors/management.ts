@@ -1,0 +1,51 @@
+/**
+ * Errors of the management API that RFC 6749/6750 have no code for, in the same JSON shape
+ * ({error, error_description}); 401 and 403 are RFC 6750's (InvalidTokenError, InsufficientScopeError), 404 is
+ * oauth.ts's NotFoundError.
+ */
+import { OAuthError } from './oauth.ts';
+
+export interface FieldProblem {
+  /** The field's path: `email`, `refresh_token.rotation`, `connections[1]`; "(root)" for the input as a whole. */
+  field: string;
+  message: string;
+}
+
+/** 400: a body, query string or path parameter that does not validate; every problem names its field. */
+export class InvalidInputError extends OAuthError {
+  readonly problems: FieldProblem[];
+
+  constructor(where: 'body' | 'query' | 'path', problems: FieldProblem[]) {
+    super(`invalid_${where}`, 400, problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    this.problems = problems;
+  }
+
+  override toJSON(): Record<string, string> {
+    return { ...super.toJSON(), fields: this.problems as never };
+  }
+}
+
+/** 409: a name already taken, or a record other records still need. */
+export class ResourceConflictError extends OAuthError {
+  constructor(description: string) {
+    super('conflict', 409, description);
+  }
+}
+
+/** 409: the configuration file owns the record; the API may read it, never change it. */
+export class ConfigManagedError extends OAuthError {
+  constructor(what: string) {
+    super('config_managed', 409, `${what} is managed by the configuration file: change it there (it is synchronised at every start).`);
+  }
+}
+
+/** 400: the connection's password policy refuses a new password; `refusal` names the rule, never the password. */
+export class PasswordPolicyError extends OAuthError {
+  constructor(refusal: string) {
+    super('password_policy', 400, refusal);
+  }
+
+  override toJSON(): Record<string, string> {
+    return { ...super.toJSON(), fields: [{ field: 'password', message: this.description.replace(/^password: /, '') }] as never };
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The management API as a Fastify plugin under {issuer}/api/v2: JSON bodies of its own (the OAuth endpoints' parser
+ * turns bodies into string parameters), every operation behind a management access token and its scope.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { registerErrorHandler } from '../http/errors.ts';
+import { onlyMethods } from '../http/routes.ts';
+import { authenticateCaller, requireScope, type CallerDeps } from './auth.ts';
+import type { ManagementContext } from './context.ts';
+import { parseInput } from './input.ts';
+import { openApiDocument } from './openapi.ts';
+import type { Operation } from './operation.ts';
+import { OPERATIONS } from './routes/index.ts';
+
+export interface ManagementDeps {
+  context: ManagementContext;
+  callers: CallerDeps;
+  issuer: string;
+}
+
+/** Users' metadata may be larger than a token request. */
+const BODY_LIMIT = 64 * 1024;
+
+/** An operation that takes no query parameters still refuses unknown ones, so a typo is an error, not ignored. */
+const NO_QUERY = z.strictObject({});
+
+function register(app: FastifyInstance, op: Operation, deps: ManagementDeps): void {
+  app.route({
+    method: op.method,
+    url: op.path,
+    async handler(request, reply) {
+      const caller = await authenticateCaller(request.headers.authorization, deps.callers);
+      requireScope(caller, op.scope);
+      const result = await op.handle({
+        params: op.params && parseInput(op.params, request.params, 'path'),
+        query: parseInput(op.query ?? NO_QUERY, request.query, 'query'),
+        // No body at all reads as an empty object, so the answer names the fields that are required.
+        body: op.body && parseInput(op.body, request.body ?? {}, 'body'),
+        caller,
+      }, deps.context);
+      reply.code(op.status ?? 200).headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
+      return op.status === 204 ? reply.send() : result;
+    },
+  });
+}
+
+export async function managementPlugin(app: FastifyInstance, deps: ManagementDeps): Promise<void> {
+  app.removeAllContentTypeParsers();
+  // Fastify's own JSON parser, which refuses __proto__ and constructor.prototype keys.
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, app.getDefaultJsonParser('error', 'error'));
+  registerErrorHandler(app, {
+    FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than 64 KiB.',
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The Content-Type must be application/json.',
+  });
+  const methods = new Map<string, string[]>();
+  for (const op of OPERATIONS) {
+    register(app, op, deps);
+    methods.set(op.path, [...(methods.get(op.path) ?? []), op.method]);
+  }
+  for (const [path, allowed] of methods) onlyMethods(app, path, allowed);
+
+  const document = openApiDocument(deps.issuer, OPERATIONS);
+  app.get('/openapi.json', async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=300');
+    return document;
+  });
+  onlyMethods(app, '/openapi.json', ['GET']);
+}

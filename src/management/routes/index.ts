@@ -1,0 +1,14 @@
+/** Every management operation, in the order the document lists them. */
+import type { Operation } from '../operation.ts';
+import { authenticatorOperations } from './authenticators.ts';
+import { blockOperations } from './blocks.ts';
+import { clientOperations } from './clients.ts';
+import { connectionOperations } from './connections.ts';
+import { keyOperations } from './keys.ts';
+import { logOperations } from './logs.ts';
+import { resourceServerOperations } from './resource-servers.ts';
+import { userOperations } from './users.ts';
+
+export const OPERATIONS: readonly Operation[] = [
+  ...userOperations, ...blockOperations, ...authenticatorOperations, ...clientOperations, ...connectionOperations, ...resourceServerOperations, ...keyOperations, ...logOperations,
+];

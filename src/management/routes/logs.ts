@@ -1,0 +1,12 @@
+/** /logs: the audit events, newest first. */
+import { z } from 'zod';
+import { eventView, listLogs, logQuery } from '../logs.ts';
+import { operation } from '../operation.ts';
+
+export const logOperations = [
+  operation({
+    method: 'GET', path: '/logs', scope: 'read:logs', summary: 'Audit events, newest first, filtered by user, type and time',
+    query: logQuery, response: z.array(eventView),
+    handle: ({ query }, ctx) => listLogs(ctx, query),
+  }),
+];

@@ -1,0 +1,30 @@
+/** /users: Auth0's shape (GET list and search, GET one, POST, PATCH, DELETE). */
+import { createUser, createUserBody, deleteUser, findUser, searchUsers, updateUser, updateUserBody, userIdParams, userSearchQuery, userView, viewOfUser } from '../users.ts';
+import { pagedResponse } from '../input.ts';
+import { operation } from '../operation.ts';
+
+export const userOperations = [
+  operation({
+    method: 'GET', path: '/users', scope: 'read:users', summary: 'List users, or search them by connection, username or email',
+    query: userSearchQuery, response: pagedResponse('users', userView),
+    handle: ({ query: { connection, username, email, ...page } }, ctx) => searchUsers(ctx, { connection, username, email }, page),
+  }),
+  operation({
+    method: 'GET', path: '/users/:id', scope: 'read:users', summary: 'Read a user', params: userIdParams, response: userView,
+    handle: async ({ params }, ctx) => viewOfUser(await findUser(ctx, params.id)),
+  }),
+  operation({
+    method: 'POST', path: '/users', scope: 'create:users', summary: 'Create a user', body: createUserBody, response: userView, status: 201,
+    handle: ({ body, caller }, ctx) => createUser(ctx, caller.client_id, body),
+  }),
+  operation({
+    method: 'PATCH', path: '/users/:id', scope: 'update:users', summary: 'Change a user: profile, metadata, blocked, password',
+    params: userIdParams, body: updateUserBody, response: userView,
+    handle: ({ params, body, caller }, ctx) => updateUser(ctx, caller.client_id, params.id, body),
+  }),
+  operation({
+    method: 'DELETE', path: '/users/:id', scope: 'delete:users', summary: 'Delete a user, their refresh tokens and their brute-force counters',
+    params: userIdParams, status: 204,
+    handle: ({ params, caller }, ctx) => deleteUser(ctx, caller.client_id, params.id),
+  }),
+];

@@ -1,0 +1,57 @@
+/** A Tollgate with a management client ("ops"), and calls to {issuer}/api/v2 with its client_credentials tokens. */
+import assert from 'node:assert/strict';
+import type { ConfigInput } from '../../src/config/schema.ts';
+import { MANAGEMENT_SCOPES } from '../../src/management/scopes.ts';
+import { ISSUER, start, type Res, type TestTollgate } from './tollgate.ts';
+
+export const MANAGEMENT = `${ISSUER}/api/v2/`;
+export const OPS_SECRET = 'ops-secret-0123456789-abcdefghijklmnopqrstuvwx';
+export const ALL_SCOPES = Object.keys(MANAGEMENT_SCOPES);
+
+export interface CallOptions {
+  body?: unknown;
+  /** An access token, or null for none; default: one with every scope the ops client has. */
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface ManagedTollgate extends TestTollgate {
+  /** A management token with `scopes` (default: all the ops client was granted). */
+  managementToken(scopes?: string[]): Promise<string>;
+  /** METHOD {issuer}/api/v2{path} with a JSON body. */
+  call(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, options?: CallOptions): Promise<Res>;
+}
+
+/** Adds the management client "ops", granted `grants` (default: every management scope). */
+export function withOps(config: ConfigInput, grants = ALL_SCOPES): void {
+  config.clients!.push({ client_id: 'ops', client_secret: OPS_SECRET, grant_types: ['client_credentials'], api_grants: { [MANAGEMENT]: grants } });
+}
+
+/** Management calls on a Tollgate whose configuration has the ops client (withOps). */
+export function managed(tg: TestTollgate): ManagedTollgate {
+  let allScopes: string | undefined;
+  const managementToken = async (scopes?: string[]) => {
+    const res = await tg.token({ grant_type: 'client_credentials', audience: MANAGEMENT, ...(scopes ? { scope: scopes.join(' ') } : {}) }, { basic: ['ops', OPS_SECRET] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.access_token as string;
+  };
+  return Object.assign(tg, {
+    managementToken,
+    async call(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, options: CallOptions = {}) {
+      const token = options.token === undefined ? (allScopes ??= await managementToken()) : options.token;
+      const headers: Record<string, string> = { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...options.headers };
+      if (options.body !== undefined) headers['content-type'] ??= 'application/json';
+      const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      const res = await tg.app.inject({ method, url: `/api/v2${path}`, headers, ...(payload === undefined ? {} : { payload }) });
+      return { status: res.statusCode, headers: res.headers, body: res.body === '' ? undefined : res.json() };
+    },
+  });
+}
+
+/** A fresh Tollgate with the ops client granted `grants` (default: every management scope), closed when the test ends. */
+export async function startManaged(t: { after(fn: () => Promise<void>): void }, modify: (config: ConfigInput) => void = () => {}, grants = ALL_SCOPES): Promise<ManagedTollgate> {
+  return managed(await start(t, (c) => {
+    withOps(c, grants);
+    modify(c);
+  }));
+}

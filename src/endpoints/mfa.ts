@@ -134,11 +134,10 @@ export async function associate(req: MfaRequest, deps: MfaEndpointDeps): Promise
   if (!policy.factors.includes(factor)) throw new InvalidRequestError(`The ${factor} factor is not enabled for this user.`);
 
   // An access-token enrolment gets its own mfa_token, which the token endpoint's mfa grants confirm it with.
-  const mfaToken = caller.kind === 'mfa_token' ? undefined : await mfa.tokens.issue({
+  const { record, token: mfaToken } = caller.kind === 'mfa_token' ? { record: caller.record, token: undefined } : await mfa.tokens.issue({
     user_id: user.id, client_id: client.client_id, connection: user.connection, scope: caller.claims.scope.split(' '),
     audience: deps.audience, auth_time: caller.claims.iat, amr: [],
   });
-  const record = caller.kind === 'mfa_token' ? caller.record : await mfa.tokens.live(mfaToken!);
   const enrolment = channel === null
     ? await mfa.factors.enrolOtp(user)
     : await mfa.factors.enrolOob(user, channel, oobAddress(channel, req.params, user), record.id);

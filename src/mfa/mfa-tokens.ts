@@ -35,11 +35,13 @@ export class MfaTokens {
     this.#deps = deps;
   }
 
-  async issue(grant: NewMfaToken): Promise<string> {
+  /** The new token (shown once) and its record as stored. */
+  async issue(grant: NewMfaToken): Promise<{ token: string; record: MfaTokenRecord }> {
     const token = newOpaqueToken();
     const now = this.#deps.now();
-    await this.#deps.store.createMfaToken({ ...grant, id: tokenHash(token), created_at: now, expires_at: now + MFA_TOKEN_TTL, failures: 0, consumed_at: null });
-    return token;
+    const record: MfaTokenRecord = { ...grant, id: tokenHash(token), created_at: now, expires_at: now + MFA_TOKEN_TTL, failures: 0, consumed_at: null };
+    await this.#deps.store.createMfaToken(record);
+    return { token, record };
   }
 
   /**

@@ -88,7 +88,7 @@ export class Mfa {
       user_id: login.user.id, client_id: login.client.client_id, connection: login.connection, scope: login.authorization.scope,
       audience: login.authorization.api?.identifier ?? null, auth_time: login.authTime, amr: [...login.amr],
     };
-    const token = await this.tokens.issue(record);
+    const { token } = await this.tokens.issue(record);
     throw await this.#deps.audit.fail(new MfaRequiredError(token, `policy ${policy.policy}`), {
       type: 'mfa.required', outcome: 'success', reason: policy.policy, username: login.user.username.toLowerCase(),
       ...this.tokens.eventFields(record, login.request),

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import { aliceLogin, start, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
+import { tokenHash } from '../../src/tokens/opaque.ts';
 import { MFA_OOB, mfaApi, startSmsWebhook, startSmtp, webInBody, withMfa, type Inbox } from '../helpers/mfa.ts';
 
 function assertError(res: Res, status: number, error: string): void {
@@ -38,6 +39,16 @@ async function enrolEmail(tg: TestTollgate, inbox: Inbox): Promise<void> {
   assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
 }
 
+/** Alice, enrolled by email, logs in again and asks for a code: her mfa_token, the oob_code and the mailed code. */
+async function emailChallenge(tg: TestTollgate, inbox: Inbox): Promise<{ mfaToken: string; oobCode: string; code: string }> {
+  await enrolEmail(tg, inbox);
+  const mfaToken = await mfaRequired(tg);
+  const challenge = await mfaApi(tg, 'POST', '/mfa/challenge', { body: { ...webInBody, mfa_token: mfaToken, challenge_type: 'oob' } });
+  assert.equal(challenge.body.challenge_type, 'oob', JSON.stringify(challenge.body));
+  assert.equal(challenge.body.binding_method, 'prompt');
+  return { mfaToken, oobCode: challenge.body.oob_code, code: (await inbox.latest()).code };
+}
+
 describe('email one-time codes (SMTP)', () => {
   test('associate oob/email sends a code to the user\'s address; the mfa-oob grant with it confirms the authenticator and answers tokens (amr mfa, email)', async (t) => {
     const { tg, inbox } = await emailTollgate(t);
@@ -59,13 +70,8 @@ describe('email one-time codes (SMTP)', () => {
 
   test('polling: without binding_code, authorization_pending; sooner than every 5 s, slow_down; a wrong code invalid_grant; the right one tokens, once', async (t) => {
     const { tg, inbox } = await emailTollgate(t);
-    await enrolEmail(tg, inbox);
-    const mfaToken = await mfaRequired(tg);
-    const challenge = await mfaApi(tg, 'POST', '/mfa/challenge', { body: { ...webInBody, mfa_token: mfaToken, challenge_type: 'oob' } });
-    assert.equal(challenge.body.challenge_type, 'oob', JSON.stringify(challenge.body));
-    assert.equal(challenge.body.binding_method, 'prompt');
-    const { code } = await inbox.latest();
-    const grant = (extra: Record<string, string>) => tg.token({ grant_type: MFA_OOB, mfa_token: mfaToken, oob_code: challenge.body.oob_code, ...extra }, { basic: webClient });
+    const { mfaToken, oobCode, code } = await emailChallenge(tg, inbox);
+    const grant = (extra: Record<string, string>) => tg.token({ grant_type: MFA_OOB, mfa_token: mfaToken, oob_code: oobCode, ...extra }, { basic: webClient });
     assertError(await grant({}), 400, 'authorization_pending');
     assertError(await grant({}), 400, 'slow_down');
     tg.advance(5);
@@ -77,27 +83,21 @@ describe('email one-time codes (SMTP)', () => {
 
   test('an oob_code expires with mfa.code_ttl (5 minutes), and belongs to the mfa_token it was made for', async (t) => {
     const { tg, inbox } = await emailTollgate(t);
-    await enrolEmail(tg, inbox);
-    const first = await mfaRequired(tg);
-    const challenge = await mfaApi(tg, 'POST', '/mfa/challenge', { body: { ...webInBody, mfa_token: first, challenge_type: 'oob' } });
-    const { code } = await inbox.latest();
+    const { mfaToken: first, oobCode, code } = await emailChallenge(tg, inbox);
     const other = await mfaRequired(tg);
-    assertError(await tg.token({ grant_type: MFA_OOB, mfa_token: other, oob_code: challenge.body.oob_code, binding_code: code }, { basic: webClient }), 400, 'invalid_grant');
+    assertError(await tg.token({ grant_type: MFA_OOB, mfa_token: other, oob_code: oobCode, binding_code: code }, { basic: webClient }), 400, 'invalid_grant');
     tg.advance(300);
-    assertError(await tg.token({ grant_type: MFA_OOB, mfa_token: first, oob_code: challenge.body.oob_code, binding_code: code }, { basic: webClient }), 400, 'invalid_grant');
+    assertError(await tg.token({ grant_type: MFA_OOB, mfa_token: first, oob_code: oobCode, binding_code: code }, { basic: webClient }), 400, 'invalid_grant');
     assertError(await tg.token({ grant_type: MFA_OOB, mfa_token: first, binding_code: code }, { basic: webClient }), 400, 'invalid_request');
   });
 
   test('the binding code is kept only as a keyed MAC, and no code reaches logs or events', async (t) => {
     const { tg, inbox } = await emailTollgate(t);
-    await enrolEmail(tg, inbox);
-    const mfaToken = await mfaRequired(tg);
-    const challenge = await mfaApi(tg, 'POST', '/mfa/challenge', { body: { ...webInBody, mfa_token: mfaToken, challenge_type: 'oob' } });
-    const { code } = await inbox.latest();
-    const stored = await tg.store.mfa.findOobChallenge((await import('../../src/tokens/opaque.ts')).tokenHash(challenge.body.oob_code));
+    const { mfaToken, oobCode, code } = await emailChallenge(tg, inbox);
+    const stored = await tg.store.mfa.findOobChallenge(tokenHash(oobCode));
     assert.ok(stored && !JSON.stringify(stored).includes(code));
     const everything = tg.logs.join('') + JSON.stringify(await tg.store.events.listEvents({ limit: 100 }));
-    for (const value of [code, challenge.body.oob_code, mfaToken]) assert.ok(!everything.includes(value));
+    for (const value of [code, oobCode, mfaToken]) assert.ok(!everything.includes(value));
     assert.ok((await tg.store.events.listEvents({ type: 'mfa.challenge_sent', limit: 5 })).length === 1);
   });
 });
@@ -122,7 +122,7 @@ describe('SMS one-time codes (webhook)', () => {
     assert.deepEqual(decodeJwt(tokens.body.id_token).amr, ['pwd', 'mfa', 'sms']);
   });
 
-  test('a webhook that fails is a 503 temporarily_unavailable, never a 500, and the code is not usable', async (t) => {
+  test('a webhook that fails is a 503 temporarily_unavailable, never a 500', async (t) => {
     const sms = await startSmsWebhook(t);
     sms.setStatus(500);
     const tg = await start(t, withMfa('always', (c) => {

@@ -33,6 +33,8 @@ import { clientProofs } from './client-proofs.ts';
 import { Mfa } from './mfa/service.ts';
 import { secretBoxFor } from './mfa/secret-box.ts';
 import { mfaAudience } from './mfa/api.ts';
+import { ActionPipeline } from './actions/pipeline.ts';
+import { loadActions } from './actions/load.ts';
 
 export interface ServerOptions {
   /** Unix seconds; inject a frozen clock in tests. */
@@ -132,6 +134,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       mfa: new Mfa({
         store: store.mfa, once: store, attempts: store.attempts, directory: store, box: secretBoxFor(config), config: config.mfa, audit, log, now,
       }),
+      actions: new ActionPipeline(await loadActions(config.actions), config.custom_claims.allow, audit),
       log,
       now,
     };

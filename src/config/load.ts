@@ -4,6 +4,7 @@
  * key path, e.g. `clients[1].grant_types[0]: unknown grant type "pasword"`.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, type Config } from './schema.ts';
 import { checkReferences } from './references.ts';
@@ -39,8 +40,8 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: 
   return value;
 }
 
-/** Validates an already-parsed document. */
-export function parseConfig(raw: unknown, source = 'configuration', env: NodeJS.ProcessEnv = process.env): Config {
+/** Validates an already-parsed document; action modules are found relative to `baseDir` (the file's folder). */
+export function parseConfig(raw: unknown, source = 'configuration', env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): Config {
   const problems: string[] = [];
   const substituted = substituteEnv(raw ?? {}, env, problems);
   // A missing variable would also fail validation with a confusing echo: report it alone.
@@ -49,6 +50,7 @@ export function parseConfig(raw: unknown, source = 'configuration', env: NodeJS.
   if (!result.success) problems.push(...describeIssues(result.error.issues));
   if (problems.length === 0 && result.success) problems.push(...checkReferences(result.data));
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
+  for (const action of result.data.actions) if (action.module !== undefined) action.module = resolve(baseDir, action.module);
   return result.data;
 }
 
@@ -65,7 +67,7 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
   } catch (err) {
     throw new ConfigError(file, [`cannot parse: ${(err as Error).message.split('\n')[0]}`]);
   }
-  return parseConfig(raw, file, env);
+  return parseConfig(raw, file, env, dirname(resolve(file)));
 }
 
 /** Unsafe settings are allowed, but said loudly at boot. */

@@ -28,6 +28,8 @@ export function checkReferences(config: Config): string[] {
   });
   for (const d of duplicates(config.apis.map((a) => a.identifier))) problems.push(`apis: duplicate identifier "${d}"`);
   for (const d of duplicates(config.clients.map((c) => c.client_id))) problems.push(`clients: duplicate client_id "${d}"`);
+  // Events name actions; two of one name could not be told apart. (Their clients and connections may be ones the management API creates later.)
+  for (const d of duplicates(config.actions.map((a) => a.name))) problems.push(`actions: duplicate name "${d}"`);
   if (config.default_connection !== undefined) unknownConnection('default_connection', config.default_connection);
   if (config.default_audience !== undefined && !apis.has(config.default_audience)) {
     problems.push(`default_audience: unknown API "${config.default_audience}"`);

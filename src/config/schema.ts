@@ -11,6 +11,8 @@ import { isIpOrCidr } from '../protection/ip-list.ts';
 import { httpUrl, oneOf } from './fields.ts';
 import { clientProofFields, dpopSchema, tlsSchema } from './proof-schema.ts';
 import { MFA_FACTORS, MFA_POLICIES } from '../storage/interfaces.ts';
+import { BUILTIN_ACTIONS, BUILTIN_NAMES } from '../actions/builtins/index.ts';
+import { REGISTERED_CLAIMS } from '../actions/claims.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_" or "-"');
 const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'is not a valid scope token (RFC 6749 §3.3)');
@@ -88,6 +90,8 @@ export const clientSchema = z.strictObject({
     policy: mfaPolicy.optional(),
     factors: mfaFactors.optional(),
   }).optional().describe("Overrides the connection's MFA policy and factors for this client's logins."),
+  client_metadata: z.record(z.string().max(255), z.string().max(255)).default({})
+    .describe('Free-form string pairs about the client (Auth0\'s client_metadata), given to post-login actions as event.client.metadata.'),
   ...clientProofFields,
 });
 
@@ -128,6 +132,30 @@ export const mfaSchema = z.strictObject({
     timeout: z.number().int().min(100).max(30_000).default(5000).describe('Milliseconds to wait for the webhook.'),
   }).optional().describe('Text-message one-time codes (the sms factor), sent through your HTTP webhook.'),
 });
+
+export const actionSchema = z.strictObject({
+  name: name.describe('Names the action in events and logs.'),
+  module: z.string().min(1).optional()
+    .describe('Path of an operator module (relative to this file) exporting onExecutePostLogin(event, api); trusted code, loaded at start.'),
+  uses: oneOf(BUILTIN_NAMES, 'built-in action').optional().describe('Instead of module: a built-in action (docs/actions.md).'),
+  with: z.record(z.string(), z.unknown()).default({}).describe('Settings of the built-in action named by uses.'),
+  clients: z.array(z.string()).min(1).optional().describe('Runs only for logins of these clients (default: all).'),
+  connections: z.array(z.string()).min(1).optional().describe('Runs only for logins to these connections (default: all).'),
+  timeout: z.number().int().min(1).max(30_000).default(2000).describe('Milliseconds the action may take; past it the login fails with server_error.'),
+}).superRefine((action, ctx) => {
+  if ((action.module === undefined) === (action.uses === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['module'], message: 'give exactly one of module and uses' });
+    return;
+  }
+  if (action.uses === undefined) {
+    if (Object.keys(action.with).length > 0) ctx.addIssue({ code: 'custom', path: ['with'], message: 'only built-in actions (uses) take settings' });
+    return;
+  }
+  const result = BUILTIN_ACTIONS[action.uses].settings.safeParse(action.with);
+  for (const issue of result.error?.issues ?? []) ctx.addIssue({ code: 'custom', path: ['with', ...issue.path], message: issue.message });
+});
+
+const claimName = z.string().min(1).refine((claim) => !REGISTERED_CLAIMS.has(claim), { error: 'is a registered claim, which actions can never set' });
 
 const ipOrCidr = z.string().refine((value) => isIpOrCidr(value), { error: 'must be an IP address or a CIDR range such as 10.0.0.0/8' });
 
@@ -210,6 +238,11 @@ export const configSchema = z.strictObject({
   }).prefault({}).describe('Background purge, so the store stays bounded.'),
   users: z.array(userSchema).default([]).describe('Users upserted into the store at start (the CLI adds more).'),
   mfa: mfaSchema.prefault({}).describe('How second factors are kept and delivered; when they are required is set per connection and client (`mfa.policy`).'),
+  actions: z.array(actionSchema).default([])
+    .describe('Post-login actions, run in this order after each successful login and refresh (docs/actions.md).'),
+  custom_claims: z.strictObject({
+    allow: z.array(claimName).default([]).describe('Claim names actions may set without a namespace, e.g. favorite_color.'),
+  }).prefault({}).describe('Rules for the claims actions add to tokens: namespaced (http(s) URL) names, or these.'),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -220,4 +253,5 @@ export type ApiConfig = z.output<typeof apiSchema>;
 export type AttackProtectionConfig = z.output<typeof attackProtectionSchema>;
 export type ConnectionConfig = z.output<typeof connectionSchema>;
 export type MfaConfig = z.output<typeof mfaSchema>;
+export type ActionConfig = z.output<typeof actionSchema>;
 export type PasswordPolicy = z.output<typeof passwordPolicySchema>;

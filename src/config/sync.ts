@@ -47,6 +47,7 @@ export function clientRecordOf(c: Omit<ClientConfig, 'client_secret' | 'client_s
     trust_forwarded_for: c.trust_forwarded_for,
     api_grants: c.api_grants,
     mfa: c.mfa ?? null,
+    client_metadata: c.client_metadata,
     ...proofMetadata(c),
   };
 }

@@ -122,7 +122,7 @@ export async function associate(req: MfaRequest, deps: MfaEndpointDeps): Promise
   const client = await clientOf(req, caller, deps);
   const user = await userOf(caller, deps);
   const { mfa } = deps;
-  const policy = await mfa.policyFor(user.connection, client);
+  const policy = caller.kind === 'mfa_token' ? await mfa.policyForToken(caller.record, client) : await mfa.policyFor(user.connection, client);
   const authenticators = await mfa.allowedAuthenticators(user.id, policy);
   // With only an mfa_token, the caller has shown a password, not a factor: it may enrol the first one, never add another.
   if (caller.kind === 'mfa_token' && isEnrolled(usableAuthenticators(authenticators, policy))) {
@@ -136,7 +136,7 @@ export async function associate(req: MfaRequest, deps: MfaEndpointDeps): Promise
   // An access-token enrolment gets its own mfa_token, which the token endpoint's mfa grants confirm it with.
   const { record, token: mfaToken } = caller.kind === 'mfa_token' ? { record: caller.record, token: undefined } : await mfa.tokens.issue({
     user_id: user.id, client_id: client.client_id, connection: user.connection, scope: caller.claims.scope.split(' '),
-    audience: deps.audience, auth_time: caller.claims.iat, amr: [],
+    audience: deps.audience, auth_time: caller.claims.iat, amr: [], login: null,
   });
   const enrolment = channel === null
     ? await mfa.factors.enrolOtp(user)
@@ -163,7 +163,7 @@ export async function challenge(req: MfaRequest, deps: MfaEndpointDeps): Promise
   if (types.length === 0) throw new InvalidRequestError('Missing required parameter: challenge_type.');
   if (types.some((t) => !(CHALLENGE_TYPES as readonly string[]).includes(t))) throw new UnsupportedChallengeTypeError('challenge_type must be otp, oob or "otp oob".');
   await mfa.tokens.admit(record, req.request);
-  const policy = await mfa.policyFor(record.connection, client);
+  const policy = await mfa.policyForToken(record, client);
   const usable = usableAuthenticators(await mfa.store.listAuthenticators(record.user_id), policy);
   if (!isEnrolled(usable)) throw new AssociationRequiredError();
   const wanted = req.params.get('authenticator_id');

@@ -7,7 +7,7 @@
 import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
 import type { AuthenticatorRecord, MfaPolicy, MfaTokenRecord, UserRecord } from '../storage/interfaces.ts';
 import type { GrantContext, TokenResponse } from './grant.ts';
-import { issueTokens } from '../tokens/services.ts';
+import { completeLogin, runActions } from './login.ts';
 
 export const MFA_GRANT_PARAMETERS = ['mfa_token'] as const;
 
@@ -36,7 +36,7 @@ export async function mfaExchange(ctx: GrantContext, answer: (session: MfaSessio
   const user = await services.users.getUser(record.user_id);
   if (!user || user.blocked) throw new InvalidGrantError('The mfa_token is invalid or expired.', 'user gone or blocked');
   await mfa.tokens.admit(record, request);
-  const policy = await mfa.policyFor(record.connection, client);
+  const policy = await mfa.policyForToken(record, client);
   const result = await answer({ record, user, policy, authenticators: await mfa.allowedAuthenticators(user.id, policy) });
 
   await mfa.tokens.consume(record);
@@ -45,9 +45,15 @@ export async function mfaExchange(ctx: GrantContext, answer: (session: MfaSessio
   await services.audit.emit({ type: 'mfa.success', outcome: 'success', reason: result.amr[0] ?? result.authenticator.type, username: user.username.toLowerCase(), ...mfa.tokens.eventFields(record, request) });
   const api = record.audience === null ? undefined : await services.directory.getApi(record.audience);
   if (record.audience !== null && !api) throw new InvalidGrantError('The audience of the first step no longer exists.', 'api removed');
-  const response = await issueTokens(services, {
-    user, client, authorization: { api, scope: record.scope }, authTime: record.auth_time,
-    amr: [...record.amr, 'mfa', ...result.amr], refresh: { connection: record.connection }, possession: ctx.possession,
-  });
+  const login = {
+    user, client, connection: record.connection, authorization: { api, scope: record.scope }, authTime: record.auth_time,
+    amr: [...record.amr, 'mfa', ...result.amr], request, possession: ctx.possession,
+    // Tokens from before the login state was kept came from the password grant.
+    protocol: record.login?.protocol ?? 'oauth2-password', requestedScopes: record.login?.requested_scopes ?? record.scope,
+  } as const;
+  // An action that asked for this factor has run already; otherwise the policy asked, and the actions run now, once.
+  const now = services.now();
+  const outcome = record.login?.actions ?? await runActions(services, login, login.amr.map((name) => ({ name, timestamp: name === 'pwd' ? record.auth_time : now })));
+  const response = await completeLogin(services, login, outcome, { connection: record.connection });
   return { ...response, ...extra };
 }

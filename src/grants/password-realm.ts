@@ -9,7 +9,7 @@ import { RESOURCE_OWNER_PARAMETERS, clientMayUse, resourceOwnerExchange } from '
 export const passwordRealmGrant: Grant = {
   grantType: 'http://auth0.com/oauth/grant-type/password-realm',
   parameters: [...RESOURCE_OWNER_PARAMETERS, 'realm'],
-  handle: (ctx) => resourceOwnerExchange(ctx, async () => {
+  handle: (ctx) => resourceOwnerExchange(ctx, 'oauth2-password-realm', async () => {
     const realm = ctx.params.get('realm');
     if (realm === undefined) throw new InvalidRequestError('Missing required parameter: realm.');
     if (!(await ctx.services.directory.getConnection(realm))) {

@@ -9,7 +9,7 @@ import type { Grant, GrantContext, TokenResponse } from './grant.ts';
 import { tokenHash } from '../tokens/opaque.ts';
 import { successorOf } from '../tokens/refresh.ts';
 import { parseScope } from '../tokens/scope.ts';
-import { issueTokens } from '../tokens/services.ts';
+import { completeLogin, runActions } from './login.ts';
 import { proves } from '../tokens/confirmation.ts';
 
 const INVALID = 'The refresh token is invalid, expired or revoked.';
@@ -76,9 +76,15 @@ export const refreshTokenGrant: Grant = {
     }
     const scope = narrowedScope(ctx, record);
     const api = record.audience === null ? undefined : await services.directory.getApi(record.audience);
-    const token = await rotate(ctx, record);
-    return issueTokens(services, {
-      user, client, authorization: { api, scope }, authTime: record.auth_time, amr: record.amr, refresh: { token }, possession: ctx.possession,
-    });
+    const login = {
+      user, client, connection: record.connection, authorization: { api, scope }, authTime: record.auth_time, amr: record.amr,
+      request: ctx.request, possession: ctx.possession, protocol: 'oauth2-refresh-token', requestedScopes: scope,
+    } as const;
+    // Before rotation, so a denial leaves the token as it was.
+    const outcome = await runActions(services, login, record.amr.map((name) => ({ name, timestamp: record.auth_time })));
+    if (outcome.mfa !== undefined && !record.amr.includes('mfa')) {
+      throw new InvalidGrantError('A post-login action requires multi-factor authentication, which a refresh cannot perform: log in again.', 'action asks for mfa');
+    }
+    return completeLogin(services, login, outcome, { token: await rotate(ctx, record) });
   },
 };

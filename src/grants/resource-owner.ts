@@ -5,13 +5,16 @@
  */
 import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
 import type { GrantContext, TokenResponse } from './grant.ts';
-import { authorize, issueTokens, type Authorization } from '../tokens/services.ts';
+import { authorize, type Authorization } from '../tokens/services.ts';
 import { eventFields, type LoginAttempt } from '../protection/login-protection.ts';
+import { parseScope } from '../tokens/scope.ts';
+import type { LoginProtocol } from '../actions/types.ts';
+import { finishPasswordLogin } from './login.ts';
 
 export const RESOURCE_OWNER_PARAMETERS = ['username', 'password', 'scope', 'audience'] as const;
 
 /** `chooseConnection` picks the user directory, or throws when the request names no usable one. */
-export async function resourceOwnerExchange(ctx: GrantContext, chooseConnection: () => Promise<string>): Promise<TokenResponse> {
+export async function resourceOwnerExchange(ctx: GrantContext, protocol: LoginProtocol, chooseConnection: () => Promise<string>): Promise<TokenResponse> {
   const { params, client, services } = ctx;
   const username = params.get('username');
   const password = params.get('password');
@@ -55,9 +58,10 @@ export async function resourceOwnerExchange(ctx: GrantContext, chooseConnection:
     case 'ok':
       await services.protection.succeeded(attempt, admission);
       await services.audit.emit({ type: 'login.success', outcome: 'success', ...event });
-      const login = { user: result.user, client, connection, authorization, authTime: services.now(), amr: ['pwd'] };
-      await services.mfa.requireIfNeeded({ ...login, request: ctx.request });
-      return issueTokens(services, { ...login, refresh: { connection }, possession: ctx.possession });
+      return finishPasswordLogin(services, {
+        user: result.user, client, connection, authorization, authTime: services.now(), amr: ['pwd'], request: ctx.request,
+        protocol, requestedScopes: parseScope(params.get('scope')), possession: ctx.possession,
+      });
   }
 }
 

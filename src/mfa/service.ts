@@ -7,8 +7,10 @@ import type { Logger } from 'pino';
 import { InvalidRequestError, MfaRequiredError, ServerError } from '../errors/oauth.ts';
 import type { AuditLog, EventInput } from '../events/audit.ts';
 import type {
-  AttemptStore, AuthenticatorRecord, ClientRecord, DirectoryStore, MfaPolicy, MfaStore, MfaTokenRecord, SingleUseStore, UserRecord,
+  AttemptStore, AuthenticatorRecord, ClientRecord, DirectoryStore, MfaLoginState, MfaPolicy, MfaStore, MfaTokenRecord, SingleUseStore, UserRecord,
 } from '../storage/interfaces.ts';
+import type { ActionOutcome } from '../actions/api.ts';
+import type { LoginProtocol } from '../actions/types.ts';
 import type { Authorization } from '../tokens/services.ts';
 import type { MfaConfig } from '../config/schema.ts';
 import { MfaTokens, type MfaRequestInfo } from './mfa-tokens.ts';
@@ -38,6 +40,9 @@ export interface PasswordLogin {
   authTime: number;
   amr: readonly string[];
   request: MfaRequestInfo;
+  protocol: LoginProtocol;
+  /** The scopes the request asked for, as post-login actions see them. */
+  requestedScopes: readonly string[];
 }
 
 export class Mfa {
@@ -77,20 +82,46 @@ export class Mfa {
     return (await this.store.listAuthenticators(userId)).filter((a) => policy.factors.includes(factorOf(a)));
   }
 
+  /** The policy an mfa_token's login answers to: the connection's, narrowed to the factor an action asked for. */
+  async policyForToken(record: MfaTokenRecord, client: ClientRecord): Promise<MfaPolicy> {
+    const base = await this.policyFor(record.connection, client);
+    const factor = record.login?.factor;
+    if (factor === undefined) return base;
+    return { policy: 'always', factors: factor === 'any' ? base.factors : base.factors.filter((f) => f === factor || f === 'recovery-code') };
+  }
+
   /** After the password (and before any token): throws mfa_required with a new mfa_token when the policy asks for a factor. */
   async requireIfNeeded(login: PasswordLogin): Promise<void> {
     const policy = await this.policyFor(login.connection, login.client);
     if (policy.policy === 'never') return;
     const usable = usableAuthenticators(await this.store.listAuthenticators(login.user.id), policy);
     if (!mfaRequired(policy, usable)) return;
+    throw await this.#required(login, {}, `policy ${policy.policy}`);
+  }
+
+  /**
+   * A post-login action asked for a second factor: throws mfa_required, keeping what the actions decided so the
+   * login ends with it after the factor, without running them again.
+   */
+  async requireForAction(login: PasswordLogin, outcome: ActionOutcome): Promise<never> {
+    const factor = outcome.mfa ?? 'any';
+    const { factors } = await this.policyFor(login.connection, login.client);
+    if (factor !== 'any' && !factors.includes(factor)) {
+      throw new ServerError(`a post-login action asks for the ${factor} factor, which connection ${login.connection} does not allow`);
+    }
+    throw await this.#required(login, { factor, actions: { ...outcome, mfa: undefined } }, `action asks for ${factor}`);
+  }
+
+  async #required(login: PasswordLogin, state: Pick<MfaLoginState, 'factor' | 'actions'>, reason: string): Promise<MfaRequiredError> {
     if (!this.#factors) throw new ServerError('MFA is required but mfa.encryption_keys is not configured');
     const record = {
       user_id: login.user.id, client_id: login.client.client_id, connection: login.connection, scope: login.authorization.scope,
       audience: login.authorization.api?.identifier ?? null, auth_time: login.authTime, amr: [...login.amr],
+      login: { protocol: login.protocol, requested_scopes: [...login.requestedScopes], ...state },
     };
     const { token } = await this.tokens.issue(record);
-    throw await this.#deps.audit.fail(new MfaRequiredError(token, `policy ${policy.policy}`), {
-      type: 'mfa.required', outcome: 'success', reason: policy.policy, username: login.user.username.toLowerCase(),
+    return this.#deps.audit.fail(new MfaRequiredError(token, reason), {
+      type: 'mfa.required', outcome: 'success', reason, username: login.user.username.toLowerCase(),
       ...this.tokens.eventFields(record, login.request),
     });
   }

@@ -7,6 +7,8 @@ import type { JSONWebKeySet, JWK } from 'jose';
 import type { ClientAuthMethod } from '../client-auth/names.ts';
 import type { GrantType } from '../grants/names.ts';
 import type { AssertionAlg, SigningAlg } from '../keys/algorithms.ts';
+import type { ActionFactor, LoginProtocol } from '../actions/types.ts';
+import type { ActionOutcome } from '../actions/api.ts';
 
 export type Metadata = Record<string, unknown>;
 
@@ -67,6 +69,8 @@ export interface ClientRecord extends ClientProofMetadata {
   api_grants: Record<string, string[]>;
   /** Overrides the connection's MFA policy for this client. */
   mfa: Partial<MfaPolicy> | null;
+  /** Free-form pairs for post-login actions (Auth0's client_metadata); absent from records written before it existed. */
+  client_metadata?: Record<string, string>;
 }
 
 /**
@@ -224,8 +228,28 @@ export interface UserStore {
    * there is no such user; ConflictError when the username or email is taken in its connection.
    */
   updateProfile(id: string, profile: UserProfile, now: number): Promise<boolean>;
+  /**
+   * Sets top-level app_metadata / user_metadata keys (null removes one) in one atomic write, so a concurrent change
+   * to other keys or to the profile survives. False when there is no such user.
+   */
+  patchMetadata(id: string, patch: MetadataPatch, now: number): Promise<boolean>;
   /** False when there was no such user. */
   deleteUser(id: string): Promise<boolean>;
+}
+
+export interface MetadataPatch {
+  app_metadata?: Metadata;
+  user_metadata?: Metadata;
+}
+
+/** `metadata` with `patch`'s top-level keys set, and those patched to null removed (nested objects are replaced, not merged). */
+export function patchedMetadata(metadata: Metadata, patch: Metadata | undefined): Metadata {
+  const result = { ...metadata };
+  for (const [key, value] of Object.entries(patch ?? {})) {
+    if (value === null) delete result[key];
+    else result[key] = value;
+  }
+  return result;
 }
 
 /** What a batch import did with each user, in the order given. */
@@ -365,9 +389,20 @@ export interface AuthenticatorRecord {
 }
 
 /** The mfa_token of an `mfa_required` answer: what the first step granted, waiting for a second factor. */
+/** How an MFA login began, so its second step ends it the same way; null on tokens made before it was kept. */
+export interface MfaLoginState {
+  protocol: LoginProtocol;
+  requested_scopes: string[];
+  /** The factor a post-login action asked for; absent when the MFA policy asked. */
+  factor?: ActionFactor;
+  /** What the actions decided before asking for MFA: applied after it, without running them again. */
+  actions?: ActionOutcome;
+}
+
 export interface MfaTokenRecord extends LoginGrant {
   /** SHA-256 of the token. */
   id: string;
+  login: MfaLoginState | null;
   created_at: number;
   expires_at: number;
   /** Wrong codes presented with it; at the limit it is dead. */
@@ -497,6 +532,7 @@ export const EVENT_TYPES = [
   'user.created', 'user.updated', 'user.password_changed', 'user.deleted',
   'client.created', 'client.updated', 'client.secret_rotated', 'client.deleted',
   'connection.created', 'connection.updated', 'connection.deleted', 'api.created', 'api.updated', 'api.deleted',
+  'action.failed', 'action.denied', 'user.metadata_updated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -52,7 +52,7 @@ export const MFA_MIGRATION_SQL = `
   CREATE INDEX mfa_challenges_expiry ON mfa_challenges (expires_at);
 `;
 
-const TOKEN_COLUMNS = ['id', 'user_id', 'client_id', 'connection', 'scope', 'audience', 'auth_time', 'amr', 'created_at', 'expires_at', 'failures', 'consumed_at'] as const;
+const TOKEN_COLUMNS = ['id', 'user_id', 'client_id', 'connection', 'scope', 'audience', 'auth_time', 'amr', 'created_at', 'expires_at', 'failures', 'consumed_at', 'login'] as const;
 const AUTHENTICATOR_COLUMNS = ['id', 'user_id', 'type', 'oob_channel', 'address', 'secret', 'created_at', 'activated_at'] as const;
 const CHALLENGE_COLUMNS = ['id', 'mfa_token_id', 'authenticator_id', 'binding_hash', 'created_at', 'expires_at', 'polled_at', 'consumed_at'] as const;
 
@@ -60,8 +60,10 @@ function insert(table: string, columns: readonly string[]): string {
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`;
 }
 
+/** `login` is JSON text on both stores (JSONB in PostgreSQL, which hands it back parsed). */
 function toMfaToken(row: Row): MfaTokenRecord {
-  return { ...(row as unknown as MfaTokenRecord), scope: JSON.parse(row.scope as string), amr: JSON.parse(row.amr as string) };
+  const login = typeof row.login === 'string' ? JSON.parse(row.login) : (row.login ?? null);
+  return { ...(row as unknown as MfaTokenRecord), scope: JSON.parse(row.scope as string), amr: JSON.parse(row.amr as string), login };
 }
 
 export class SqlMfaStore implements MfaStore {
@@ -71,7 +73,7 @@ export class SqlMfaStore implements MfaStore {
   }
 
   async createMfaToken(token: MfaTokenRecord): Promise<void> {
-    const row = { ...token, scope: JSON.stringify(token.scope), amr: JSON.stringify(token.amr) };
+    const row = { ...token, scope: JSON.stringify(token.scope), amr: JSON.stringify(token.amr), login: token.login && JSON.stringify(token.login) };
     await this.#run(insert('mfa_tokens', TOKEN_COLUMNS), TOKEN_COLUMNS.map((c) => row[c]));
   }
 

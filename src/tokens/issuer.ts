@@ -20,6 +20,8 @@ export interface AccessTokenRequest {
   userinfo?: boolean;
   /** What the token is bound to (RFC 8705 §3.1), if anything. */
   cnf?: Confirmation | undefined;
+  /** Custom claims (post-login actions); the registered claims are set after them, so they always win. */
+  claims?: Record<string, unknown> | undefined;
 }
 
 export interface IdTokenRequest {
@@ -29,6 +31,7 @@ export interface IdTokenRequest {
   authTime: number;
   amr: readonly string[];
   alg: SigningAlg;
+  claims?: Record<string, unknown> | undefined;
 }
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -74,6 +77,7 @@ export class TokenIssuer {
     const forUserinfo = req.userinfo !== false && (req.scope.includes('openid') || !req.audience);
     const aud = [...(req.audience ? [req.audience] : []), ...(forUserinfo ? [this.userinfoUrl] : [])];
     return this.#sign({
+      ...req.claims,
       sub: req.sub,
       aud: aud.length === 1 ? aud[0] : aud,
       client_id: req.clientId,
@@ -87,6 +91,7 @@ export class TokenIssuer {
   /** OIDC Core §2 and §5.4. */
   idToken(req: IdTokenRequest): Promise<string> {
     return this.#sign({
+      ...req.claims,
       ...scopeClaims(req.user, req.scope),
       sub: req.user.id,
       aud: req.clientId,

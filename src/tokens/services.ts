@@ -7,6 +7,8 @@ import type { TokenIssuer } from './issuer.ts';
 import type { LoginProtection } from '../protection/login-protection.ts';
 import type { AuditLog } from '../events/audit.ts';
 import type { Mfa } from '../mfa/service.ts';
+import type { ActionPipeline } from '../actions/pipeline.ts';
+import type { JsonValue } from '../actions/types.ts';
 import type { TokenResponse } from '../grants/grant.ts';
 import { grantScope } from './scope.ts';
 import { startFamily, wantsRefreshToken } from './refresh.ts';
@@ -30,6 +32,7 @@ export interface TokenServices {
   protection: LoginProtection;
   audit: AuditLog;
   mfa: Mfa;
+  actions: ActionPipeline;
   log: Logger;
   now: () => number;
 }
@@ -66,6 +69,8 @@ export interface IssueRequest {
   refresh?: { connection: string } | { token: string | undefined };
   /** What the request proved possession of: the tokens are bound to it as the client registered. */
   possession: Confirmation;
+  /** Custom claims from post-login actions, already checked against the naming rules. */
+  claims?: { access: Record<string, JsonValue>; id: Record<string, JsonValue> };
 }
 
 /** Builds the RFC 6749 §5.1 response: an access token, and an ID token when openid is granted. */
@@ -74,7 +79,9 @@ export async function issueTokens(services: TokenServices, req: IssueRequest): P
   const ttl = api?.access_token_ttl ?? services.policy.accessTokenTtl;
   const cnf = accessTokenBinding(req.client, req.possession);
   const response: TokenResponse = {
-    access_token: await services.issuer.accessToken({ sub: req.user.id, clientId: req.client.client_id, scope, audience: api?.identifier, ttl, cnf }),
+    access_token: await services.issuer.accessToken({
+      sub: req.user.id, clientId: req.client.client_id, scope, audience: api?.identifier, ttl, cnf, claims: req.claims?.access,
+    }),
     token_type: tokenType(cnf),
     expires_in: ttl,
     scope: scope.join(' '),
@@ -94,6 +101,7 @@ export async function issueTokens(services: TokenServices, req: IssueRequest): P
       scope,
       authTime: req.authTime,
       amr: req.amr,
+      claims: req.claims?.id,
       // Seed 004: ID tokens for public clients are always RS256, which every client library verifies.
       alg: req.client.token_endpoint_auth_method === 'none' ? 'RS256' : services.issuer.defaultAlg,
     });

@@ -31,6 +31,10 @@ test('POST /clients: a confidential client gets a generated secret, returned thi
   assert.equal((await credentials(tg, 'nightly-job', created.client_secret!)).status, 200, 'usable without a restart');
   const read = await tg.call('GET', '/clients/nightly-job');
   clientView.strict().parse(read.body);
+  assert.deepEqual(read.body.client_metadata, {}, 'none given');
+  const tagged = await tg.call('PATCH', '/clients/nightly-job', { body: { client_metadata: { tier: 'gold' } } });
+  assert.equal(tagged.status, 200, JSON.stringify(tagged.body));
+  assert.deepEqual((await tg.store.getClient('nightly-job'))!.client_metadata, { tier: 'gold' }, 'what post-login actions read');
   assert.ok(!JSON.stringify(read.body).includes(created.client_secret!) && !('secret_hash' in read.body));
   assert.ok(!tg.logs.join('').includes(created.client_secret!), 'the secret is never logged');
   assert.deepEqual([(await lastEvent(tg, 'client.created'))?.reason, (await lastEvent(tg, 'client.created'))?.client_id], ['nightly-job', 'ops']);

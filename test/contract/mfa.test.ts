@@ -8,7 +8,7 @@ const T = 1_767_225_600;
 function mfaToken(overrides: Partial<MfaTokenRecord> = {}): MfaTokenRecord {
   return {
     id: 'tok-hash', user_id: 'u1', client_id: 'web', connection: 'customers', scope: ['openid', 'read:items'], audience: 'https://api.example.com',
-    auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 600, failures: 0, consumed_at: null, ...overrides,
+    auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 600, failures: 0, consumed_at: null, login: null, ...overrides,
   };
 }
 
@@ -25,6 +25,13 @@ forEachStore('mfa storage contract', (withStore) => {
     await store.mfa.createMfaToken(mfaToken());
     assert.deepEqual(await store.mfa.findMfaToken('tok-hash'), mfaToken());
     assert.equal(await store.mfa.findMfaToken('other'), undefined);
+    // The login's state rides along, actions' claims and metadata included, and comes back as it went in.
+    const login = {
+      protocol: 'oauth2-password-realm' as const, requested_scopes: ['openid'], factor: 'otp' as const,
+      actions: { accessClaims: { 'https://example.com/roles': ['admin'] }, idClaims: {}, appMetadata: { plan: 'pro' }, userMetadata: { theme: null }, mfa: undefined },
+    };
+    await store.mfa.createMfaToken(mfaToken({ id: 'with-login', login }));
+    assert.deepEqual((await store.mfa.findMfaToken('with-login'))?.login, JSON.parse(JSON.stringify(login)));
     const wins = await Promise.all(Array.from({ length: 10 }, () => store.mfa.consumeMfaToken('tok-hash', T + 1, 5)));
     assert.equal(wins.filter(Boolean).length, 1);
     assert.equal((await store.mfa.findMfaToken('tok-hash'))?.consumed_at, T + 1);

@@ -24,7 +24,7 @@ function refresh(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecor
 const client = {
   client_id: 'web', name: null, secret_hash: 'sha256:00', token_endpoint_auth_method: 'client_secret_basic' as const, grant_types: ['password' as const],
   connections: null, default_connection: null, scope: null, introspection: false, trust_forwarded_for: false, api_grants: {},
-  refresh_token: { rotation: 'rotating' as const, leeway: 0, idle_ttl: 100, absolute_ttl: 1000 }, mfa: null,
+  refresh_token: { rotation: 'rotating' as const, leeway: 0, idle_ttl: 100, absolute_ttl: 1000 }, mfa: null, client_metadata: { tier: 'gold' },
 };
 const NO_MFA: MfaPolicy = { policy: 'never', factors: ['otp'] };
 
@@ -104,6 +104,19 @@ forEachStore('storage contract', (withStore) => {
     await assert.rejects(store.updateProfile(alice.id, { ...profile, username: 'BOB' }, T), ConflictError);
     await assert.rejects(store.updateProfile(alice.id, { ...profile, email: 'Bob@example.com' }, T), ConflictError);
     assert.equal((await store.getUser(alice.id))?.username, 'Alicia', 'a refused update changes nothing');
+  });
+
+  withStore('users: patchMetadata sets and removes top-level keys atomically, replacing nested values; concurrent patches of other keys all survive', async (store) => {
+    const alice = await store.createUser(newUser({ app_metadata: { roles: ['user'], plan: { tier: 'free', seats: 1 } }, user_metadata: { theme: 'dark' } }), T);
+    assert.equal(await store.patchMetadata(alice.id, { app_metadata: { plan: { tier: 'pro' }, logins: 3 }, user_metadata: { theme: null } }, T + 5), true);
+    const patched = await store.getUser(alice.id);
+    assert.deepEqual(patched?.app_metadata, { roles: ['user'], plan: { tier: 'pro' }, logins: 3 });
+    assert.deepEqual(patched?.user_metadata, {});
+    assert.equal(patched?.updated_at, T + 5);
+    assert.equal(patched?.password_hash, alice.password_hash);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => store.patchMetadata(alice.id, { user_metadata: { [`k${i}`]: i } }, T + 6)));
+    assert.deepEqual(Object.keys((await store.getUser(alice.id))!.user_metadata).sort(), Array.from({ length: 10 }, (_, i) => `k${i}`).sort());
+    assert.equal(await store.patchMetadata('nope', { app_metadata: { a: 1 } }, T), false);
   });
 
   withStore('users: delete removes the user once', async (store) => {

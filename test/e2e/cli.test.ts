@@ -120,3 +120,10 @@ test('migrate on PostgreSQL: applies every migration to a fresh database, then h
   assert.equal(migrate.stdout, appliedAll(), 'the same versions and names as SQLite');
   assert.equal((await tollgate(['migrate', '--config', file])).stdout, 'schema is up to date\n');
 });
+
+test('serve: a post-login action module that cannot be loaded is a configuration error, exit 2', async () => {
+  const file = configFile(`actions:\n  - { name: roles, module: ./actions/missing.ts }\n`);
+  const run = await tollgate(['serve', '--config', file, '--port', '0']);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /actions\[0\]\.module: cannot load ".*\/actions\/missing\.ts"/);
+});

@@ -3,7 +3,7 @@
  * single-use consumption is a conditional write inside a transaction that holds the token family's lock.
  */
 import {
-  CONFIGURED_KEYS, ConflictError,
+  CONFIGURED_KEYS, ConflictError, type MetadataPatch,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
   type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter,
   type UserProfile, type UserRecord,
@@ -170,6 +170,16 @@ export class PostgresStore implements Store, SchemaMigrations {
 
   async updateProfile(id: string, profile: UserProfile, now: number): Promise<boolean> {
     return (await this.#setUser(id, profileColumns(profile, (flag) => flag), now)) !== undefined;
+  }
+
+  async patchMetadata(id: string, patch: MetadataPatch, now: number): Promise<boolean> {
+    // jsonb: drop every patched key, then add back the ones set; one statement, so it is atomic.
+    const parts = [patch.app_metadata ?? {}, patch.user_metadata ?? {}].flatMap((p) => [
+      Object.keys(p), JSON.stringify(Object.fromEntries(Object.entries(p).filter(([, v]) => v !== null))),
+    ]);
+    const result = await this.#db.query(`UPDATE users SET app_metadata = (app_metadata - $2::text[]) || $3::jsonb,
+      user_metadata = (user_metadata - $4::text[]) || $5::jsonb, updated_at = $6 WHERE id = $1`, [id, ...parts, now]);
+    return result.rowCount === 1;
   }
 
   async deleteUser(id: string): Promise<boolean> {

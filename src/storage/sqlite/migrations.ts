@@ -154,4 +154,11 @@ export const migrations: Migration[] = [
       ALTER TABLE refresh_tokens ADD COLUMN cnf TEXT;
     `,
   },
+  {
+    version: 13,
+    name: 'post-login actions across MFA',
+    sql: `
+      ALTER TABLE mfa_tokens ADD COLUMN login TEXT;
+    `,
+  },
 ];

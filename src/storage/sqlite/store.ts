@@ -3,7 +3,7 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  CONFIGURED_KEYS, ConflictError,
+  CONFIGURED_KEYS, ConflictError, patchedMetadata, type MetadataPatch,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
   type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store,
   type UserFilter, type UserProfile, type UserRecord,
@@ -229,6 +229,17 @@ export class SqliteStore implements Store, SchemaMigrations {
   async updateProfile(id: string, profile: UserProfile, now: number): Promise<boolean> {
     const connection = this.#sql('SELECT connection FROM users WHERE id = ?').get(id)?.connection as string | undefined;
     return connection !== undefined && this.#setUser(id, profileColumns(profile, sqliteFlag), now, connection);
+  }
+
+  async patchMetadata(id: string, patch: MetadataPatch, now: number): Promise<boolean> {
+    return this.#transaction(() => {
+      const row = this.#sql('SELECT app_metadata, user_metadata FROM users WHERE id = ?').get(id);
+      if (!row) return false;
+      this.#sql('UPDATE users SET app_metadata = ?, user_metadata = ?, updated_at = ? WHERE id = ?').run(
+        JSON.stringify(patchedMetadata(JSON.parse(row.app_metadata as string), patch.app_metadata)),
+        JSON.stringify(patchedMetadata(JSON.parse(row.user_metadata as string), patch.user_metadata)), now, id);
+      return true;
+    });
   }
 
   async deleteUser(id: string): Promise<boolean> {

@@ -4,19 +4,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configWarnings, issuerOf, parseConfig } from '../../../src/config/load.ts';
+import { configWarnings, issuerOf, parseConfig } from '../../../src/config/load.ts';
 import { clientRecords } from '../../../src/config/sync.ts';
 import { certificateAuthority } from '../../helpers/certificates.ts';
+import { configProblems } from '../../helpers/config.ts';
 
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw, 'test', {});
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return err.problems;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 const KEY = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' };
 const SECRET = 's'.repeat(64);

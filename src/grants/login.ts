@@ -1,0 +1,46 @@
+/**
+ * The end every login shares, whatever grant began it: the MFA policy, then the post-login actions (once per
+ * login: after the password, or after the second factor when one is required), then the tokens, carrying the
+ * actions' claims, with the metadata they set stored first.
+ */
+import type { Confirmation } from '../storage/interfaces.ts';
+import type { PasswordLogin } from '../mfa/service.ts';
+import type { ActionOutcome } from '../actions/api.ts';
+import { emptyOutcome } from '../actions/api.ts';
+import { issueTokens, type IssueRequest, type TokenServices } from '../tokens/services.ts';
+import type { TokenResponse } from './grant.ts';
+
+export type Login = PasswordLogin & { possession: Confirmation };
+
+/** Runs the actions for this login; free when none applies to its client and connection. */
+export async function runActions(services: TokenServices, login: PasswordLogin, methods: { name: string; timestamp: number }[]): Promise<ActionOutcome> {
+  if (!services.actions.appliesTo(login.client, login.connection)) return emptyOutcome();
+  return services.actions.run({
+    user: login.user, client: login.client, connection: login.connection, protocol: login.protocol, request: login.request,
+    requestedScopes: login.requestedScopes, grantedScopes: login.authorization.scope, audience: login.authorization.api?.identifier ?? null, methods,
+  });
+}
+
+/** After a right password: mfa_required when the policy or an action asks for a factor, tokens otherwise. */
+export async function finishPasswordLogin(services: TokenServices, login: Login): Promise<TokenResponse> {
+  await services.mfa.requireIfNeeded(login);
+  const outcome = await runActions(services, login, login.amr.map((name) => ({ name, timestamp: login.authTime })));
+  if (outcome.mfa !== undefined) await services.mfa.requireForAction(login, outcome);
+  return completeLogin(services, login, outcome, { connection: login.connection });
+}
+
+/** Stores the metadata the actions set, then issues the tokens with their claims. */
+export async function completeLogin(services: TokenServices, login: Login, outcome: ActionOutcome, refresh: IssueRequest['refresh']): Promise<TokenResponse> {
+  const { appMetadata, userMetadata } = outcome;
+  if (Object.keys(appMetadata).length + Object.keys(userMetadata).length > 0) {
+    await services.users.patchMetadata(login.user.id, { app_metadata: appMetadata, user_metadata: userMetadata }, services.now());
+    await services.audit.emit({
+      type: 'user.metadata_updated', outcome: 'success', reason: 'post-login action', user_id: login.user.id, client_id: login.client.client_id,
+      connection: login.connection, username: login.user.username.toLowerCase(), ip: login.request.ip, user_agent: login.request.userAgent ?? null,
+    });
+  }
+  return issueTokens(services, {
+    user: login.user, client: login.client, authorization: login.authorization, authTime: login.authTime, amr: login.amr,
+    refresh, possession: login.possession, claims: { access: outcome.accessClaims, id: outcome.idClaims },
+  });
+}

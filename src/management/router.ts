@@ -1,6 +1,7 @@
 /**
  * The management API as a Fastify plugin under {issuer}/api/v2: JSON bodies of its own (the OAuth endpoints' parser
- * turns bodies into string parameters), every operation behind a management access token and its scope.
+ * turns bodies into string parameters), multipart ones for uploads, every operation behind a management access token
+ * and its scope.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';

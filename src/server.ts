@@ -35,6 +35,8 @@ import { secretBoxFor } from './mfa/secret-box.ts';
 import { mfaAudience } from './mfa/api.ts';
 import { ActionPipeline } from './actions/pipeline.ts';
 import { loadActions } from './actions/load.ts';
+import { startHousekeeping } from './housekeeping.ts';
+import { ImportJobs, failStaleJobs } from './management/import-jobs.ts';
 
 export interface ServerOptions {
   /** Unix seconds; inject a frozen clock in tests. */
@@ -53,22 +55,11 @@ export interface Tollgate {
   log: Logger;
   /** The signing keys this node uses; `keys.reload()` reads them from the store now rather than within keys.cache_ttl. */
   keys: KeyRing;
+  /** The import jobs this node runs; `jobs.idle()` resolves once none is running. */
+  jobs: ImportJobs;
   /** From now on /health/ready answers 503 "draining", so load balancers stop sending requests; they are still served. */
   drain(): void;
   close(): Promise<void>;
-}
-
-/** Purges expired and revoked records, and events past retention, in the background, so the store stays bounded. */
-function startHousekeeping(store: Store, config: Config, now: () => number, log: Logger): NodeJS.Timeout {
-  const timer = setInterval(() => {
-    const at = now();
-    Promise.all([store.purge(at), store.events.purgeEvents(at - config.events.retention_days * 86_400)]).then(([a, b]) => a + b).then(
-      (purged) => { if (purged > 0) log.debug({ purged }, 'housekeeping purge'); },
-      (err: unknown) => log.error({ err }, 'housekeeping purge failed'),
-    );
-  }, config.housekeeping.interval * 1000);
-  timer.unref();
-  return timer;
 }
 
 /** Every algorithm in use gets a key: the configured one, and RS256 for public clients' ID tokens (seed 004). */
@@ -103,6 +94,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let closeKeys = () => {};
   try {
     await syncConfig(store, config, hasher, now(), audit);
+    // A job left unfinished by a process that exited is declared failed now rather than at the next housekeeping run.
+    await failStaleJobs(store, now());
     const keys = await KeyRing.open(store, algorithmsInUse(config), {
       now, cacheTtl: config.keys.cache_ttl, onReloadError: (err) => log.error({ err }, 'signing keys not reloaded'),
     });
@@ -157,19 +150,23 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       users: store, directory: store, keys,
       mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
-    const management: ManagementContext = { store, hasher, audit, now, keys, ...configuredContext(config, hasher) };
+    const configured = configuredContext(config, hasher);
+    const jobs = new ImportJobs({ store, hasher, audit, now, log, ...configured });
+    const management: ManagementContext = { store, hasher, audit, now, keys, jobs, ...configured };
     const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };
-    await app.register(async (scoped) => managementPlugin(scoped, { context: management, callers, issuer: iss }),
+    await app.register(async (scoped) => managementPlugin(scoped, { context: management, callers, issuer: iss, uploadLimit: config.management.import_max_bytes }),
       { prefix: `${new URL(iss).pathname.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` });
     await app.ready();
     const housekeeping = startHousekeeping(store, config, now, log);
     return {
-      app, store, config, log, keys,
+      app, store, config, log, keys, jobs,
       drain() { draining = true; },
       async close() {
         clearInterval(housekeeping);
         keys.close();
         await app.close();
+        // After the last request, before the store goes: running jobs stop after their batch and are marked failed.
+        await jobs.stop();
         await store.close();
       },
     };

@@ -233,6 +233,11 @@ export const configSchema = z.strictObject({
   events: z.strictObject({
     retention_days: z.number().int().min(1).max(3650).default(30).describe('Audit events older than this are purged.'),
   }).prefault({}).describe('The audit event log (tollgate logs).'),
+  management: z.strictObject({
+    import_max_bytes: z.number().int().min(1024).max(256 * 1024 ** 2).default(50 * 1024 ** 2)
+      .describe('Largest upload POST /api/v2/jobs/users-imports accepts, in bytes (larger: 413); at most 256 MiB, as the file becomes one JavaScript string. The whole file is held in memory while it imports.'),
+    job_retention_days: z.number().int().min(1).max(3650).default(7).describe('Finished jobs (and their error lists) older than this are purged.'),
+  }).prefault({}).describe('The management API under {issuer}/api/v2 (docs/management.md).'),
   housekeeping: z.strictObject({
     interval: z.number().int().min(1).max(86_400).default(300).describe('Seconds between purges of expired and revoked records.'),
   }).prefault({}).describe('Background purge, so the store stays bounded.'),

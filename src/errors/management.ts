@@ -49,3 +49,18 @@ export class PasswordPolicyError extends OAuthError {
     return { ...super.toJSON(), fields: [{ field: 'password', message: this.description.replace(/^password: /, '') }] as never };
   }
 }
+
+/** 413 (RFC 9110 §15.5.14): an upload larger than the route accepts; the answer says the limit. */
+export class PayloadTooLargeError extends OAuthError {
+  constructor(limit: string) {
+    super('payload_too_large', 413, `The request body is larger than ${limit}.`);
+  }
+}
+
+/** 429 (RFC 6585 §4): this node already runs as many jobs as it takes at once (Auth0 refuses a third import job alike). */
+export class TooManyJobsError extends OAuthError {
+  constructor(running: number) {
+    super('too_many_jobs', 429, `This node is already running ${running} import jobs: wait for one to finish.`);
+    this.headers['retry-after'] = '60';
+  }
+}

@@ -12,8 +12,11 @@ const FRAMEWORK_ERRORS: Record<string, string> = {
   FST_ERR_CTP_INVALID_TYPE: 'The Content-Type header is malformed.',
 };
 
+/** How a framework error is answered: 400 invalid_request with this description, or this error instead. */
+export type FrameworkAnswer = string | (() => OAuthError);
+
 /** `descriptions` replaces the fixed descriptions of framework errors where a plugin parses bodies its own way. */
-export function toOAuthError(err: FastifyError | Error, descriptions: Record<string, string> = FRAMEWORK_ERRORS): OAuthError {
+export function toOAuthError(err: FastifyError | Error, descriptions: Record<string, FrameworkAnswer> = FRAMEWORK_ERRORS): OAuthError {
   if (err instanceof OAuthError) return err;
   // The database is down: a retryable 503, never a 500; the store wrote nothing half-way (RFC 6749 §5.2 has no code, §4.1.2.1's fits).
   if (err instanceof StoreUnavailableError) {
@@ -23,7 +26,8 @@ export function toOAuthError(err: FastifyError | Error, descriptions: Record<str
   }
   const code = (err as FastifyError).code;
   if (code !== undefined && Object.hasOwn(descriptions, code)) {
-    return new InvalidRequestError(descriptions[code], code);
+    const answer = descriptions[code]!;
+    return typeof answer === 'string' ? new InvalidRequestError(answer, code) : answer();
   }
   const status = (err as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) return new InvalidRequestError('The request is malformed.', code ?? err.message);
@@ -40,7 +44,8 @@ export function sendError(reply: FastifyReply, error: OAuthError): FastifyReply 
   return reply.code(error.status).headers({ ...NO_STORE, ...error.headers }).send(error.toJSON());
 }
 
-export function registerErrorHandler(app: FastifyInstance, descriptions: Record<string, string> = {}): void {
+/** The error handler alone, for a plugin nested in one that has the not-found handler already. */
+export function handleErrors(app: FastifyInstance, descriptions: Record<string, FrameworkAnswer> = {}): void {
   const described = { ...FRAMEWORK_ERRORS, ...descriptions };
   app.setErrorHandler((err, request, reply) => {
     const error = toOAuthError(err as Error, described);
@@ -48,5 +53,9 @@ export function registerErrorHandler(app: FastifyInstance, descriptions: Record<
     else request.log.info({ code: error.error, detail: error.detail }, error.description);
     return sendError(reply, error);
   });
+}
+
+export function registerErrorHandler(app: FastifyInstance, descriptions: Record<string, FrameworkAnswer> = {}): void {
+  handleErrors(app, descriptions);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'No such endpoint.' }));
 }

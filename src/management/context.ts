@@ -9,6 +9,7 @@ import { policyChecks, policyOf, type PolicyChecks } from '../accounts/password-
 import type { AuditLog, EventInput } from '../events/audit.ts';
 import type { SigningAlg } from '../keys/algorithms.ts';
 import type { Store } from '../storage/interfaces.ts';
+import type { ImportJobs } from './import-jobs.ts';
 
 export interface ManagementContext {
   store: Store;
@@ -31,6 +32,8 @@ export interface ManagementContext {
   signingAlg: SigningAlg;
   /** This node's signing keys, reloaded after a change so this node uses it at once; the CLI has none. */
   keys?: { reload(): Promise<void> };
+  /** The import jobs this node runs in the background; the CLI has none (it imports in the foreground). */
+  jobs?: ImportJobs;
 }
 
 /** The parts of the context the configuration decides, alike for every node and the CLI. */

@@ -40,14 +40,18 @@ function describe(op: Operation): JsonSchema {
     tags: [op.path.split('/')[1]],
     security: [{ management: [op.scope] }],
     parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query')],
-    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+    ...(op.body ? { requestBody: { required: true, content: { [op.upload ? 'multipart/form-data' : 'application/json']: { schema: jsonSchema(op.body, 'input') } } } } : {}),
     responses: {
       [status]: { description: status === 204 ? 'Done.' : 'Success.', ...(op.response ? { content: { 'application/json': { schema: jsonSchema(op.response, 'output') } } } : {}) },
       400: errorResponse('Invalid input: `invalid_body`, `invalid_query` or `invalid_path`; `fields` names each field that is wrong.'),
       401: errorResponse('No access token, or an invalid, expired or revoked one (RFC 6750 §3.1 `invalid_token`, with WWW-Authenticate).'),
       403: errorResponse(`The token lacks the scope ${op.scope} (RFC 6750 §3.1 \`insufficient_scope\`, with WWW-Authenticate).`),
       ...(op.params ? { 404: errorResponse('No such record (`not_found`).') } : {}),
-      ...(op.method !== 'GET' ? { 409: errorResponse('A conflict (`conflict`), or a record the configuration file manages (`config_managed`).') } : {}),
+      ...(op.method !== 'GET' && !op.upload ? { 409: errorResponse('A conflict (`conflict`), or a record the configuration file manages (`config_managed`).') } : {}),
+      ...(op.upload ? {
+        413: errorResponse('The upload is larger than management.import_max_bytes (`payload_too_large`).'),
+        429: errorResponse('This node already runs as many import jobs as it takes at once (`too_many_jobs`, with Retry-After).'),
+      } : {}),
     },
   };
 }
@@ -63,7 +67,7 @@ export function openApiDocument(issuer: string, operations: readonly Operation[]
     info: {
       title: 'Tollgate Management API',
       version: '2',
-      description: 'Manage users, clients, connections, APIs, signing keys and audit events. Call it with an access token from the '
+      description: 'Manage users (and import them in bulk), clients, connections, APIs, signing keys and audit events. Call it with an access token from the '
         + 'client_credentials grant for the audience of this server URL with a trailing slash; each operation needs the scope it names.',
     },
     servers: [{ url: `${issuer.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` }],

@@ -29,6 +29,8 @@ export interface Operation<P = unknown, Q = unknown, B = unknown> {
   response?: z.ZodType;
   /** 200 unless said otherwise. */
   status?: 200 | 201 | 204;
+  /** The body is a multipart/form-data upload (up to management.import_max_bytes) rather than JSON. */
+  upload?: true;
   handle(input: Input<P, Q, B>, ctx: ManagementContext): Promise<unknown>;
 }
 

@@ -1,14 +1,16 @@
 /**
  * The management API as a Fastify plugin under {issuer}/api/v2: JSON bodies of its own (the OAuth endpoints' parser
- * turns bodies into string parameters), every operation behind a management access token and its scope.
+ * turns bodies into string parameters), multipart ones for uploads, every operation behind a management access token
+ * and its scope.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { registerErrorHandler } from '../http/errors.ts';
 import { onlyMethods } from '../http/routes.ts';
-import { authenticateCaller, requireScope, type CallerDeps } from './auth.ts';
+import { authenticateCaller, requireScope, type Caller, type CallerDeps } from './auth.ts';
 import type { ManagementContext } from './context.ts';
 import { parseInput } from './input.ts';
+import { acceptUploads } from './multipart.ts';
 import { openApiDocument } from './openapi.ts';
 import type { Operation } from './operation.ts';
 import { OPERATIONS } from './routes/index.ts';
@@ -17,6 +19,8 @@ export interface ManagementDeps {
   context: ManagementContext;
   callers: CallerDeps;
   issuer: string;
+  /** management.import_max_bytes: the largest upload an upload operation takes. */
+  uploadLimit: number;
 }
 
 /** Users' metadata may be larger than a token request. */
@@ -26,12 +30,19 @@ const BODY_LIMIT = 64 * 1024;
 const NO_QUERY = z.strictObject({});
 
 function register(app: FastifyInstance, op: Operation, deps: ManagementDeps): void {
+  const callers = new WeakMap<FastifyRequest, Caller>();
   app.route({
     method: op.method,
     url: op.path,
-    async handler(request, reply) {
+    ...(op.upload ? { bodyLimit: deps.uploadLimit } : {}),
+    // The token and its scope are checked before the body is read: nobody without them can make a node take in an upload.
+    async onRequest(request) {
       const caller = await authenticateCaller(request.headers.authorization, deps.callers);
       requireScope(caller, op.scope);
+      callers.set(request, caller);
+    },
+    async handler(request, reply) {
+      const caller = callers.get(request)!;
       const result = await op.handle({
         params: op.params && parseInput(op.params, request.params, 'path'),
         query: parseInput(op.query ?? NO_QUERY, request.query, 'query'),
@@ -55,9 +66,14 @@ export async function managementPlugin(app: FastifyInstance, deps: ManagementDep
   });
   const methods = new Map<string, string[]>();
   for (const op of OPERATIONS) {
-    register(app, op, deps);
+    if (!op.upload) register(app, op, deps);
     methods.set(op.path, [...(methods.get(op.path) ?? []), op.method]);
   }
+  // Uploads in a context of their own: multipart bodies up to the upload limit there, JSON of 64 KiB everywhere else.
+  await app.register(async (uploads) => {
+    acceptUploads(uploads, deps.uploadLimit);
+    for (const op of OPERATIONS) if (op.upload) register(uploads, op, deps);
+  });
   for (const [path, allowed] of methods) onlyMethods(app, path, allowed);
 
   const document = openApiDocument(deps.issuer, OPERATIONS);

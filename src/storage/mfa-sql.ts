@@ -3,10 +3,9 @@
  * single-use step is one conditional UPDATE ... RETURNING, so two nodes can never both consume a token or a code.
  */
 import type { AuthenticatorRecord, MfaStore, MfaTokenRecord, OobChallengeRecord } from './interfaces.ts';
+import { insertStatement as insert, type RunSql } from './portable-sql.ts';
 
 type Row = Record<string, unknown>;
-/** Runs one statement with positional parameters ($1, $2, ...) and returns its rows. */
-export type RunSql = (sql: string, params: unknown[]) => Promise<Row[]>;
 
 /** An enrolment not confirmed within a day is dropped. */
 const UNCONFIRMED_TTL = 86_400;
@@ -55,10 +54,6 @@ export const MFA_MIGRATION_SQL = `
 const TOKEN_COLUMNS = ['id', 'user_id', 'client_id', 'connection', 'scope', 'audience', 'auth_time', 'amr', 'created_at', 'expires_at', 'failures', 'consumed_at', 'login'] as const;
 const AUTHENTICATOR_COLUMNS = ['id', 'user_id', 'type', 'oob_channel', 'address', 'secret', 'created_at', 'activated_at'] as const;
 const CHALLENGE_COLUMNS = ['id', 'mfa_token_id', 'authenticator_id', 'binding_hash', 'created_at', 'expires_at', 'polled_at', 'consumed_at'] as const;
-
-function insert(table: string, columns: readonly string[]): string {
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`;
-}
 
 /** `login` is JSON text on both stores (JSONB in PostgreSQL, which hands it back parsed). */
 function toMfaToken(row: Row): MfaTokenRecord {

@@ -20,6 +20,19 @@ export interface ManagedTollgate extends TestTollgate {
   managementToken(scopes?: string[]): Promise<string>;
   /** METHOD {issuer}/api/v2{path} with a JSON body. */
   call(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, options?: CallOptions): Promise<Res>;
+  /** POST {issuer}/api/v2{path} with a multipart/form-data body of `fields` (a Blob is a file part, as curl --form f=@file sends it). */
+  upload(path: string, fields: [string, string | Blob][], options?: Omit<CallOptions, 'body'>): Promise<Res>;
+}
+
+/** A multipart/form-data body as the platform encodes it, with its Content-Type (and boundary). */
+export async function multipartBody(fields: [string, string | Blob][]): Promise<{ payload: Buffer; contentType: string }> {
+  const form = new FormData();
+  for (const [name, value] of fields) {
+    if (typeof value === 'string') form.append(name, value);
+    else form.append(name, value, `${name}.json`);
+  }
+  const request = new Request('http://multipart.invalid/', { method: 'POST', body: form });
+  return { payload: Buffer.from(await request.arrayBuffer()), contentType: request.headers.get('content-type')! };
 }
 
 /** Adds the management client "ops", granted `grants` (default: every management scope). */
@@ -35,15 +48,22 @@ export function managed(tg: TestTollgate): ManagedTollgate {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body.access_token as string;
   };
+  const send = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, options: CallOptions & { payload?: string | Buffer }) => {
+    const token = options.token === undefined ? (allScopes ??= await managementToken()) : options.token;
+    const headers: Record<string, string> = { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...options.headers };
+    const res = await tg.app.inject({ method, url: `/api/v2${path}`, headers, ...(options.payload === undefined ? {} : { payload: options.payload }) });
+    return { status: res.statusCode, headers: res.headers, body: res.body === '' ? undefined : res.json() };
+  };
   return Object.assign(tg, {
     managementToken,
     async call(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, options: CallOptions = {}) {
-      const token = options.token === undefined ? (allScopes ??= await managementToken()) : options.token;
-      const headers: Record<string, string> = { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...options.headers };
-      if (options.body !== undefined) headers['content-type'] ??= 'application/json';
-      const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-      const res = await tg.app.inject({ method, url: `/api/v2${path}`, headers, ...(payload === undefined ? {} : { payload }) });
-      return { status: res.statusCode, headers: res.headers, body: res.body === '' ? undefined : res.json() };
+      if (options.body === undefined) return send(method, path, options);
+      const payload = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      return send(method, path, { ...options, payload, headers: { 'content-type': 'application/json', ...options.headers } });
+    },
+    async upload(path: string, fields: [string, string | Blob][], options: Omit<CallOptions, 'body'> = {}) {
+      const { payload, contentType } = await multipartBody(fields);
+      return send('POST', path, { ...options, payload, headers: { 'content-type': contentType, ...options.headers } });
     },
   });
 }

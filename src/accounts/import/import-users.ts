@@ -8,7 +8,7 @@
 import { describeIssues } from '../../config/load.ts';
 import { profileOf } from '../../config/sync.ts';
 import type { PasswordPolicy, UserConfig } from '../../config/schema.ts';
-import type { NewUser, UserImportStore, UserStore } from '../../storage/interfaces.ts';
+import type { ImportProblem, NewUser, UserImportStore, UserStore } from '../../storage/interfaces.ts';
 import { HashFormatError } from '../legacy/encoding.ts';
 import { isForeignHash, storedHashFromAuth0 } from '../legacy/registry.ts';
 import { checkPassword, describeRefusal, type PolicyChecks } from '../password-policy.ts';
@@ -16,7 +16,8 @@ import type { PasswordHasher } from '../passwords.ts';
 import { auth0UserSchema, recordProblem, type Auth0User } from './auth0-user.ts';
 import { splitJsonArray, type JsonElement } from './json-array.ts';
 
-export { ImportFileError } from './json-array.ts';
+export { ImportFileError, splitJsonArray, type JsonElement } from './json-array.ts';
+export type { ImportProblem };
 
 export interface ImportOptions {
   connection: string;
@@ -25,21 +26,14 @@ export interface ImportOptions {
   /** The connection's policy, for plain passwords. */
   policy: PasswordPolicy;
   now: number;
+  /** Called after each batch with the report so far (the import job's progress and heartbeat); what it throws ends the import. */
+  onBatch?: (report: ImportReport) => Promise<void>;
 }
 
 export interface ImportDeps {
   store: UserImportStore & Pick<UserStore, 'replacePasswordHash'>;
   hasher: Pick<PasswordHasher, 'hash'>;
   checks: PolicyChecks;
-}
-
-export interface ImportProblem {
-  /** 0-based position in the array. */
-  index: number;
-  /** 1-based line of the file where the record starts. */
-  line: number;
-  kind: 'invalid' | 'conflict';
-  reason: string;
 }
 
 export interface ImportReport {
@@ -114,7 +108,11 @@ function conflictReason(user: NewUser, upsert: boolean): string {
 
 /** Throws ImportFileError, importing nothing, when the text is not a JSON array; otherwise reports on every record. */
 export async function importAuth0Users(text: string, options: ImportOptions, deps: ImportDeps): Promise<ImportReport> {
-  const elements = splitJsonArray(text);
+  return importElements(splitJsonArray(text), options, deps);
+}
+
+/** Imports the elements splitJsonArray found (so a caller can refuse a file that is not an array before it starts). */
+export async function importElements(elements: JsonElement[], options: ImportOptions, deps: ImportDeps): Promise<ImportReport> {
   const report: ImportReport = { records: elements.length, created: 0, updated: 0, passwords_kept: 0, problems: [] };
   const refuse = ({ index, line }: JsonElement, kind: ImportProblem['kind'], reason: string) => report.problems.push({ index, line, kind, reason });
   for (let start = 0; start < elements.length; start += BATCH) {
@@ -133,6 +131,7 @@ export async function importAuth0Users(text: string, options: ImportOptions, dep
         else report.passwords_kept++;
       }
     }
+    await options.onBatch?.(report);
   }
   report.problems.sort((a, b) => a.index - b.index);
   return report;

@@ -4,11 +4,12 @@ import { authenticatorOperations } from './authenticators.ts';
 import { blockOperations } from './blocks.ts';
 import { clientOperations } from './clients.ts';
 import { connectionOperations } from './connections.ts';
+import { jobOperations } from './jobs.ts';
 import { keyOperations } from './keys.ts';
 import { logOperations } from './logs.ts';
 import { resourceServerOperations } from './resource-servers.ts';
 import { userOperations } from './users.ts';
 
 export const OPERATIONS: readonly Operation[] = [
-  ...userOperations, ...blockOperations, ...authenticatorOperations, ...clientOperations, ...connectionOperations, ...resourceServerOperations, ...keyOperations, ...logOperations,
+  ...userOperations, ...blockOperations, ...authenticatorOperations, ...jobOperations, ...clientOperations, ...connectionOperations, ...resourceServerOperations, ...keyOperations, ...logOperations,
 ];

@@ -4,6 +4,7 @@
  * listed in order use COLLATE "C" so they sort by code point, as SQLite's BINARY collation does.
  */
 import type { Migration } from '../migrations.ts';
+import { JOBS_MIGRATION_SQL } from '../jobs-sql.ts';
 import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
 
 export const migrations: Migration[] = [
@@ -159,6 +160,11 @@ export const migrations: Migration[] = [
     sql: `
       ALTER TABLE refresh_tokens ADD COLUMN cnf JSONB;
     `,
+  },
+  {
+    version: 10,
+    name: 'management jobs',
+    sql: JOBS_MIGRATION_SQL,
   },
   {
     version: 13,

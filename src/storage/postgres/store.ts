@@ -5,7 +5,7 @@
 import {
   CONFIGURED_KEYS, ConflictError, type MetadataPatch,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
-  type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter,
+  type JobStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter,
   type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
@@ -16,7 +16,9 @@ import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
 import { insertManySql, insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
 import { PostgresAttempts } from './attempts.ts';
 import { PostgresEvents } from './events.ts';
+import { SqlJobStore } from '../jobs-sql.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
+import type { RunSql } from '../portable-sql.ts';
 
 export interface PostgresOptions {
   pool?: Partial<PoolOptions>;
@@ -108,6 +110,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   readonly attempts: AttemptStore;
   readonly events: EventStore;
   readonly mfa: MfaStore;
+  readonly jobs: JobStore;
 
   constructor(db: Db, cacheTtlMs: number) {
     this.#db = db;
@@ -115,7 +118,9 @@ export class PostgresStore implements Store, SchemaMigrations {
     this.#attempts = new PostgresAttempts(db.query);
     this.attempts = this.#attempts;
     this.events = new PostgresEvents(db.query);
-    this.mfa = new SqlMfaStore(async (text, params) => (await db.query(text, params)).rows);
+    const run: RunSql = async (text, params) => (await db.query(text, params)).rows;
+    this.mfa = new SqlMfaStore(run);
+    this.jobs = new SqlJobStore(run);
   }
 
   // SchemaMigrations

@@ -1,5 +1,6 @@
 /** SQLite schema migrations; an applied migration's checksum must never change (../migrations.ts). */
 import type { Migration } from '../migrations.ts';
+import { JOBS_MIGRATION_SQL } from '../jobs-sql.ts';
 import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
 
 export const migrations: Migration[] = [
@@ -153,6 +154,11 @@ export const migrations: Migration[] = [
     sql: `
       ALTER TABLE refresh_tokens ADD COLUMN cnf TEXT;
     `,
+  },
+  {
+    version: 10,
+    name: 'management jobs',
+    sql: JOBS_MIGRATION_SQL,
   },
   {
     version: 13,

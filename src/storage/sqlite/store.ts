@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import {
   CONFIGURED_KEYS, ConflictError, patchedMetadata, type MetadataPatch,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
-  type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store,
+  type JobStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store,
   type UserFilter, type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
@@ -15,7 +15,9 @@ import { ConfiguredCache } from '../configured.ts';
 import { PROFILE_COLUMNS, newUserId, profileColumns, userColumns as columnsOf, userSearch } from '../users.ts';
 import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';
+import { SqlJobStore } from '../jobs-sql.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
+import type { RunSql } from '../portable-sql.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -86,6 +88,7 @@ export class SqliteStore implements Store, SchemaMigrations {
   readonly attempts: AttemptStore;
   readonly events: EventStore;
   readonly mfa: MfaStore;
+  readonly jobs: JobStore;
 
   constructor(db: DatabaseSync, options: SqliteOptions = {}) {
     this.#db = db;
@@ -97,8 +100,10 @@ export class SqliteStore implements Store, SchemaMigrations {
     this.#attempts = new SqliteAttempts(sql);
     this.attempts = this.#attempts;
     this.events = new SqliteEvents(sql);
-    // The shared MFA statements are written with $n parameters; SQLite numbers them ?n.
-    this.mfa = new SqlMfaStore(async (text, params) => sql(text.replace(/\$(\d+)/g, '?$1')).all(...(params as SQLInputValue[])).map((row) => ({ ...row })));
+    // The shared MFA and job statements are written with $n parameters; SQLite numbers them ?n.
+    const run: RunSql = async (text, params) => sql(text.replace(/\$(\d+)/g, '?$1')).all(...(params as SQLInputValue[])).map((row) => ({ ...row }));
+    this.mfa = new SqlMfaStore(run);
+    this.jobs = new SqlJobStore(run);
   }
 
   #sql(sql: string) {

@@ -6,7 +6,7 @@ import { RESOURCE_OWNER_PARAMETERS, clientMayUse, resourceOwnerExchange } from '
 export const passwordGrant: Grant = {
   grantType: 'password',
   parameters: RESOURCE_OWNER_PARAMETERS,
-  handle: (ctx) => resourceOwnerExchange(ctx, async () => {
+  handle: (ctx) => resourceOwnerExchange(ctx, 'oauth2-password', async () => {
     const connection = ctx.client.default_connection ?? ctx.services.policy.defaultConnection;
     // Configuration validation refuses this at boot; the check stays for records changed at run time.
     if (!clientMayUse(ctx.client, connection)) {

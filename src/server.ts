@@ -120,6 +120,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       directory: store,
       users: store,
       refreshTokens: store,
+      legacyTokens: store.legacyTokens,
       issuer,
       policy: {
         accessTokenTtl: config.tokens.access_token_ttl,

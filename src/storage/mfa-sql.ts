@@ -56,7 +56,8 @@ const TOKEN_COLUMNS = ['id', 'user_id', 'client_id', 'connection', 'scope', 'aud
 const AUTHENTICATOR_COLUMNS = ['id', 'user_id', 'type', 'oob_channel', 'address', 'secret', 'created_at', 'activated_at'] as const;
 const CHALLENGE_COLUMNS = ['id', 'mfa_token_id', 'authenticator_id', 'binding_hash', 'created_at', 'expires_at', 'polled_at', 'consumed_at'] as const;
 
-function insert(table: string, columns: readonly string[]): string {
+/** `INSERT INTO table (a, b) VALUES ($1, $2)`: the statement both dialects run. */
+export function insert(table: string, columns: readonly string[]): string {
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`;
 }
 

@@ -29,6 +29,8 @@ export interface IdTokenRequest {
   authTime: number;
   amr: readonly string[];
   alg: SigningAlg;
+  /** Claims beyond the standard ones: the scope's claims, sub, aud, azp, auth_time, amr, iss, iat and exp are set over them. */
+  claims?: Readonly<Record<string, unknown>>;
 }
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -87,6 +89,7 @@ export class TokenIssuer {
   /** OIDC Core §2 and §5.4. */
   idToken(req: IdTokenRequest): Promise<string> {
     return this.#sign({
+      ...req.claims,
       ...scopeClaims(req.user, req.scope),
       sub: req.user.id,
       aud: req.clientId,

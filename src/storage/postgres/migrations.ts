@@ -5,6 +5,7 @@
  */
 import type { Migration } from '../migrations.ts';
 import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
+import { LEGACY_MIGRATION_SQL } from '../legacy-tokens-sql.ts';
 
 export const migrations: Migration[] = [
   {
@@ -159,5 +160,10 @@ export const migrations: Migration[] = [
     sql: `
       ALTER TABLE refresh_tokens ADD COLUMN cnf JSONB;
     `,
+  },
+  {
+    version: 11,
+    name: 'legacy resource owner endpoint',
+    sql: LEGACY_MIGRATION_SQL,
   },
 ];

@@ -5,7 +5,7 @@
 import {
   CONFIGURED_KEYS, ConflictError,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
-  type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter,
+  type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter,
   type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
@@ -16,7 +16,8 @@ import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
 import { insertManySql, insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
 import { PostgresAttempts } from './attempts.ts';
 import { PostgresEvents } from './events.ts';
-import { SqlMfaStore } from '../mfa-sql.ts';
+import { SqlMfaStore, type RunSql } from '../mfa-sql.ts';
+import { SqlLegacyTokenStore } from '../legacy-tokens-sql.ts';
 
 export interface PostgresOptions {
   pool?: Partial<PoolOptions>;
@@ -108,6 +109,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   readonly attempts: AttemptStore;
   readonly events: EventStore;
   readonly mfa: MfaStore;
+  readonly legacyTokens: LegacyTokenStore;
 
   constructor(db: Db, cacheTtlMs: number) {
     this.#db = db;
@@ -115,7 +117,9 @@ export class PostgresStore implements Store, SchemaMigrations {
     this.#attempts = new PostgresAttempts(db.query);
     this.attempts = this.#attempts;
     this.events = new PostgresEvents(db.query);
-    this.mfa = new SqlMfaStore(async (text, params) => (await db.query(text, params)).rows);
+    const run: RunSql = async (text, params) => (await db.query(text, params)).rows;
+    this.mfa = new SqlMfaStore(run);
+    this.legacyTokens = new SqlLegacyTokenStore(run);
   }
 
   // SchemaMigrations
@@ -405,7 +409,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   // Housekeeping
 
   async purge(now: number): Promise<number> {
-    return await this.mfa.purge(now) + await this.#db.transaction(async (query) => {
+    return await this.mfa.purge(now) + await this.legacyTokens.purge(now) + await this.#db.transaction(async (query) => {
       // A consumed token is kept until its family expires: reuse detection needs it (RFC 6819 §5.2.2.3).
       const refresh = await query(`DELETE FROM refresh_tokens WHERE family_expires_at <= $1 OR revoked_at IS NOT NULL
         OR (consumed_at IS NULL AND idle_expires_at <= $1)`, [now]);

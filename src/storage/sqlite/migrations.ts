@@ -1,6 +1,7 @@
 /** SQLite schema migrations; an applied migration's checksum must never change (../migrations.ts). */
 import type { Migration } from '../migrations.ts';
 import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
+import { LEGACY_MIGRATION_SQL } from '../legacy-tokens-sql.ts';
 
 export const migrations: Migration[] = [
   {
@@ -153,5 +154,10 @@ export const migrations: Migration[] = [
     sql: `
       ALTER TABLE refresh_tokens ADD COLUMN cnf TEXT;
     `,
+  },
+  {
+    version: 11,
+    name: 'legacy resource owner endpoint',
+    sql: LEGACY_MIGRATION_SQL,
   },
 ];

@@ -19,6 +19,7 @@ import { managementPlugin } from './management/router.ts';
 import { BODY_LIMIT, registerBodyParsers } from './http/body.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { registerRoutes } from './http/routes.ts';
+import { deprecationHeaders } from './http/legacy-routes.ts';
 import { registerHealth } from './http/health.ts';
 import { loggerOptions } from './http/logging.ts';
 import { systemClock } from './clock.ts';
@@ -115,6 +116,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       directory: store,
       users: store,
       refreshTokens: store,
+      legacyTokens: store.legacyTokens,
       issuer,
       policy: {
         accessTokenTtl: config.tokens.access_token_ttl,
@@ -146,8 +148,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
       clientCertificate: proofs.clientCertificate, features: proofs.features,
-      token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, now },
-      users: store, directory: store, keys,
+      token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, legacyTokens: store.legacyTokens, now },
+      users: store, directory: store, keys, legacy: deprecationHeaders(config.legacy),
       mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     const configured = configuredContext(config, hasher);

@@ -242,6 +242,12 @@ export const configSchema = z.strictObject({
     interval: z.number().int().min(1).max(86_400).default(300).describe('Seconds between purges of expired and revoked records.'),
   }).prefault({}).describe('Background purge, so the store stays bounded.'),
   users: z.array(userSchema).default([]).describe('Users upserted into the store at start (the CLI adds more).'),
+  legacy: z.strictObject({
+    resource_owner_endpoint: z.boolean().default(false)
+      .describe('Serve POST {issuer}/oauth/ro, Auth0\'s resource owner endpoint from before OIDC-conformant authentication, for clients not yet moved to /oauth/token (docs/legacy-resource-owner.md). Off: the path answers 404 like any unknown one. Every answer carries a Deprecation header (RFC 9745).'),
+    deprecation_link: httpUrl.optional()
+      .describe('Where the Link header of /oauth/ro\'s answers (rel="deprecation", RFC 9745 §3) points: your migration notes, such as a copy of docs/legacy-resource-owner.md. Without it, no Link header.'),
+  }).prefault({}).describe('Deprecated Auth0 endpoints, each off unless enabled.'),
   mfa: mfaSchema.prefault({}).describe('How second factors are kept and delivered; when they are required is set per connection and client (`mfa.policy`).'),
   actions: z.array(actionSchema).default([])
     .describe('Post-login actions, run in this order after each successful login and refresh (docs/actions.md).'),

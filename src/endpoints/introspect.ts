@@ -19,6 +19,14 @@ export async function introspectEndpoint(client: ClientRecord, params: Params, d
     // RFC 8705 §3.2, RFC 9449 §6.2: the binding goes to the resource server, which checks it against the request it received.
     return { active: true, scope, client_id, sub, aud, iss, exp, iat, token_type: tokenType(cnf), ...(cnf ? { cnf } : {}) };
   }
+  // Seed 004's opaque token: active, and for the resource server's audience check, good only at /userinfo.
+  if (found?.kind === 'legacy_access_token') {
+    const r = found.record;
+    return {
+      active: true, scope: r.scope.join(' '), client_id: r.client_id, sub: r.user_id, aud: deps.issuer.userinfoUrl, iss: deps.issuer.issuer,
+      exp: r.expires_at, iat: r.created_at, token_type: 'Bearer',
+    };
+  }
   // A refresh token is its client's own credential: only that client may introspect it.
   if (found?.kind === 'refresh_token' && found.record.client_id === client.client_id && refreshTokenLive(found.record, deps.now())) {
     const r = found.record;

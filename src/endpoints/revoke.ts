@@ -1,6 +1,7 @@
 /**
  * POST {issuer}/oauth/revoke (RFC 7009). A refresh token takes its whole
- * family with it; an access token's jti is denied until it expires.
+ * family with it; an access token's jti is denied until it expires; an opaque
+ * access token of the legacy /oauth/ro is forgotten.
  */
 import { InvalidRequestError, UnauthorizedClientError } from '../errors/oauth.ts';
 import type { ClientRecord } from '../storage/interfaces.ts';
@@ -17,5 +18,6 @@ export async function revokeEndpoint(client: ClientRecord, params: Params, deps:
   // RFC 7009 §2.1: only the client the token was issued to may revoke it.
   if (owner !== client.client_id) throw new UnauthorizedClientError('The token was not issued to this client.');
   if (found.kind === 'refresh_token') await deps.refreshTokens.revokeRefreshFamily(found.record.family_id, deps.now());
+  else if (found.kind === 'legacy_access_token') await deps.legacyTokens.deleteLegacyToken(found.record.id);
   else await deps.denylist.denyAccessToken(found.claims.jti, found.claims.exp);
 }

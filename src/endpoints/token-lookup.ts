@@ -1,19 +1,23 @@
 /**
  * Finding what a presented token is, for revocation and introspection: an
- * access token Tollgate signed (not denied), or a refresh token by its hash.
+ * access token Tollgate signed (not denied), a refresh token by its hash, or
+ * an opaque access token of the legacy /oauth/ro (live) by its hash.
  */
 import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
-import type { DenylistStore, RefreshTokenRecord, RefreshTokenStore } from '../storage/interfaces.ts';
+import type { DenylistStore, LegacyAccessTokenRecord, LegacyTokenStore, RefreshTokenRecord, RefreshTokenStore } from '../storage/interfaces.ts';
 import { tokenHash } from '../tokens/opaque.ts';
+import { liveLegacyToken, mayBeLegacyToken } from '../tokens/legacy-token.ts';
 
 export type FoundToken =
   | { kind: 'access_token'; claims: AccessTokenClaims }
-  | { kind: 'refresh_token'; record: RefreshTokenRecord };
+  | { kind: 'refresh_token'; record: RefreshTokenRecord }
+  | { kind: 'legacy_access_token'; record: LegacyAccessTokenRecord };
 
 export interface LookupDeps {
   issuer: TokenIssuer;
   refreshTokens: RefreshTokenStore;
   denylist: DenylistStore;
+  legacyTokens: LegacyTokenStore;
   now: () => number;
 }
 
@@ -28,9 +32,14 @@ async function asRefreshToken(token: string, deps: LookupDeps): Promise<FoundTok
   return record ? { kind: 'refresh_token', record } : undefined;
 }
 
+async function asLegacyToken(token: string, deps: LookupDeps): Promise<FoundToken | undefined> {
+  const record = mayBeLegacyToken(token) ? await liveLegacyToken(deps.legacyTokens, token, deps.now()) : undefined;
+  return record ? { kind: 'legacy_access_token', record } : undefined;
+}
+
 /** RFC 7009 §2.1 / RFC 7662 §2.1: the hint says where to look first; other types are still searched. */
 export async function findToken(token: string, hint: string | undefined, deps: LookupDeps): Promise<FoundToken | undefined> {
-  const order = hint === 'refresh_token' ? [asRefreshToken, asAccessToken] : [asAccessToken, asRefreshToken];
+  const order = hint === 'refresh_token' ? [asRefreshToken, asAccessToken, asLegacyToken] : [asAccessToken, asLegacyToken, asRefreshToken];
   for (const lookup of order) {
     const found = await lookup(token, deps);
     if (found) return found;

@@ -32,10 +32,25 @@ export interface TokenRequest {
   request: RequestInfo;
 }
 
-function lookupGrant(params: Params): Grant {
+/** What differs where these steps serve another wire format: the legacy /oauth/ro (endpoints/legacy-resource-owner.ts). */
+export interface TokenEndpointVariant {
+  /** The grant serving `grantType` here, if any. */
+  findGrant(grantType: string): Grant | undefined;
+  /**
+   * Whether a client_secret_basic client may send its secret in the body instead (RFC 6749 §2.3.1 lets the server
+   * accept it): legacy SDKs send everything as one JSON object.
+   */
+  secretInBody: boolean;
+  /** Whether its tokens are bearer tokens only: no proof of possession is read, and clients registered for bound tokens are refused. */
+  bearerOnly: boolean;
+}
+
+const TOKEN_ENDPOINT: TokenEndpointVariant = { findGrant, secretInBody: false, bearerOnly: false };
+
+function lookupGrant(params: Params, variant: TokenEndpointVariant): Grant {
   const grantType = params.get('grant_type');
   if (grantType === undefined) throw new InvalidRequestError('Missing required parameter: grant_type.');
-  const grant = findGrant(grantType);
+  const grant = variant.findGrant(grantType);
   if (!grant) throw new UnsupportedGrantTypeError(`The grant type "${grantType}" is not supported.`);
   return grant;
 }
@@ -62,6 +77,14 @@ async function possessionOf(client: ClientRecord, req: TokenRequest, dpop: DpopV
   return possession;
 }
 
+/** Where only bearer tokens are issued, a client registered for sender-constrained ones must not get any. */
+function bearerPossession(client: ClientRecord): Confirmation {
+  if (client.tls_client_certificate_bound_access_tokens || client.dpop_bound_access_tokens) {
+    throw new UnauthorizedClientError('This client\'s tokens must be sender-constrained, and this endpoint issues bearer tokens only.');
+  }
+  return {};
+}
+
 /** The IP protection counts: the end user's when a trusted client vouches for it, else the network's. */
 async function requestFrom(client: ClientRecord, req: TokenRequest, services: TokenServices): Promise<RequestInfo> {
   const { ip, ignored } = endUserIp(client, req.request.ip, req.request.forwardedFor);
@@ -73,16 +96,16 @@ async function requestFrom(client: ClientRecord, req: TokenRequest, services: To
   return { ip, userAgent: req.request.userAgent };
 }
 
-export async function tokenEndpoint(req: TokenRequest, deps: TokenEndpointDeps): Promise<TokenResponse> {
+export async function tokenEndpoint(req: TokenRequest, deps: TokenEndpointDeps, variant = TOKEN_ENDPOINT): Promise<TokenResponse> {
   const { audit } = deps.services;
   let client: ClientRecord | undefined;
   try {
-    ({ client } = await authenticateClient(req, deps.clients, deps.clientAuth));
-    const grant = lookupGrant(req.params);
+    ({ client } = await authenticateClient(req, deps.clients, deps.clientAuth, variant.secretInBody && req.authorization === undefined));
+    const grant = lookupGrant(req.params, variant);
     if (!client.grant_types.includes(grant.grantType)) {
       throw new UnauthorizedClientError(`The client is not allowed to use the grant type "${grant.grantType}".`);
     }
-    const possession = await possessionOf(client, req, deps.dpop);
+    const possession = variant.bearerOnly ? bearerPossession(client) : await possessionOf(client, req, deps.dpop);
     const request = await requestFrom(client, req, deps.services);
     return await grant.handle({ params: declaredParameters(req.params, grant), client, request, services: deps.services, possession });
   } catch (err) {

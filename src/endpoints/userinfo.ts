@@ -4,12 +4,13 @@ import {
   InsufficientScopeError, InvalidDpopProofError, InvalidRequestError, InvalidTokenError, OAuthError, withDpopChallenge,
 } from '../errors/oauth.ts';
 import { bearerToken, verifiedAccessToken } from './bearer.ts';
-import type { DenylistStore, UserStore } from '../storage/interfaces.ts';
+import type { DenylistStore, LegacyTokenStore, UserStore } from '../storage/interfaces.ts';
 import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
 import type { Params } from '../http/params.ts';
 import { scopeClaims } from '../tokens/claims.ts';
 import { certificatePossession, proves } from '../tokens/confirmation.ts';
 import type { DpopVerifier } from '../dpop/proof.ts';
+import { liveLegacyToken, mayBeLegacyToken } from '../tokens/legacy-token.ts';
 
 export interface UserinfoRequest {
   method: string;
@@ -27,6 +28,19 @@ export interface UserinfoDeps {
   users: UserStore;
   denylist: DenylistStore;
   dpop: DpopVerifier;
+  legacyTokens: LegacyTokenStore;
+  now: () => number;
+}
+
+/** What /userinfo needs of an access token: whose it is, its scope, what it is bound to. */
+type TokenGrant = Pick<AccessTokenClaims, 'sub' | 'scope' | 'cnf'>;
+
+/** A JWT Tollgate signed for /userinfo, or (seed 004) an opaque token of the legacy /oauth/ro, which only works here. */
+async function grantOf(token: string, deps: UserinfoDeps): Promise<TokenGrant> {
+  if (!mayBeLegacyToken(token)) return verifiedAccessToken(token, deps.issuer.userinfoUrl, deps);
+  const record = await liveLegacyToken(deps.legacyTokens, token, deps.now());
+  if (!record) throw new InvalidTokenError('The access token is invalid or expired.', 'unknown, revoked or expired opaque token');
+  return { sub: record.user_id, scope: record.scope.join(' ') };
 }
 
 interface PresentedToken {
@@ -43,7 +57,7 @@ function presentedToken(req: UserinfoRequest): PresentedToken {
 }
 
 /** A bound token is accepted only with what it is bound to, and a DPoP-bound one only under the DPoP scheme. */
-async function checkBinding(claims: AccessTokenClaims, presented: PresentedToken, req: UserinfoRequest, dpop: DpopVerifier): Promise<void> {
+async function checkBinding(claims: TokenGrant, presented: PresentedToken, req: UserinfoRequest, dpop: DpopVerifier): Promise<void> {
   const possession = certificatePossession(req.certificate);
   if (presented.scheme === 'DPoP') {
     if (req.dpop === undefined) throw new InvalidDpopProofError('The DPoP scheme needs a DPoP proof (RFC 9449 §7.1).', 'no proof');
@@ -64,7 +78,7 @@ export async function userinfoEndpoint(req: UserinfoRequest, deps: UserinfoDeps)
   const presented = presentedToken(req);
   let dpopBound = presented.scheme === 'DPoP';
   try {
-    const claims = await verifiedAccessToken(presented.token, deps.issuer.userinfoUrl, deps);
+    const claims = await grantOf(presented.token, deps);
     dpopBound ||= claims.cnf?.jkt !== undefined;
     await checkBinding(claims, presented, req, deps.dpop);
     const user = await deps.users.getUser(claims.sub);

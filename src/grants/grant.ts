@@ -12,6 +12,13 @@ export interface RequestInfo {
   forwardedFor?: string | undefined;
 }
 
+/**
+ * Which wire format a login came through, by Auth0's names for it (`transaction.protocol` of post-login actions):
+ * /oauth/token's password and password-realm grants, the legacy /oauth/ro (docs/legacy-resource-owner.md), and the
+ * refresh_token grant that continues a login.
+ */
+export type { LoginProtocol } from '../actions/types.ts';
+
 export interface GrantContext {
   /** Only the parameters the grant declared (ARCHITECTURE.md principle 2). */
   params: Params;
@@ -27,7 +34,8 @@ export interface TokenResponse {
   access_token: string;
   token_type: 'Bearer' | 'DPoP';
   expires_in: number;
-  scope: string;
+  /** Always there at /oauth/token; the legacy /oauth/ro answers without it, as Auth0's did (seed 004). */
+  scope?: string;
   id_token?: string;
   refresh_token?: string;
   /** The mfa-recovery-code grant: the code that replaces the one just used (shown once). */

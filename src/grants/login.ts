@@ -12,6 +12,9 @@ import type { TokenResponse } from './grant.ts';
 
 export type Login = PasswordLogin & { possession: Confirmation };
 
+/** Turns the login into the answer: /oauth/token's RFC 6749 §5.1 response, or a legacy wire format's. */
+type Issue = (services: TokenServices, req: IssueRequest) => Promise<TokenResponse>;
+
 /** Runs the actions for this login; free when none applies to its client and connection. */
 export async function runActions(services: TokenServices, login: PasswordLogin, methods: { name: string; timestamp: number }[]): Promise<ActionOutcome> {
   if (!services.actions.appliesTo(login.client, login.connection)) return emptyOutcome();
@@ -22,15 +25,17 @@ export async function runActions(services: TokenServices, login: PasswordLogin, 
 }
 
 /** After a right password: mfa_required when the policy or an action asks for a factor, tokens otherwise. */
-export async function finishPasswordLogin(services: TokenServices, login: Login): Promise<TokenResponse> {
+export async function finishPasswordLogin(services: TokenServices, login: Login, issue: Issue = issueTokens): Promise<TokenResponse> {
   await services.mfa.requireIfNeeded(login);
   const outcome = await runActions(services, login, login.amr.map((name) => ({ name, timestamp: login.authTime })));
   if (outcome.mfa !== undefined) await services.mfa.requireForAction(login, outcome);
-  return completeLogin(services, login, outcome, { connection: login.connection });
+  return completeLogin(services, login, outcome, { connection: login.connection }, issue);
 }
 
 /** Stores the metadata the actions set, then issues the tokens with their claims. */
-export async function completeLogin(services: TokenServices, login: Login, outcome: ActionOutcome, refresh: IssueRequest['refresh']): Promise<TokenResponse> {
+export async function completeLogin(
+  services: TokenServices, login: Login, outcome: ActionOutcome, refresh: IssueRequest['refresh'], issue: Issue = issueTokens,
+): Promise<TokenResponse> {
   const { appMetadata, userMetadata } = outcome;
   if (Object.keys(appMetadata).length + Object.keys(userMetadata).length > 0) {
     await services.users.patchMetadata(login.user.id, { app_metadata: appMetadata, user_metadata: userMetadata }, services.now());
@@ -39,7 +44,7 @@ export async function completeLogin(services: TokenServices, login: Login, outco
       connection: login.connection, username: login.user.username.toLowerCase(), ip: login.request.ip, user_agent: login.request.userAgent ?? null,
     });
   }
-  return issueTokens(services, {
+  return issue(services, {
     user: login.user, client: login.client, authorization: login.authorization, authTime: login.authTime, amr: login.amr,
     refresh, possession: login.possession, claims: { access: outcome.accessClaims, id: outcome.idClaims },
   });

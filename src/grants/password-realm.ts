@@ -3,21 +3,24 @@
  * plus `realm`, naming the connection (user directory) to verify against.
  */
 import { InvalidRequestError } from '../errors/oauth.ts';
-import type { Grant } from './grant.ts';
+import type { Grant, GrantContext } from './grant.ts';
 import { RESOURCE_OWNER_PARAMETERS, clientMayUse, resourceOwnerExchange } from './resource-owner.ts';
+
+/** The connection the request names in `parameter` (`realm` here, `connection` at the legacy /oauth/ro), if the client may use it. */
+export async function namedConnection(ctx: GrantContext, parameter: 'realm' | 'connection'): Promise<string> {
+  const name = ctx.params.get(parameter);
+  if (name === undefined) throw new InvalidRequestError(`Missing required parameter: ${parameter}.`);
+  if (!(await ctx.services.directory.getConnection(name))) {
+    throw new InvalidRequestError(`The ${parameter} "${name}" does not exist.`);
+  }
+  if (!clientMayUse(ctx.client, name)) {
+    throw new InvalidRequestError(`The ${parameter} "${name}" is not enabled for this client.`);
+  }
+  return name;
+}
 
 export const passwordRealmGrant: Grant = {
   grantType: 'http://auth0.com/oauth/grant-type/password-realm',
   parameters: [...RESOURCE_OWNER_PARAMETERS, 'realm'],
-  handle: (ctx) => resourceOwnerExchange(ctx, 'oauth2-password-realm', async () => {
-    const realm = ctx.params.get('realm');
-    if (realm === undefined) throw new InvalidRequestError('Missing required parameter: realm.');
-    if (!(await ctx.services.directory.getConnection(realm))) {
-      throw new InvalidRequestError(`The realm "${realm}" does not exist.`);
-    }
-    if (!clientMayUse(ctx.client, realm)) {
-      throw new InvalidRequestError(`The realm "${realm}" is not enabled for this client.`);
-    }
-    return realm;
-  }),
+  handle: (ctx) => resourceOwnerExchange(ctx, 'oauth2-password-realm', () => namedConnection(ctx, 'realm')),
 };

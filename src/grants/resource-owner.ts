@@ -1,11 +1,12 @@
 /**
  * The resource owner password credentials exchange (RFC 6749 §4.3.2), shared
- * by the password grant and Auth0's password-realm grant: they differ only in
- * how the connection is chosen.
+ * by the password grant, Auth0's password-realm grant and the legacy /oauth/ro:
+ * they differ in how the connection is chosen, and /oauth/ro in what it grants
+ * and answers (its `format`).
  */
 import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
 import type { GrantContext, TokenResponse } from './grant.ts';
-import { authorize, type Authorization } from '../tokens/services.ts';
+import { authorize, issueTokens, type Authorization, type IssueRequest, type TokenServices } from '../tokens/services.ts';
 import { eventFields, type LoginAttempt } from '../protection/login-protection.ts';
 import { parseScope } from '../tokens/scope.ts';
 import type { LoginProtocol } from '../actions/types.ts';
@@ -13,8 +14,28 @@ import { finishPasswordLogin } from './login.ts';
 
 export const RESOURCE_OWNER_PARAMETERS = ['username', 'password', 'scope', 'audience'] as const;
 
-/** `chooseConnection` picks the user directory, or throws when the request names no usable one. */
-export async function resourceOwnerExchange(ctx: GrantContext, protocol: LoginProtocol, chooseConnection: () => Promise<string>): Promise<TokenResponse> {
+/** The protocols a password login comes through. */
+export type PasswordProtocol = Exclude<LoginProtocol, 'oauth2-refresh-token'>;
+
+/** What a wire format decides around the exchange: what the login may grant (RFC 6749 §3.3), and the answer. */
+export interface ExchangeFormat {
+  authorize(ctx: GrantContext): Promise<Authorization>;
+  issue(services: TokenServices, login: IssueRequest): Promise<TokenResponse>;
+}
+
+/** /oauth/token's: `audience` and `scope`, answered per RFC 6749 §5.1. */
+export const TOKEN_ENDPOINT_FORMAT: ExchangeFormat = {
+  authorize: ({ services, client, params }) => authorize(services, client, params.get('audience'), params.get('scope')),
+  issue: issueTokens,
+};
+
+/**
+ * `protocol` says which wire format asked (transaction.protocol of post-login actions); `chooseConnection` picks the
+ * user directory, or throws when the request names no usable one.
+ */
+export async function resourceOwnerExchange(
+  ctx: GrantContext, protocol: PasswordProtocol, chooseConnection: () => Promise<string>, format = TOKEN_ENDPOINT_FORMAT,
+): Promise<TokenResponse> {
   const { params, client, services } = ctx;
   const username = params.get('username');
   const password = params.get('password');
@@ -25,7 +46,7 @@ export async function resourceOwnerExchange(ctx: GrantContext, protocol: LoginPr
       throw new InvalidRequestError(`Missing required parameter: ${username === undefined ? 'username' : 'password'}.`);
     }
     connection = await chooseConnection();
-    authorization = await authorize(services, client, params.get('audience'), params.get('scope'));
+    authorization = await format.authorize(ctx);
   } catch (err) {
     // A rejected request costs one verification like every other path, so timing says nothing about the input.
     await services.accounts.spendVerification(password ?? '');
@@ -61,7 +82,7 @@ export async function resourceOwnerExchange(ctx: GrantContext, protocol: LoginPr
       return finishPasswordLogin(services, {
         user: result.user, client, connection, authorization, authTime: services.now(), amr: ['pwd'], request: ctx.request,
         protocol, requestedScopes: parseScope(params.get('scope')), possession: ctx.possession,
-      });
+      }, format.issue);
   }
 }
 

@@ -15,6 +15,7 @@ import type { RequestLimiter } from '../protection/rate-limit.ts';
 import { FORWARDED_FOR_HEADERS } from '../protection/forwarded-for.ts';
 import type { CertificateReader } from './client-certificate.ts';
 import { registerMfaRoutes } from './mfa-routes.ts';
+import { registerLegacyRoutes } from './legacy-routes.ts';
 import type { MfaEndpointDeps } from '../endpoints/mfa.ts';
 
 /** A header sent once; a repeated one is passed on joined, so it fails validation rather than picking a side. */
@@ -41,6 +42,8 @@ export interface RouteDeps {
   keys: KeyRing;
   features: DiscoveryFeatures;
   mfa: MfaEndpointDeps;
+  /** The legacy /oauth/ro's Deprecation headers when it is enabled (legacy-routes.ts); undefined: not mounted. */
+  legacy: Record<string, string> | undefined;
 }
 
 /** RFC 6749 §5.1: responses carrying tokens or credentials must not be cached. */
@@ -77,17 +80,23 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return proof;
   };
 
+  const tokenRequest = (request: FastifyRequest) => ({
+    params: paramsOf(request.body),
+    authorization: request.headers.authorization,
+    certificate: deps.clientCertificate(request),
+    request: { ip: ips.get(request)!, userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
+  });
+
   app.post('/oauth/token', { onRequest: rateLimited }, async (request, reply) => {
     noStore(reply);
-    return tokenEndpoint({
-      params: paramsOf(request.body),
-      authorization: request.headers.authorization,
-      certificate: deps.clientCertificate(request),
-      dpop: await dpopOf(request, reply),
-      request: { ip: ips.get(request)!, userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
-    }, deps.token);
+    return tokenEndpoint({ ...tokenRequest(request), dpop: await dpopOf(request, reply) }, deps.token);
   });
   onlyMethods(app, '/oauth/token', ['POST']);
+
+  if (deps.legacy) {
+    const headers = deps.legacy;
+    app.register(async (scoped) => registerLegacyRoutes(scoped, { headers, token: deps.token, rateLimited, tokenRequest, onlyMethods }));
+  }
 
   // RFC 7009 §2.2: 200 with an empty body, whether or not the token was known.
   app.post('/oauth/revoke', async (request, reply) => {
@@ -110,7 +119,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return userinfoEndpoint({
       method: request.method, authorization: request.headers.authorization, params: paramsOf(request.body),
       certificate: deps.clientCertificate(request), dpop: await dpopOf(request, reply),
-    }, { issuer: deps.lookup.issuer, users: deps.users, denylist: deps.lookup.denylist, dpop: deps.token.dpop });
+    }, { ...deps.lookup, users: deps.users, dpop: deps.token.dpop });
   };
   app.get('/userinfo', userinfo);
   app.post('/userinfo', userinfo);

@@ -139,6 +139,29 @@ export interface RefreshTokenRecord extends LoginGrant {
   revoked_at: number | null;
   /** A public client's tokens are bound to what it proved at login; each use must prove it again (RFC 8705 §4, RFC 9449 §5). */
   cnf: Confirmation | null;
+  /** The device the family was issued to: the legacy /oauth/ro's `device` parameter; null from /oauth/token. */
+  device: string | null;
+}
+
+/** An opaque access token of the legacy /oauth/ro, good only at /userinfo (seed 004): only its SHA-256 is kept. */
+export interface LegacyAccessTokenRecord {
+  /** SHA-256 of the token. */
+  id: string;
+  client_id: string;
+  user_id: string;
+  /** The OIDC scopes granted (openid, profile, email, offline_access): what /userinfo releases. */
+  scope: string[];
+  created_at: number;
+  expires_at: number;
+}
+
+export interface LegacyTokenStore {
+  createLegacyToken(token: LegacyAccessTokenRecord): Promise<void>;
+  findLegacyToken(id: string): Promise<LegacyAccessTokenRecord | undefined>;
+  /** Revocation (RFC 7009): the token is forgotten. False when there was no such token. */
+  deleteLegacyToken(id: string): Promise<boolean>;
+  /** Deletes expired tokens; returns how many went. */
+  purge(now: number): Promise<number>;
 }
 
 export const MFA_POLICIES = ['never', 'if_enrolled', 'always'] as const;
@@ -662,6 +685,7 @@ export interface Store extends UserStore, UserImportStore, PasswordHistoryStore,
   readonly events: EventStore;
   readonly mfa: MfaStore;
   readonly jobs: JobStore;
+  readonly legacyTokens: LegacyTokenStore;
   /** Resolves when the store answers a trivial query; for /health/ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

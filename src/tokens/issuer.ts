@@ -31,7 +31,8 @@ export interface IdTokenRequest {
   authTime: number;
   amr: readonly string[];
   alg: SigningAlg;
-  claims?: Record<string, unknown> | undefined;
+  /** Claims beyond the standard ones: the scope's claims, sub, aud, azp, auth_time, amr, iss, iat and exp are set over them. */
+  claims?: Readonly<Record<string, unknown>>;
 }
 
 export interface AccessTokenClaims extends JWTPayload {

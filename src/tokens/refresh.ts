@@ -13,6 +13,8 @@ export interface FamilyStart {
   amr: readonly string[];
   /** What the family is bound to (a public client's proof of possession), or null. */
   cnf: Confirmation | null;
+  /** The device it was issued to (the legacy /oauth/ro's `device`), or null. */
+  device: string | null;
 }
 
 /** Whether a login gets a refresh token: the client may refresh and offline_access was granted (Auth0 semantics). */
@@ -42,6 +44,7 @@ export async function startFamily(store: RefreshTokenStore, start: FamilyStart, 
     consumed_at: null,
     revoked_at: null,
     cnf: start.cnf,
+    device: start.device,
   });
   return token;
 }

@@ -1,7 +1,7 @@
 /** What grants need to turn an authenticated user into tokens; built once per server and passed explicitly. */
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/authenticate.ts';
-import type { ClientRecord, Confirmation, DirectoryStore, UserRecord, ApiRecord, RefreshTokenStore, UserStore } from '../storage/interfaces.ts';
+import type { ClientRecord, Confirmation, DirectoryStore, UserRecord, ApiRecord, LegacyTokenStore, RefreshTokenStore, UserStore } from '../storage/interfaces.ts';
 import { AccessDeniedError, InvalidRequestError } from '../errors/oauth.ts';
 import type { TokenIssuer } from './issuer.ts';
 import type { LoginProtection } from '../protection/login-protection.ts';
@@ -27,6 +27,8 @@ export interface TokenServices {
   directory: DirectoryStore;
   users: UserStore;
   refreshTokens: RefreshTokenStore;
+  /** The legacy /oauth/ro's opaque access tokens, good only at /userinfo. */
+  legacyTokens: LegacyTokenStore;
   issuer: TokenIssuer;
   policy: TokenPolicy;
   protection: LoginProtection;
@@ -86,25 +88,42 @@ export async function issueTokens(services: TokenServices, req: IssueRequest): P
     expires_in: ttl,
     scope: scope.join(' '),
   };
-  if (req.refresh && 'connection' in req.refresh && wantsRefreshToken(req.client, scope)) {
-    response.refresh_token = await startFamily(services.refreshTokens, {
-      client: req.client, userId: req.user.id, connection: req.refresh.connection, scope, audience: api?.identifier ?? null,
-      authTime: req.authTime, amr: req.amr, cnf: refreshTokenBinding(req.client, req.possession),
-    }, services.now());
-  } else if (req.refresh && 'token' in req.refresh && req.refresh.token !== undefined) {
-    response.refresh_token = req.refresh.token;
-  }
-  if (scope.includes('openid')) {
-    response.id_token = await services.issuer.idToken({
-      user: req.user,
-      clientId: req.client.client_id,
-      scope,
-      authTime: req.authTime,
-      amr: req.amr,
-      claims: req.claims?.id,
-      // Seed 004: ID tokens for public clients are always RS256, which every client library verifies.
-      alg: req.client.token_endpoint_auth_method === 'none' ? 'RS256' : services.issuer.defaultAlg,
-    });
-  }
+  const refreshToken = await refreshTokenFor(services, req);
+  if (refreshToken !== undefined) response.refresh_token = refreshToken;
+  const idToken = await idTokenFor(services, req);
+  if (idToken !== undefined) response.id_token = idToken;
   return response;
+}
+
+/**
+ * The response's refresh token: at login a new family, when the client may refresh and offline_access was granted
+ * (`device` names what it was issued to, the legacy /oauth/ro's parameter); the refresh grant's own rotation otherwise.
+ */
+export async function refreshTokenFor(services: TokenServices, req: IssueRequest, device: string | null = null): Promise<string | undefined> {
+  if (!req.refresh || !('connection' in req.refresh)) return req.refresh?.token;
+  const { api, scope } = req.authorization;
+  if (!wantsRefreshToken(req.client, scope)) return undefined;
+  return startFamily(services.refreshTokens, {
+    client: req.client, userId: req.user.id, connection: req.refresh.connection, scope, audience: api?.identifier ?? null,
+    authTime: req.authTime, amr: req.amr, cnf: refreshTokenBinding(req.client, req.possession), device,
+  }, services.now());
+}
+
+/**
+ * The login's ID token (OIDC Core §2) when openid was granted. `extra` (the legacy attribute claims) and the
+ * actions' custom claims, which win over `extra`, go beside the standard ones, never over them.
+ */
+export async function idTokenFor(services: TokenServices, req: IssueRequest, extra?: Readonly<Record<string, unknown>>): Promise<string | undefined> {
+  if (!req.authorization.scope.includes('openid')) return undefined;
+  const claims = extra || req.claims ? { ...extra, ...req.claims?.id } : undefined;
+  return services.issuer.idToken({
+    user: req.user,
+    clientId: req.client.client_id,
+    scope: req.authorization.scope,
+    authTime: req.authTime,
+    amr: req.amr,
+    // Seed 004: ID tokens for public clients are always RS256, which every client library verifies.
+    alg: req.client.token_endpoint_auth_method === 'none' ? 'RS256' : services.issuer.defaultAlg,
+    ...(claims ? { claims } : {}),
+  });
 }

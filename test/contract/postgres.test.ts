@@ -18,7 +18,7 @@ function refresh(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecor
   return {
     id: 'h0', family_id: 'f1', generation: 0, client_id: 'web', user_id: 'u1', connection: 'customers', scope: ['openid'],
     audience: null, auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000, idle_expires_at: T + 100,
-    consumed_at: null, revoked_at: null, cnf: null, ...overrides,
+    consumed_at: null, revoked_at: null, cnf: null, device: null, ...overrides,
   };
 }
 
@@ -144,10 +144,12 @@ test('connections killed by the server: the call in flight fails as unavailable,
   await operator.connect();
   try {
     await operator.query(`SELECT pg_advisory_lock(${0x72656672}, hashtext('f1'))`);
-    const rotation = store.rotateRefreshToken('h0', T + 1, refresh({ id: 'h1', generation: 1 }));
+    // The expectation is attached at once: the rotation may fail before the terminating query's own answer arrives,
+    // and a rejection nothing handles yet would fail the test on its own.
+    const rotation = assert.rejects(store.rotateRefreshToken('h0', T + 1, refresh({ id: 'h1', generation: 1 })), StoreUnavailableError);
     await waitFor(async () => (await operator.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [db.name])).rowCount === 1);
     await operator.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name]);
-    await assert.rejects(rotation, StoreUnavailableError);
+    await rotation;
   } finally {
     await operator.end();
   }

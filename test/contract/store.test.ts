@@ -17,7 +17,7 @@ function refresh(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecor
   return {
     id: 'h0', family_id: 'f1', generation: 0, client_id: 'web', user_id: 'u1', connection: 'customers', scope: ['openid', 'offline_access'],
     audience: null, auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000, idle_expires_at: T + 100,
-    consumed_at: null, revoked_at: null, cnf: null, ...overrides,
+    consumed_at: null, revoked_at: null, cnf: null, device: null, ...overrides,
   };
 }
 

@@ -6,6 +6,7 @@
 import type { Migration } from '../migrations.ts';
 import { JOBS_MIGRATION_SQL } from '../jobs-sql.ts';
 import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
+import { LEGACY_MIGRATION_SQL } from '../legacy-tokens-sql.ts';
 
 export const migrations: Migration[] = [
   {
@@ -165,6 +166,11 @@ export const migrations: Migration[] = [
     version: 10,
     name: 'management jobs',
     sql: JOBS_MIGRATION_SQL,
+  },
+  {
+    version: 11,
+    name: 'legacy resource owner endpoint',
+    sql: LEGACY_MIGRATION_SQL,
   },
   {
     version: 13,

@@ -25,7 +25,7 @@ export function insertManySql(table: string, rows: Row[], suffix = ''): [string,
 }
 
 const REFRESH_COLUMNS = ['id', 'family_id', 'generation', 'client_id', 'user_id', 'connection', 'scope', 'audience', 'auth_time', 'amr',
-  'created_at', 'family_expires_at', 'idle_expires_at', 'consumed_at', 'revoked_at', 'cnf'] as const;
+  'created_at', 'family_expires_at', 'idle_expires_at', 'consumed_at', 'revoked_at', 'cnf', 'device'] as const;
 
 /** The named fields of a record, as a row. */
 export function pick<T>(record: T, columns: readonly (keyof T & string)[]): Row {

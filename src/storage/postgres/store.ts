@@ -5,7 +5,7 @@
 import {
   CONFIGURED_KEYS, ConflictError, type MetadataPatch,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
-  type JobStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter,
+  type JobStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter,
   type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
@@ -19,6 +19,7 @@ import { PostgresEvents } from './events.ts';
 import { SqlJobStore } from '../jobs-sql.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
 import type { RunSql } from '../portable-sql.ts';
+import { SqlLegacyTokenStore } from '../legacy-tokens-sql.ts';
 
 export interface PostgresOptions {
   pool?: Partial<PoolOptions>;
@@ -111,6 +112,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   readonly events: EventStore;
   readonly mfa: MfaStore;
   readonly jobs: JobStore;
+  readonly legacyTokens: LegacyTokenStore;
 
   constructor(db: Db, cacheTtlMs: number) {
     this.#db = db;
@@ -121,6 +123,7 @@ export class PostgresStore implements Store, SchemaMigrations {
     const run: RunSql = async (text, params) => (await db.query(text, params)).rows;
     this.mfa = new SqlMfaStore(run);
     this.jobs = new SqlJobStore(run);
+    this.legacyTokens = new SqlLegacyTokenStore(run);
   }
 
   // SchemaMigrations
@@ -420,7 +423,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   // Housekeeping
 
   async purge(now: number): Promise<number> {
-    return await this.mfa.purge(now) + await this.#db.transaction(async (query) => {
+    return await this.mfa.purge(now) + await this.legacyTokens.purge(now) + await this.#db.transaction(async (query) => {
       // A consumed token is kept until its family expires: reuse detection needs it (RFC 6819 §5.2.2.3).
       const refresh = await query(`DELETE FROM refresh_tokens WHERE family_expires_at <= $1 OR revoked_at IS NOT NULL
         OR (consumed_at IS NULL AND idle_expires_at <= $1)`, [now]);

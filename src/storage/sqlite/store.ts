@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import {
   CONFIGURED_KEYS, ConflictError, patchedMetadata, type MetadataPatch,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
-  type JobStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store,
+  type JobStore, type LegacyTokenStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store,
   type UserFilter, type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
@@ -18,6 +18,7 @@ import { SqliteEvents } from './events.ts';
 import { SqlJobStore } from '../jobs-sql.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
 import type { RunSql } from '../portable-sql.ts';
+import { SqlLegacyTokenStore } from '../legacy-tokens-sql.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -61,6 +62,7 @@ function toRefreshToken(row: Row): RefreshTokenRecord {
     scope: JSON.parse(row.scope as string),
     amr: JSON.parse(row.amr as string),
     cnf: row.cnf === null ? null : JSON.parse(row.cnf as string),
+    device: row.device as string | null,
   };
 }
 
@@ -89,6 +91,7 @@ export class SqliteStore implements Store, SchemaMigrations {
   readonly events: EventStore;
   readonly mfa: MfaStore;
   readonly jobs: JobStore;
+  readonly legacyTokens: LegacyTokenStore;
 
   constructor(db: DatabaseSync, options: SqliteOptions = {}) {
     this.#db = db;
@@ -100,10 +103,11 @@ export class SqliteStore implements Store, SchemaMigrations {
     this.#attempts = new SqliteAttempts(sql);
     this.attempts = this.#attempts;
     this.events = new SqliteEvents(sql);
-    // The shared MFA and job statements are written with $n parameters; SQLite numbers them ?n.
+    // The shared MFA, job and legacy token statements are written with $n parameters; SQLite numbers them ?n.
     const run: RunSql = async (text, params) => sql(text.replace(/\$(\d+)/g, '?$1')).all(...(params as SQLInputValue[])).map((row) => ({ ...row }));
     this.mfa = new SqlMfaStore(run);
     this.jobs = new SqlJobStore(run);
+    this.legacyTokens = new SqlLegacyTokenStore(run);
   }
 
   #sql(sql: string) {
@@ -398,9 +402,9 @@ export class SqliteStore implements Store, SchemaMigrations {
 
   #insertRefreshToken(t: RefreshTokenRecord): void {
     this.#sql(`INSERT INTO refresh_tokens (id, family_id, generation, client_id, user_id, connection, scope, audience, auth_time, amr,
-      created_at, family_expires_at, idle_expires_at, consumed_at, revoked_at, cnf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      created_at, family_expires_at, idle_expires_at, consumed_at, revoked_at, cnf, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(t.id, t.family_id, t.generation, t.client_id, t.user_id, t.connection, JSON.stringify(t.scope), t.audience, t.auth_time,
-        JSON.stringify(t.amr), t.created_at, t.family_expires_at, t.idle_expires_at, t.consumed_at, t.revoked_at, t.cnf === null ? null : JSON.stringify(t.cnf));
+        JSON.stringify(t.amr), t.created_at, t.family_expires_at, t.idle_expires_at, t.consumed_at, t.revoked_at, t.cnf === null ? null : JSON.stringify(t.cnf), t.device);
   }
 
   async createRefreshToken(token: RefreshTokenRecord): Promise<void> {
@@ -463,7 +467,7 @@ export class SqliteStore implements Store, SchemaMigrations {
   // Housekeeping
 
   async purge(now: number): Promise<number> {
-    return await this.mfa.purge(now) + this.#transaction(() => {
+    return await this.mfa.purge(now) + await this.legacyTokens.purge(now) + this.#transaction(() => {
       // A consumed token is kept until its family expires: reuse detection needs it (RFC 6819 §5.2.2.3).
       const refresh = this.#sql(`DELETE FROM refresh_tokens WHERE family_expires_at <= ? OR revoked_at IS NOT NULL
         OR (consumed_at IS NULL AND idle_expires_at <= ?)`).run(now, now);

@@ -33,7 +33,7 @@ async function setUp(t: { after(fn: () => Promise<void>): void }, revokeRefreshT
 async function withRefreshTokenAndBlock(store: Store, userId: string): Promise<void> {
   await store.createRefreshToken({
     id: 'h0', family_id: 'f', generation: 0, client_id: 'web', user_id: userId, connection: 'customers', scope: ['openid'], audience: null,
-    auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000, idle_expires_at: T + 1000, consumed_at: null, revoked_at: null, cnf: null,
+    auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000, idle_expires_at: T + 1000, consumed_at: null, revoked_at: null, cnf: null, device: null,
   });
   await store.attempts.addLoginFailure({ connection: 'customers', username: 'alice', ip: '203.0.113.9' }, T, 1, null);
 }

@@ -1,0 +1,32 @@
+/**
+ * The legacy /oauth/ro's access token (seed 004: "opaque and only valid for calling the /userinfo endpoint"): 256
+ * random bits, only their SHA-256 stored, so no API can take it for one of its JWTs and a database dump replays nothing.
+ */
+import type { LegacyAccessTokenRecord, LegacyTokenStore } from '../storage/interfaces.ts';
+import { newOpaqueToken, tokenHash } from './opaque.ts';
+
+export interface LegacyTokenGrant {
+  clientId: string;
+  userId: string;
+  scope: readonly string[];
+}
+
+/** Stores a new token's hash; returns the token, shown once. */
+export async function issueLegacyToken(store: LegacyTokenStore, grant: LegacyTokenGrant, ttl: number, now: number): Promise<string> {
+  const token = newOpaqueToken();
+  await store.createLegacyToken({
+    id: tokenHash(token), client_id: grant.clientId, user_id: grant.userId, scope: [...grant.scope], created_at: now, expires_at: now + ttl,
+  });
+  return token;
+}
+
+/** The record of a legacy token that can still be used at `now`, or undefined (unknown, revoked or expired alike). */
+export async function liveLegacyToken(store: LegacyTokenStore, token: string, now: number): Promise<LegacyAccessTokenRecord | undefined> {
+  const record = await store.findLegacyToken(tokenHash(token));
+  return record && now < record.expires_at ? record : undefined;
+}
+
+/** Only an opaque token can be a legacy one: a JWS compact serialisation always has dots (RFC 7515 §7.1). */
+export function mayBeLegacyToken(token: string): boolean {
+  return !token.includes('.');
+}

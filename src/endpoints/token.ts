@@ -98,6 +98,8 @@ async function requestFrom(client: ClientRecord, req: TokenRequest, services: To
 
 export async function tokenEndpoint(req: TokenRequest, deps: TokenEndpointDeps, variant = TOKEN_ENDPOINT): Promise<TokenResponse> {
   const { audit } = deps.services;
+  // Read before anything waits, so a grant can tell what happened before this request arrived from what happened while it waited.
+  const receivedAt = deps.services.now();
   let client: ClientRecord | undefined;
   try {
     ({ client } = await authenticateClient(req, deps.clients, deps.clientAuth, variant.secretInBody && req.authorization === undefined));
@@ -107,7 +109,7 @@ export async function tokenEndpoint(req: TokenRequest, deps: TokenEndpointDeps, 
     }
     const possession = variant.bearerOnly ? bearerPossession(client) : await possessionOf(client, req, deps.dpop);
     const request = await requestFrom(client, req, deps.services);
-    return await grant.handle({ params: declaredParameters(req.params, grant), client, request, services: deps.services, possession });
+    return await grant.handle({ params: declaredParameters(req.params, grant), client, request, services: deps.services, possession, receivedAt });
   } catch (err) {
     // Logins describe themselves; every other refused exchange is recorded here, by its error code only.
     if (!audit.wasReported(err)) {

@@ -27,6 +27,8 @@ export interface GrantContext {
   services: TokenServices;
   /** What the request proved possession of (a TLS client certificate, a DPoP key), for binding tokens to it. */
   possession: Confirmation;
+  /** Unix seconds when the token endpoint took the request, before client authentication and the store. */
+  receivedAt: number;
 }
 
 /** RFC 6749 §5.1 successful response. */

@@ -44,9 +44,10 @@ async function rotate(ctx: GrantContext, record: RefreshTokenRecord): Promise<st
   if (policy.leeway > 0 && now - consumedAt <= policy.leeway && (await store.reissueRefreshToken(record.id, now - policy.leeway, next.record))) {
     return next.token;
   }
-  if (record.consumed_at === null || consumedAt >= now) {
-    // Unconsumed when this request read it, or consumed within this very second: the loser of a concurrent refresh,
-    // not evidence of theft (the first test holds when the race straddles a second boundary).
+  if (record.consumed_at === null || consumedAt >= ctx.receivedAt) {
+    // Unconsumed when this request read it, or consumed since this request arrived (within its second, or while it
+    // waited for the event loop or the store): the loser of a concurrent refresh, not evidence of theft. A replay
+    // arrives after the consumption and takes the family (RFC 6819 §5.2.2.3).
     throw new InvalidGrantError(INVALID, 'concurrent refresh lost the race');
   }
   await store.revokeRefreshFamily(record.family_id, now);

@@ -9,6 +9,7 @@ import { Accounts } from './accounts/authenticate.ts';
 import { KeyRing } from './keys/keyring.ts';
 import type { SigningAlg } from './keys/algorithms.ts';
 import { TokenIssuer } from './tokens/issuer.ts';
+import { FamilyRevocation } from './tokens/family-revocation.ts';
 import type { TokenServices } from './tokens/services.ts';
 import { endpointsOf } from './endpoints/discovery.ts';
 import { syncConfig } from './config/sync.ts';
@@ -115,11 +116,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const trustedProxies = new IpList(config.trusted_proxies);
     const rateLimit = requestLimiter(config, { cached, audit, allowlist, now });
     const proofs = clientProofs(config, { issuer: iss, hasher, store, keys, trustedProxies, now });
+    const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now });
     const services: TokenServices = {
       accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
       directory: store,
       users: store,
       refreshTokens: store,
+      families,
       issuer,
       policy: {
         accessTokenTtl: config.tokens.access_token_ttl,
@@ -150,11 +153,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
       clientCertificate: proofs.clientCertificate, features: proofs.features,
-      token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, now },
+      token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, families, now },
       users: store, directory: store, keys,
       mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
-    const management: ManagementContext = { store, hasher, audit, now, keys, ...configuredContext(config, hasher) };
+    const management: ManagementContext = { store, hasher, audit, now, keys, families, ...configuredContext(config, hasher) };
     const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };
     await app.register(async (scoped) => managementPlugin(scoped, { context: management, callers, issuer: iss }),
       { prefix: `${new URL(iss).pathname.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` });

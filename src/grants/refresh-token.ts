@@ -49,7 +49,7 @@ async function rotate(ctx: GrantContext, record: RefreshTokenRecord): Promise<st
     // not evidence of theft (the first test holds when the race straddles a second boundary).
     throw new InvalidGrantError(INVALID, 'concurrent refresh lost the race');
   }
-  await store.revokeRefreshFamily(record.family_id, now);
+  await services.families.revokeFamily(record.family_id);
   services.log.warn({ event: 'refresh_token_reuse', client_id: client.client_id, user_id: record.user_id }, 'refresh token reuse: family revoked');
   throw new InvalidGrantError(INVALID, 'reuse of a consumed refresh token: family revoked');
 }
@@ -71,14 +71,14 @@ export const refreshTokenGrant: Grant = {
     if (record.cnf && !proves(ctx.possession, record.cnf)) throw new InvalidGrantError(INVALID, 'bound refresh token without its proof of possession');
     const user = await services.users.getUser(record.user_id);
     if (!user || user.blocked) {
-      await services.refreshTokens.revokeRefreshFamily(record.family_id, now);
+      await services.families.revokeFamily(record.family_id);
       throw new InvalidGrantError(INVALID, user ? 'user blocked' : 'user deleted');
     }
     const scope = narrowedScope(ctx, record);
     const api = record.audience === null ? undefined : await services.directory.getApi(record.audience);
     const token = await rotate(ctx, record);
     return issueTokens(services, {
-      user, client, authorization: { api, scope }, authTime: record.auth_time, amr: record.amr, refresh: { token }, possession: ctx.possession,
+      user, client, authorization: { api, scope }, authTime: record.auth_time, amr: record.amr, refresh: { token, familyId: record.family_id }, possession: ctx.possession,
     });
   },
 };

@@ -20,6 +20,8 @@ export interface AccessTokenRequest {
   userinfo?: boolean;
   /** What the token is bound to (RFC 8705 §3.1), if anything. */
   cnf?: Confirmation | undefined;
+  /** The refresh-token family it is issued with or from (refresh.ts sessionIdOf), so revoking the family denies it. */
+  sid?: string | undefined;
 }
 
 export interface IdTokenRequest {
@@ -39,6 +41,7 @@ export interface AccessTokenClaims extends JWTPayload {
   exp: number;
   iat: number;
   cnf?: Confirmation;
+  sid?: string;
 }
 
 export class TokenIssuer {
@@ -81,6 +84,7 @@ export class TokenIssuer {
       scope: req.scope.join(' '),
       jti: randomBytes(16).toString('base64url'),
       ...(req.cnf ? { cnf: req.cnf } : {}),
+      ...(req.sid === undefined ? {} : { sid: req.sid }),
     }, 'at+jwt', this.#alg, req.ttl);
   }
 

@@ -9,7 +9,8 @@ import type { AuditLog } from '../events/audit.ts';
 import type { Mfa } from '../mfa/service.ts';
 import type { TokenResponse } from '../grants/grant.ts';
 import { grantScope } from './scope.ts';
-import { startFamily, wantsRefreshToken } from './refresh.ts';
+import { newFamilyId, sessionIdOf, startFamily, wantsRefreshToken } from './refresh.ts';
+import type { FamilyRevocation } from './family-revocation.ts';
 import { accessTokenBinding, refreshTokenBinding, tokenType } from './confirmation.ts';
 
 export interface TokenPolicy {
@@ -25,6 +26,8 @@ export interface TokenServices {
   directory: DirectoryStore;
   users: UserStore;
   refreshTokens: RefreshTokenStore;
+  /** Revoking a family revokes its access tokens too (RFC 7009 §2.1). */
+  families: FamilyRevocation;
   issuer: TokenIssuer;
   policy: TokenPolicy;
   protection: LoginProtection;
@@ -62,8 +65,8 @@ export interface IssueRequest {
   authorization: Authorization;
   authTime: number;
   amr: readonly string[];
-  /** Where the refresh token comes from: a new family at login, or the refresh grant's own rotation. */
-  refresh?: { connection: string } | { token: string | undefined };
+  /** Where the refresh token comes from: a new family at login, or the refresh grant's own rotation of `familyId`. */
+  refresh?: { connection: string } | { token: string | undefined; familyId: string };
   /** What the request proved possession of: the tokens are bound to it as the client registered. */
   possession: Confirmation;
 }
@@ -73,16 +76,21 @@ export async function issueTokens(services: TokenServices, req: IssueRequest): P
   const { api, scope } = req.authorization;
   const ttl = api?.access_token_ttl ?? services.policy.accessTokenTtl;
   const cnf = accessTokenBinding(req.client, req.possession);
+  // A login that starts a family, and every refresh of one, gives the access token the family's sid (RFC 7009 §2.1).
+  const start = req.refresh && 'connection' in req.refresh && wantsRefreshToken(req.client, scope) ? req.refresh : undefined;
+  const familyId = start ? newFamilyId() : req.refresh && 'familyId' in req.refresh ? req.refresh.familyId : undefined;
   const response: TokenResponse = {
-    access_token: await services.issuer.accessToken({ sub: req.user.id, clientId: req.client.client_id, scope, audience: api?.identifier, ttl, cnf }),
+    access_token: await services.issuer.accessToken({
+      sub: req.user.id, clientId: req.client.client_id, scope, audience: api?.identifier, ttl, cnf, sid: familyId === undefined ? undefined : sessionIdOf(familyId),
+    }),
     token_type: tokenType(cnf),
     expires_in: ttl,
     scope: scope.join(' '),
   };
-  if (req.refresh && 'connection' in req.refresh && wantsRefreshToken(req.client, scope)) {
+  if (start) {
     response.refresh_token = await startFamily(services.refreshTokens, {
-      client: req.client, userId: req.user.id, connection: req.refresh.connection, scope, audience: api?.identifier ?? null,
-      authTime: req.authTime, amr: req.amr, cnf: refreshTokenBinding(req.client, req.possession),
+      client: req.client, userId: req.user.id, connection: start.connection, scope, audience: api?.identifier ?? null,
+      authTime: req.authTime, amr: req.amr, cnf: refreshTokenBinding(req.client, req.possession), familyId,
     }, services.now());
   } else if (req.refresh && 'token' in req.refresh && req.refresh.token !== undefined) {
     response.refresh_token = req.refresh.token;

@@ -4,8 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   CONFIGURED_KEYS, ConflictError,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
-  type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type EventStore,
+  type ImportedUser, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store,
   type UserFilter, type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
@@ -16,6 +16,7 @@ import { PROFILE_COLUMNS, newUserId, profileColumns, userColumns as columnsOf, u
 import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
+import { denylistKeys, sessionKey } from '../denylist-keys.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -424,18 +425,28 @@ export class SqliteStore implements Store, SchemaMigrations {
     this.#sql('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(now, familyId);
   }
 
-  async revokeUserRefreshTokens(userId: string, now: number): Promise<void> {
-    this.#sql('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, userId);
+  async revokeUserRefreshTokens(userId: string, now: number): Promise<string[]> {
+    const rows = this.#sql('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING family_id').all(now, userId);
+    return [...new Set(rows.map((row) => row.family_id as string))];
   }
 
-  // DenylistStore
+  // DenylistStore: jtis and family sids share the table's key (denylist-keys.ts).
+
+  #deny(key: string, expiresAt: number): void {
+    this.#sql('INSERT INTO denied_access_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING').run(key, expiresAt);
+  }
 
   async denyAccessToken(jti: string, expiresAt: number): Promise<void> {
-    this.#sql('INSERT INTO denied_access_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING').run(jti, expiresAt);
+    this.#deny(jti, expiresAt);
   }
 
-  async isAccessTokenDenied(jti: string): Promise<boolean> {
-    return this.#sql('SELECT 1 FROM denied_access_tokens WHERE jti = ?').get(jti) !== undefined;
+  async denySession(sid: string, expiresAt: number): Promise<void> {
+    this.#deny(sessionKey(sid), expiresAt);
+  }
+
+  async isAccessTokenDenied(token: DeniableToken): Promise<boolean> {
+    const [jti, family = jti] = denylistKeys(token);
+    return this.#sql('SELECT 1 FROM denied_access_tokens WHERE jti IN (?, ?)').get(jti!, family!) !== undefined;
   }
 
   async useOnce(key: string, expiresAt: number, now: number): Promise<boolean> {

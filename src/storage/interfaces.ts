@@ -342,7 +342,7 @@ export interface RefreshTokenStore {
   /** Non-rotating use: pushes the idle expiry forward. */
   touchRefreshToken(id: string, idleExpiresAt: number): Promise<void>;
   revokeRefreshFamily(familyId: string, now: number): Promise<void>;
-  /** Revokes every unrevoked token of the user; returns the families they belonged to, each once. */
+  /** Revokes every unrevoked token of the user's families; returns the families it revoked tokens of, each once. */
   revokeUserRefreshTokens(userId: string, now: number): Promise<string[]>;
 }
 

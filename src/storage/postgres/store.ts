@@ -18,6 +18,7 @@ import { PostgresAttempts } from './attempts.ts';
 import { PostgresEvents } from './events.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
 import { denylistKeys, sessionKey } from '../denylist-keys.ts';
+import { USER_FAMILIES } from '../refresh-sql.ts';
 
 export interface PostgresOptions {
   pool?: Partial<PoolOptions>;
@@ -381,10 +382,10 @@ export class PostgresStore implements Store, SchemaMigrations {
   async revokeUserRefreshTokens(userId: string, now: number): Promise<string[]> {
     return this.#db.transaction(async (query) => {
       // Every family's lock, always in the same order, so two revocations of one user cannot deadlock.
-      await query(`SELECT pg_advisory_xact_lock($2, h) FROM (SELECT DISTINCT hashtext(family_id) AS h FROM refresh_tokens
-        WHERE user_id = $1 AND revoked_at IS NULL ORDER BY h) families`, [userId, REFRESH_FAMILY_LOCK]);
-      const { rows } = await query(`WITH revoked AS (UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL RETURNING family_id)
-        SELECT DISTINCT family_id FROM revoked`, [now, userId]);
+      await query(`SELECT pg_advisory_xact_lock($2, h) FROM (SELECT DISTINCT hashtext(family_id) AS h FROM (${USER_FAMILIES('$1')}) f ORDER BY h) families`,
+        [userId, REFRESH_FAMILY_LOCK]);
+      const { rows } = await query(`WITH revoked AS (UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id IN (${USER_FAMILIES('$2')}) AND revoked_at IS NULL
+        RETURNING family_id) SELECT DISTINCT family_id FROM revoked`, [now, userId]);
       return rows.map((row) => row.family_id as string);
     });
   }

@@ -17,6 +17,7 @@ import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
 import { denylistKeys, sessionKey } from '../denylist-keys.ts';
+import { USER_FAMILIES } from '../refresh-sql.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -426,7 +427,8 @@ export class SqliteStore implements Store, SchemaMigrations {
   }
 
   async revokeUserRefreshTokens(userId: string, now: number): Promise<string[]> {
-    const rows = this.#sql('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING family_id').all(now, userId);
+    const rows = this.#sql(`UPDATE refresh_tokens SET revoked_at = ? WHERE family_id IN (${USER_FAMILIES('?')}) AND revoked_at IS NULL
+      RETURNING family_id`).all(now, userId);
     return [...new Set(rows.map((row) => row.family_id as string))];
   }
 

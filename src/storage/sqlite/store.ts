@@ -113,13 +113,13 @@ export class SqliteStore implements Store, SchemaMigrations {
   }
 
   #transaction<T>(work: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
+    this.#sql('BEGIN IMMEDIATE').run();
     try {
       const result = work();
-      this.#db.exec('COMMIT');
+      this.#sql('COMMIT').run();
       return result;
     } catch (err) {
-      this.#db.exec('ROLLBACK');
+      this.#sql('ROLLBACK').run();
       throw err;
     }
   }

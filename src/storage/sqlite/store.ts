@@ -16,6 +16,7 @@ import { PROFILE_COLUMNS, newUserId, profileColumns, userColumns as columnsOf, u
 import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
+import { BACKSTOP_PAGES, BackgroundCheckpoints } from './checkpoints.ts';
 import { denylistKeys, sessionKey } from '../denylist-keys.ts';
 import { USER_FAMILIES } from '../refresh-sql.ts';
 
@@ -26,6 +27,8 @@ export interface SqliteOptions {
   migrate?: boolean;
   /** Milliseconds configured records are served from memory before being read again (default 5000). */
   cacheTtlMs?: number;
+  /** Checkpoint a file's WAL from a worker thread rather than in the COMMITs of this connection (checkpoints.ts): for a node. */
+  backgroundCheckpoints?: boolean;
 }
 
 export function openSqlite(url: string, options: SqliteOptions = {}): SqliteStore {
@@ -84,6 +87,7 @@ export class SqliteStore implements Store, SchemaMigrations {
    */
   readonly #configured: ConfiguredCache;
 
+  readonly #checkpoints: BackgroundCheckpoints | undefined;
   readonly #attempts: SqliteAttempts;
   readonly attempts: AttemptStore;
   readonly events: EventStore;
@@ -95,6 +99,11 @@ export class SqliteStore implements Store, SchemaMigrations {
     // busy_timeout first: several processes (nodes, CLI commands) may open one file at once, and switching to WAL needs a lock.
     db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
     if (options.migrate ?? true) this.#migrate();
+    const file = db.location();
+    if (options.backgroundCheckpoints && file !== null) {
+      db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+      this.#checkpoints = new BackgroundCheckpoints(file);
+    }
     const sql = (text: string) => this.#sql(text);
     this.#attempts = new SqliteAttempts(sql);
     this.attempts = this.#attempts;
@@ -475,6 +484,7 @@ export class SqliteStore implements Store, SchemaMigrations {
   }
 
   async close(): Promise<void> {
+    await this.#checkpoints?.stop();
     this.#statements.clear();
     this.#db.close();
   }

@@ -3,11 +3,11 @@
  * OIDC Core §2. Issuing is separate from storing (principle 6).
  */
 import { SignJWT, jwtVerify, decodeProtectedHeader, type JWTPayload } from 'jose';
-import { randomBytes } from 'node:crypto';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { SigningAlg } from '../keys/algorithms.ts';
 import type { Confirmation, UserRecord } from '../storage/interfaces.ts';
 import { scopeClaims } from './claims.ts';
+import { randomBase64url } from './opaque.ts';
 
 export interface AccessTokenRequest {
   sub: string;
@@ -82,7 +82,7 @@ export class TokenIssuer {
       client_id: req.clientId,
       azp: req.clientId,
       scope: req.scope.join(' '),
-      jti: randomBytes(16).toString('base64url'),
+      jti: randomBase64url(16),
       ...(req.cnf ? { cnf: req.cnf } : {}),
       ...(req.sid === undefined ? {} : { sid: req.sid }),
     }, 'at+jwt', this.#alg, req.ttl);

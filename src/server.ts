@@ -9,6 +9,7 @@ import { Accounts } from './accounts/authenticate.ts';
 import { KeyRing } from './keys/keyring.ts';
 import type { SigningAlg } from './keys/algorithms.ts';
 import { TokenIssuer } from './tokens/issuer.ts';
+import { FamilyRevocation } from './tokens/family-revocation.ts';
 import type { TokenServices } from './tokens/services.ts';
 import { endpointsOf } from './endpoints/discovery.ts';
 import { syncConfig } from './config/sync.ts';
@@ -88,7 +89,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const now = options.now ?? systemClock;
   const log = pino(loggerOptions(config.log_level), options.logStream ?? pino.destination(1));
   const hasher = options.hasher ?? argon2Hasher(config.password_hashing);
-  const sql = options.store ?? await openStore(config.storage, storeOptions(config));
+  const sql = options.store ?? await openStore(config.storage, { ...storeOptions(config), backgroundCheckpoints: true });
   const audit = new AuditLog({ store: sql.events, log, now });
   const cached = await setUpCache(sql, config, { audit, log, now });
   const store = cached?.store ?? sql;
@@ -111,12 +112,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const trustedProxies = new IpList(config.trusted_proxies);
     const rateLimit = requestLimiter(config, { cached, audit, allowlist, now });
     const proofs = clientProofs(config, { issuer: iss, hasher, store, keys, trustedProxies, now });
+    const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now });
     const services: TokenServices = {
       accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
       directory: store,
       users: store,
       refreshTokens: store,
       legacyTokens: store.legacyTokens,
+      families,
       issuer,
       policy: {
         accessTokenTtl: config.tokens.access_token_ttl,
@@ -148,13 +151,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
       clientCertificate: proofs.clientCertificate, features: proofs.features,
-      token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, legacyTokens: store.legacyTokens, now },
+      token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, legacyTokens: store.legacyTokens, families, now },
       users: store, directory: store, keys, legacy: deprecationHeaders(config.legacy),
       mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     const configured = configuredContext(config, hasher);
     const jobs = new ImportJobs({ store, hasher, audit, now, log, ...configured });
-    const management: ManagementContext = { store, hasher, audit, now, keys, jobs, ...configured };
+    const management: ManagementContext = { store, hasher, audit, now, keys, jobs, families, ...configured };
     const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };
     await app.register(async (scoped) => managementPlugin(scoped, { context: management, callers, issuer: iss, uploadLimit: config.management.import_max_bytes }),
       { prefix: `${new URL(iss).pathname.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` });

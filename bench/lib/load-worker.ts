@@ -9,6 +9,7 @@ const options: Options = {
   url: spec.url,
   connections: spec.connections,
   duration: spec.seconds,
+  ...(spec.amount === undefined ? {} : { amount: spec.amount }),
   requests: [{
     method: spec.method,
     path: spec.path,

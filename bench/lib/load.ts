@@ -11,6 +11,8 @@ export interface LoadSpec {
   bodies: string[];
   connections: number;
   seconds: number;
+  /** Stop after this many requests instead of after `seconds`. */
+  amount?: number;
 }
 
 export interface LoadResult {

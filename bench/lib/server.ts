@@ -22,6 +22,8 @@ export const PASSWORD = 'correct horse battery staple';
 export interface BenchTarget {
   store: Store;
   users: string[];
+  /** How many single-use bodies (refresh tokens) to prepare; by default BENCH_REFRESH_RATE × BENCH_DURATION. */
+  requests?: number;
 }
 
 export interface BenchServer extends BenchTarget {

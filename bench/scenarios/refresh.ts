@@ -22,7 +22,7 @@ export const refreshScenario: Scenario = {
   name: 'refresh grant',
   verificationsPerRequest: 0,
   singleUse: true,
-  async prepare({ store, users: usernames }) {
+  async prepare({ store, users: usernames, requests }) {
     const client = await store.getClient('bench');
     if (!client) throw new Error('bench client missing');
     const users = await store.listUsers({ connection: CONNECTION, limit: usernames.length, offset: 0 });
@@ -36,7 +36,7 @@ export const refreshScenario: Scenario = {
     };
     // Several inserts at once, for a store behind a network (PostgreSQL): one at a time would take minutes.
     const bodies: string[] = [];
-    for (let i = 0, n = tokensNeeded(); i < n; i += SEED_BATCH) {
+    for (let i = 0, n = requests ?? tokensNeeded(); i < n; i += SEED_BATCH) {
       bodies.push(...await Promise.all(Array.from({ length: Math.min(SEED_BATCH, n - i) }, (_, j) => issue(i + j))));
     }
     return { method: 'POST', path: '/oauth/token', headers: clientHeaders, bodies };

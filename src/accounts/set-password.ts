@@ -7,7 +7,8 @@ import type { PasswordPolicy } from '../config/schema.ts';
 import { PasswordPolicyError } from '../errors/management.ts';
 import type { AuditLog } from '../events/audit.ts';
 import { unblockAccount } from '../protection/unblock.ts';
-import type { AttemptStore, PasswordHistoryStore, RefreshTokenStore, UserRecord, UserStore } from '../storage/interfaces.ts';
+import type { AttemptStore, PasswordHistoryStore, UserRecord, UserStore } from '../storage/interfaces.ts';
+import type { FamilyRevocation } from '../tokens/family-revocation.ts';
 import { recentPasswordHashes, rememberReplacedHash } from './password-history.ts';
 import { checkPassword, describeRefusal, type PasswordOwner, type PolicyChecks } from './password-policy.ts';
 import type { PasswordHasher } from './passwords.ts';
@@ -15,7 +16,8 @@ import type { PasswordHasher } from './passwords.ts';
 export interface PasswordDeps {
   users: Pick<UserStore, 'getUser' | 'replacePasswordHash'>;
   history: PasswordHistoryStore;
-  refreshTokens: RefreshTokenStore;
+  /** Ends the user's refresh-token families and their access tokens. */
+  families: Pick<FamilyRevocation, 'revokeUser'>;
   attempts: AttemptStore;
   hasher: PasswordHasher;
   /** connections[].password_policy of a connection (the defaults for one the file does not name). */
@@ -35,11 +37,11 @@ export async function hashNewPassword(deps: Pick<PasswordDeps, 'hasher' | 'polic
 }
 
 /**
- * After a password change, what the old password allowed ends: the user's refresh tokens (when
- * tokens.revoke_refresh_on_password_change is set) and brute-force blocks on the account, from every IP.
+ * After a password change, what the old password allowed ends: the user's refresh tokens and the access tokens issued
+ * from them (when tokens.revoke_refresh_on_password_change is set), and brute-force blocks on the account, from every IP.
  */
-export async function passwordChanged(deps: Pick<PasswordDeps, 'refreshTokens' | 'attempts' | 'audit' | 'revokeRefreshTokens' | 'now'>, user: UserRecord): Promise<void> {
-  if (deps.revokeRefreshTokens) await deps.refreshTokens.revokeUserRefreshTokens(user.id, deps.now());
+export async function passwordChanged(deps: Pick<PasswordDeps, 'families' | 'attempts' | 'audit' | 'revokeRefreshTokens'>, user: UserRecord): Promise<void> {
+  if (deps.revokeRefreshTokens) await deps.families.revokeUser(user.id);
   await unblockAccount(deps, { connection: user.connection, username: user.username, reason: 'password_change', user_id: user.id });
 }
 

@@ -19,7 +19,7 @@ export class CacheKeys {
   readonly failuresPrefix: string;
   /** Throttling buckets: hashes {t tokens, u updated_at, f full_at}. */
   readonly bucketsPrefix: string;
-  /** Revoked access tokens by jti: strings holding the token's exp. */
+  /** Revoked access tokens by jti, and families of them by sid (storage/denylist-keys.ts): strings holding the exp. */
   readonly denylistPrefix: string;
   /** The request rate limit (rate-limiter-flexible adds ":" and the IP). */
   readonly rateLimitPrefix: string;
@@ -57,7 +57,7 @@ export class CacheKeys {
     return `${this.bucketsPrefix}${part(name)}`;
   }
 
-  denied(jti: string): string {
-    return `${this.denylistPrefix}${part(jti)}`;
+  denied(key: string): string {
+    return `${this.denylistPrefix}${part(key)}`;
   }
 }

@@ -30,7 +30,8 @@ export function cachedStore(sql: Store, cache: Cache, outage: CacheOutage, now: 
   const overrides: Partial<Store> = {
     attempts,
     denyAccessToken: (jti, expiresAt) => denylist.denyAccessToken(jti, expiresAt),
-    isAccessTokenDenied: (jti) => denylist.isAccessTokenDenied(jti),
+    denySession: (sid, expiresAt) => denylist.denySession(sid, expiresAt),
+    isAccessTokenDenied: (token) => denylist.isAccessTokenDenied(token),
     async purge(at) {
       const counts = await Promise.all([sql.purge(at), outage.run(() => purgeCache(redis, keys, at), async () => 0)]);
       return counts[0] + counts[1];

@@ -9,6 +9,7 @@ import { systemClock as nowSeconds } from '../clock.ts';
 import { argon2Hasher } from '../accounts/passwords.ts';
 import { configuredContext, type ManagementContext } from '../management/context.ts';
 import { syncRecords } from '../config/sync.ts';
+import { FamilyRevocation } from '../tokens/family-revocation.ts';
 
 export { nowSeconds };
 
@@ -37,7 +38,8 @@ export function silentAudit(store: Store): AuditLog {
 /** What the management operations need, for an operator at the command line (no acting client: events say client_id null). */
 export function managementContext(store: Store, config: Config): ManagementContext {
   const hasher = argon2Hasher(config.password_hashing);
-  return { store, hasher, audit: silentAudit(store), now: nowSeconds, ...configuredContext(config, hasher) };
+  const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now: nowSeconds });
+  return { store, hasher, audit: silentAudit(store), now: nowSeconds, families, ...configuredContext(config, hasher) };
 }
 
 /**

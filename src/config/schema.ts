@@ -206,7 +206,7 @@ export const configSchema = z.strictObject({
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
   tokens: z.strictObject({
     access_token_ttl: seconds.default(600).describe('Access token lifetime in seconds.'),
-    revoke_refresh_on_password_change: z.boolean().default(true).describe("A password change revokes the user's refresh tokens."),
+    revoke_refresh_on_password_change: z.boolean().default(true).describe("A password change revokes the user's refresh tokens and the access tokens issued from them."),
     id_token_ttl: seconds.default(3600).describe('ID token lifetime in seconds.'),
     signing_alg: oneOf(SIGNING_ALGS, 'signing algorithm').default('RS256').describe('JWS algorithm of access and ID tokens.'),
   }).prefault({}).describe('Token lifetimes and signing.'),

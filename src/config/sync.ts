@@ -7,6 +7,7 @@ import type { PasswordHasher } from '../accounts/passwords.ts';
 import type { AuditLog } from '../events/audit.ts';
 import { hashClientSecret } from '../client-auth/secrets.ts';
 import { passwordChanged } from '../accounts/set-password.ts';
+import { FamilyRevocation } from '../tokens/family-revocation.ts';
 import { managementApi } from '../management/scopes.ts';
 import { mfaApi } from '../mfa/api.ts';
 import { issuerOf } from './issuer.ts';
@@ -101,8 +102,9 @@ async function passwordHashFor(u: UserConfig, stored: string | undefined, hasher
 interface UserSync {
   config: Config;
   hasher: PasswordHasher;
-  now: number;
+  families: FamilyRevocation;
   audit: AuditLog | undefined;
+  now: number;
 }
 
 /** The stored user a configured one is (by username: a match by email is another user). */
@@ -112,7 +114,7 @@ async function storedUser(store: Store, u: UserConfig) {
 }
 
 /** Creates or updates one configured user; false when another node created it between our read and our insert. */
-async function syncUser(store: Store, u: UserConfig, { config, hasher, now, audit }: UserSync): Promise<boolean> {
+async function syncUser(store: Store, u: UserConfig, { config, hasher, families, audit, now }: UserSync): Promise<boolean> {
   const existing = await storedUser(store, u);
   const user = { ...profileOf(u), password_hash: await passwordHashFor(u, existing?.password_hash, hasher) };
   if (!existing) {
@@ -126,9 +128,9 @@ async function syncUser(store: Store, u: UserConfig, { config, hasher, now, audi
   }
   await store.updateUser({ ...existing, ...user }, now);
   if (user.password_hash !== existing.password_hash) {
-    await passwordChanged({ refreshTokens: store, attempts: store.attempts, audit, revokeRefreshTokens: config.tokens.revoke_refresh_on_password_change, now: () => now }, existing);
+    await passwordChanged({ families, attempts: store.attempts, audit, revokeRefreshTokens: config.tokens.revoke_refresh_on_password_change }, existing);
   }
-  if (user.blocked) await store.revokeUserRefreshTokens(existing.id, now);
+  if (user.blocked) await families.revokeUser(existing.id);
   return true;
 }
 
@@ -142,9 +144,10 @@ export async function syncRecords(store: ConfiguredStore, config: Config): Promi
 /** `audit`, when given, records the brute-force blocks a password change ends. */
 export async function syncConfig(store: Store, config: Config, hasher: PasswordHasher, now: number, audit?: AuditLog): Promise<void> {
   await syncRecords(store, config);
+  const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now: () => now });
   for (const [i, u] of config.users.entries()) {
     // Nodes starting together on one database all find a new user missing: the losers of the race update it instead.
-    const sync = () => syncUser(store, u, { config, hasher, now, audit });
+    const sync = () => syncUser(store, u, { config, hasher, families, audit, now });
     try {
       if (!(await sync())) await sync();
     } catch (err) {

@@ -25,7 +25,8 @@ export async function verifiedAccessToken(token: string, audience: string, deps:
   } catch (err) {
     throw new InvalidTokenError('The access token is invalid or expired.', (err as Error).message);
   }
-  if (await deps.denylist.isAccessTokenDenied(claims.jti)) throw new InvalidTokenError('The access token is invalid or expired.', 'revoked');
+  // By its jti (RFC 7009 §2) or its refresh-token family's sid (§2.1), in one lookup.
+  if (await deps.denylist.isAccessTokenDenied(claims)) throw new InvalidTokenError('The access token is invalid or expired.', 'revoked');
   return claims;
 }
 

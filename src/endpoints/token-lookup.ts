@@ -23,7 +23,7 @@ export interface LookupDeps {
 
 async function asAccessToken(token: string, deps: LookupDeps): Promise<FoundToken | undefined> {
   const claims = await deps.issuer.verifyAccessToken(token).catch(() => undefined);
-  if (!claims || (await deps.denylist.isAccessTokenDenied(claims.jti))) return undefined;
+  if (!claims || (await deps.denylist.isAccessTokenDenied(claims))) return undefined;
   return { kind: 'access_token', claims };
 }
 

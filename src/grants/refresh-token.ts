@@ -50,7 +50,7 @@ async function rotate(ctx: GrantContext, record: RefreshTokenRecord): Promise<st
     // arrives after the consumption and takes the family (RFC 6819 §5.2.2.3).
     throw new InvalidGrantError(INVALID, 'concurrent refresh lost the race');
   }
-  await store.revokeRefreshFamily(record.family_id, now);
+  await services.families.revokeFamily(record.family_id);
   services.log.warn({ event: 'refresh_token_reuse', client_id: client.client_id, user_id: record.user_id }, 'refresh token reuse: family revoked');
   throw new InvalidGrantError(INVALID, 'reuse of a consumed refresh token: family revoked');
 }
@@ -72,7 +72,7 @@ export const refreshTokenGrant: Grant = {
     if (record.cnf && !proves(ctx.possession, record.cnf)) throw new InvalidGrantError(INVALID, 'bound refresh token without its proof of possession');
     const user = await services.users.getUser(record.user_id);
     if (!user || user.blocked) {
-      await services.refreshTokens.revokeRefreshFamily(record.family_id, now);
+      await services.families.revokeFamily(record.family_id);
       throw new InvalidGrantError(INVALID, user ? 'user blocked' : 'user deleted');
     }
     const scope = narrowedScope(ctx, record);
@@ -86,6 +86,6 @@ export const refreshTokenGrant: Grant = {
     if (outcome.mfa !== undefined && !record.amr.includes('mfa')) {
       throw new InvalidGrantError('A post-login action requires multi-factor authentication, which a refresh cannot perform: log in again.', 'action asks for mfa');
     }
-    return completeLogin(services, login, outcome, { token: await rotate(ctx, record) });
+    return completeLogin(services, login, outcome, { token: await rotate(ctx, record), familyId: record.family_id });
   },
 };

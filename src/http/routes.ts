@@ -4,9 +4,8 @@ import { MethodNotAllowedError } from '../errors/oauth.ts';
 import { tokenEndpoint, type TokenEndpointDeps } from '../endpoints/token.ts';
 import { userinfoEndpoint } from '../endpoints/userinfo.ts';
 import { discoveryDocument, type DiscoveryFeatures } from '../endpoints/discovery.ts';
-import { revokeEndpoint } from '../endpoints/revoke.ts';
+import { revokeEndpoint, type RevokeDeps } from '../endpoints/revoke.ts';
 import { introspectEndpoint } from '../endpoints/introspect.ts';
-import type { LookupDeps } from '../endpoints/token-lookup.ts';
 import { authenticateClient } from '../client-auth/registry.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { DirectoryStore, UserStore } from '../storage/interfaces.ts';
@@ -36,7 +35,8 @@ export interface RouteDeps {
   /** The token endpoint's per-IP request rate limit, when enabled. */
   rateLimit: RequestLimiter | undefined;
   token: TokenEndpointDeps;
-  lookup: LookupDeps;
+  /** Finding a presented token (revocation, introspection) and revoking it. */
+  lookup: RevokeDeps;
   users: UserStore;
   directory: DirectoryStore;
   keys: KeyRing;

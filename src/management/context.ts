@@ -10,12 +10,15 @@ import type { AuditLog, EventInput } from '../events/audit.ts';
 import type { SigningAlg } from '../keys/algorithms.ts';
 import type { Store } from '../storage/interfaces.ts';
 import type { ImportJobs } from './import-jobs.ts';
+import type { FamilyRevocation } from '../tokens/family-revocation.ts';
 
 export interface ManagementContext {
   store: Store;
   hasher: PasswordHasher;
   audit: AuditLog;
   now: () => number;
+  /** Revoking a user's refresh-token families revokes their access tokens too (RFC 7009 §2.1). */
+  families: FamilyRevocation;
   /** tokens.revoke_refresh_on_password_change */
   revokeRefreshOnPasswordChange: boolean;
   /** connections[].password_policy of a connection (the defaults for one the file does not name). */
@@ -56,7 +59,7 @@ export type Actor = string | null;
 export function passwordDeps(ctx: ManagementContext): PasswordDeps {
   const { store, hasher, audit, now } = ctx;
   return {
-    users: store, history: store, refreshTokens: store, attempts: store.attempts, hasher, audit, now,
+    users: store, history: store, families: ctx.families, attempts: store.attempts, hasher, audit, now,
     policyOf: ctx.passwordPolicy, checks: ctx.passwordChecks, revokeRefreshTokens: ctx.revokeRefreshOnPasswordChange,
   };
 }

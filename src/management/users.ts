@@ -110,7 +110,7 @@ export async function updateUser(ctx: ManagementContext, actor: Actor, id: strin
     const updated = await ctx.store.updateProfile(id, profile, ctx.now()).catch((err: unknown) => { throw conflict(err); });
     if (!updated) throw noSuchUser(id);
     // As with the configuration file's users: a blocked user's sessions end.
-    if (patch.blocked === true) await ctx.store.revokeUserRefreshTokens(id, ctx.now());
+    if (patch.blocked === true) await ctx.families.revokeUser(id);
     await recordChange(ctx, actor, { type: 'user.updated', ...event, reason: changed.join(',') });
   }
   if (password) {
@@ -124,7 +124,7 @@ export async function updateUser(ctx: ManagementContext, actor: Actor, id: strin
 export async function deleteUser(ctx: ManagementContext, actor: Actor, id: string): Promise<void> {
   const user = await findUser(ctx, id);
   if (!(await ctx.store.deleteUser(id))) throw noSuchUser(id);
-  await ctx.store.revokeUserRefreshTokens(id, ctx.now());
+  await ctx.families.revokeUser(id);
   await ctx.store.mfa.deleteUserAuthenticators(id);
   await unblockAccount({ attempts: ctx.store.attempts, audit: ctx.audit }, {
     connection: user.connection, username: user.username, reason: 'user_deleted', user_id: id, client_id: actor,

@@ -389,7 +389,8 @@ export interface RefreshTokenStore {
   /** Non-rotating use: pushes the idle expiry forward. */
   touchRefreshToken(id: string, idleExpiresAt: number): Promise<void>;
   revokeRefreshFamily(familyId: string, now: number): Promise<void>;
-  revokeUserRefreshTokens(userId: string, now: number): Promise<void>;
+  /** Revokes every unrevoked token of the user's families; returns the families it revoked tokens of, each once. */
+  revokeUserRefreshTokens(userId: string, now: number): Promise<string[]>;
 }
 
 /** Auth0's authenticator types: a TOTP app, an out-of-band channel, the recovery code. */
@@ -476,10 +477,23 @@ export interface MfaStore {
   purge(now: number): Promise<number>;
 }
 
-/** Revoked access tokens, by jti, until they expire (RFC 7009 §2). */
+/** What the denylist knows an access token by: its own jti, and the sid of the refresh-token family it belongs to, if any. */
+export interface DeniableToken {
+  jti: string;
+  sid?: string | undefined;
+}
+
+/**
+ * Revoked access tokens (RFC 7009 §2), each entry kept until it can no longer matter: one token by its jti, or every
+ * access token issued with or from a refresh-token family by the family's sid (§2.1).
+ */
 export interface DenylistStore {
+  /** Denies one access token until `expiresAt` (its exp). */
   denyAccessToken(jti: string, expiresAt: number): Promise<void>;
-  isAccessTokenDenied(jti: string): Promise<boolean>;
+  /** Denies every access token carrying `sid` until `expiresAt` (past the exp of any of them). */
+  denySession(sid: string, expiresAt: number): Promise<void>;
+  /** Whether the token is denied by its jti or by its sid: one lookup. */
+  isAccessTokenDenied(token: DeniableToken): Promise<boolean>;
 }
 
 /**

@@ -16,6 +16,8 @@ export interface StoreOptions {
   pool?: PoolOptions;
   /** How long a node serves configured records from memory, in milliseconds. */
   cacheTtlMs?: number;
+  /** SQLite: checkpoint the WAL from a worker thread, off the event loop (a serving node; not worth a thread for a CLI command). */
+  backgroundCheckpoints?: boolean;
 }
 
 export type MigratableStore = Store & SchemaMigrations;
@@ -26,7 +28,7 @@ export function storeOptions(config: Pick<Config, 'migrations' | 'storage_pool' 
 }
 
 async function openBackend(storage: string, migrate: boolean, options: StoreOptions): Promise<MigratableStore> {
-  if (storage.startsWith('sqlite:')) return openSqlite(storage, { migrate, cacheTtlMs: options.cacheTtlMs });
+  if (storage.startsWith('sqlite:')) return openSqlite(storage, { migrate, cacheTtlMs: options.cacheTtlMs, backgroundCheckpoints: options.backgroundCheckpoints });
   if (/^postgres(ql)?:\/\//.test(storage)) return openPostgres(storage, { migrate, pool: options.pool, cacheTtlMs: options.cacheTtlMs });
   // Only the scheme: the rest of a URL may hold a password.
   throw new Error(`unsupported storage "${storage.split(':')[0]}:..." (expected sqlite: or postgres://)`);

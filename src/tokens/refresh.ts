@@ -15,6 +15,21 @@ export interface FamilyStart {
   cnf: Confirmation | null;
   /** The device it was issued to (the legacy /oauth/ro's `device`), or null. */
   device: string | null;
+  /** The family's id, when the login's access token had to carry its sid before the family was stored (newFamilyId). */
+  familyId?: string;
+}
+
+export function newFamilyId(): string {
+  return randomUUID();
+}
+
+/**
+ * The `sid` claim of the access tokens issued with or from a family (RFC 9068 §2.2 allows more claims; OIDC's sid
+ * names a session, which a family is): what the denylist refuses when the family is revoked (RFC 7009 §2.1). A
+ * SHA-256 of the family id, so a token shows nothing of what the store keeps.
+ */
+export function sessionIdOf(familyId: string): string {
+  return tokenHash(familyId);
 }
 
 /** Whether a login gets a refresh token: the client may refresh and offline_access was granted (Auth0 semantics). */
@@ -29,7 +44,7 @@ export async function startFamily(store: RefreshTokenStore, start: FamilyStart, 
   const familyExpiresAt = now + policy.absolute_ttl;
   await store.createRefreshToken({
     id: tokenHash(token),
-    family_id: randomUUID(),
+    family_id: start.familyId ?? newFamilyId(),
     generation: 0,
     client_id: start.client.client_id,
     user_id: start.userId,

@@ -11,7 +11,8 @@ import type { ActionPipeline } from '../actions/pipeline.ts';
 import type { JsonValue } from '../actions/types.ts';
 import type { TokenResponse } from '../grants/grant.ts';
 import { grantScope } from './scope.ts';
-import { startFamily, wantsRefreshToken } from './refresh.ts';
+import { newFamilyId, sessionIdOf, startFamily, wantsRefreshToken } from './refresh.ts';
+import type { FamilyRevocation } from './family-revocation.ts';
 import { accessTokenBinding, refreshTokenBinding, tokenType } from './confirmation.ts';
 
 export interface TokenPolicy {
@@ -29,6 +30,8 @@ export interface TokenServices {
   refreshTokens: RefreshTokenStore;
   /** The legacy /oauth/ro's opaque access tokens, good only at /userinfo. */
   legacyTokens: LegacyTokenStore;
+  /** Revoking a family revokes its access tokens too (RFC 7009 §2.1). */
+  families: FamilyRevocation;
   issuer: TokenIssuer;
   policy: TokenPolicy;
   protection: LoginProtection;
@@ -67,8 +70,8 @@ export interface IssueRequest {
   authorization: Authorization;
   authTime: number;
   amr: readonly string[];
-  /** Where the refresh token comes from: a new family at login, or the refresh grant's own rotation. */
-  refresh?: { connection: string } | { token: string | undefined };
+  /** Where the refresh token comes from: a new family at login, or the refresh grant's own rotation of `familyId`. */
+  refresh?: { connection: string } | { token: string | undefined; familyId: string };
   /** What the request proved possession of: the tokens are bound to it as the client registered. */
   possession: Confirmation;
   /** Custom claims from post-login actions, already checked against the naming rules. */
@@ -80,15 +83,19 @@ export async function issueTokens(services: TokenServices, req: IssueRequest): P
   const { api, scope } = req.authorization;
   const ttl = api?.access_token_ttl ?? services.policy.accessTokenTtl;
   const cnf = accessTokenBinding(req.client, req.possession);
+  // A login that starts a family, and every refresh of one, gives the access token the family's sid (RFC 7009 §2.1).
+  const familyId = req.refresh === undefined ? undefined
+    : 'familyId' in req.refresh ? req.refresh.familyId : wantsRefreshToken(req.client, scope) ? newFamilyId() : undefined;
   const response: TokenResponse = {
     access_token: await services.issuer.accessToken({
       sub: req.user.id, clientId: req.client.client_id, scope, audience: api?.identifier, ttl, cnf, claims: req.claims?.access,
+      sid: familyId === undefined ? undefined : sessionIdOf(familyId),
     }),
     token_type: tokenType(cnf),
     expires_in: ttl,
     scope: scope.join(' '),
   };
-  const refreshToken = await refreshTokenFor(services, req);
+  const refreshToken = await refreshTokenFor(services, req, null, familyId);
   if (refreshToken !== undefined) response.refresh_token = refreshToken;
   const idToken = await idTokenFor(services, req);
   if (idToken !== undefined) response.id_token = idToken;
@@ -99,13 +106,15 @@ export async function issueTokens(services: TokenServices, req: IssueRequest): P
  * The response's refresh token: at login a new family, when the client may refresh and offline_access was granted
  * (`device` names what it was issued to, the legacy /oauth/ro's parameter); the refresh grant's own rotation otherwise.
  */
-export async function refreshTokenFor(services: TokenServices, req: IssueRequest, device: string | null = null): Promise<string | undefined> {
+export async function refreshTokenFor(
+  services: TokenServices, req: IssueRequest, device: string | null = null, familyId = newFamilyId(),
+): Promise<string | undefined> {
   if (!req.refresh || !('connection' in req.refresh)) return req.refresh?.token;
   const { api, scope } = req.authorization;
   if (!wantsRefreshToken(req.client, scope)) return undefined;
   return startFamily(services.refreshTokens, {
     client: req.client, userId: req.user.id, connection: req.refresh.connection, scope, audience: api?.identifier ?? null,
-    authTime: req.authTime, amr: req.amr, cnf: refreshTokenBinding(req.client, req.possession), device,
+    authTime: req.authTime, amr: req.amr, cnf: refreshTokenBinding(req.client, req.possession), device, familyId,
   }, services.now());
 }
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startManaged, type ManagedTollgate } from '../helpers/management.ts';
-import { NOW, PASSWORD, webClient } from '../helpers/tollgate.ts';
+import { NOW, PASSWORD, basicAuth, webClient } from '../helpers/tollgate.ts';
 import { userView } from '../../src/management/users.ts';
 import { blocksView } from '../../src/management/blocks.ts';
 
@@ -20,14 +20,21 @@ async function idOf(tg: ManagedTollgate, connection: string, username: string): 
 /** alice with a refresh token, then two wrong passwords, on a server that blocks after `threshold` failures; returns her session. */
 async function sessionThenTwoFailures(t: { after(fn: () => Promise<void>): void }, threshold: number) {
   const tg = await startManaged(t, (c) => {
-    c.clients!.find((x) => x.client_id === 'web')!.grant_types!.push('refresh_token');
+    const web = c.clients!.find((x) => x.client_id === 'web')!;
+    web.grant_types!.push('refresh_token');
+    web.introspection = true;
     c.attack_protection = { brute_force: { threshold } };
   });
   const session = await login(tg, 'alice', PASSWORD, { scope: 'openid offline_access' });
   await login(tg, 'alice', 'wrong-1');
   await login(tg, 'alice', 'wrong-2');
   const refresh = () => tg.token({ grant_type: 'refresh_token', refresh_token: session.body.refresh_token }, { basic: webClient });
-  return { tg, refresh, id: await idOf(tg, 'customers', 'alice') };
+  return { tg, refresh, accessToken: session.body.access_token as string, id: await idOf(tg, 'customers', 'alice') };
+}
+
+/** The status /userinfo answers an access token with: 200, or 401 once it is revoked. */
+async function userinfoStatus(tg: ManagedTollgate, accessToken: string): Promise<number> {
+  return (await tg.app.inject({ method: 'GET', url: '/userinfo', headers: { authorization: `Bearer ${accessToken}` } })).statusCode;
 }
 
 async function lastEvent(tg: ManagedTollgate, type: Parameters<ManagedTollgate['store']['events']['listEvents']>[0]['type']) {
@@ -129,12 +136,14 @@ test('PATCH /users/{id}: a bad field is 400 naming it; connection cannot change;
   assert.equal((await tg.call('PATCH', '/users/nobody', { body: { name: 'x' } })).status, 404);
 });
 
-test('PATCH /users/{id} blocked: true refuses the next login and ends the user\'s refresh tokens; false lets them in again', async (t) => {
+test('PATCH /users/{id} blocked: true refuses the next login and ends the user\'s refresh tokens and their access tokens; false lets them in again', async (t) => {
   const tg = await startManaged(t, (c) => { c.clients!.find((x) => x.client_id === 'web')!.grant_types!.push('refresh_token'); });
   const session = await login(tg, 'alice', PASSWORD, { scope: 'openid offline_access' });
   assert.ok(session.body.refresh_token);
+  assert.equal(await userinfoStatus(tg, session.body.access_token), 200);
   const id = await idOf(tg, 'customers', 'alice');
   assert.equal((await tg.call('PATCH', `/users/${id}`, { body: { blocked: true } })).body.blocked, true);
+  assert.equal(await userinfoStatus(tg, session.body.access_token), 401, 'RFC 7009 §2.1: the access token of the revoked family');
   assert.equal((await login(tg, 'alice', PASSWORD)).body.error_description, 'This user is blocked.');
   assert.equal((await tg.token({ grant_type: 'refresh_token', refresh_token: session.body.refresh_token }, { basic: webClient })).body.error, 'invalid_grant');
   await tg.call('PATCH', `/users/${id}`, { body: { blocked: false } });
@@ -142,8 +151,9 @@ test('PATCH /users/{id} blocked: true refuses the next login and ends the user\'
   assert.equal((await tg.token({ grant_type: 'refresh_token', refresh_token: session.body.refresh_token }, { basic: webClient })).status, 400, 'revoked for good');
 });
 
-test('PATCH /users/{id} password: the new one works, the old one no longer; refresh tokens and brute-force blocks end; never logged', async (t) => {
-  const { tg, refresh, id } = await sessionThenTwoFailures(t, 2);
+test('PATCH /users/{id} password: the new one works, the old one no longer; refresh tokens, their access tokens and brute-force blocks end; never logged', async (t) => {
+  const { tg, refresh, accessToken, id } = await sessionThenTwoFailures(t, 2);
+  assert.equal(await userinfoStatus(tg, accessToken), 200);
   assert.equal((await login(tg, 'alice', PASSWORD)).status, 429, 'blocked');
   const weak = await tg.call('PATCH', `/users/${id}`, { body: { password: 'password1', name: 'Not applied' } });
   assert.deepEqual([weak.status, weak.body.error], [400, 'password_policy']);
@@ -153,19 +163,26 @@ test('PATCH /users/{id} password: the new one works, the old one no longer; refr
   assert.equal((await login(tg, 'alice', PASSWORD)).status, 400, 'the old password');
   assert.equal((await login(tg, 'alice', 'a-New-passw0rd')).status, 200, 'the new one, and the block is gone');
   assert.equal((await refresh()).body.error, 'invalid_grant');
+  assert.equal(await userinfoStatus(tg, accessToken), 401, 'RFC 7009 §2.1: the access token of the revoked family');
   assert.deepEqual([(await lastEvent(tg, 'user.password_changed'))?.client_id, (await lastEvent(tg, 'brute_force.unblocked'))?.reason], ['ops', 'password_change']);
   assert.equal(await lastEvent(tg, 'user.updated'), undefined, 'a password alone is not a profile update');
   assert.ok(!tg.logs.join('').includes('a-New-passw0rd'));
 });
 
 test('DELETE /users/{id}: 204; the user can no longer log in or refresh, and a new user of that name starts with no failures', async (t) => {
-  const { tg, refresh, id } = await sessionThenTwoFailures(t, 3);
+  const { tg, refresh, accessToken, id } = await sessionThenTwoFailures(t, 3);
+  const introspect = () => tg.app.inject({
+    method: 'POST', url: '/oauth/introspect', headers: { authorization: basicAuth(...webClient), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ token: accessToken }).toString(),
+  });
+  assert.equal((await introspect()).json().active, true);
   const res = await tg.call('DELETE', `/users/${id}`);
   assert.deepEqual([res.status, res.body], [204, undefined]);
   assert.equal((await tg.call('GET', `/users/${id}`)).status, 404);
   assert.equal((await tg.call('DELETE', `/users/${id}`)).status, 404);
   assert.equal((await login(tg, 'alice', PASSWORD)).status, 400);
   assert.equal((await refresh()).status, 400);
+  assert.deepEqual((await introspect()).json(), { active: false }, 'RFC 7009 §2.1: the access token of the revoked family');
   assert.equal((await tg.call('POST', '/users', { body: { ...carol, username: 'alice', email: null } })).status, 201);
   await login(tg, 'alice', 'wrong-3');
   assert.equal((await login(tg, 'alice', carol.password)).status, 200, 'one failure, not three: the old counter went with the old user');

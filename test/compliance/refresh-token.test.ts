@@ -6,7 +6,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
-import { API, NOW, PASSWORD, REALM_GRANT, aliceLogin, baseConfig, startTollgate, webClient, type TestTollgate } from '../helpers/tollgate.ts';
+import { API, NOW, PASSWORD, REALM_GRANT, aliceLogin, baseConfig, basicAuth, startTollgate, webClient, type TestTollgate } from '../helpers/tollgate.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { ConfigError, parseConfig } from '../../src/config/load.ts';
 import { syncConfig } from '../../src/config/sync.ts';
@@ -73,6 +73,21 @@ async function record(tg: TestTollgate, refreshToken: string) {
 }
 
 const scopes = (scope: string) => scope.split(' ').filter(Boolean).sort();
+
+/** The status /userinfo answers an access token with: 200, or 401 once it is revoked. */
+async function userinfoStatus(tg: TestTollgate, accessToken: string): Promise<number> {
+  return (await tg.app.inject({ method: 'GET', url: '/userinfo', headers: { authorization: `Bearer ${accessToken}` } })).statusCode;
+}
+
+/** Whether introspection (as web, registered for it in the test) says the token is active. */
+async function introspectedActive(tg: TestTollgate, accessToken: string): Promise<boolean> {
+  const res = await tg.app.inject({
+    method: 'POST', url: '/oauth/introspect', headers: { authorization: basicAuth(...webClient), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ token: accessToken }).toString(),
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json().active;
+}
 
 // Issuance
 
@@ -370,6 +385,25 @@ test('RFC 6819 §5.2.2.3 / RFC 9700 §4.14.2: a consumed token presented again i
   await refreshed(tg, other.refresh_token);
 });
 
+test('RFC 6819 §5.2.2.3 / RFC 7009 §2.1: reuse detection also invalidates the access tokens of the family (401 at /userinfo, inactive at introspection); another family of the same user stays valid', async (t) => {
+  const tg = await start(t, {}, (c) => { clientOf(c, 'web').introspection = true; });
+  const first = await login(tg);
+  const next = await refreshed(tg, first.refresh_token);
+  const other = await login(tg);
+  for (const token of [first.access_token, next.access_token, other.access_token]) {
+    assert.equal(await userinfoStatus(tg, token), 200);
+    assert.equal(await introspectedActive(tg, token), true);
+  }
+  tg.advance(1);
+  assertInvalidGrant(await refresh(tg, first.refresh_token), 'reuse of a consumed token');
+  for (const token of [first.access_token, next.access_token]) {
+    assert.equal(await userinfoStatus(tg, token), 401, 'an access token of the reused family');
+    assert.equal(await introspectedActive(tg, token), false);
+  }
+  assert.equal(await userinfoStatus(tg, other.access_token), 200, 'another family');
+  assert.equal(await introspectedActive(tg, other.access_token), true);
+});
+
 test('RFC 9700 §4.14.2: with leeway 30 the immediately previous token may be used again within 30 s and yields a new successor', async (t) => {
   const tg = await start(t, { leeway: 30 });
   const { refresh_token: a } = await login(tg);
@@ -472,14 +506,15 @@ test('RFC 6819 §5.2.2.3 / RFC 9700 §4.14.2: the family expires absolute_ttl af
 
 // Revocation with the user
 
-test('RFC 9700 §4.14.2: a blocked user\'s refresh token is refused and its family revoked, for good', async (t) => {
+test('RFC 9700 §4.14.2: a blocked user\'s refresh token is refused and its family revoked, for good, with its access tokens', async (t) => {
   const tg = await start(t);
-  const { refresh_token: a } = await login(tg);
+  const { refresh_token: a, access_token } = await login(tg);
   const b = (await refreshed(tg, a)).refresh_token!;
   const user = (await tg.store.getUser((await record(tg, b)).user_id))!;
   await tg.store.updateUser({ ...user, blocked: true }, NOW);
   assertInvalidGrant(await refresh(tg, b), 'blocked user');
   assert.equal((await record(tg, b)).revoked_at, NOW);
+  assert.equal(await userinfoStatus(tg, access_token), 401, 'RFC 7009 §2.1: the family\'s access tokens too');
   await tg.store.updateUser({ ...user, blocked: false }, NOW);
   assertInvalidGrant(await refresh(tg, b), 'unblocking does not bring the family back');
 });
@@ -506,15 +541,16 @@ function configWith(policy: RefreshPolicy, change: (c: ConfigInput) => void) {
 
 const alice = (c: ConfigInput) => c.users!.find((u) => u.connection === 'customers' && u.username === 'alice')!;
 
-test('RFC 9700 §4.14.2: blocking a user in the configuration revokes their refresh tokens at the next sync', async (t) => {
+test('RFC 9700 §4.14.2: blocking a user in the configuration revokes their refresh tokens, and their access tokens, at the next sync', async (t) => {
   const tg = await start(t);
-  const { refresh_token } = await login(tg);
+  const { refresh_token, access_token } = await login(tg);
   const mobile = await tg.token({ grant_type: REALM_GRANT, realm: 'customers', client_id: 'mobile', username: 'alice', password: PASSWORD, scope: 'offline_access' });
   await syncConfig(tg.store, configWith({}, (c) => { alice(c).blocked = true; }), tg.hasher, NOW + 5);
   for (const token of [refresh_token, mobile.body.refresh_token as string]) {
     assert.equal((await record(tg, token)).revoked_at, NOW + 5, 'revoked at the sync, on every client');
   }
   assertInvalidGrant(await refresh(tg, refresh_token), 'blocked in config');
+  assert.equal(await userinfoStatus(tg, access_token), 401, 'RFC 7009 §2.1: the families\' access tokens too');
 });
 
 test('RFC 9700 §4.14.2: a password change through the configuration revokes the user\'s refresh tokens; an unchanged password does not', async (t) => {

@@ -117,6 +117,63 @@ test('RFC 7009 §2.1: revoking an access token: /userinfo answers 401 invalid_to
   assert.equal((await userinfo(tg, other.access_token)).statusCode, 200, 'other access tokens are unaffected');
 });
 
+/** The access token is valid at /userinfo (200) and active at introspection, or neither (401 invalid_token, {active:false}). */
+async function assertAccessToken(tg: TestTollgate, accessToken: string, valid: boolean, why: string): Promise<void> {
+  const res = await userinfo(tg, accessToken);
+  assert.equal(res.statusCode, valid ? 200 : 401, `${why}: /userinfo ${res.body}`);
+  if (!valid) assert.equal(res.json().error, 'invalid_token', why);
+  const introspected = await introspect(tg, { token: accessToken });
+  if (valid) assert.equal(introspected.body.active, true, `${why}: introspection`);
+  else assertInactive(introspected, why);
+}
+
+test('RFC 7009 §2.1: revoking a refresh token also invalidates the access tokens based on the same grant (its family\'s): inactive at introspection, 401 at /userinfo; another family of the same user stays valid', async (t) => {
+  const tg = await start(t);
+  const first = await login(tg);
+  const rotated = await refresh(tg, first.refresh_token);
+  assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+  const second = await login(tg);
+  const withoutFamily = await login(tg, { scope: 'openid' });
+  assert.equal(withoutFamily.refresh_token, undefined);
+  for (const token of [first.access_token, rotated.body.access_token, second.access_token, withoutFamily.access_token]) {
+    await assertAccessToken(tg, token, true, 'before the revocation');
+  }
+
+  assertRevoked(await revoke(tg, { token: rotated.body.refresh_token, token_type_hint: 'refresh_token' }));
+  await assertAccessToken(tg, first.access_token, false, 'the login\'s access token, issued with the family');
+  await assertAccessToken(tg, rotated.body.access_token, false, 'an access token issued from the family by a refresh');
+  await assertAccessToken(tg, second.access_token, true, 'another family of the same user');
+  await assertAccessToken(tg, withoutFamily.access_token, true, 'an access token of a login without a refresh token');
+  assert.equal((await refresh(tg, second.refresh_token)).status, 200, 'and the other family still refreshes');
+});
+
+test('RFC 7009 §2.1: the access tokens carry their family\'s sid, the same across rotations, which does not reveal the stored family id', async (t) => {
+  const tg = await start(t);
+  const first = await login(tg);
+  const rotated = await refresh(tg, first.refresh_token);
+  const second = await login(tg);
+  const sid = decodeJwt(first.access_token).sid;
+  assert.equal(typeof sid, 'string');
+  assert.equal(decodeJwt(rotated.body.access_token).sid, sid, 'a refresh keeps the family');
+  assert.notEqual(decodeJwt(second.access_token).sid, sid, 'another login, another family');
+  assert.equal(decodeJwt((await login(tg, { scope: 'openid' })).access_token).sid, undefined, 'no family, no sid');
+  const familyId = (await tg.store.findRefreshToken(tokenHash(first.refresh_token)))!.family_id;
+  assert.ok(!first.access_token.includes(familyId) && !JSON.stringify(decodeJwt(first.access_token)).includes(familyId));
+});
+
+test('RFC 7009 §2.1: a revoked family\'s access tokens stay refused until the longest access-token lifetime has passed, then a purge removes the entry', async (t) => {
+  const tg = await start(t, (c) => { c.apis![1]!.access_token_ttl = 3600; });
+  const { access_token, refresh_token } = await login(tg);
+  const denial = { jti: 'any', sid: decodeJwt(access_token).sid as string };
+  assertRevoked(await revoke(tg, { token: refresh_token }));
+  tg.advance(599);
+  await assertAccessToken(tg, access_token, false, 'a second before it expires');
+  await tg.store.purge(NOW + 3600 + 59);
+  assert.equal(await tg.store.isAccessTokenDenied(denial), true, 'kept for the longest lifetime of any API (3600 s) and a margin');
+  await tg.store.purge(NOW + 3600 + 60);
+  assert.equal(await tg.store.isAccessTokenDenied(denial), false);
+});
+
 test('RFC 7009 §2.1: revoking a refresh token leaves its client able to log in again and other families alive', async (t) => {
   const tg = await start(t);
   const one = await login(tg);
@@ -219,11 +276,11 @@ test('RFC 7009 §2: the access token denylist entry lasts until the token expire
   const exp = decodeJwt(access_token).exp!;
   assertRevoked(await revoke(tg, { token: access_token }));
   assert.equal(await tg.store.purge(exp - 1), 0, 'kept while the token could still verify');
-  assert.equal(await tg.store.isAccessTokenDenied(decodeJwt(access_token).jti!), true);
+  assert.equal(await tg.store.isAccessTokenDenied({ jti: decodeJwt(access_token).jti! }), true);
   tg.advance(exp - NOW - 1);
   assert.equal((await userinfo(tg, access_token)).statusCode, 401, 'still refused a second before it expires');
   assert.equal(await tg.store.purge(exp), 1, 'the expired entry goes');
-  assert.equal(await tg.store.isAccessTokenDenied(decodeJwt(access_token).jti!), false);
+  assert.equal(await tg.store.isAccessTokenDenied({ jti: decodeJwt(access_token).jti! }), false);
   tg.advance(1);
   assert.equal((await userinfo(tg, access_token)).statusCode, 401, 'and the token is expired anyway');
 });

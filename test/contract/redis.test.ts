@@ -47,8 +47,9 @@ test('cache: counters and denylist entries are Redis keys under the prefix, each
   await store.attempts.addLoginFailure({ ...alice, username: 'carol' }, T, 1, 600);
   await store.attempts.takeFromBucket('ip:2001:db8::1', 1, T, policy);
   await store.denyAccessToken('jti-1', T + 300);
+  await store.denySession('family', T + 900);
   assert.deepEqual(await keysUnder(prefix), [
-    `${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, `${prefix}deny:jti-1`,
+    `${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, `${prefix}deny:jti-1`, `${prefix}deny:sid%3Afamily`,
     `${prefix}lf:customers:alice:2001%3Adb8%3A%3A1`, `${prefix}lf:customers:bob:2001%3Adb8%3A%3A1`, `${prefix}lf:customers:carol:2001%3Adb8%3A%3A1`,
   ]);
   const ttl = (name: string) => redis.ttl(`${prefix}${name}`);
@@ -57,11 +58,13 @@ test('cache: counters and denylist entries are Redis keys under the prefix, each
   assert.equal(await ttl('lf:customers:carol:2001%3Adb8%3A%3A1'), 600 + CLOCK_MARGIN, 'a lapsing block: until it lapses');
   assert.equal(await ttl('bucket:ip%3A2001%3Adb8%3A%3A1'), 2 + CLOCK_MARGIN, 'a bucket: until it is full again (full_at as the SQL stores compute it)');
   assert.equal(await ttl('deny:jti-1'), 300 + CLOCK_MARGIN, 'a revocation: until the token expires');
+  assert.equal(await ttl('deny:sid%3Afamily'), 900 + CLOCK_MARGIN, 'a family\'s: until its access tokens expire');
   assert.equal(await store.attempts.takeFromBucket('ip:2001:db8::1', 0, T, policy).then((r) => r.allowed), true, 'cost 0 only looks');
   assert.equal(await redis.hget(`${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, 't'), '1');
 
   assert.equal(await sql.attempts.getLoginFailures(alice, T), undefined, 'counters are not in SQL');
-  assert.equal(await sql.isAccessTokenDenied('jti-1'), true, 'revocations are in SQL too');
+  assert.equal(await sql.isAccessTokenDenied({ jti: 'jti-1' }), true, 'revocations are in SQL too');
+  assert.equal(await sql.isAccessTokenDenied({ jti: 'x', sid: 'family' }), true, 'a family\'s too');
   assert.equal(await events('cache.unavailable'), 0);
 });
 
@@ -122,25 +125,32 @@ test('cache: the denylist is written to SQL and Redis, read from Redis, from SQL
   const { store, sql, cache, prefix, redis, events } = await cached(t);
   await store.denyAccessToken('jti-1', T + 600);
   assert.equal(await redis.get(`${prefix}deny:jti-1`), String(T + 600));
-  assert.equal(await sql.isAccessTokenDenied('jti-1'), true);
+  assert.equal(await sql.isAccessTokenDenied({ jti: 'jti-1' }), true);
   await redis.set(`${prefix}deny:only-in-redis`, T + 600);
-  assert.equal(await store.isAccessTokenDenied('only-in-redis'), true, 'read from Redis');
-  assert.equal(await store.isAccessTokenDenied('jti-2'), false);
+  assert.equal(await store.isAccessTokenDenied({ jti: 'only-in-redis' }), true, 'read from Redis');
+  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2' }), false);
+  await redis.set(`${prefix}deny:sid%3Afamily-in-redis`, T + 600);
+  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2', sid: 'family-in-redis' }), true, 'a family, read from Redis with the jti');
+  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2', sid: 'family-2' }), false);
 
   await down(cache);
-  assert.equal(await store.isAccessTokenDenied('jti-1'), true, 'from SQL');
-  assert.equal(await store.isAccessTokenDenied('only-in-redis'), false, 'from SQL');
+  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-1' }), true, 'from SQL');
+  assert.equal(await store.isAccessTokenDenied({ jti: 'only-in-redis' }), false, 'from SQL');
   await store.denyAccessToken('jti-2', T + 600);
-  assert.equal(await sql.isAccessTokenDenied('jti-2'), true, 'the revocation survives the outage');
-  assert.equal(await store.isAccessTokenDenied('jti-2'), true);
+  assert.equal(await sql.isAccessTokenDenied({ jti: 'jti-2' }), true, 'the revocation survives the outage');
+  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2' }), true);
+  await store.denySession('family-2', T + 900);
+  assert.equal(await sql.isAccessTokenDenied({ jti: 'x', sid: 'family-2' }), true, 'a family\'s revocation survives the outage');
+  assert.equal(await store.isAccessTokenDenied({ jti: 'x', sid: 'family-2' }), true);
   assert.equal(await events('cache.unavailable'), 1);
 
   await up(cache);
   // A check that asks Redis waits for the recovery under way (the missed write, the event) before it answers.
-  assert.equal(await store.isAccessTokenDenied('jti-1'), true);
-  assert.equal(await store.isAccessTokenDenied('jti-2'), true);
+  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-1' }), true);
+  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2' }), true);
   // The reconnection runs the rewrite, then records the event, in the background.
   await within(2000, 'the missed revocation written to Redis, then cache.recovered', async () => (await events('cache.recovered')) > 0);
   assert.equal(await redis.get(`${prefix}deny:jti-2`), String(T + 600), 'written to Redis when it answered again');
+  assert.equal(await redis.get(`${prefix}deny:sid%3Afamily-2`), String(T + 900));
   assert.equal(await events('cache.recovered'), 1);
 });

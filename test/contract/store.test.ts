@@ -228,21 +228,41 @@ forEachStore('storage contract', (withStore) => {
     assert.equal((await store.findRefreshToken('h0'))?.revoked_at, T + 2);
     assert.equal((await store.findRefreshToken('other-family'))?.revoked_at, null);
     assert.equal(await store.rotateRefreshToken('h0', T + 3, refresh({ id: 'z' })), false, 'a revoked token cannot rotate');
-    await store.revokeUserRefreshTokens('u1', T + 4);
+    await store.createRefreshToken(refresh({ id: 'other-family-2', family_id: 'f2', generation: 1 }));
+    await store.createRefreshToken(refresh({ id: 'fourth-family', family_id: 'f4' }));
+    assert.deepEqual((await store.revokeUserRefreshTokens('u1', T + 4)).sort(), ['f2', 'f4'], 'each family with a token it revoked, once');
     assert.equal((await store.findRefreshToken('other-family'))?.revoked_at, T + 4);
+    assert.equal((await store.findRefreshToken('h0'))?.revoked_at, T + 2, 'an earlier revocation stands');
     assert.equal((await store.findRefreshToken('other-user'))?.revoked_at, null);
+    assert.deepEqual(await store.revokeUserRefreshTokens('u1', T + 5), [], 'nothing left to revoke');
+  });
+
+  withStore('denylist: a family\'s sid denies every access token carrying it, with the jti in one lookup (RFC 7009 §2.1)', async (store) => {
+    await store.denySession('sid-1', T + 700);
+    await store.denySession('sid-1', T + 700);
+    assert.equal(await store.isAccessTokenDenied({ jti: 'a', sid: 'sid-1' }), true);
+    assert.equal(await store.isAccessTokenDenied({ jti: 'b', sid: 'sid-1' }), true, 'any token of the family');
+    assert.equal(await store.isAccessTokenDenied({ jti: 'c', sid: 'sid-2' }), false, 'another family');
+    assert.equal(await store.isAccessTokenDenied({ jti: 'sid-1' }), false, 'a sid is not a jti');
+    await store.denyAccessToken('d', T + 10);
+    assert.equal(await store.isAccessTokenDenied({ jti: 'd', sid: 'sid-2' }), true, 'a denied jti in a live family');
+    assert.equal(await store.isAccessTokenDenied({ jti: 'd' }), true);
+    assert.equal(await store.purge(T + 10), 1, 'the jti expires first');
+    assert.equal(await store.isAccessTokenDenied({ jti: 'a', sid: 'sid-1' }), true);
+    assert.equal(await store.purge(T + 700), 1);
+    assert.equal(await store.isAccessTokenDenied({ jti: 'a', sid: 'sid-1' }), false);
   });
 
   withStore('denylist and purge: expired and revoked records go, consumed tokens of live families stay', async (store) => {
     await store.denyAccessToken('jti-1', T + 10);
     await store.denyAccessToken('jti-1', T + 10);
-    assert.equal(await store.isAccessTokenDenied('jti-1'), true);
-    assert.equal(await store.isAccessTokenDenied('jti-2'), false);
+    assert.equal(await store.isAccessTokenDenied({ jti: 'jti-1' }), true);
+    assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2' }), false);
     await store.createRefreshToken(refresh({ consumed_at: T, idle_expires_at: T + 1 }));
     await store.createRefreshToken(refresh({ id: 'revoked', family_id: 'f2', revoked_at: T }));
     await store.createRefreshToken(refresh({ id: 'idle', family_id: 'f3', idle_expires_at: T + 5 }));
     assert.equal(await store.purge(T + 20), 3);
-    assert.equal(await store.isAccessTokenDenied('jti-1'), false);
+    assert.equal(await store.isAccessTokenDenied({ jti: 'jti-1' }), false);
     assert.ok(await store.findRefreshToken('h0'), 'kept for reuse detection');
     assert.equal(await store.purge(T + 1000), 1, 'the family expired');
     assert.equal(await store.purge(T + 1000), 0);

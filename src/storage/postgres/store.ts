@@ -4,7 +4,7 @@
  */
 import {
   CONFIGURED_KEYS, ConflictError, type MetadataPatch,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type EventStore, type ImportedUser,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type EventStore, type ImportedUser,
   type JobStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter,
   type UserProfile, type UserRecord,
 } from '../interfaces.ts';
@@ -20,6 +20,8 @@ import { SqlJobStore } from '../jobs-sql.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
 import type { RunSql } from '../portable-sql.ts';
 import { SqlLegacyTokenStore } from '../legacy-tokens-sql.ts';
+import { denylistKeys, sessionKey } from '../denylist-keys.ts';
+import { USER_FAMILIES } from '../refresh-sql.ts';
 
 export interface PostgresOptions {
   pool?: Partial<PoolOptions>;
@@ -395,23 +397,33 @@ export class PostgresStore implements Store, SchemaMigrations {
     });
   }
 
-  async revokeUserRefreshTokens(userId: string, now: number): Promise<void> {
-    await this.#db.transaction(async (query) => {
+  async revokeUserRefreshTokens(userId: string, now: number): Promise<string[]> {
+    return this.#db.transaction(async (query) => {
       // Every family's lock, always in the same order, so two revocations of one user cannot deadlock.
-      await query(`SELECT pg_advisory_xact_lock($2, h) FROM (SELECT DISTINCT hashtext(family_id) AS h FROM refresh_tokens
-        WHERE user_id = $1 AND revoked_at IS NULL ORDER BY h) families`, [userId, REFRESH_FAMILY_LOCK]);
-      await query('UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL', [now, userId]);
+      await query(`SELECT pg_advisory_xact_lock($2, h) FROM (SELECT DISTINCT hashtext(family_id) AS h FROM (${USER_FAMILIES('$1')}) f ORDER BY h) families`,
+        [userId, REFRESH_FAMILY_LOCK]);
+      const { rows } = await query(`WITH revoked AS (UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id IN (${USER_FAMILIES('$2')}) AND revoked_at IS NULL
+        RETURNING family_id) SELECT DISTINCT family_id FROM revoked`, [now, userId]);
+      return rows.map((row) => row.family_id as string);
     });
   }
 
-  // DenylistStore
+  // DenylistStore: jtis and family sids share the table's key (denylist-keys.ts).
 
-  async denyAccessToken(jti: string, expiresAt: number): Promise<void> {
-    await this.#db.query('INSERT INTO denied_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING', [jti, expiresAt]);
+  async #deny(key: string, expiresAt: number): Promise<void> {
+    await this.#db.query('INSERT INTO denied_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING', [key, expiresAt]);
   }
 
-  async isAccessTokenDenied(jti: string): Promise<boolean> {
-    return (await this.#db.query('SELECT 1 FROM denied_access_tokens WHERE jti = $1', [jti])).rowCount > 0;
+  async denyAccessToken(jti: string, expiresAt: number): Promise<void> {
+    await this.#deny(jti, expiresAt);
+  }
+
+  async denySession(sid: string, expiresAt: number): Promise<void> {
+    await this.#deny(sessionKey(sid), expiresAt);
+  }
+
+  async isAccessTokenDenied(token: DeniableToken): Promise<boolean> {
+    return (await this.#db.query('SELECT 1 FROM denied_access_tokens WHERE jti = ANY ($1::text[])', [denylistKeys(token)])).rowCount > 0;
   }
 
   async useOnce(key: string, expiresAt: number, now: number): Promise<boolean> {

@@ -4,6 +4,8 @@ import { AUDIT_EVENT_COLUMNS as COLUMNS, type AuditEvent, type EventFilter, type
 
 type Prepare = (sql: string) => StatementSync;
 
+const INSERT = `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `:${c}`).join(', ')})`;
+
 export class SqliteEvents implements EventStore {
   readonly #sql: Prepare;
   constructor(sql: Prepare) {
@@ -11,7 +13,7 @@ export class SqliteEvents implements EventStore {
   }
 
   async addEvent(event: AuditEvent): Promise<void> {
-    this.#sql(`INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `:${c}`).join(', ')})`).run({ ...event });
+    this.#sql(INSERT).run({ ...event });
   }
 
   async listEvents(filter: EventFilter & { limit: number; offset?: number }): Promise<AuditEvent[]> {

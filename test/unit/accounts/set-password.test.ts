@@ -10,6 +10,8 @@ import { PasswordPolicyError } from '../../../src/errors/management.ts';
 import { AuditLog } from '../../../src/events/audit.ts';
 import { openSqlite } from '../../../src/storage/sqlite/store.ts';
 import type { NewUser, Store } from '../../../src/storage/interfaces.ts';
+import { FamilyRevocation } from '../../../src/tokens/family-revocation.ts';
+import { sessionIdOf } from '../../../src/tokens/refresh.ts';
 
 const T = 1_767_225_600;
 const hasher = argon2Hasher({ memory_cost: 64, time_cost: 1, parallelism: 1 });
@@ -24,7 +26,8 @@ async function setUp(t: { after(fn: () => Promise<void>): void }, revokeRefreshT
   const alice = await store.createUser(user, T);
   const audit = new AuditLog({ store: store.events, log: pino({ enabled: false }), now: () => T });
   const deps: PasswordDeps = {
-    users: store, history: store, refreshTokens: store, attempts: store.attempts, hasher, audit, revokeRefreshTokens, now: () => T + 1,
+    users: store, history: store, families: new FamilyRevocation({ store, accessTokenTtl: 600, now: () => T + 1 }), attempts: store.attempts, hasher, audit,
+    revokeRefreshTokens, now: () => T + 1,
     policyOf: () => passwordPolicySchema.parse({ min_length: 8, strength: 'none', history: 2 }), checks: policyChecks(hasher),
   };
   return { store, alice, deps };
@@ -38,14 +41,17 @@ async function withRefreshTokenAndBlock(store: Store, userId: string): Promise<v
   await store.attempts.addLoginFailure({ connection: 'customers', username: 'alice', ip: '203.0.113.9' }, T, 1, null);
 }
 
-test('setPassword stores a new argon2id hash, revokes refresh tokens and ends blocks with a password_change event', async (t) => {
+test('setPassword stores a new argon2id hash, revokes refresh tokens and their access tokens, and ends blocks with a password_change event', async (t) => {
   const { store, alice, deps } = await setUp(t);
   await withRefreshTokenAndBlock(store, alice.id);
+  const fromFamily = { jti: 'j1', sid: sessionIdOf('f') };
+  assert.equal(await store.isAccessTokenDenied(fromFamily), false);
   assert.equal((await setPassword(deps, alice.id, 'new-password'))?.id, alice.id);
   const stored = await store.getUser(alice.id);
   assert.ok(await hasher.verify(stored!.password_hash, 'new-password'));
   assert.equal(stored!.updated_at, T + 1);
   assert.equal((await store.findRefreshToken('h0'))?.revoked_at, T + 1);
+  assert.equal(await store.isAccessTokenDenied(fromFamily), true, 'RFC 7009 §2.1: the family\'s access tokens go too');
   assert.deepEqual(await store.attempts.listLoginBlocks({}, T), []);
   const [event] = await store.events.listEvents({ type: 'brute_force.unblocked', limit: 5 });
   assert.deepEqual([event?.reason, event?.username, event?.user_id], ['password_change', 'alice', alice.id]);
@@ -56,6 +62,7 @@ test('setPassword keeps refresh tokens when tokens.revoke_refresh_on_password_ch
   await withRefreshTokenAndBlock(store, alice.id);
   await setPassword(deps, alice.id, 'new-password');
   assert.equal((await store.findRefreshToken('h0'))?.revoked_at, null);
+  assert.equal(await store.isAccessTokenDenied({ jti: 'j1', sid: sessionIdOf('f') }), false);
   assert.deepEqual(await store.attempts.listLoginBlocks({}, T), [], 'blocks end either way');
   assert.equal(await setPassword(deps, 'nobody', 'new-password'), undefined);
 });

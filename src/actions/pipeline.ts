@@ -129,7 +129,7 @@ function postLoginEvent(input: PostLoginInput): PostLoginEvent {
   const { user, client } = input;
   return {
     user: {
-      user_id: user.id, connection: user.connection, username: user.username, email: user.email, email_verified: user.email_verified,
+      sub: user.id, user_id: user.id, connection: user.connection, username: user.username, email: user.email, email_verified: user.email_verified,
       name: user.name, given_name: user.given_name, family_name: user.family_name, nickname: user.nickname, picture: user.picture,
       user_metadata: structuredClone(user.user_metadata), app_metadata: structuredClone(user.app_metadata),
     },

@@ -19,6 +19,8 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export interface PostLoginEvent {
   user: {
     /** The `sub` of the tokens. */
+    sub: string;
+    /** The same value, under Auth0's name for it. */
     user_id: string;
     connection: string;
     username: string;

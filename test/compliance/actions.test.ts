@@ -54,7 +54,7 @@ describe('post-login actions: the event and the claims', () => {
     const event = decodeJwt(res.body.id_token)['https://tollgate.test/event'] as any;
     const alice = await tg.store.findUserByLogin('customers', 'alice');
     assert.deepEqual(event.user, {
-      user_id: alice!.id, connection: 'customers', username: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Liddell',
+      sub: alice!.id, user_id: alice!.id, connection: 'customers', username: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Liddell',
       given_name: 'Alice', family_name: null, nickname: null, picture: null, user_metadata: {}, app_metadata: {},
     });
     assert.deepEqual(event.client, { client_id: 'web', name: null, metadata: { tier: 'gold' } });

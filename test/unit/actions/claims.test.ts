@@ -28,7 +28,7 @@ test('claim values are JSON', () => {
 
 test('builtin/deny-unless: every condition given must hold', () => {
   const user = {
-    user_id: 'u', connection: 'customers', username: 'a', email: 'a@Example.com', email_verified: true, name: null, given_name: null,
+    sub: 'u', user_id: 'u', connection: 'customers', username: 'a', email: 'a@Example.com', email_verified: true, name: null, given_name: null,
     family_name: null, nickname: null, picture: null, user_metadata: {}, app_metadata: { roles: ['admin'], plan: { tier: 'pro' } },
   };
   const base = { reason: 'no' };

@@ -33,7 +33,7 @@ async function asRefreshToken(token: string, deps: LookupDeps): Promise<FoundTok
 }
 
 async function asLegacyToken(token: string, deps: LookupDeps): Promise<FoundToken | undefined> {
-  const record = mayBeLegacyToken(token) ? await liveLegacyToken(deps.legacyTokens, token, deps.now()) : undefined;
+  const record = mayBeLegacyToken(token) ? await liveLegacyToken(deps, token, deps.now()) : undefined;
   return record ? { kind: 'legacy_access_token', record } : undefined;
 }
 

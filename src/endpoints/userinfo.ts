@@ -38,7 +38,7 @@ type TokenGrant = Pick<AccessTokenClaims, 'sub' | 'scope' | 'cnf'>;
 /** A JWT Tollgate signed for /userinfo, or (seed 004) an opaque token of the legacy /oauth/ro, which only works here. */
 async function grantOf(token: string, deps: UserinfoDeps): Promise<TokenGrant> {
   if (!mayBeLegacyToken(token)) return verifiedAccessToken(token, deps.issuer.userinfoUrl, deps);
-  const record = await liveLegacyToken(deps.legacyTokens, token, deps.now());
+  const record = await liveLegacyToken(deps, token, deps.now());
   if (!record) throw new InvalidTokenError('The access token is invalid or expired.', 'unknown, revoked or expired opaque token');
   return { sub: record.user_id, scope: record.scope.join(' ') };
 }

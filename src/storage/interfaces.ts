@@ -153,6 +153,8 @@ export interface LegacyAccessTokenRecord {
   scope: string[];
   created_at: number;
   expires_at: number;
+  /** The sid of the refresh-token family issued with it, so revoking the family denies it too (RFC 7009 §2.1); else null. */
+  sid: string | null;
 }
 
 export interface LegacyTokenStore {

@@ -19,7 +19,7 @@ export const LEGACY_MIGRATION_SQL = `
   ALTER TABLE refresh_tokens ADD COLUMN device TEXT;
 `;
 
-const COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'created_at', 'expires_at'] as const;
+const COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'created_at', 'expires_at', 'sid'] as const;
 
 export class SqlLegacyTokenStore implements LegacyTokenStore {
   readonly #run: RunSql;

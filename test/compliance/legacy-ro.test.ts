@@ -171,9 +171,10 @@ describe('seed 004: the opaque access token is only valid at /userinfo', () => {
     assert.throws(() => decodeJwt(token));
     assert.notEqual(body.refresh_token, token);
     const stored = await tg.store.legacyTokens.findLegacyToken(tokenHash(token));
-    assert.deepEqual(stored && { ...stored, user_id: 'x' }, {
-      id: tokenHash(token), client_id: 'legacy', user_id: 'x', scope: ['openid', 'email', 'offline_access'], created_at: NOW, expires_at: NOW + 600,
+    assert.deepEqual(stored && { ...stored, user_id: 'x', sid: 'x' }, {
+      id: tokenHash(token), client_id: 'legacy', user_id: 'x', scope: ['openid', 'email', 'offline_access'], created_at: NOW, expires_at: NOW + 600, sid: 'x',
     });
+    assert.match(stored!.sid!, /^[\w-]{43}$/, 'issued with a refresh token: the family\'s sid, a SHA-256');
     assert.equal(await tg.store.legacyTokens.findLegacyToken(token), undefined, 'the token itself is not a key');
     const res = await userinfo(tg, token);
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -393,5 +394,20 @@ describe('/oauth/ro and post-login actions (issue 6)', () => {
     const res = await ro(tg, seedRequest);
     assertError(res, 403, 'access_denied');
     assert.equal(res.body.error_description, 'Staff only.');
+  });
+});
+
+describe('/oauth/ro and RFC 7009 §2.1', () => {
+  test('RFC 7009 §2.1: revoking the refresh token /oauth/ro issued also ends the opaque access token issued with it', async (t) => {
+    const tg = await start(t, legacy());
+    const withDevice = await ro(tg, seedRequest);
+    const withoutDevice = await ro(tg, { ...seedRequest, device: undefined, scope: 'openid email' });
+    assert.equal(withDevice.status, 200, JSON.stringify(withDevice.body));
+    assert.equal((await userinfo(tg, withDevice.body.access_token)).status, 200);
+    assert.equal((await form(tg, '/oauth/revoke', { token: withDevice.body.refresh_token, client_id: 'legacy' })).status, 200);
+    assert.equal((await userinfo(tg, withDevice.body.access_token)).status, 401, 'the family took its access token with it');
+    const introspected = await form(tg, '/oauth/introspect', { token: withDevice.body.access_token }, ['rs', RS_SECRET]);
+    assert.deepEqual(introspected.body, { active: false });
+    assert.equal((await userinfo(tg, withoutDevice.body.access_token)).status, 200, 'a login without a family is untouched');
   });
 });

@@ -6,7 +6,7 @@ import { forEachStore } from './each-store.ts';
 const T = 1_767_225_600;
 
 function legacyToken(overrides: Partial<LegacyAccessTokenRecord> = {}): LegacyAccessTokenRecord {
-  return { id: 'hash-1', client_id: 'legacy', user_id: 'u1', scope: ['openid', 'email'], created_at: T, expires_at: T + 600, ...overrides };
+  return { id: 'hash-1', client_id: 'legacy', user_id: 'u1', scope: ['openid', 'email'], created_at: T, expires_at: T + 600, sid: 'family-sid', ...overrides };
 }
 
 function refresh(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
@@ -22,6 +22,8 @@ forEachStore('legacy token storage contract', (withStore) => {
     await store.legacyTokens.createLegacyToken(legacyToken());
     assert.deepEqual(await store.legacyTokens.findLegacyToken('hash-1'), legacyToken());
     assert.equal(await store.legacyTokens.findLegacyToken('other'), undefined);
+    await store.legacyTokens.createLegacyToken(legacyToken({ id: 'no-family', sid: null }));
+    assert.equal((await store.legacyTokens.findLegacyToken('no-family'))?.sid, null);
     const deletions = await Promise.all([1, 2, 3].map(() => store.legacyTokens.deleteLegacyToken('hash-1')));
     assert.deepEqual(deletions.filter(Boolean).length, 1);
     assert.equal(await store.legacyTokens.findLegacyToken('hash-1'), undefined);

@@ -184,4 +184,11 @@ export const migrations: Migration[] = [
       ALTER TABLE mfa_tokens ADD COLUMN login TEXT;
     `,
   },
+  {
+    version: 14,
+    name: 'legacy access tokens revoked with their family',
+    sql: `
+      ALTER TABLE legacy_access_tokens ADD COLUMN sid TEXT;
+    `,
+  },
 ];

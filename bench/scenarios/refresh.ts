@@ -29,7 +29,7 @@ export const refreshScenario: Scenario = {
     const now = Math.floor(Date.now() / 1000);
     const issue = async (i: number) => {
       const user = users[i % users.length]!;
-      const token = await startFamily(store, {
+      const { token } = await startFamily(store, {
         client, userId: user.id, connection: CONNECTION, scope: ['offline_access', 'read:items'], audience: API, authTime: now, amr: ['pwd'], cnf: null, device: null,
       }, now);
       return new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString();

@@ -99,8 +99,8 @@ export class ActionCalls {
   #metadata(field: 'app_metadata' | 'user_metadata', patch: Record<string, JsonValue>, name: string, value: JsonValue): void {
     this.#ensureOpen();
     if (typeof name !== 'string' || name === '' || name.length > MAX_METADATA_KEY) this.#refuse(`${field}: a key must be a string of 1-${MAX_METADATA_KEY} characters`);
-    const problem = claimValueProblem(value);
-    if (problem) this.#refuse(`${field}.${name}: ${problem.replace('claim value', 'metadata value')}`);
+    const problem = claimValueProblem(value, 'metadata value');
+    if (problem) this.#refuse(`${field}.${name}: ${problem}`);
     patch[name] = copy(value);
     // Later actions see the change, as they would after a store write.
     const seen = this.#event.user[field];

@@ -25,16 +25,16 @@ export function claimNameProblem(name: string, allowed: ReadonlySet<string>): st
   return `"${name}" is not namespaced: use an http(s) URL such as "https://example.com/${name}", or list it in custom_claims.allow`;
 }
 
-/** Why `value` cannot be a claim value, or undefined when it can: JSON only, round-tripping unchanged. */
-export function claimValueProblem(value: unknown): string | undefined {
+/** Why `value` cannot be a claim (or metadata) value, or undefined when it can: JSON only, round-tripping unchanged. */
+export function claimValueProblem(value: unknown, what = 'claim value'): string | undefined {
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
-    return `a claim value must be JSON, not ${typeof value}`;
+    return `a ${what} must be JSON, not ${typeof value}`;
   }
   try {
     JSON.stringify(value);
   } catch {
-    return 'a claim value must be JSON (this one cannot be serialized)';
+    return `a ${what} must be JSON (this one cannot be serialized)`;
   }
-  if (typeof value === 'number' && !Number.isFinite(value)) return 'a claim value must be a finite number';
+  if (typeof value === 'number' && !Number.isFinite(value)) return `a ${what} must be a finite number`;
   return undefined;
 }

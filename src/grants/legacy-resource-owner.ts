@@ -14,7 +14,7 @@ import { OIDC_SCOPES, grantScope, parseScope } from '../tokens/scope.ts';
 import { PROTECTED_CLAIMS } from '../tokens/claims.ts';
 import { idTokenFor, refreshTokenFor } from '../tokens/services.ts';
 import { issueLegacyToken } from '../tokens/legacy-token.ts';
-import { newFamilyId, sessionIdOf } from '../tokens/refresh.ts';
+import { sessionIdOf } from '../tokens/refresh.ts';
 
 /** A device name: what a person would call a phone or a browser, without control characters. */
 const DEVICE_NAME = /^[^\p{Cc}]{1,255}$/u;
@@ -54,18 +54,17 @@ function legacyFormat(ctx: GrantContext): ExchangeFormat {
     },
     async issue(services, login) {
       const ttl = services.policy.accessTokenTtl;
-      const familyId = newFamilyId();
-      const refreshToken = await refreshTokenFor(services, login, device ?? null, familyId);
+      const family = await refreshTokenFor(services, login, device ?? null);
       const grant = {
         clientId: login.client.client_id, userId: login.user.id, scope: login.authorization.scope,
-        sid: refreshToken === undefined ? null : sessionIdOf(familyId),
+        sid: family ? sessionIdOf(family.familyId) : null,
       };
       const response: TokenResponse = {
         access_token: await issueLegacyToken(services.legacyTokens, grant, ttl, services.now()),
         token_type: 'Bearer',
         expires_in: ttl,
       };
-      if (refreshToken !== undefined) response.refresh_token = refreshToken;
+      if (family?.token !== undefined) response.refresh_token = family.token;
       const idToken = await idTokenFor(services, login, attributeClaims(login.user, login.client, attributes));
       if (idToken !== undefined) response.id_token = idToken;
       return response;

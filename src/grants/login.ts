@@ -15,9 +15,13 @@ export type Login = PasswordLogin & { possession: Confirmation };
 /** Turns the login into the answer: /oauth/token's RFC 6749 §5.1 response, or a legacy wire format's. */
 type Issue = (services: TokenServices, req: IssueRequest) => Promise<TokenResponse>;
 
-/** Runs the actions for this login; free when none applies to its client and connection. */
-export async function runActions(services: TokenServices, login: PasswordLogin, methods: { name: string; timestamp: number }[]): Promise<ActionOutcome> {
+/**
+ * Runs the actions for this login; free when none applies to its client and connection. The password was shown at
+ * the login's auth_time, any later method (a second factor) at `secondFactorAt`.
+ */
+export async function runActions(services: TokenServices, login: PasswordLogin, secondFactorAt = login.authTime): Promise<ActionOutcome> {
   if (!services.actions.appliesTo(login.client, login.connection)) return emptyOutcome();
+  const methods = login.amr.map((name) => ({ name, timestamp: name === 'pwd' ? login.authTime : secondFactorAt }));
   return services.actions.run({
     user: login.user, client: login.client, connection: login.connection, protocol: login.protocol, request: login.request,
     requestedScopes: login.requestedScopes, grantedScopes: login.authorization.scope, audience: login.authorization.api?.identifier ?? null, methods,
@@ -27,7 +31,7 @@ export async function runActions(services: TokenServices, login: PasswordLogin, 
 /** After a right password: mfa_required when the policy or an action asks for a factor, tokens otherwise. */
 export async function finishPasswordLogin(services: TokenServices, login: Login, issue: Issue = issueTokens): Promise<TokenResponse> {
   await services.mfa.requireIfNeeded(login);
-  const outcome = await runActions(services, login, login.amr.map((name) => ({ name, timestamp: login.authTime })));
+  const outcome = await runActions(services, login);
   if (outcome.mfa !== undefined) await services.mfa.requireForAction(login, outcome);
   return completeLogin(services, login, outcome, { connection: login.connection }, issue);
 }

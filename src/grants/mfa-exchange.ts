@@ -52,8 +52,7 @@ export async function mfaExchange(ctx: GrantContext, answer: (session: MfaSessio
     protocol: record.login?.protocol ?? 'oauth2-password', requestedScopes: record.login?.requested_scopes ?? record.scope,
   } as const;
   // An action that asked for this factor has run already; otherwise the policy asked, and the actions run now, once.
-  const now = services.now();
-  const outcome = record.login?.actions ?? await runActions(services, login, login.amr.map((name) => ({ name, timestamp: name === 'pwd' ? record.auth_time : now })));
+  const outcome = record.login?.actions ?? await runActions(services, login, services.now());
   const response = await completeLogin(services, login, outcome, { connection: record.connection });
   return { ...response, ...extra };
 }

@@ -82,7 +82,7 @@ export const refreshTokenGrant: Grant = {
       request: ctx.request, possession: ctx.possession, protocol: 'oauth2-refresh-token', requestedScopes: scope,
     } as const;
     // Before rotation, so a denial leaves the token as it was.
-    const outcome = await runActions(services, login, record.amr.map((name) => ({ name, timestamp: record.auth_time })));
+    const outcome = await runActions(services, login);
     if (outcome.mfa !== undefined && !record.amr.includes('mfa')) {
       throw new InvalidGrantError('A post-login action requires multi-factor authentication, which a refresh cannot perform: log in again.', 'action asks for mfa');
     }

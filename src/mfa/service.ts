@@ -96,7 +96,7 @@ export class Mfa {
     if (policy.policy === 'never') return;
     const usable = usableAuthenticators(await this.store.listAuthenticators(login.user.id), policy);
     if (!mfaRequired(policy, usable)) return;
-    throw await this.#required(login, {}, `policy ${policy.policy}`);
+    throw await this.#required(login, {}, policy.policy, `policy ${policy.policy}`);
   }
 
   /**
@@ -109,10 +109,11 @@ export class Mfa {
     if (factor !== 'any' && !factors.includes(factor)) {
       throw new ServerError(`a post-login action asks for the ${factor} factor, which connection ${login.connection} does not allow`);
     }
-    throw await this.#required(login, { factor, actions: { ...outcome, mfa: undefined } }, `action asks for ${factor}`);
+    throw await this.#required(login, { factor, actions: { ...outcome, mfa: undefined } }, `action:${factor}`, `a post-login action asks for ${factor}`);
   }
 
-  async #required(login: PasswordLogin, state: Pick<MfaLoginState, 'factor' | 'actions'>, reason: string): Promise<MfaRequiredError> {
+  /** `reason`, for the event: the policy that asked (if_enrolled, always) or `action:<factor>`; `detail`, for the log. */
+  async #required(login: PasswordLogin, state: Pick<MfaLoginState, 'factor' | 'actions'>, reason: string, detail: string): Promise<MfaRequiredError> {
     if (!this.#factors) throw new ServerError('MFA is required but mfa.encryption_keys is not configured');
     const record = {
       user_id: login.user.id, client_id: login.client.client_id, connection: login.connection, scope: login.authorization.scope,
@@ -120,7 +121,7 @@ export class Mfa {
       login: { protocol: login.protocol, requested_scopes: [...login.requestedScopes], ...state },
     };
     const { token } = await this.tokens.issue(record);
-    return this.#deps.audit.fail(new MfaRequiredError(token, reason), {
+    return this.#deps.audit.fail(new MfaRequiredError(token, detail), {
       type: 'mfa.required', outcome: 'success', reason, username: login.user.username.toLowerCase(),
       ...this.tokens.eventFields(record, login.request),
     });

@@ -15,12 +15,6 @@ export interface FamilyStart {
   cnf: Confirmation | null;
   /** The device it was issued to (the legacy /oauth/ro's `device`), or null. */
   device: string | null;
-  /** The family's id, when the login's access token had to carry its sid before the family was stored (newFamilyId). */
-  familyId?: string;
-}
-
-export function newFamilyId(): string {
-  return randomUUID();
 }
 
 /**
@@ -37,14 +31,15 @@ export function wantsRefreshToken(client: ClientRecord, scope: readonly string[]
   return client.grant_types.includes('refresh_token') && scope.includes('offline_access');
 }
 
-/** The first token of a new family. */
-export async function startFamily(store: RefreshTokenStore, start: FamilyStart, now: number): Promise<string> {
+/** The first token of a new family, and the family's id (whose sid the login's access token carries). */
+export async function startFamily(store: RefreshTokenStore, start: FamilyStart, now: number): Promise<{ token: string; familyId: string }> {
   const token = newOpaqueToken();
+  const familyId = randomUUID();
   const policy = start.client.refresh_token;
   const familyExpiresAt = now + policy.absolute_ttl;
   await store.createRefreshToken({
     id: tokenHash(token),
-    family_id: start.familyId ?? newFamilyId(),
+    family_id: familyId,
     generation: 0,
     client_id: start.client.client_id,
     user_id: start.userId,
@@ -61,7 +56,7 @@ export async function startFamily(store: RefreshTokenStore, start: FamilyStart, 
     cnf: start.cnf,
     device: start.device,
   });
-  return token;
+  return { token, familyId };
 }
 
 /** The next token of `parent`'s family, with the same binding and scope (RFC 6749 §6: identical to the presented token's). */

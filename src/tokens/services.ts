@@ -11,7 +11,7 @@ import type { ActionPipeline } from '../actions/pipeline.ts';
 import type { JsonValue } from '../actions/types.ts';
 import type { TokenResponse } from '../grants/grant.ts';
 import { grantScope } from './scope.ts';
-import { newFamilyId, sessionIdOf, startFamily, wantsRefreshToken } from './refresh.ts';
+import { sessionIdOf, startFamily, wantsRefreshToken } from './refresh.ts';
 import type { FamilyRevocation } from './family-revocation.ts';
 import { accessTokenBinding, refreshTokenBinding, tokenType } from './confirmation.ts';
 
@@ -83,38 +83,37 @@ export async function issueTokens(services: TokenServices, req: IssueRequest): P
   const { api, scope } = req.authorization;
   const ttl = api?.access_token_ttl ?? services.policy.accessTokenTtl;
   const cnf = accessTokenBinding(req.client, req.possession);
-  // A login that starts a family, and every refresh of one, gives the access token the family's sid (RFC 7009 §2.1).
-  const familyId = req.refresh === undefined ? undefined
-    : 'familyId' in req.refresh ? req.refresh.familyId : wantsRefreshToken(req.client, scope) ? newFamilyId() : undefined;
+  const family = await refreshTokenFor(services, req);
   const response: TokenResponse = {
     access_token: await services.issuer.accessToken({
       sub: req.user.id, clientId: req.client.client_id, scope, audience: api?.identifier, ttl, cnf, claims: req.claims?.access,
-      sid: familyId === undefined ? undefined : sessionIdOf(familyId),
+      // A login that starts a family, and every refresh of one, gives the access token the family's sid (RFC 7009 §2.1).
+      sid: family && sessionIdOf(family.familyId),
     }),
     token_type: tokenType(cnf),
     expires_in: ttl,
     scope: scope.join(' '),
   };
-  const refreshToken = await refreshTokenFor(services, req, null, familyId);
-  if (refreshToken !== undefined) response.refresh_token = refreshToken;
+  if (family?.token !== undefined) response.refresh_token = family.token;
   const idToken = await idTokenFor(services, req);
   if (idToken !== undefined) response.id_token = idToken;
   return response;
 }
 
 /**
- * The response's refresh token: at login a new family, when the client may refresh and offline_access was granted
- * (`device` names what it was issued to, the legacy /oauth/ro's parameter); the refresh grant's own rotation otherwise.
+ * The response's refresh token and the family it belongs to: at login a new family, when the client may refresh and
+ * offline_access was granted (`device` names what it was issued to, the legacy /oauth/ro's parameter); the refresh
+ * grant's own rotation otherwise (no token for a non-rotating client, which keeps its own). Undefined: no family.
  */
 export async function refreshTokenFor(
-  services: TokenServices, req: IssueRequest, device: string | null = null, familyId = newFamilyId(),
-): Promise<string | undefined> {
-  if (!req.refresh || !('connection' in req.refresh)) return req.refresh?.token;
+  services: TokenServices, req: IssueRequest, device: string | null = null,
+): Promise<{ token: string | undefined; familyId: string } | undefined> {
+  if (!req.refresh || !('connection' in req.refresh)) return req.refresh;
   const { api, scope } = req.authorization;
   if (!wantsRefreshToken(req.client, scope)) return undefined;
   return startFamily(services.refreshTokens, {
     client: req.client, userId: req.user.id, connection: req.refresh.connection, scope, audience: api?.identifier ?? null,
-    authTime: req.authTime, amr: req.amr, cnf: refreshTokenBinding(req.client, req.possession), device, familyId,
+    authTime: req.authTime, amr: req.amr, cnf: refreshTokenBinding(req.client, req.possession), device,
   }, services.now());
 }
 

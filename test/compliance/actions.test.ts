@@ -210,6 +210,7 @@ describe('post-login actions: refresh and MFA', () => {
     const res = await login(tg);
     assertError(res, 403, 'mfa_required');
     assert.deepEqual(await appMetadata(tg), {}, 'nothing is stored before the second factor');
+    assert.equal((await tg.store.events.listEvents({ type: 'mfa.required', limit: 1 }))[0]?.reason, 'action:otp');
     const associate = await mfaApi(tg, 'POST', '/mfa/associate', { bearer: res.body.mfa_token, body: { ...webInBody, authenticator_types: ['otp'] } });
     assert.equal(associate.status, 200, JSON.stringify(associate.body));
     const done = await tg.token({ grant_type: MFA_OTP, mfa_token: res.body.mfa_token, otp: totpCode(associate.body.secret, NOW) }, { basic: webClient });

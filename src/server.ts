@@ -151,7 +151,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
       clientCertificate: proofs.clientCertificate, features: proofs.features,
-      token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, legacyTokens: store.legacyTokens, families, now },
+      token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, clients: store, legacyTokens: store.legacyTokens, families, now },
       users: store, directory: store, keys, legacy: deprecationHeaders(config.legacy),
       mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });

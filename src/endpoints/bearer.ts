@@ -1,6 +1,6 @@
 /** Bearer tokens at protected endpoints (RFC 6750): where the token is, and checking an access token Tollgate issued. */
 import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, MissingTokenError } from '../errors/oauth.ts';
-import type { DenylistStore } from '../storage/interfaces.ts';
+import { notInForce, type InForceDeps } from '../tokens/in-force.ts';
 import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
 
 /** RFC 6750 §2.1: `Authorization: Bearer <b64token>`. */
@@ -18,15 +18,15 @@ export function bearerToken(header: string | undefined, inBody: string | undefin
 }
 
 /** A valid, unrevoked access token for `audience`; invalid_token otherwise (RFC 6750 §3.1). */
-export async function verifiedAccessToken(token: string, audience: string, deps: { issuer: TokenIssuer; denylist: DenylistStore }): Promise<AccessTokenClaims> {
+export async function verifiedAccessToken(token: string, audience: string, deps: { issuer: TokenIssuer } & InForceDeps): Promise<AccessTokenClaims> {
   let claims;
   try {
     claims = await deps.issuer.verifyAccessToken(token, audience);
   } catch (err) {
     throw new InvalidTokenError('The access token is invalid or expired.', (err as Error).message);
   }
-  // By its jti (RFC 7009 §2) or its refresh-token family's sid (§2.1), in one lookup.
-  if (await deps.denylist.isAccessTokenDenied(claims)) throw new InvalidTokenError('The access token is invalid or expired.', 'revoked');
+  const why = await notInForce(claims, deps);
+  if (why) throw new InvalidTokenError('The access token is invalid or expired.', why);
   return claims;
 }
 

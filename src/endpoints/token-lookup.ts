@@ -4,7 +4,8 @@
  * an opaque access token of the legacy /oauth/ro (live) by its hash.
  */
 import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
-import type { DenylistStore, LegacyAccessTokenRecord, LegacyTokenStore, RefreshTokenRecord, RefreshTokenStore } from '../storage/interfaces.ts';
+import { notInForce, type InForceDeps } from '../tokens/in-force.ts';
+import type { LegacyAccessTokenRecord, LegacyTokenStore, RefreshTokenRecord, RefreshTokenStore } from '../storage/interfaces.ts';
 import { tokenHash } from '../tokens/opaque.ts';
 import { liveLegacyToken, mayBeLegacyToken } from '../tokens/legacy-token.ts';
 
@@ -13,17 +14,16 @@ export type FoundToken =
   | { kind: 'refresh_token'; record: RefreshTokenRecord }
   | { kind: 'legacy_access_token'; record: LegacyAccessTokenRecord };
 
-export interface LookupDeps {
+export interface LookupDeps extends InForceDeps {
   issuer: TokenIssuer;
   refreshTokens: RefreshTokenStore;
-  denylist: DenylistStore;
   legacyTokens: LegacyTokenStore;
   now: () => number;
 }
 
 async function asAccessToken(token: string, deps: LookupDeps): Promise<FoundToken | undefined> {
   const claims = await deps.issuer.verifyAccessToken(token).catch(() => undefined);
-  if (!claims || (await deps.denylist.isAccessTokenDenied(claims))) return undefined;
+  if (!claims || (await notInForce(claims, deps))) return undefined;
   return { kind: 'access_token', claims };
 }
 

@@ -4,7 +4,8 @@ import {
   InsufficientScopeError, InvalidDpopProofError, InvalidRequestError, InvalidTokenError, OAuthError, withDpopChallenge,
 } from '../errors/oauth.ts';
 import { bearerToken, verifiedAccessToken } from './bearer.ts';
-import type { DenylistStore, LegacyTokenStore, UserStore } from '../storage/interfaces.ts';
+import type { LegacyTokenStore, UserStore } from '../storage/interfaces.ts';
+import type { InForceDeps } from '../tokens/in-force.ts';
 import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
 import type { Params } from '../http/params.ts';
 import { scopeClaims } from '../tokens/claims.ts';
@@ -23,10 +24,9 @@ export interface UserinfoRequest {
   dpop?: string | undefined;
 }
 
-export interface UserinfoDeps {
+export interface UserinfoDeps extends InForceDeps {
   issuer: TokenIssuer;
   users: UserStore;
-  denylist: DenylistStore;
   dpop: DpopVerifier;
   legacyTokens: LegacyTokenStore;
   now: () => number;

@@ -2,7 +2,8 @@
  * The legacy /oauth/ro's access token (seed 004: "opaque and only valid for calling the /userinfo endpoint"): 256
  * random bits, only their SHA-256 stored, so no API can take it for one of its JWTs and a database dump replays nothing.
  */
-import type { DenylistStore, LegacyAccessTokenRecord, LegacyTokenStore } from '../storage/interfaces.ts';
+import type { LegacyAccessTokenRecord, LegacyTokenStore } from '../storage/interfaces.ts';
+import { notInForce, type InForceDeps } from './in-force.ts';
 import { newOpaqueToken, tokenHash } from './opaque.ts';
 
 export interface LegacyTokenGrant {
@@ -23,16 +24,16 @@ export async function issueLegacyToken(store: LegacyTokenStore, grant: LegacyTok
 }
 
 /**
- * The record of a legacy token that can still be used at `now`, or undefined (unknown, revoked, expired, or of a
- * revoked family alike).
+ * The record of a legacy token that can still be used at `now`, or undefined (unknown, revoked, expired, of a
+ * revoked family or of a deleted client alike).
  */
 export async function liveLegacyToken(
-  deps: { legacyTokens: LegacyTokenStore; denylist: DenylistStore }, token: string, now: number,
+  deps: { legacyTokens: LegacyTokenStore } & InForceDeps, token: string, now: number,
 ): Promise<LegacyAccessTokenRecord | undefined> {
   const record = await deps.legacyTokens.findLegacyToken(tokenHash(token));
   if (!record || now >= record.expires_at) return undefined;
   // Its own revocation deletes it; its family's denies the sid (RFC 7009 §2.1), as for the family's JWTs.
-  if (record.sid !== null && await deps.denylist.isAccessTokenDenied({ jti: record.id, sid: record.sid })) return undefined;
+  if (await notInForce({ jti: record.id, sid: record.sid ?? undefined, client_id: record.client_id }, deps)) return undefined;
   return record;
 }
 

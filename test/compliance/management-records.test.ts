@@ -114,6 +114,30 @@ test('DELETE /clients/{id}: the client stops authenticating at once, and a manag
   assert.equal((await tg.call('DELETE', '/clients/admin')).status, 404);
 });
 
+test('DELETE /clients/{id}: the user access tokens and client_credentials tokens it was issued stop working before their exp (RFC 6750 §3.1, RFC 7662 §2.2)', async (t) => {
+  const tg = await startManaged(t, (c) => {
+    c.clients!.push({ client_id: 'rs', client_secret: SECRET, grant_types: ['client_credentials'], introspection: true, api_grants: { [API]: ['read:items'] } });
+  });
+  const app = (await tg.call('POST', '/clients', { body: { client_id: 'app', grant_types: ['password', 'client_credentials'], api_grants: { [API]: ['read:items'] } } })).body;
+  const login = await tg.token({ grant_type: 'password', username: 'alice', password: PASSWORD, scope: 'openid', audience: API }, { basic: ['app', app.client_secret] });
+  const machine = await credentials(tg, 'app', app.client_secret);
+  assert.deepEqual([login.status, machine.status], [200, 200], JSON.stringify([login.body, machine.body]));
+  const userinfo = () => tg.app.inject({ method: 'GET', url: '/userinfo', headers: { authorization: `Bearer ${login.body.access_token}` } });
+  const introspect = async (token: string) => (await tg.app.inject({
+    method: 'POST', url: '/oauth/introspect', headers: { authorization: basicAuth('rs', SECRET), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ token }).toString(),
+  })).json();
+  assert.equal((await userinfo()).statusCode, 200);
+  assert.equal((await introspect(machine.body.access_token)).active, true);
+
+  assert.equal((await tg.call('DELETE', '/clients/app')).status, 204);
+  const refused = await userinfo();
+  assert.equal(refused.statusCode, 401);
+  assert.match(String(refused.headers['www-authenticate']), /error="invalid_token"/);
+  assert.deepEqual(await introspect(login.body.access_token), { active: false });
+  assert.deepEqual(await introspect(machine.body.access_token), { active: false });
+});
+
 test('create:clients or update:clients never grants more management scopes than the caller holds (403 insufficient_scope)', async (t) => {
   const tg = await startManaged(t);
   const token = await tg.managementToken(['create:clients', 'update:clients', 'read:users']);

@@ -3,7 +3,9 @@
  * scenario over HTTP from a worker thread, bracketed by the raw argon2id ceiling
  * (half before, half after, so drift in machine speed cancels out).
  * BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 8) and
- * BENCH_SIGNING_ALG (default RS256, Tollgate's default) tune the runs.
+ * BENCH_SIGNING_ALG (default RS256, Tollgate's default) tune the runs. BENCH_REPEAT (default 1) runs the
+ * whole set that many times and ends with each figure's median and range: on a machine whose speed wanders,
+ * one run says little.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { startBenchServer, PASSWORD } from './lib/server.ts';
@@ -12,7 +14,7 @@ import { runLoad, type LoadResult } from './lib/load.ts';
 import { probedRequests } from './lib/probe.ts';
 import { addUsage, cpuMeter, cpuShares, type CpuShares } from './lib/cpu.ts';
 import { cpuLine, table } from './lib/report.ts';
-import { benchSettings, machineInfo, selected } from './lib/settings.ts';
+import { benchSettings, machineInfo, positiveInt, selected } from './lib/settings.ts';
 import type { Scenario } from './scenarios/types.ts';
 import { passwordScenario } from './scenarios/password.ts';
 import { refreshScenario } from './scenarios/refresh.ts';
@@ -30,6 +32,7 @@ const TARGET_RATIO = 0.9;
 const NOISY = 0.05;
 
 const { seconds, connections, signingAlg } = benchSettings();
+const repeat = positiveInt('BENCH_REPEAT', 1);
 const machine = machineInfo();
 
 interface ScenarioResult extends LoadResult {
@@ -55,17 +58,18 @@ async function ceilingHalf() {
   return { verifications, usage: meter() };
 }
 
-let failed = false;
-try {
+/** One pass over every scenario, bracketed by the ceiling; prints its table. */
+async function measureOnce() {
+  let failed = false;
   const before = await ceilingHalf();
-  const runs: { scenario: Scenario; load: LoadResult; usage: ReturnType<ReturnType<typeof cpuMeter>> }[] = [];
+  const passes: { scenario: Scenario; load: LoadResult; usage: ReturnType<ReturnType<typeof cpuMeter>> }[] = [];
   for (const scenario of scenarios) {
     const target = scenario.unprotected ? unprotected! : server;
     const request = await probedRequests(scenario, target, [target.url]);
     console.log(`${scenario.name} over HTTP, ${seconds}s...`);
     const meter = cpuMeter();
     const load = await runLoad({ url: target.url, connections, seconds, ...request });
-    runs.push({ scenario, load, usage: meter() });
+    passes.push({ scenario, load, usage: meter() });
   }
   const after = await ceilingHalf();
 
@@ -78,7 +82,7 @@ try {
     perCpuSecond: verifications / usage.process,
     cpu: cpuShares(usage, machine.cpus),
   };
-  const results: ScenarioResult[] = runs.map(({ scenario, load, usage }) => {
+  const results: ScenarioResult[] = passes.map(({ scenario, load, usage }) => {
     const verifies = scenario.verificationsPerRequest;
     const perServerCpuSecond = load.requests / (usage.process - load.cpuSeconds);
     return {
@@ -105,7 +109,7 @@ try {
     }
     rows.push(['  CPU', cpuLine(r.cpu)]);
   }
-  const [withProtection, without] = ['password', 'password-unprotected'].map((id) => results.find((_, i) => runs[i]!.scenario.id === id));
+  const [withProtection, without] = ['password', 'password-unprotected'].map((id) => results.find((_, i) => passes[i]!.scenario.id === id));
   const protectionCost = withProtection && without ? 1 - withProtection.perSecond / without.perSecond : null;
   if (protectionCost !== null) {
     const verdict = protectionCost <= PROTECTION_BUDGET ? 'met' : 'MISSED';
@@ -124,14 +128,42 @@ try {
     console.warn(`\nwarning: other processes used up to ${Math.round(noisiest * 100)}% of the CPU during a run; trust the per-CPU-second ratio over the plain one`);
   }
 
+  return { ceiling, scenarios: results, protectionCost, failed };
+}
+
+/** Each figure's median and range across runs. */
+function summaryRows(all: { ceiling: { perSecond: number }; scenarios: ScenarioResult[] }[]): [string, string][] {
+  const spread = (xs: number[], digits: number) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length / 2;
+    const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    return `${median.toFixed(digits)} (${sorted[0]!.toFixed(digits)}-${sorted.at(-1)!.toFixed(digits)})`;
+  };
+  const rows: [string, string][] = [['raw argon2id verifications/s', spread(all.map((r) => r.ceiling.perSecond), 1)]];
+  all[0]!.scenarios.forEach((first, i) => {
+    const each = all.map((r) => r.scenarios[i]!);
+    rows.push([`${first.name}s/s`, spread(each.map((r) => r.perSecond), 1)], ['  latency p99 ms', spread(each.map((r) => r.latencyMs.p99), 0)]);
+    if (first.ratio !== null) rows.push(['  ratio to raw verifications', `${spread(each.map((r) => r.ratio!), 3)} (target >= ${TARGET_RATIO})`]);
+  });
+  return rows;
+}
+
+const runs: Awaited<ReturnType<typeof measureOnce>>[] = [];
+try {
+  for (let i = 1; i <= repeat; i++) {
+    if (repeat > 1) console.log(`\n=== run ${i} of ${repeat}`);
+    runs.push(await measureOnce());
+  }
+  if (repeat > 1) console.log(`\nmedian (min-max) of ${repeat} runs\n${table(summaryRows(runs))}`);
   const out = new URL('./results/latest.json', import.meta.url);
   mkdirSync(new URL('.', out), { recursive: true });
   const round = (_: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
-  const settings = { seconds, connections, users: USERS, argon2id: server.hashing, signingAlg, storage: 'sqlite file, WAL' };
-  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, ceiling, scenarios: results, protectionCost }, round, 2)}\n`);
+  const settings = { seconds, connections, users: USERS, argon2id: server.hashing, signingAlg, storage: 'sqlite file, WAL', repeat };
+  const { failed: _, ...last } = runs.at(-1)!;
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, ...last, runs: runs.map(({ failed: _f, ...run }) => run) }, round, 2)}\n`);
   console.log('\nwrote bench/results/latest.json');
 } finally {
   await server.close();
   await unprotected?.close();
 }
-if (failed) process.exitCode = 1;
+if (runs.some((run) => run.failed)) process.exitCode = 1;

@@ -2,7 +2,7 @@
 import { cpus, loadavg } from 'node:os';
 import { SIGNING_ALGS, type SigningAlg } from '../../src/keys/algorithms.ts';
 
-function positiveInt(name: string, fallback: number): number {
+export function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name] || String(fallback);
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);

@@ -16,7 +16,7 @@ import { startBenchServer, type BenchServer } from './lib/server.ts';
 import { runLoad } from './lib/load.ts';
 import { probedRequests } from './lib/probe.ts';
 import { cpuMeter } from './lib/cpu.ts';
-import { grid } from './lib/report.ts';
+import { grid, median } from './lib/report.ts';
 import { benchSettings, machineInfo, selected } from './lib/settings.ts';
 import type { Scenario } from './scenarios/types.ts';
 import { passwordScenario } from './scenarios/password.ts';
@@ -37,7 +37,6 @@ interface Round {
   perSecond: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function measure(scenario: Scenario, server: BenchServer): Promise<Round[]> {
   const amount = Number(process.env.BENCH_COST_REQUESTS) || (scenario.verificationsPerRequest > 0 ? 400 : 4000);

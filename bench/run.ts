@@ -13,7 +13,7 @@ import { argon2Verifications } from './lib/argon2.ts';
 import { runLoad, type LoadResult } from './lib/load.ts';
 import { probedRequests } from './lib/probe.ts';
 import { addUsage, cpuMeter, cpuShares, type CpuShares } from './lib/cpu.ts';
-import { cpuLine, table } from './lib/report.ts';
+import { cpuLine, spread, table } from './lib/report.ts';
 import { benchSettings, machineInfo, positiveInt, selected } from './lib/settings.ts';
 import type { Scenario } from './scenarios/types.ts';
 import { passwordScenario } from './scenarios/password.ts';
@@ -133,12 +133,6 @@ async function measureOnce() {
 
 /** Each figure's median and range across runs. */
 function summaryRows(all: { ceiling: { perSecond: number }; scenarios: ScenarioResult[] }[]): [string, string][] {
-  const spread = (xs: number[], digits: number) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = sorted.length / 2;
-    const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-    return `${median.toFixed(digits)} (${sorted[0]!.toFixed(digits)}-${sorted.at(-1)!.toFixed(digits)})`;
-  };
   const rows: [string, string][] = [['raw argon2id verifications/s', spread(all.map((r) => r.ceiling.perSecond), 1)]];
   all[0]!.scenarios.forEach((first, i) => {
     const each = all.map((r) => r.scenarios[i]!);

@@ -28,11 +28,11 @@ export async function introspectEndpoint(client: ClientRecord, params: Params, d
     };
   }
   // A refresh token is its client's own credential: only that client may introspect it.
-  if (found?.kind === 'refresh_token' && found.record.client_id === client.client_id && refreshTokenLive(found.record, deps.now())) {
+  if (found?.kind === 'refresh_token' && found.record.client_id === client.client_id && refreshTokenLive(found, deps.now())) {
     const r = found.record;
     return {
       active: true, scope: r.scope.join(' '), client_id: r.client_id, sub: r.user_id, aud: r.audience ?? undefined, iss: deps.issuer.issuer,
-      exp: Math.min(r.family_expires_at, r.idle_expires_at), iat: r.created_at, token_type: 'refresh_token',
+      exp: Math.min(r.family_expires_at, r.idle_expires_at), iat: r.rotated_at ?? r.created_at, token_type: 'refresh_token',
     };
   }
   return { active: false };

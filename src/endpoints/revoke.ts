@@ -22,7 +22,8 @@ export async function revokeEndpoint(client: ClientRecord, params: Params, deps:
   const owner = found.kind === 'access_token' ? found.claims.client_id : found.record.client_id;
   // RFC 7009 §2.1: only the client the token was issued to may revoke it.
   if (owner !== client.client_id) throw new UnauthorizedClientError('The token was not issued to this client.');
-  // RFC 7009 §2.1: a refresh token's family goes, with every access token issued with or from it.
+  // RFC 7009 §2.1: a refresh token's family goes, with every access token issued with or from it; a token the family
+  // has moved past still names it, and takes it as its reuse at the token endpoint would.
   if (found.kind === 'refresh_token') await deps.families.revokeFamily(found.record.family_id);
   else if (found.kind === 'legacy_access_token') await deps.legacyTokens.deleteLegacyToken(found.record.id);
   else await deps.denylist.denyAccessToken(found.claims.jti, found.claims.exp);

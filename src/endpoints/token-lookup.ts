@@ -1,17 +1,17 @@
 /**
  * Finding what a presented token is, for revocation and introspection: an
- * access token Tollgate signed (not denied), a refresh token by its hash, or
+ * access token Tollgate signed (not denied), a refresh token by its family's selector, or
  * an opaque access token of the legacy /oauth/ro (live) by its hash.
  */
 import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
 import { notInForce, type InForceDeps } from '../tokens/in-force.ts';
-import type { LegacyAccessTokenRecord, LegacyTokenStore, RefreshTokenRecord, RefreshTokenStore } from '../storage/interfaces.ts';
-import { tokenHash } from '../tokens/opaque.ts';
+import type { LegacyAccessTokenRecord, LegacyTokenStore, RefreshFamilyRecord, RefreshTokenStore } from '../storage/interfaces.ts';
+import { familyLive, findPresented, type Presented } from '../tokens/refresh.ts';
 import { liveLegacyToken, mayBeLegacyToken } from '../tokens/legacy-token.ts';
 
 export type FoundToken =
   | { kind: 'access_token'; claims: AccessTokenClaims }
-  | { kind: 'refresh_token'; record: RefreshTokenRecord }
+  | { kind: 'refresh_token'; record: RefreshFamilyRecord; presented: Presented }
   | { kind: 'legacy_access_token'; record: LegacyAccessTokenRecord };
 
 export interface LookupDeps extends InForceDeps {
@@ -28,8 +28,8 @@ async function asAccessToken(token: string, deps: LookupDeps): Promise<FoundToke
 }
 
 async function asRefreshToken(token: string, deps: LookupDeps): Promise<FoundToken | undefined> {
-  const record = await deps.refreshTokens.findRefreshToken(tokenHash(token));
-  return record ? { kind: 'refresh_token', record } : undefined;
+  const found = await findPresented(deps.refreshTokens, token);
+  return found ? { kind: 'refresh_token', record: found.family, presented: found.presented } : undefined;
 }
 
 async function asLegacyToken(token: string, deps: LookupDeps): Promise<FoundToken | undefined> {
@@ -47,7 +47,7 @@ export async function findToken(token: string, hint: string | undefined, deps: L
   return undefined;
 }
 
-/** Whether a refresh token can still be used now. */
-export function refreshTokenLive(record: RefreshTokenRecord, now: number): boolean {
-  return record.revoked_at === null && record.consumed_at === null && now < record.family_expires_at && now < record.idle_expires_at;
+/** Whether a refresh token can still be used now: a live token of a live family. */
+export function refreshTokenLive(found: Extract<FoundToken, { kind: 'refresh_token' }>, now: number): boolean {
+  return found.presented === 'live' && familyLive(found.record, now);
 }

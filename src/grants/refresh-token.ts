@@ -1,13 +1,12 @@
 /**
  * grant_type=refresh_token (RFC 6749 §6) with rotation and reuse detection
  * (RFC 9700 §4.14.2, RFC 6819 §5.2.2.3): the old token is consumed in one
- * conditional write, and a consumed token presented again revokes its family.
+ * conditional write, and a consumed token presented again (outside the leeway) revokes its family.
  */
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors/oauth.ts';
-import type { RefreshTokenRecord } from '../storage/interfaces.ts';
+import type { RefreshFamilyRecord, RefreshPolicy } from '../storage/interfaces.ts';
 import type { Grant, GrantContext, TokenResponse } from './grant.ts';
-import { tokenHash } from '../tokens/opaque.ts';
-import { successorOf } from '../tokens/refresh.ts';
+import { findPresented, MAX_LIVE_TOKENS, presentedAs, reissued, rotated, type Presented, type PresentedToken } from '../tokens/refresh.ts';
 import { parseScope } from '../tokens/scope.ts';
 import { completeLogin, runActions } from './login.ts';
 import { proves } from '../tokens/confirmation.ts';
@@ -15,7 +14,7 @@ import { proves } from '../tokens/confirmation.ts';
 const INVALID = 'The refresh token is invalid, expired or revoked.';
 
 /** RFC 6749 §6: the new scope may narrow the original one, never widen it. */
-function narrowedScope(ctx: GrantContext, record: RefreshTokenRecord): string[] {
+function narrowedScope(ctx: GrantContext, record: RefreshFamilyRecord): string[] {
   const requested = ctx.params.get('scope');
   const allowed = ctx.client.scope === null ? undefined : new Set(parseScope(ctx.client.scope));
   const scope = requested === undefined ? record.scope : parseScope(requested);
@@ -25,34 +24,52 @@ function narrowedScope(ctx: GrantContext, record: RefreshTokenRecord): string[] 
   return allowed ? scope.filter((s) => allowed.has(s) || s === 'offline_access') : scope;
 }
 
+function withinLeeway(family: RefreshFamilyRecord, policy: RefreshPolicy, now: number): boolean {
+  return policy.leeway > 0 && family.rotated_at !== null && now - family.rotated_at <= policy.leeway;
+}
+
+/** A token that is neither live nor retried within the leeway: a lost race, or reuse that takes the family. */
+async function refuse(ctx: GrantContext, family: RefreshFamilyRecord, presented: Presented): Promise<never> {
+  if (presented === 'previous') {
+    if (withinLeeway(family, ctx.client.refresh_token, ctx.services.now())) {
+      throw new InvalidGrantError(INVALID, `more than ${MAX_LIVE_TOKENS} re-issues within the leeway`);
+    }
+    // Consumed since this request arrived (within its second, or while it waited for the event loop or the store):
+    // the loser of a concurrent refresh, not evidence of theft. A replay arrives after the rotation.
+    if (family.rotated_at !== null && family.rotated_at >= ctx.receivedAt) throw new InvalidGrantError(INVALID, 'concurrent refresh lost the race');
+  }
+  // RFC 6819 §5.2.2.3: a token the family has moved past was used again; it may have been stolen, so the family goes.
+  await ctx.services.families.revokeFamily(family.family_id);
+  ctx.services.log.warn({ event: 'refresh_token_reuse', client_id: ctx.client.client_id, user_id: family.user_id }, 'refresh token reuse: family revoked');
+  throw new InvalidGrantError(INVALID, 'reuse of a consumed refresh token: family revoked');
+}
+
+/** Times a rotation decides again after another request changed the family first; each retry follows that request's write. */
+const ATTEMPTS = 3;
+
 /** The successor's token, or undefined for a non-rotating client (which keeps using the same token). */
-async function rotate(ctx: GrantContext, record: RefreshTokenRecord): Promise<string | undefined> {
+async function rotate(ctx: GrantContext, found: PresentedToken): Promise<string | undefined> {
   const { services, client } = ctx;
   const store = services.refreshTokens;
-  const now = services.now();
   const policy = client.refresh_token;
-  if (policy.rotation === 'non-rotating' && record.consumed_at === null) {
-    await store.touchRefreshToken(record.id, Math.min(now + policy.idle_ttl, record.family_expires_at));
-    return undefined;
+  let { family, presented } = found;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const now = services.now();
+    if (presented === 'live' && policy.rotation === 'non-rotating') {
+      await store.touchRefreshFamily(family.selector, Math.min(now + policy.idle_ttl, family.family_expires_at));
+      return undefined;
+    }
+    const next = presented === 'live' ? rotated(family, policy, now)
+      : presented === 'previous' && withinLeeway(family, policy, now) && family.token_hashes.length < MAX_LIVE_TOKENS ? reissued(family, policy, now)
+        : await refuse(ctx, family, presented);
+    // One conditional write: it fails only if the family changed since it was read, and then this request decides again.
+    if (await store.advanceRefreshFamily(family.selector, family.token_hashes, next.state)) return next.token;
+    const current = await store.findRefreshFamily(family.selector);
+    if (!current || current.revoked_at !== null) throw new InvalidGrantError(INVALID, 'revoked');
+    family = current;
+    presented = presentedAs(current, found.hash);
   }
-  // RFC 6749 §6: a new refresh token has the scope of the one presented; only the access token is narrowed.
-  const next = successorOf(record, policy, now);
-  if (record.consumed_at === null && (await store.rotateRefreshToken(record.id, now, next.record))) return next.token;
-
-  // Already consumed (here, or by a request that won the race since we read it).
-  const consumedAt = record.consumed_at ?? (await store.findRefreshToken(record.id))?.consumed_at ?? now;
-  if (policy.leeway > 0 && now - consumedAt <= policy.leeway && (await store.reissueRefreshToken(record.id, now - policy.leeway, next.record))) {
-    return next.token;
-  }
-  if (record.consumed_at === null || consumedAt >= ctx.receivedAt) {
-    // Unconsumed when this request read it, or consumed since this request arrived (within its second, or while it
-    // waited for the event loop or the store): the loser of a concurrent refresh, not evidence of theft. A replay
-    // arrives after the consumption and takes the family (RFC 6819 §5.2.2.3).
-    throw new InvalidGrantError(INVALID, 'concurrent refresh lost the race');
-  }
-  await services.families.revokeFamily(record.family_id);
-  services.log.warn({ event: 'refresh_token_reuse', client_id: client.client_id, user_id: record.user_id }, 'refresh token reuse: family revoked');
-  throw new InvalidGrantError(INVALID, 'reuse of a consumed refresh token: family revoked');
+  throw new InvalidGrantError(INVALID, 'concurrent refresh lost the race');
 }
 
 export const refreshTokenGrant: Grant = {
@@ -62,10 +79,11 @@ export const refreshTokenGrant: Grant = {
     const { services, client, params } = ctx;
     const presented = params.get('refresh_token');
     if (presented === undefined) throw new InvalidRequestError('Missing required parameter: refresh_token.');
-    const record = await services.refreshTokens.findRefreshToken(tokenHash(presented));
+    const found = await findPresented(services.refreshTokens, presented);
     const now = services.now();
     // RFC 6749 §10.4: a refresh token is bound to the client it was issued to.
-    if (!record || record.client_id !== client.client_id) throw new InvalidGrantError(INVALID, 'unknown token or another client\'s');
+    if (!found || found.family.client_id !== client.client_id) throw new InvalidGrantError(INVALID, 'unknown token or another client\'s');
+    const record = found.family;
     if (record.revoked_at !== null) throw new InvalidGrantError(INVALID, 'revoked');
     if (now >= record.family_expires_at || now >= record.idle_expires_at) throw new InvalidGrantError(INVALID, 'expired');
     // RFC 8705 §4: a bound token is used only with the certificate it is bound to; the family stays, as its holder still has it.
@@ -86,6 +104,6 @@ export const refreshTokenGrant: Grant = {
     if (outcome.mfa !== undefined && !record.amr.includes('mfa')) {
       throw new InvalidGrantError('A post-login action requires multi-factor authentication, which a refresh cannot perform: log in again.', 'action asks for mfa');
     }
-    return completeLogin(services, login, outcome, { token: await rotate(ctx, record), familyId: record.family_id });
+    return completeLogin(services, login, outcome, { token: await rotate(ctx, found), familyId: record.family_id });
   },
 };

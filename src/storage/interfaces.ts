@@ -123,25 +123,37 @@ export interface LoginGrant {
   amr: string[];
 }
 
-/** A refresh token at rest: only its SHA-256 is kept (RFC 9700 §4.14, RFC 6819 §5.1.4.1.3). */
-export interface RefreshTokenRecord extends LoginGrant {
-  /** SHA-256 of the token. */
-  id: string;
-  /** Every token rotated from one login shares the family; reuse revokes it whole (RFC 6819 §5.2.2.3). */
+/**
+ * A refresh-token family at rest: one record from the login to the family's end, however often it rotates, holding
+ * only SHA-256 hashes of its tokens (RFC 9700 §4.14.2, RFC 6819 §5.1.4.1.3 and §5.2.2.3). A token names its family
+ * by the selector it carries (tokens/refresh.ts), so a rotation rewrites this record in place and no index.
+ */
+export interface RefreshFamilyRecord extends LoginGrant {
+  /** The lookup half of every token of the family; not a secret. */
+  selector: string;
+  /** Whose sid the family's access tokens carry; every record of a family shares it (see refresh.ts). */
   family_id: string;
-  /** 0 for the login's token, +1 per rotation. */
+  /** Rotations so far: 0 for the login's token. */
   generation: number;
+  /** SHA-256 of each live token: one, or a few more after re-issues within the leeway. */
+  token_hashes: string[];
+  /** SHA-256 of the tokens the last rotation consumed: presenting one again is a retry, a lost race or reuse. */
+  previous_hashes: string[];
+  /** When the last rotation happened; null before the first. */
+  rotated_at: number | null;
   created_at: number;
   /** Absolute expiry of the family. */
   family_expires_at: number;
   idle_expires_at: number;
-  consumed_at: number | null;
   revoked_at: number | null;
   /** A public client's tokens are bound to what it proved at login; each use must prove it again (RFC 8705 §4, RFC 9449 §5). */
   cnf: Confirmation | null;
   /** The device the family was issued to: the legacy /oauth/ro's `device` parameter; null from /oauth/token. */
   device: string | null;
 }
+
+/** What a rotation or a re-issue within the leeway writes to a family. */
+export type RefreshFamilyState = Pick<RefreshFamilyRecord, 'generation' | 'token_hashes' | 'previous_hashes' | 'rotated_at' | 'idle_expires_at'>;
 
 /** An opaque access token of the legacy /oauth/ro, good only at /userinfo (seed 004): only its SHA-256 is kept. */
 export interface LegacyAccessTokenRecord {
@@ -379,19 +391,17 @@ export interface KeyStore {
 }
 
 export interface RefreshTokenStore {
-  createRefreshToken(token: RefreshTokenRecord): Promise<void>;
-  findRefreshToken(id: string): Promise<RefreshTokenRecord | undefined>;
-  /** One conditional write: consumes `id` if it is live and unconsumed, and inserts `successor`. False if it was not. */
-  rotateRefreshToken(id: string, now: number, successor: RefreshTokenRecord): Promise<boolean>;
+  createRefreshFamily(family: RefreshFamilyRecord): Promise<void>;
+  findRefreshFamily(selector: string): Promise<RefreshFamilyRecord | undefined>;
   /**
-   * Leeway re-issue: inserts `successor` only if `id` was consumed at or after `consumedSince`, its family is not
-   * revoked, and no later generation of the family has been consumed yet (the leeway covers only the previous token).
+   * One conditional write (compare-and-set): the family takes `next` only if it is unrevoked and its live hashes are
+   * still exactly `expected`, so of concurrent rotations of one token exactly one succeeds. False if it did not.
    */
-  reissueRefreshToken(id: string, consumedSince: number, successor: RefreshTokenRecord): Promise<boolean>;
+  advanceRefreshFamily(selector: string, expected: readonly string[], next: RefreshFamilyState): Promise<boolean>;
   /** Non-rotating use: pushes the idle expiry forward. */
-  touchRefreshToken(id: string, idleExpiresAt: number): Promise<void>;
+  touchRefreshFamily(selector: string, idleExpiresAt: number): Promise<void>;
   revokeRefreshFamily(familyId: string, now: number): Promise<void>;
-  /** Revokes every unrevoked token of the user's families; returns the families it revoked tokens of, each once. */
+  /** Revokes every unrevoked family of the user; returns their ids, each once. */
   revokeUserRefreshTokens(userId: string, now: number): Promise<string[]>;
 }
 

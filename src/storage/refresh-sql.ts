@@ -1,8 +1,9 @@
 /** SQL the refresh-token stores share (SQLite and PostgreSQL alike). */
 
 /**
- * The families of the user whose id is the parameter `param`, found by their first token (generation 0) through the
- * partial index refresh_tokens_user_families: a rotation writes no page of it. That token outlives every live one of
- * its family: consumed, it is kept until the family ends; unconsumed, the family has no other.
+ * The families the purge deletes, with `now` bound to both parameters: past their absolute or idle expiry, or
+ * revoked. A family is one record, so an ended one takes every token of it along; a token of a purged family is
+ * then unknown, which the grant refuses as it refuses any invalid token.
  */
-export const USER_FAMILIES = (param: string) => `SELECT family_id FROM refresh_tokens WHERE user_id = ${param} AND generation = 0`;
+export const ENDED_FAMILIES = (first: string, second: string) =>
+  `family_expires_at <= ${first} OR idle_expires_at <= ${second} OR revoked_at IS NOT NULL`;

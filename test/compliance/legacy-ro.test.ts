@@ -12,6 +12,7 @@ import { API, ISSUER, NOW, PASSWORD, SECRET, aliceLogin, basicAuth, start, webCl
 import { MFA_OTP, mfaApi, webInBody, withMfa } from '../helpers/mfa.ts';
 import { totpCode } from '../../src/mfa/totp.ts';
 import { tokenHash } from '../../src/tokens/opaque.ts';
+import { findPresented } from '../../src/tokens/refresh.ts';
 
 const DEPRECATION = '@1499472000';
 const RS_SECRET = 'resource-server-secret-0123456789-abcdefghij';
@@ -238,7 +239,7 @@ describe('seed 004: a refresh token only for a device that asked for offline_acc
   test('the family records the device; the token works at /oauth/token (grant_type=refresh_token) and answers OIDC-shaped tokens', async (t) => {
     const tg = await startLegacy(t);
     const { body } = await seedLogin(tg);
-    assert.equal((await tg.store.findRefreshToken(tokenHash(body.refresh_token)))?.device, 'my-device-name');
+    assert.equal((await findPresented(tg.store, body.refresh_token))?.family.device, 'my-device-name');
     const res = await form(tg, '/oauth/token', { grant_type: 'refresh_token', client_id: 'legacy', refresh_token: body.refresh_token });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.scope, 'openid email offline_access', 'the OIDC scopes granted; favorite_color is no scope');
@@ -247,7 +248,7 @@ describe('seed 004: a refresh token only for a device that asked for offline_acc
     assert.equal(access.client_id, 'legacy');
     assert.equal(decodeJwt(res.body.id_token).favorite_color, undefined, 'OIDC-conformant: no un-namespaced attribute');
     assert.notEqual(res.body.refresh_token, body.refresh_token, 'rotated');
-    assert.equal((await tg.store.findRefreshToken(tokenHash(res.body.refresh_token)))?.device, 'my-device-name', 'the successor keeps the device');
+    assert.equal((await findPresented(tg.store, res.body.refresh_token))?.family.device, 'my-device-name', 'the successor keeps the device');
   });
 
   test('a device name with control characters, or longer than 255 characters, is invalid_request', async (t) => {

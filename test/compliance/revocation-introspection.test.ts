@@ -5,7 +5,7 @@ import { decodeJwt } from 'jose';
 import { API, ISSUER, NOW, PASSWORD, REALM_GRANT, SECRET, aliceLogin, basicAuth, startTollgate, webClient, type TestTollgate } from '../helpers/tollgate.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { ConfigError } from '../../src/config/load.ts';
-import { tokenHash } from '../../src/tokens/opaque.ts';
+import { findPresented } from '../../src/tokens/refresh.ts';
 
 const RS_SECRET = 'resource-server-secret-0123456789-abcdefghij';
 /** A resource server: confidential, allowed to introspect. */
@@ -87,7 +87,7 @@ test('RFC 7009 §2.1: revoking a refresh token revokes its whole family', async 
   const res = await revoke(tg, { token: b, token_type_hint: 'refresh_token' });
   assertRevoked(res);
   assert.equal(res.headers['cache-control'], 'no-store');
-  for (const token of [a, b]) assert.equal((await tg.store.findRefreshToken(tokenHash(token)))?.revoked_at, NOW, 'every token of the family');
+  for (const token of [a, b]) assert.equal((await findPresented(tg.store, token))?.family.revoked_at, NOW, 'every token of the family');
   const after = await refresh(tg, b);
   assert.equal(after.status, 400);
   assert.equal(after.body.error, 'invalid_grant');
@@ -97,6 +97,12 @@ test('RFC 7009 §2.1: revoking a refresh token revokes its whole family', async 
   assertRevoked(await revoke(tg, { token: c }));
   assert.equal((await refresh(tg, c)).body.error, 'invalid_grant', 'without a hint too');
   assertRevoked(await revoke(tg, { token: c }));
+
+  // A token its family has moved past still names the family: revoking it takes the family, as reusing it would.
+  const { refresh_token: d } = await login(tg);
+  const e = (await refresh(tg, d)).body.refresh_token as string;
+  assertRevoked(await revoke(tg, { token: d }));
+  assert.equal((await refresh(tg, e)).body.error, 'invalid_grant', 'revoking the consumed token took its successor');
 });
 
 test('RFC 7009 §2.1: revoking an access token: /userinfo answers 401 invalid_token and introspection says inactive', async (t) => {
@@ -157,7 +163,7 @@ test('RFC 7009 §2.1: the access tokens carry their family\'s sid, the same acro
   assert.equal(decodeJwt(rotated.body.access_token).sid, sid, 'a refresh keeps the family');
   assert.notEqual(decodeJwt(second.access_token).sid, sid, 'another login, another family');
   assert.equal(decodeJwt((await login(tg, { scope: 'openid' })).access_token).sid, undefined, 'no family, no sid');
-  const familyId = (await tg.store.findRefreshToken(tokenHash(first.refresh_token)))!.family_id;
+  const familyId = (await findPresented(tg.store, first.refresh_token))!.family.family_id;
   assert.ok(!first.access_token.includes(familyId) && !JSON.stringify(decodeJwt(first.access_token)).includes(familyId));
 });
 
@@ -199,7 +205,7 @@ test('RFC 7009 §2.1: a token issued to another client is refused with 400 unaut
   const byWeb = await revoke(tg, { token: mobile.refresh_token });
   assert.equal(byWeb.status, 400, byWeb.raw);
   assert.equal(byWeb.body.error, 'unauthorized_client');
-  assert.equal((await tg.store.findRefreshToken(tokenHash(mobile.refresh_token)))?.revoked_at, null);
+  assert.equal((await findPresented(tg.store, mobile.refresh_token))?.family.revoked_at, null);
 
   const web = await login(tg);
   const byPost = await revoke(tg, { token: web.access_token, client_id: 'post', client_secret: SECRET }, null);
@@ -231,7 +237,7 @@ test('RFC 7009 §2.1: the client authenticates as at the token endpoint', async 
   const unknown = await revoke(tg, { token: refresh_token }, ['nobody', SECRET]);
   assert.equal(unknown.status, 401);
   assert.equal(unknown.body.error, 'invalid_client');
-  assert.equal((await tg.store.findRefreshToken(tokenHash(refresh_token)))?.revoked_at, null, 'nothing was revoked');
+  assert.equal((await findPresented(tg.store, refresh_token))?.family.revoked_at, null, 'nothing was revoked');
   assertRevoked(await revoke(tg, { token: refresh_token }));
 });
 

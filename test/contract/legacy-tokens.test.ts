@@ -1,20 +1,12 @@
-/** The LegacyTokenStore contract and the refresh token's device, run against every store (migration 11). */
+/** The LegacyTokenStore contract, run against every store (migration 11; the refresh family's device is in store.test.ts). */
 import assert from 'node:assert/strict';
-import type { LegacyAccessTokenRecord, RefreshTokenRecord } from '../../src/storage/interfaces.ts';
+import type { LegacyAccessTokenRecord } from '../../src/storage/interfaces.ts';
 import { forEachStore } from './each-store.ts';
 
 const T = 1_767_225_600;
 
 function legacyToken(overrides: Partial<LegacyAccessTokenRecord> = {}): LegacyAccessTokenRecord {
   return { id: 'hash-1', client_id: 'legacy', user_id: 'u1', scope: ['openid', 'email'], created_at: T, expires_at: T + 600, sid: 'family-sid', ...overrides };
-}
-
-function refresh(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
-  return {
-    id: 'h0', family_id: 'f1', generation: 0, client_id: 'legacy', user_id: 'u1', connection: 'customers', scope: ['openid', 'offline_access'],
-    audience: null, auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000, idle_expires_at: T + 100,
-    consumed_at: null, revoked_at: null, cnf: null, device: 'Alice’s phone', ...overrides,
-  };
 }
 
 forEachStore('legacy token storage contract', (withStore) => {
@@ -37,14 +29,5 @@ forEachStore('legacy token storage contract', (withStore) => {
     await store.legacyTokens.createLegacyToken(legacyToken({ id: 'expired-too', expires_at: T + 10 }));
     assert.equal(await store.purge(T + 10), 1, 'the background purge includes them');
     assert.ok(await store.legacyTokens.findLegacyToken('live'));
-  });
-
-  withStore('refresh tokens keep the device they were issued to, through rotation; null when none', async (store) => {
-    await store.createRefreshToken(refresh());
-    assert.deepEqual(await store.findRefreshToken('h0'), refresh());
-    assert.equal(await store.rotateRefreshToken('h0', T + 1, refresh({ id: 'h1', generation: 1, created_at: T + 1 })), true);
-    assert.equal((await store.findRefreshToken('h1'))?.device, 'Alice’s phone');
-    await store.createRefreshToken(refresh({ id: 'h2', family_id: 'f2', device: null }));
-    assert.equal((await store.findRefreshToken('h2'))?.device, null);
   });
 });

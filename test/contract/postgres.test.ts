@@ -2,7 +2,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { ConflictError, StoreUnavailableError, type MfaPolicy, type RefreshTokenRecord } from '../../src/storage/interfaces.ts';
+import { ConflictError, StoreUnavailableError, type MfaPolicy, type RefreshFamilyRecord, type RefreshFamilyState } from '../../src/storage/interfaces.ts';
 
 const NO_MFA: MfaPolicy = { policy: 'never', factors: ['otp'] };
 import { openPostgres, type PostgresOptions, type PostgresStore } from '../../src/storage/postgres/store.ts';
@@ -14,12 +14,17 @@ import { createDatabase, databaseUrl, dropDatabase, psql, releaseDatabase, takeD
 
 const T = 1_767_225_600;
 
-function refresh(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+function family(overrides: Partial<RefreshFamilyRecord> = {}): RefreshFamilyRecord {
   return {
-    id: 'h0', family_id: 'f1', generation: 0, client_id: 'web', user_id: 'u1', connection: 'customers', scope: ['openid'],
-    audience: null, auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000, idle_expires_at: T + 100,
-    consumed_at: null, revoked_at: null, cnf: null, device: null, ...overrides,
+    selector: 's1', family_id: 'f1', generation: 0, token_hashes: ['h0'], previous_hashes: [], rotated_at: null, client_id: 'web', user_id: 'u1',
+    connection: 'customers', scope: ['openid'], audience: null, auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000,
+    idle_expires_at: T + 100, revoked_at: null, cnf: null, device: null, ...overrides,
   };
+}
+
+/** The first rotation of a family, to the token hashed `hash`. */
+function rotation(hash: string): RefreshFamilyState {
+  return { generation: 1, token_hashes: [hash], previous_hashes: ['h0'], rotated_at: T + 1, idle_expires_at: T + 101 };
 }
 
 /**
@@ -75,25 +80,21 @@ test('migrations: manual refuses a store with pending migrations and names `toll
 test('one refresh token rotated by 20 parallel calls on two nodes: exactly one succeeds, one successor exists', async (t) => {
   const db = await database(t);
   const [a, b] = [await db.open(), await db.open()];
-  await a.createRefreshToken(refresh());
-  const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-    (i % 2 ? a : b).rotateRefreshToken('h0', T + 1, refresh({ id: `h1-${i}`, generation: 1 }))));
+  await a.createRefreshFamily(family());
+  const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).advanceRefreshFamily('s1', ['h0'], rotation(`h1-${i}`))));
   assert.equal(attempts.filter(Boolean).length, 1);
-  const successors = await psql(db.name, `SELECT id FROM refresh_tokens WHERE generation = 1`);
-  assert.deepEqual(successors, [{ id: `h1-${attempts.indexOf(true)}` }]);
+  const live = await psql(db.name, `SELECT token_hashes FROM refresh_families`);
+  assert.deepEqual(live, [{ token_hashes: [`h1-${attempts.indexOf(true)}`] }]);
 });
 
 test('a rotation racing the revocation of its family never leaves a live successor', async (t) => {
   const db = await database(t);
   const [a, b] = [await db.open(), await db.open()];
   for (let i = 0; i < 10; i++) {
-    await a.createRefreshToken(refresh({ id: `r${i}`, family_id: `f${i}` }));
-    await Promise.all([
-      a.rotateRefreshToken(`r${i}`, T + 1, refresh({ id: `r${i}-next`, family_id: `f${i}`, generation: 1 })),
-      b.revokeRefreshFamily(`f${i}`, T + 1),
-    ]);
+    await a.createRefreshFamily(family({ selector: `s${i}`, family_id: `f${i}` }));
+    await Promise.all([a.advanceRefreshFamily(`s${i}`, ['h0'], rotation(`h${i}-next`)), b.revokeRefreshFamily(`f${i}`, T + 1)]);
   }
-  assert.deepEqual(await psql(db.name, 'SELECT id FROM refresh_tokens WHERE revoked_at IS NULL'), []);
+  assert.deepEqual(await psql(db.name, 'SELECT selector FROM refresh_families WHERE revoked_at IS NULL'), []);
 });
 
 test('configured records: a sync on one node reaches another within cacheTtlMs; what they return is frozen', async (t) => {
@@ -118,7 +119,7 @@ test('an unreachable database is a StoreUnavailableError, at open and on every c
   const store = await openPostgres(url, { ...options, migrate: false });
   try {
     await assert.rejects(store.getUser('u1'), StoreUnavailableError);
-    await assert.rejects(store.rotateRefreshToken('h0', T, refresh({ id: 'h1' })), StoreUnavailableError);
+    await assert.rejects(store.advanceRefreshFamily('s1', ['h0'], rotation('h1')), StoreUnavailableError);
   } finally {
     await store.close();
   }
@@ -138,25 +139,24 @@ test('pool timeouts, lost connections and server shutdown read as unavailable; a
 test('connections killed by the server: the call in flight fails as unavailable, writes nothing, and the pool recovers', async (t) => {
   const db = await database(t);
   const store = await db.open();
-  await store.createRefreshToken(refresh());
-  // Another session holds the family's lock, so the rotation is in flight when its connection is killed.
+  await store.createRefreshFamily(family());
+  // Another session holds the family record's row lock, so the rotation is in flight when its connection is killed.
   const operator = new pg.Client({ connectionString: db.url });
   await operator.connect();
   try {
-    await operator.query(`SELECT pg_advisory_lock(${0x72656672}, hashtext('f1'))`);
+    await operator.query(`BEGIN; SELECT 1 FROM refresh_families WHERE selector = 's1' FOR UPDATE`);
     // The expectation is attached at once: the rotation may fail before the terminating query's own answer arrives,
     // and a rejection nothing handles yet would fail the test on its own.
-    const rotation = assert.rejects(store.rotateRefreshToken('h0', T + 1, refresh({ id: 'h1', generation: 1 })), StoreUnavailableError);
+    const rotating = assert.rejects(store.advanceRefreshFamily('s1', ['h0'], rotation('h1')), StoreUnavailableError);
     await waitFor(async () => (await operator.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [db.name])).rowCount === 1);
     await operator.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name]);
-    await rotation;
+    await rotating;
   } finally {
     await operator.end();
   }
   // Idle pooled connections were killed too; the pool drops each one as it learns of it, so a call may still meet one.
-  assert.equal((await recovered(() => store.findRefreshToken('h0')))?.consumed_at, null, 'nothing was half-done');
-  assert.equal(await recovered(() => store.findRefreshToken('h1')), undefined);
-  assert.equal(await recovered(() => store.rotateRefreshToken('h0', T + 1, refresh({ id: 'h1', generation: 1 }))), true, 'the pool reconnected by itself');
+  assert.deepEqual((await recovered(() => store.findRefreshFamily('s1')))?.token_hashes, ['h0'], 'nothing was half-done');
+  assert.equal(await recovered(() => store.advanceRefreshFamily('s1', ['h0'], rotation('h1'))), true, 'the pool reconnected by itself');
 });
 
 /** `call`, retried while it fails as unavailable (a bounded number of times): what a client does after an outage. */

@@ -1,6 +1,6 @@
 /** The storage contract: every method of every store, the same assertions for each backend. */
 import assert from 'node:assert/strict';
-import { ConflictError, type MfaPolicy, type NewUser, type RefreshTokenRecord } from '../../src/storage/interfaces.ts';
+import { ConflictError, type MfaPolicy, type NewUser, type RefreshFamilyRecord, type RefreshFamilyState } from '../../src/storage/interfaces.ts';
 import { forEachStore } from './each-store.ts';
 
 const T = 1_767_225_600;
@@ -13,12 +13,17 @@ function newUser(overrides: Partial<NewUser> = {}): NewUser {
   };
 }
 
-function refresh(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+function family(overrides: Partial<RefreshFamilyRecord> = {}): RefreshFamilyRecord {
   return {
-    id: 'h0', family_id: 'f1', generation: 0, client_id: 'web', user_id: 'u1', connection: 'customers', scope: ['openid', 'offline_access'],
-    audience: null, auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000, idle_expires_at: T + 100,
-    consumed_at: null, revoked_at: null, cnf: null, device: null, ...overrides,
+    selector: 's1', family_id: 'f1', generation: 0, token_hashes: ['h0'], previous_hashes: [], rotated_at: null, client_id: 'web', user_id: 'u1',
+    connection: 'customers', scope: ['openid', 'offline_access'], audience: null, auth_time: T, amr: ['pwd'], created_at: T,
+    family_expires_at: T + 1000, idle_expires_at: T + 100, revoked_at: null, cnf: null, device: null, ...overrides,
   };
+}
+
+/** What a rotation from `hashes` to `hash` at `at` writes. */
+function rotation(hashes: string[], hash: string, at: number, generation = 1): RefreshFamilyState {
+  return { generation, token_hashes: [hash], previous_hashes: hashes, rotated_at: at, idle_expires_at: at + 100 };
 }
 
 const client = {
@@ -188,52 +193,61 @@ forEachStore('storage contract', (withStore) => {
     assert.equal((await store.listApis()).length, 1);
   });
 
-  withStore('refresh tokens: rotation consumes exactly once, however many callers race', async (store) => {
-    await store.createRefreshToken(refresh());
-    assert.deepEqual(await store.findRefreshToken('h0'), refresh());
-    const attempts = await Promise.all(Array.from({ length: 10 }, (_, i) => store.rotateRefreshToken('h0', T + 1, refresh({ id: `h1-${i}`, generation: 1 }))));
+  withStore('refresh families: a rotation is a compare-and-set, won by exactly one of many racing callers', async (store) => {
+    await store.createRefreshFamily(family());
+    assert.deepEqual(await store.findRefreshFamily('s1'), family());
+    assert.equal(await store.findRefreshFamily('h0'), undefined, 'found by selector, never by a hash');
+    const attempts = await Promise.all(Array.from({ length: 10 }, (_, i) => store.advanceRefreshFamily('s1', ['h0'], rotation(['h0'], `h1-${i}`, T + 1))));
     assert.equal(attempts.filter(Boolean).length, 1);
-    assert.equal((await store.findRefreshToken('h0'))?.consumed_at, T + 1);
     const winner = attempts.findIndex(Boolean);
-    assert.ok(await store.findRefreshToken(`h1-${winner}`));
-    assert.equal(await store.findRefreshToken(`h1-${(winner + 1) % 10}`), undefined);
+    assert.deepEqual(await store.findRefreshFamily('s1'), family({ ...rotation(['h0'], `h1-${winner}`, T + 1) }));
+    assert.equal(await store.advanceRefreshFamily('s1', ['h0'], rotation(['h0'], 'late', T + 2)), false, 'expected hashes are stale');
   });
 
-  withStore('refresh tokens: the binding (cnf) of a sender-constrained token is kept, and passed to its successor', async (store) => {
+  withStore('refresh families: a re-issue adds a live token; the hashes compared are the whole ordered list', async (store) => {
+    await store.createRefreshFamily(family());
+    assert.ok(await store.advanceRefreshFamily('s1', ['h0'], rotation(['h0'], 'h1', T + 1)));
+    const reissue = { generation: 1, token_hashes: ['h1', 'h1b'], previous_hashes: ['h0'], rotated_at: T + 1, idle_expires_at: T + 102 };
+    assert.ok(await store.advanceRefreshFamily('s1', ['h1'], reissue));
+    assert.deepEqual((await store.findRefreshFamily('s1'))?.token_hashes, ['h1', 'h1b']);
+    assert.equal(await store.advanceRefreshFamily('s1', ['h1'], rotation(['h1'], 'h2', T + 3, 2)), false, 'a subset is not a match');
+    assert.equal(await store.advanceRefreshFamily('s1', ['h1b', 'h1'], rotation(['h1b', 'h1'], 'h2', T + 3, 2)), false, 'nor another order');
+    assert.ok(await store.advanceRefreshFamily('s1', ['h1', 'h1b'], rotation(['h1', 'h1b'], 'h2', T + 3, 2)));
+    assert.deepEqual((await store.findRefreshFamily('s1'))?.previous_hashes, ['h1', 'h1b']);
+  });
+
+  withStore('refresh families: the binding (cnf) and device are kept across rotations', async (store) => {
     const cnf = { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' };
-    await store.createRefreshToken(refresh({ cnf }));
-    assert.deepEqual((await store.findRefreshToken('h0'))?.cnf, cnf);
-    assert.ok(await store.rotateRefreshToken('h0', T + 1, refresh({ id: 'h1', generation: 1, cnf })));
-    assert.deepEqual((await store.findRefreshToken('h1'))?.cnf, cnf);
-    await store.createRefreshToken(refresh({ id: 'unbound', family_id: 'f2' }));
-    assert.equal((await store.findRefreshToken('unbound'))?.cnf, null);
+    await store.createRefreshFamily(family({ cnf, device: 'Alice’s phone' }));
+    assert.ok(await store.advanceRefreshFamily('s1', ['h0'], rotation(['h0'], 'h1', T + 1)));
+    const rotated = await store.findRefreshFamily('s1');
+    assert.deepEqual(rotated?.cnf, cnf);
+    assert.equal(rotated?.device, 'Alice’s phone');
+    await store.createRefreshFamily(family({ selector: 's2', family_id: 'f2' }));
+    assert.equal((await store.findRefreshFamily('s2'))?.cnf, null);
+    assert.equal((await store.findRefreshFamily('s2'))?.device, null);
   });
 
-  withStore('refresh tokens: leeway re-issue covers only the immediately previous token', async (store) => {
-    await store.createRefreshToken(refresh());
-    assert.ok(await store.rotateRefreshToken('h0', T + 1, refresh({ id: 'h1', generation: 1 })));
-    assert.equal(await store.reissueRefreshToken('h0', T + 2, refresh({ id: 'x', generation: 1 })), false, 'consumed before the window');
-    assert.ok(await store.reissueRefreshToken('h0', T, refresh({ id: 'h1b', generation: 1 })));
-    assert.ok(await store.rotateRefreshToken('h1', T + 2, refresh({ id: 'h2', generation: 2 })));
-    assert.equal(await store.reissueRefreshToken('h0', T, refresh({ id: 'y', generation: 1 })), false, 'a later generation was consumed');
-  });
-
-  withStore('refresh tokens: touch, family and user revocation', async (store) => {
-    await store.createRefreshToken(refresh());
-    await store.createRefreshToken(refresh({ id: 'other-family', family_id: 'f2' }));
-    await store.createRefreshToken(refresh({ id: 'other-user', family_id: 'f3', user_id: 'u2' }));
-    await store.touchRefreshToken('h0', T + 500);
-    assert.equal((await store.findRefreshToken('h0'))?.idle_expires_at, T + 500);
+  withStore('refresh families: touch, family and user revocation', async (store) => {
+    await store.createRefreshFamily(family());
+    await store.createRefreshFamily(family({ selector: 'other-family', family_id: 'f2' }));
+    await store.createRefreshFamily(family({ selector: 'other-user', family_id: 'f3', user_id: 'u2' }));
+    await store.touchRefreshFamily('s1', T + 500);
+    assert.equal((await store.findRefreshFamily('s1'))?.idle_expires_at, T + 500);
+    await store.touchRefreshFamily('s1', T + 400);
+    assert.equal((await store.findRefreshFamily('s1'))?.idle_expires_at, T + 500, 'a touch never shortens it');
     await store.revokeRefreshFamily('f1', T + 2);
-    assert.equal((await store.findRefreshToken('h0'))?.revoked_at, T + 2);
-    assert.equal((await store.findRefreshToken('other-family'))?.revoked_at, null);
-    assert.equal(await store.rotateRefreshToken('h0', T + 3, refresh({ id: 'z' })), false, 'a revoked token cannot rotate');
-    await store.createRefreshToken(refresh({ id: 'other-family-2', family_id: 'f2', generation: 1 }));
-    await store.createRefreshToken(refresh({ id: 'fourth-family', family_id: 'f4' }));
-    assert.deepEqual((await store.revokeUserRefreshTokens('u1', T + 4)).sort(), ['f2', 'f4'], 'each family with a token it revoked, once');
-    assert.equal((await store.findRefreshToken('other-family'))?.revoked_at, T + 4);
-    assert.equal((await store.findRefreshToken('h0'))?.revoked_at, T + 2, 'an earlier revocation stands');
-    assert.equal((await store.findRefreshToken('other-user'))?.revoked_at, null);
+    assert.equal((await store.findRefreshFamily('s1'))?.revoked_at, T + 2);
+    assert.equal((await store.findRefreshFamily('other-family'))?.revoked_at, null);
+    assert.equal(await store.advanceRefreshFamily('s1', ['h0'], rotation(['h0'], 'z', T + 3)), false, 'a revoked family cannot rotate');
+    // Two records of one family: a token and its leeway sibling, both live when migration 15 made a record of each.
+    await store.createRefreshFamily(family({ selector: 'other-family-2', family_id: 'f2', generation: 1 }));
+    await store.createRefreshFamily(family({ selector: 'fourth-family', family_id: 'f4' }));
+    assert.deepEqual((await store.revokeUserRefreshTokens('u1', T + 4)).sort(), ['f2', 'f4'], 'each family it revoked, once');
+    assert.equal((await store.findRefreshFamily('other-family'))?.revoked_at, T + 4);
+    assert.equal((await store.findRefreshFamily('other-family-2'))?.revoked_at, T + 4);
+    assert.equal((await store.findRefreshFamily('s1'))?.revoked_at, T + 2, 'an earlier revocation stands');
+    assert.equal((await store.findRefreshFamily('other-user'))?.revoked_at, null);
     assert.deepEqual(await store.revokeUserRefreshTokens('u1', T + 5), [], 'nothing left to revoke');
   });
 
@@ -253,17 +267,17 @@ forEachStore('storage contract', (withStore) => {
     assert.equal(await store.isAccessTokenDenied({ jti: 'a', sid: 'sid-1' }), false);
   });
 
-  withStore('denylist and purge: expired and revoked records go, consumed tokens of live families stay', async (store) => {
+  withStore('denylist and purge: expired and revoked records go, live families stay whatever they consumed', async (store) => {
     await store.denyAccessToken('jti-1', T + 10);
     await store.denyAccessToken('jti-1', T + 10);
     assert.equal(await store.isAccessTokenDenied({ jti: 'jti-1' }), true);
     assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2' }), false);
-    await store.createRefreshToken(refresh({ consumed_at: T, idle_expires_at: T + 1 }));
-    await store.createRefreshToken(refresh({ id: 'revoked', family_id: 'f2', revoked_at: T }));
-    await store.createRefreshToken(refresh({ id: 'idle', family_id: 'f3', idle_expires_at: T + 5 }));
+    await store.createRefreshFamily(family({ generation: 3, previous_hashes: ['h-2'], rotated_at: T, idle_expires_at: T + 100 }));
+    await store.createRefreshFamily(family({ selector: 'revoked', family_id: 'f2', revoked_at: T }));
+    await store.createRefreshFamily(family({ selector: 'idle', family_id: 'f3', idle_expires_at: T + 5 }));
     assert.equal(await store.purge(T + 20), 3);
     assert.equal(await store.isAccessTokenDenied({ jti: 'jti-1' }), false);
-    assert.ok(await store.findRefreshToken('h0'), 'kept for reuse detection');
+    assert.ok(await store.findRefreshFamily('s1'), 'a live family stays, with what reuse detection needs');
     assert.equal(await store.purge(T + 1000), 1, 'the family expired');
     assert.equal(await store.purge(T + 1000), 0);
   });

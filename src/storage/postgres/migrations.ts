@@ -197,4 +197,40 @@ export const migrations: Migration[] = [
       ALTER TABLE legacy_access_tokens ADD COLUMN sid TEXT;
     `,
   },
+  {
+    version: 15,
+    name: 'one record per refresh-token family',
+    sql: `
+      -- A rotation rewrites its family's record in place and no index holds a column it changes, so with room left on
+      -- each page (fillfactor) PostgreSQL updates it without new index entries (a heap-only tuple).
+      CREATE TABLE refresh_families (
+        selector TEXT PRIMARY KEY,
+        family_id TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        token_hashes TEXT[] NOT NULL,
+        previous_hashes TEXT[] NOT NULL,
+        rotated_at BIGINT,
+        client_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        connection TEXT NOT NULL,
+        scope TEXT[] NOT NULL,
+        audience TEXT,
+        auth_time BIGINT NOT NULL,
+        amr TEXT[] NOT NULL,
+        created_at BIGINT NOT NULL,
+        family_expires_at BIGINT NOT NULL,
+        idle_expires_at BIGINT NOT NULL,
+        revoked_at BIGINT,
+        cnf JSONB,
+        device TEXT
+      ) WITH (fillfactor = 80);
+      CREATE INDEX refresh_families_family ON refresh_families (family_id);
+      CREATE INDEX refresh_families_user ON refresh_families (user_id);
+      -- Every token live before this migration keeps working: its own hash, the old key, becomes its record's selector.
+      INSERT INTO refresh_families SELECT id, family_id, generation, ARRAY[id], '{}', NULL, client_id, user_id, connection, scope,
+        audience, auth_time, amr, created_at, family_expires_at, idle_expires_at, NULL, cnf, device
+        FROM refresh_tokens WHERE consumed_at IS NULL AND revoked_at IS NULL;
+      DROP TABLE refresh_tokens;
+    `,
+  },
 ];

@@ -1,5 +1,5 @@
 /** Records to and from PostgreSQL rows: booleans, jsonb and text[] map to JS natively, bigint via the pool's parser. */
-import type { NewUser, RefreshTokenRecord, UserRecord } from '../interfaces.ts';
+import type { NewUser, RefreshFamilyRecord, UserRecord } from '../interfaces.ts';
 import type { Row } from './db.ts';
 import { userColumns as columnsOf } from '../users.ts';
 
@@ -24,19 +24,19 @@ export function insertManySql(table: string, rows: Row[], suffix = ''): [string,
   return [`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')} ${suffix}`, rows.flatMap((row) => columns.map((c) => row[c]))];
 }
 
-const REFRESH_COLUMNS = ['id', 'family_id', 'generation', 'client_id', 'user_id', 'connection', 'scope', 'audience', 'auth_time', 'amr',
-  'created_at', 'family_expires_at', 'idle_expires_at', 'consumed_at', 'revoked_at', 'cnf', 'device'] as const;
+const REFRESH_COLUMNS = ['selector', 'family_id', 'generation', 'token_hashes', 'previous_hashes', 'rotated_at', 'client_id', 'user_id',
+  'connection', 'scope', 'audience', 'auth_time', 'amr', 'created_at', 'family_expires_at', 'idle_expires_at', 'revoked_at', 'cnf', 'device'] as const;
 
 /** The named fields of a record, as a row. */
 export function pick<T>(record: T, columns: readonly (keyof T & string)[]): Row {
   return Object.fromEntries(columns.map((column) => [column, record[column]]));
 }
 
-/** scope and amr are text[]: pg sends JS arrays as PostgreSQL arrays and parses them back; cnf is jsonb, sent as JSON. */
-export function refreshTokenRow(t: RefreshTokenRecord): Row {
+/** scope, amr and the hashes are text[]: pg sends JS arrays as PostgreSQL arrays and parses them back; cnf is jsonb, sent as JSON. */
+export function refreshFamilyRow(t: RefreshFamilyRecord): Row {
   return pick(t, REFRESH_COLUMNS);
 }
 
-export function toRefreshToken(row: Row): RefreshTokenRecord {
-  return row as unknown as RefreshTokenRecord;
+export function toRefreshFamily(row: Row): RefreshFamilyRecord {
+  return row as unknown as RefreshFamilyRecord;
 }

@@ -5,7 +5,7 @@
 import {
   CONFIGURED_KEYS, ConflictError, type MetadataPatch,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type EventStore, type ImportedUser,
-  type JobStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserFilter,
+  type JobStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store, type UserFilter,
   type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
@@ -13,7 +13,7 @@ import { ConfiguredCache } from '../configured.ts';
 import { PROFILE_COLUMNS, newUserId, profileColumns, userSearch } from '../users.ts';
 import { DEFAULT_POOL, Db, type PoolOptions, type Query, type Row } from './db.ts';
 import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
-import { insertManySql, insertSql, refreshTokenRow, toRefreshToken, toUser, userColumns } from './rows.ts';
+import { insertManySql, insertSql, refreshFamilyRow, toRefreshFamily, toUser, userColumns } from './rows.ts';
 import { PostgresAttempts } from './attempts.ts';
 import { PostgresEvents } from './events.ts';
 import { SqlJobStore } from '../jobs-sql.ts';
@@ -21,7 +21,7 @@ import { SqlMfaStore } from '../mfa-sql.ts';
 import type { RunSql } from '../portable-sql.ts';
 import { SqlLegacyTokenStore } from '../legacy-tokens-sql.ts';
 import { denylistKeys, sessionKey } from '../denylist-keys.ts';
-import { USER_FAMILIES } from '../refresh-sql.ts';
+import { ENDED_FAMILIES } from '../refresh-sql.ts';
 
 export interface PostgresOptions {
   pool?: Partial<PoolOptions>;
@@ -43,16 +43,6 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   }
   return store;
 }
-
-/**
- * pg_advisory_xact_lock(REFRESH_FAMILY_LOCK, hashtext(family_id)) serialises everything that consumes or revokes
- * within one family: a revocation then sees the successor a concurrent rotation inserted (row locks alone cannot
- * cover a row that does not exist yet), and a re-issue's "no later generation consumed" cannot race a rotation.
- */
-const REFRESH_FAMILY_LOCK = 0x72656672; // "refr"
-
-const lockFamilyOf = (query: Query, tokenId: string) =>
-  query('SELECT pg_advisory_xact_lock($2, hashtext(family_id)) FROM refresh_tokens WHERE id = $1', [tokenId, REFRESH_FAMILY_LOCK]);
 
 /** pg_advisory_xact_lock(SIGNING_KEY_LOCK, hashtext(alg)) serialises rotations and revocations of one algorithm's keys. */
 const SIGNING_KEY_LOCK = 0x6b657973; // "keys"
@@ -352,60 +342,37 @@ export class PostgresStore implements Store, SchemaMigrations {
     });
   }
 
-  // RefreshTokenStore
+  // RefreshTokenStore: one record per family, rotated in place by a compare-and-set on its live hashes. Under READ
+  // COMMITTED a concurrent UPDATE of the same record waits for the first to commit, then re-checks its WHERE on the new
+  // version, so exactly one of them matches; a rotation inserts nothing a revocation could miss.
 
-  async createRefreshToken(token: RefreshTokenRecord): Promise<void> {
-    await this.#db.query(...insertSql('refresh_tokens', refreshTokenRow(token)));
+  async createRefreshFamily(family: RefreshFamilyRecord): Promise<void> {
+    await this.#db.query(...insertSql('refresh_families', refreshFamilyRow(family)));
   }
 
-  async findRefreshToken(id: string): Promise<RefreshTokenRecord | undefined> {
-    const { rows } = await this.#db.query('SELECT * FROM refresh_tokens WHERE id = $1', [id]);
-    return rows[0] && toRefreshToken(rows[0]);
+  async findRefreshFamily(selector: string): Promise<RefreshFamilyRecord | undefined> {
+    const { rows } = await this.#db.query('SELECT * FROM refresh_families WHERE selector = $1', [selector]);
+    return rows[0] && toRefreshFamily(rows[0]);
   }
 
-  async rotateRefreshToken(id: string, now: number, successor: RefreshTokenRecord): Promise<boolean> {
-    return this.#db.transaction(async (query) => {
-      await lockFamilyOf(query, id);
-      // Conditional: of concurrent rotations, the first to commit consumes; the others re-check the row and match nothing.
-      const consumed = await query('UPDATE refresh_tokens SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL AND revoked_at IS NULL', [now, id]);
-      if (consumed.rowCount !== 1) return false;
-      await query(...insertSql('refresh_tokens', refreshTokenRow(successor)));
-      return true;
-    });
+  async advanceRefreshFamily(selector: string, expected: readonly string[], next: RefreshFamilyState): Promise<boolean> {
+    const { rowCount } = await this.#db.query(`UPDATE refresh_families SET generation = $1, token_hashes = $2, previous_hashes = $3,
+      rotated_at = $4, idle_expires_at = $5 WHERE selector = $6 AND token_hashes = $7::text[] AND revoked_at IS NULL`,
+    [next.generation, next.token_hashes, next.previous_hashes, next.rotated_at, next.idle_expires_at, selector, expected]);
+    return rowCount === 1;
   }
 
-  async reissueRefreshToken(id: string, consumedSince: number, successor: RefreshTokenRecord): Promise<boolean> {
-    return this.#db.transaction(async (query) => {
-      await lockFamilyOf(query, id);
-      const eligible = await query(`SELECT 1 FROM refresh_tokens t WHERE t.id = $1 AND t.revoked_at IS NULL AND t.consumed_at >= $2
-        AND NOT EXISTS (SELECT 1 FROM refresh_tokens later WHERE later.family_id = t.family_id AND later.generation > t.generation
-          AND (later.consumed_at IS NOT NULL OR later.revoked_at IS NOT NULL))`, [id, consumedSince]);
-      if (eligible.rowCount !== 1) return false;
-      await query(...insertSql('refresh_tokens', refreshTokenRow(successor)));
-      return true;
-    });
-  }
-
-  async touchRefreshToken(id: string, idleExpiresAt: number): Promise<void> {
-    await this.#db.query('UPDATE refresh_tokens SET idle_expires_at = $1 WHERE id = $2 AND idle_expires_at < $1', [idleExpiresAt, id]);
+  async touchRefreshFamily(selector: string, idleExpiresAt: number): Promise<void> {
+    await this.#db.query('UPDATE refresh_families SET idle_expires_at = $1 WHERE selector = $2 AND idle_expires_at < $1', [idleExpiresAt, selector]);
   }
 
   async revokeRefreshFamily(familyId: string, now: number): Promise<void> {
-    await this.#db.transaction(async (query) => {
-      await query('SELECT pg_advisory_xact_lock($2, hashtext($1))', [familyId, REFRESH_FAMILY_LOCK]);
-      await query('UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL', [now, familyId]);
-    });
+    await this.#db.query('UPDATE refresh_families SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL', [now, familyId]);
   }
 
   async revokeUserRefreshTokens(userId: string, now: number): Promise<string[]> {
-    return this.#db.transaction(async (query) => {
-      // Every family's lock, always in the same order, so two revocations of one user cannot deadlock.
-      await query(`SELECT pg_advisory_xact_lock($2, h) FROM (SELECT DISTINCT hashtext(family_id) AS h FROM (${USER_FAMILIES('$1')}) f ORDER BY h) families`,
-        [userId, REFRESH_FAMILY_LOCK]);
-      const { rows } = await query(`WITH revoked AS (UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id IN (${USER_FAMILIES('$2')}) AND revoked_at IS NULL
-        RETURNING family_id) SELECT DISTINCT family_id FROM revoked`, [now, userId]);
-      return rows.map((row) => row.family_id as string);
-    });
+    const { rows } = await this.#db.query('UPDATE refresh_families SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL RETURNING family_id', [now, userId]);
+    return [...new Set(rows.map((row) => row.family_id as string))];
   }
 
   // DenylistStore: jtis and family sids share the table's key (denylist-keys.ts).
@@ -436,9 +403,7 @@ export class PostgresStore implements Store, SchemaMigrations {
 
   async purge(now: number): Promise<number> {
     return await this.mfa.purge(now) + await this.legacyTokens.purge(now) + await this.#db.transaction(async (query) => {
-      // A consumed token is kept until its family expires: reuse detection needs it (RFC 6819 §5.2.2.3).
-      const refresh = await query(`DELETE FROM refresh_tokens WHERE family_expires_at <= $1 OR revoked_at IS NOT NULL
-        OR (consumed_at IS NULL AND idle_expires_at <= $1)`, [now]);
+      const refresh = await query(`DELETE FROM refresh_families WHERE ${ENDED_FAMILIES('$1', '$1')}`, [now]);
       const denied = await query('DELETE FROM denied_access_tokens WHERE expires_at <= $1', [now]);
       const used = await query('DELETE FROM used_once WHERE expires_at <= $1', [now]);
       return refresh.rowCount + denied.rowCount + used.rowCount + await this.#attempts.purge(query, now);

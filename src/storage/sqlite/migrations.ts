@@ -191,4 +191,40 @@ export const migrations: Migration[] = [
       ALTER TABLE legacy_access_tokens ADD COLUMN sid TEXT;
     `,
   },
+  {
+    version: 15,
+    name: 'one record per refresh-token family',
+    sql: `
+      -- A rotation rewrites its family's record in place (no index holds a column it changes), and a family keeps one
+      -- record however often it rotates. Tokens name their family by a selector (tokens/refresh.ts).
+      CREATE TABLE refresh_families (
+        selector TEXT PRIMARY KEY,
+        family_id TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        token_hashes TEXT NOT NULL,
+        previous_hashes TEXT NOT NULL,
+        rotated_at INTEGER,
+        client_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        connection TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        audience TEXT,
+        auth_time INTEGER NOT NULL,
+        amr TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        family_expires_at INTEGER NOT NULL,
+        idle_expires_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        cnf TEXT,
+        device TEXT
+      ) WITHOUT ROWID;
+      CREATE INDEX refresh_families_family ON refresh_families (family_id);
+      CREATE INDEX refresh_families_user ON refresh_families (user_id);
+      -- Every token live before this migration keeps working: its own hash, the old key, becomes its record's selector.
+      INSERT INTO refresh_families SELECT id, family_id, generation, json_array(id), '[]', NULL, client_id, user_id, connection, scope,
+        audience, auth_time, amr, created_at, family_expires_at, idle_expires_at, NULL, cnf, device
+        FROM refresh_tokens WHERE consumed_at IS NULL AND revoked_at IS NULL;
+      DROP TABLE refresh_tokens;
+    `,
+  },
 ];

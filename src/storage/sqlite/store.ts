@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import {
   CONFIGURED_KEYS, ConflictError, patchedMetadata, type MetadataPatch,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type EventStore, type ImportedUser,
-  type JobStore, type LegacyTokenStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshTokenRecord, type SigningKeyRecord, type Store,
+  type JobStore, type LegacyTokenStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store,
   type UserFilter, type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
@@ -21,7 +21,7 @@ import type { RunSql } from '../portable-sql.ts';
 import { SqlLegacyTokenStore } from '../legacy-tokens-sql.ts';
 import { BACKSTOP_PAGES, BackgroundCheckpoints } from './checkpoints.ts';
 import { denylistKeys, sessionKey } from '../denylist-keys.ts';
-import { USER_FAMILIES } from '../refresh-sql.ts';
+import { ENDED_FAMILIES } from '../refresh-sql.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -62,11 +62,14 @@ function toUser(row: Row): UserRecord {
 }
 
 /** Field by field: half the cost of spreading the row, on every refresh. */
-function toRefreshToken(row: Row): RefreshTokenRecord {
+function toRefreshFamily(row: Row): RefreshFamilyRecord {
   return {
-    id: row.id as string,
+    selector: row.selector as string,
     family_id: row.family_id as string,
     generation: row.generation as number,
+    token_hashes: JSON.parse(row.token_hashes as string),
+    previous_hashes: JSON.parse(row.previous_hashes as string),
+    rotated_at: row.rotated_at as number | null,
     client_id: row.client_id as string,
     user_id: row.user_id as string,
     connection: row.connection as string,
@@ -77,7 +80,6 @@ function toRefreshToken(row: Row): RefreshTokenRecord {
     created_at: row.created_at as number,
     family_expires_at: row.family_expires_at as number,
     idle_expires_at: row.idle_expires_at as number,
-    consumed_at: row.consumed_at as number | null,
     revoked_at: row.revoked_at as number | null,
     cnf: row.cnf === null ? null : JSON.parse(row.cnf as string),
     device: row.device as string | null,
@@ -422,55 +424,39 @@ export class SqliteStore implements Store, SchemaMigrations {
     });
   }
 
-  // RefreshTokenStore: every consumption is one conditional write inside an IMMEDIATE transaction.
+  // RefreshTokenStore: one record per family, rotated in place by a compare-and-set on its live hashes.
 
-  #insertRefreshToken(t: RefreshTokenRecord): void {
-    this.#sql(`INSERT INTO refresh_tokens (id, family_id, generation, client_id, user_id, connection, scope, audience, auth_time, amr,
-      created_at, family_expires_at, idle_expires_at, consumed_at, revoked_at, cnf, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(t.id, t.family_id, t.generation, t.client_id, t.user_id, t.connection, JSON.stringify(t.scope), t.audience, t.auth_time,
-        JSON.stringify(t.amr), t.created_at, t.family_expires_at, t.idle_expires_at, t.consumed_at, t.revoked_at, t.cnf === null ? null : JSON.stringify(t.cnf), t.device);
+  async createRefreshFamily(f: RefreshFamilyRecord): Promise<void> {
+    this.#sql(`INSERT INTO refresh_families (selector, family_id, generation, token_hashes, previous_hashes, rotated_at, client_id, user_id,
+      connection, scope, audience, auth_time, amr, created_at, family_expires_at, idle_expires_at, revoked_at, cnf, device)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(f.selector, f.family_id, f.generation, JSON.stringify(f.token_hashes), JSON.stringify(f.previous_hashes), f.rotated_at, f.client_id,
+        f.user_id, f.connection, JSON.stringify(f.scope), f.audience, f.auth_time, JSON.stringify(f.amr), f.created_at, f.family_expires_at,
+        f.idle_expires_at, f.revoked_at, f.cnf === null ? null : JSON.stringify(f.cnf), f.device);
   }
 
-  async createRefreshToken(token: RefreshTokenRecord): Promise<void> {
-    this.#insertRefreshToken(token);
+  async findRefreshFamily(selector: string): Promise<RefreshFamilyRecord | undefined> {
+    const row = this.#sql('SELECT * FROM refresh_families WHERE selector = ?').get(selector);
+    return row ? toRefreshFamily(row) : undefined;
   }
 
-  async findRefreshToken(id: string): Promise<RefreshTokenRecord | undefined> {
-    const row = this.#sql('SELECT * FROM refresh_tokens WHERE id = ?').get(id);
-    return row ? toRefreshToken(row) : undefined;
+  async advanceRefreshFamily(selector: string, expected: readonly string[], next: RefreshFamilyState): Promise<boolean> {
+    return this.#sql(`UPDATE refresh_families SET generation = ?, token_hashes = ?, previous_hashes = ?, rotated_at = ?, idle_expires_at = ?
+      WHERE selector = ? AND token_hashes = ? AND revoked_at IS NULL`)
+      .run(next.generation, JSON.stringify(next.token_hashes), JSON.stringify(next.previous_hashes), next.rotated_at, next.idle_expires_at,
+        selector, JSON.stringify(expected)).changes === 1;
   }
 
-  async rotateRefreshToken(id: string, now: number, successor: RefreshTokenRecord): Promise<boolean> {
-    return this.#transaction(() => {
-      const consumed = this.#sql('UPDATE refresh_tokens SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL AND revoked_at IS NULL').run(now, id);
-      if (consumed.changes !== 1) return false;
-      this.#insertRefreshToken(successor);
-      return true;
-    });
-  }
-
-  async reissueRefreshToken(id: string, consumedSince: number, successor: RefreshTokenRecord): Promise<boolean> {
-    return this.#transaction(() => {
-      const eligible = this.#sql(`SELECT 1 FROM refresh_tokens t WHERE t.id = ? AND t.revoked_at IS NULL AND t.consumed_at >= ?
-        AND NOT EXISTS (SELECT 1 FROM refresh_tokens later WHERE later.family_id = t.family_id AND later.generation > t.generation
-          AND (later.consumed_at IS NOT NULL OR later.revoked_at IS NOT NULL))`).get(id, consumedSince);
-      if (!eligible) return false;
-      this.#insertRefreshToken(successor);
-      return true;
-    });
-  }
-
-  async touchRefreshToken(id: string, idleExpiresAt: number): Promise<void> {
-    this.#sql('UPDATE refresh_tokens SET idle_expires_at = ? WHERE id = ? AND idle_expires_at < ?').run(idleExpiresAt, id, idleExpiresAt);
+  async touchRefreshFamily(selector: string, idleExpiresAt: number): Promise<void> {
+    this.#sql('UPDATE refresh_families SET idle_expires_at = ? WHERE selector = ? AND idle_expires_at < ?').run(idleExpiresAt, selector, idleExpiresAt);
   }
 
   async revokeRefreshFamily(familyId: string, now: number): Promise<void> {
-    this.#sql('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(now, familyId);
+    this.#sql('UPDATE refresh_families SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(now, familyId);
   }
 
   async revokeUserRefreshTokens(userId: string, now: number): Promise<string[]> {
-    const rows = this.#sql(`UPDATE refresh_tokens SET revoked_at = ? WHERE family_id IN (${USER_FAMILIES('?')}) AND revoked_at IS NULL
-      RETURNING family_id`).all(now, userId);
+    const rows = this.#sql('UPDATE refresh_families SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING family_id').all(now, userId);
     return [...new Set(rows.map((row) => row.family_id as string))];
   }
 
@@ -503,9 +489,7 @@ export class SqliteStore implements Store, SchemaMigrations {
 
   async purge(now: number): Promise<number> {
     return await this.mfa.purge(now) + await this.legacyTokens.purge(now) + this.#transaction(() => {
-      // A consumed token is kept until its family expires: reuse detection needs it (RFC 6819 §5.2.2.3).
-      const refresh = this.#sql(`DELETE FROM refresh_tokens WHERE family_expires_at <= ? OR revoked_at IS NOT NULL
-        OR (consumed_at IS NULL AND idle_expires_at <= ?)`).run(now, now);
+      const refresh = this.#sql(`DELETE FROM refresh_families WHERE ${ENDED_FAMILIES('?', '?')}`).run(now, now);
       const denied = this.#sql('DELETE FROM denied_access_tokens WHERE expires_at <= ?').run(now);
       const used = this.#sql('DELETE FROM used_once WHERE expires_at <= ?').run(now);
       return Number(refresh.changes) + Number(denied.changes) + Number(used.changes) + this.#attempts.purge(now);

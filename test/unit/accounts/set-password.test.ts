@@ -34,9 +34,10 @@ async function setUp(t: { after(fn: () => Promise<void>): void }, revokeRefreshT
 }
 
 async function withRefreshTokenAndBlock(store: Store, userId: string): Promise<void> {
-  await store.createRefreshToken({
-    id: 'h0', family_id: 'f', generation: 0, client_id: 'web', user_id: userId, connection: 'customers', scope: ['openid'], audience: null,
-    auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000, idle_expires_at: T + 1000, consumed_at: null, revoked_at: null, cnf: null, device: null,
+  await store.createRefreshFamily({
+    selector: 's', family_id: 'f', generation: 0, token_hashes: ['h0'], previous_hashes: [], rotated_at: null, client_id: 'web', user_id: userId,
+    connection: 'customers', scope: ['openid'], audience: null, auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000,
+    idle_expires_at: T + 1000, revoked_at: null, cnf: null, device: null,
   });
   await store.attempts.addLoginFailure({ connection: 'customers', username: 'alice', ip: '203.0.113.9' }, T, 1, null);
 }
@@ -50,7 +51,7 @@ test('setPassword stores a new argon2id hash, revokes refresh tokens and their a
   const stored = await store.getUser(alice.id);
   assert.ok(await hasher.verify(stored!.password_hash, 'new-password'));
   assert.equal(stored!.updated_at, T + 1);
-  assert.equal((await store.findRefreshToken('h0'))?.revoked_at, T + 1);
+  assert.equal((await store.findRefreshFamily('s'))?.revoked_at, T + 1);
   assert.equal(await store.isAccessTokenDenied(fromFamily), true, 'RFC 7009 §2.1: the family\'s access tokens go too');
   assert.deepEqual(await store.attempts.listLoginBlocks({}, T), []);
   const [event] = await store.events.listEvents({ type: 'brute_force.unblocked', limit: 5 });
@@ -61,7 +62,7 @@ test('setPassword keeps refresh tokens when tokens.revoke_refresh_on_password_ch
   const { store, alice, deps } = await setUp(t, false);
   await withRefreshTokenAndBlock(store, alice.id);
   await setPassword(deps, alice.id, 'new-password');
-  assert.equal((await store.findRefreshToken('h0'))?.revoked_at, null);
+  assert.equal((await store.findRefreshFamily('s'))?.revoked_at, null);
   assert.equal(await store.isAccessTokenDenied({ jti: 'j1', sid: sessionIdOf('f') }), false);
   assert.deepEqual(await store.attempts.listLoginBlocks({}, T), [], 'blocks end either way');
   assert.equal(await setPassword(deps, 'nobody', 'new-password'), undefined);

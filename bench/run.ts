@@ -5,10 +5,11 @@
  * BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 8) and
  * BENCH_SIGNING_ALG (default RS256, Tollgate's default) tune the runs. BENCH_REPEAT (default 1) runs the
  * whole set that many times and ends with each figure's median and range: on a machine whose speed wanders,
- * one run says little.
+ * one run says little. Each run starts from a new server and database, so runs measure the same thing: a
+ * store that grew by every earlier run's seeded refresh tokens would make each run slower than the one before.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { startBenchServer, PASSWORD } from './lib/server.ts';
+import { startBenchServer, OWASP_ARGON2ID, PASSWORD, type BenchServer } from './lib/server.ts';
 import { argon2Verifications } from './lib/argon2.ts';
 import { runLoad, type LoadResult } from './lib/load.ts';
 import { probedRequests } from './lib/probe.ts';
@@ -45,23 +46,32 @@ interface ScenarioResult extends LoadResult {
 }
 
 console.log(`Tollgate benchmark on ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, UV_THREADPOOL_SIZE=${machine.uvThreadpoolSize}, load average ${machine.loadAverage1m.toFixed(2)}`);
-const server = await startBenchServer({ users: USERS, signingAlg });
-const unprotected = scenarios.some((s) => s.unprotected) ? await startBenchServer({ users: USERS, signingAlg, protection: false }) : undefined;
-const { memory_cost: m, time_cost: t, parallelism: p } = server.hashing;
+const { memory_cost: m, time_cost: t, parallelism: p } = OWASP_ARGON2ID;
 console.log(`${seconds}s per run, ${connections} connections, ${USERS} users, argon2id m=${m} t=${t} p=${p}, ${signingAlg}, WAL SQLite file\n`);
 
 /** Half of the ceiling run: raw verifications with the HTTP run's concurrency. */
-async function ceilingHalf() {
+async function ceilingHalf(server: BenchServer) {
   console.log(`raw argon2id verify, ${connections} concurrent loops, ${seconds / 2}s...`);
   const meter = cpuMeter();
   const verifications = await argon2Verifications(server.phc, PASSWORD, connections, seconds / 2);
   return { verifications, usage: meter() };
 }
 
-/** One pass over every scenario, bracketed by the ceiling; prints its table. */
+/** One pass over every scenario on new servers, bracketed by the ceiling; prints its table. */
 async function measureOnce() {
+  const server = await startBenchServer({ users: USERS, signingAlg });
+  const unprotected = scenarios.some((s) => s.unprotected) ? await startBenchServer({ users: USERS, signingAlg, protection: false }) : undefined;
+  try {
+    return await measureOn(server, unprotected);
+  } finally {
+    await server.close();
+    await unprotected?.close();
+  }
+}
+
+async function measureOn(server: BenchServer, unprotected: BenchServer | undefined) {
   let failed = false;
-  const before = await ceilingHalf();
+  const before = await ceilingHalf(server);
   const passes: { scenario: Scenario; load: LoadResult; usage: ReturnType<ReturnType<typeof cpuMeter>> }[] = [];
   for (const scenario of scenarios) {
     const target = scenario.unprotected ? unprotected! : server;
@@ -71,7 +81,7 @@ async function measureOnce() {
     const load = await runLoad({ url: target.url, connections, seconds, ...request });
     passes.push({ scenario, load, usage: meter() });
   }
-  const after = await ceilingHalf();
+  const after = await ceilingHalf(server);
 
   const usage = addUsage(before.usage, after.usage);
   const verifications = before.verifications + after.verifications;
@@ -143,21 +153,16 @@ function summaryRows(all: { ceiling: { perSecond: number }; scenarios: ScenarioR
 }
 
 const runs: Awaited<ReturnType<typeof measureOnce>>[] = [];
-try {
-  for (let i = 1; i <= repeat; i++) {
-    if (repeat > 1) console.log(`\n=== run ${i} of ${repeat}`);
-    runs.push(await measureOnce());
-  }
-  if (repeat > 1) console.log(`\nmedian (min-max) of ${repeat} runs\n${table(summaryRows(runs))}`);
-  const out = new URL('./results/latest.json', import.meta.url);
-  mkdirSync(new URL('.', out), { recursive: true });
-  const round = (_: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
-  const settings = { seconds, connections, users: USERS, argon2id: server.hashing, signingAlg, storage: 'sqlite file, WAL', repeat };
-  const { failed: _, ...last } = runs.at(-1)!;
-  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, ...last, runs: runs.map(({ failed: _f, ...run }) => run) }, round, 2)}\n`);
-  console.log('\nwrote bench/results/latest.json');
-} finally {
-  await server.close();
-  await unprotected?.close();
+for (let i = 1; i <= repeat; i++) {
+  if (repeat > 1) console.log(`\n=== run ${i} of ${repeat}`);
+  runs.push(await measureOnce());
 }
+if (repeat > 1) console.log(`\nmedian (min-max) of ${repeat} runs\n${table(summaryRows(runs))}`);
+const out = new URL('./results/latest.json', import.meta.url);
+mkdirSync(new URL('.', out), { recursive: true });
+const round = (_: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
+const settings = { seconds, connections, users: USERS, argon2id: OWASP_ARGON2ID, signingAlg, storage: 'sqlite file, WAL', repeat };
+const { failed: _, ...last } = runs.at(-1)!;
+writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, ...last, runs: runs.map(({ failed: _f, ...run }) => run) }, round, 2)}\n`);
+console.log('\nwrote bench/results/latest.json');
 if (runs.some((run) => run.failed)) process.exitCode = 1;

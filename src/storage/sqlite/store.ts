@@ -88,6 +88,9 @@ function toRefreshFamily(row: Row): RefreshFamilyRecord {
 
 const sqliteFlag = (flag: boolean) => (flag ? 1 : 0);
 
+/** Families a purge looks at between two turns of the event loop: about a millisecond's work. */
+const PURGE_SLICE = 1000;
+
 function userColumns(user: NewUser): Row {
   return columnsOf(user, sqliteFlag);
 }
@@ -108,6 +111,8 @@ export class SqliteStore implements Store, SchemaMigrations {
 
   readonly #checkpoints: BackgroundCheckpoints | undefined;
   readonly #attempts: SqliteAttempts;
+  /** Set by close(), so a purge in progress stops between slices. */
+  #closing = false;
   readonly attempts: AttemptStore;
   readonly events: EventStore;
   readonly mfa: MfaStore;
@@ -488,12 +493,33 @@ export class SqliteStore implements Store, SchemaMigrations {
   // Housekeeping
 
   async purge(now: number): Promise<number> {
-    return await this.mfa.purge(now) + await this.legacyTokens.purge(now) + this.#transaction(() => {
-      const refresh = this.#sql(`DELETE FROM refresh_families WHERE ${ENDED_FAMILIES('?', '?')}`).run(now, now);
+    const others = this.#transaction(() => {
       const denied = this.#sql('DELETE FROM denied_access_tokens WHERE expires_at <= ?').run(now);
       const used = this.#sql('DELETE FROM used_once WHERE expires_at <= ?').run(now);
-      return Number(refresh.changes) + Number(denied.changes) + Number(used.changes) + this.#attempts.purge(now);
+      return Number(denied.changes) + Number(used.changes) + this.#attempts.purge(now);
     });
+    return others + await this.mfa.purge(now) + await this.legacyTokens.purge(now) + await this.#purgeFamilies(now);
+  }
+
+  /**
+   * Ended families, found by a scan (their idle expiry changes with every rotation, so no index holds it) taken a
+   * slice of the primary key at a time, with the event loop free between slices: SQLite runs on it, and one DELETE
+   * over millions of live sessions would hold every request up for the whole scan.
+   */
+  async #purgeFamilies(now: number): Promise<number> {
+    let after = '';
+    let purged = 0;
+    while (!this.#closing) {
+      const slice = this.#sql(`SELECT max(selector) AS last FROM (SELECT selector FROM refresh_families WHERE selector > ?
+        ORDER BY selector LIMIT ${PURGE_SLICE})`).get(after);
+      const last = slice?.last as string | null | undefined;
+      if (last === null || last === undefined) break;
+      purged += Number(this.#sql(`DELETE FROM refresh_families WHERE selector > ? AND selector <= ? AND (${ENDED_FAMILIES('?', '?')})`)
+        .run(after, last, now, now).changes);
+      after = last;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return purged;
   }
 
   async ping(): Promise<void> {
@@ -501,6 +527,7 @@ export class SqliteStore implements Store, SchemaMigrations {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     await this.#checkpoints?.stop();
     this.#statements.clear();
     this.#db.close();

@@ -121,6 +121,10 @@ export const mfaSchema = z.strictObject({
     .describe('Keys that encrypt TOTP secrets and MAC one-time codes at rest, newest first: the first encrypts, every one decrypts (rotation). Required with PostgreSQL, so every node decrypts alike; with SQLite a key file beside the database is created when none is set. Use `${ENV}` rather than a literal.'),
   otp_issuer: z.string().min(1).max(64).default('Tollgate').describe('The issuer label authenticator apps show next to the account (otpauth URI).'),
   code_ttl: z.number().int().min(60).max(3600).default(300).describe('Seconds an emailed or texted code stays valid.'),
+  send_limit: z.strictObject({
+    codes: z.number().int().min(1).max(1000).default(10).describe('Codes a user may be sent in a row.'),
+    per: z.number().int().min(60).max(86_400).default(3600).describe('Seconds over which that allowance refills, evenly.'),
+  }).prefault({}).describe('Emailed and texted codes per user, across their authenticators (Auth0 allows 10 texts an hour): beyond it, /mfa/challenge and /mfa/associate answer 429 too_many_attempts with Retry-After, and nothing is sent. Each code costs the sender (and texts can be sold on: SMS pumping).'),
   email: z.strictObject({
     smtp: smtpUrl.describe('The SMTP server that sends codes, e.g. "smtp://user:${SMTP_PASSWORD}@mail.example.com:587" (STARTTLS when offered).'),
     from: z.string().min(3).describe('The From address, e.g. "Example <no-reply@example.com>".'),

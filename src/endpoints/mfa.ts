@@ -138,6 +138,7 @@ export async function associate(req: MfaRequest, deps: MfaEndpointDeps): Promise
     user_id: user.id, client_id: client.client_id, connection: user.connection, scope: caller.claims.scope.split(' '),
     audience: deps.audience, auth_time: caller.claims.iat, amr: [], login: null,
   });
+  if (channel !== null) await mfa.tokens.admitSend(record, req.request);
   const enrolment = channel === null
     ? await mfa.factors.enrolOtp(user)
     : await mfa.factors.enrolOob(user, channel, oobAddress(channel, req.params, user), record.id);
@@ -171,6 +172,7 @@ export async function challenge(req: MfaRequest, deps: MfaEndpointDeps): Promise
   const chosen = candidates.find((a) => a.type === 'otp') ?? candidates[0];
   if (!chosen) throw new UnsupportedChallengeTypeError();
   if (chosen.type === 'otp') return { challenge_type: 'otp' };
+  await mfa.tokens.admitSend(record, req.request);
   const oobCode = await mfa.factors.challengeOob(chosen, record.id);
   await mfa.audit({ type: 'mfa.challenge_sent', outcome: 'success', reason: chosen.oob_channel, ...mfa.tokens.eventFields(record, req.request) });
   return { challenge_type: 'oob', oob_code: oobCode, binding_method: 'prompt' };

@@ -24,6 +24,8 @@ export interface MfaTokenDeps {
   store: MfaStore;
   attempts: AttemptStore;
   audit: AuditLog;
+  /** How many emailed or texted codes a user may be sent, as a bucket (mfa.send_limit). */
+  sendLimit: BucketPolicy;
   now: () => number;
 }
 
@@ -64,6 +66,20 @@ export class MfaTokens {
     throw await this.#deps.audit.fail(
       new TooManyAttemptsError('Too many wrong verification codes; try again later.', 'mfa bucket empty', retry_after),
       { type: 'mfa.throttled', outcome: 'failure', reason: 'too_many_codes', ...this.eventFields(record, request) },
+    );
+  }
+
+  /**
+   * Before an emailed or texted code is sent: takes one from the user's allowance (one atomic write, shared by every
+   * node), or refuses with 429 and sends nothing, so neither a client's loop nor an attacker holding a password turns
+   * Tollgate into a source of unwanted mail or paid texts.
+   */
+  async admitSend(record: Pick<MfaTokenRecord, 'client_id' | 'connection' | 'user_id'>, request: MfaRequestInfo): Promise<void> {
+    const { allowed, retry_after } = await this.#deps.attempts.takeFromBucket(`mfa-send:${record.user_id}`, 1, this.#deps.now(), this.#deps.sendLimit);
+    if (allowed) return;
+    throw await this.#deps.audit.fail(
+      new TooManyAttemptsError('Too many verification codes sent; try again later.', 'mfa send limit', retry_after),
+      { type: 'mfa.throttled', outcome: 'failure', reason: 'too_many_sends', ...this.eventFields(record, request) },
     );
   }
 

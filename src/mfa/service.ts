@@ -54,7 +54,8 @@ export class Mfa {
   constructor(deps: MfaDeps) {
     this.#deps = deps;
     this.store = deps.store;
-    this.tokens = new MfaTokens(deps);
+    const { codes, per } = deps.config.send_limit;
+    this.tokens = new MfaTokens({ ...deps, sendLimit: { capacity: codes, refill_per_second: codes / per } });
     this.#factors = deps.box && new Factors({
       store: deps.store, once: deps.once, box: deps.box, senders: codeSenders(deps.config), otpIssuer: deps.config.otp_issuer,
       codeTtl: deps.config.code_ttl, now: deps.now,

@@ -122,6 +122,34 @@ describe('SMS one-time codes (webhook)', () => {
     assert.deepEqual(decodeJwt(tokens.body.id_token).amr, ['pwd', 'mfa', 'sms']);
   });
 
+  test('mfa.send_limit: past a user\'s allowance of codes, /mfa/challenge answers 429 too_many_attempts with Retry-After and sends nothing; it refills evenly', async (t) => {
+    const sms = await startSmsWebhook(t);
+    const tg = await start(t, withMfa('always', (c) => {
+      c.connections![0]!.mfa = { policy: 'always', factors: ['sms'] };
+      c.mfa = { sms: { webhook: sms.url }, send_limit: { codes: 3, per: 3600 } };
+    }));
+    const first = await mfaRequired(tg);
+    const enrolled = await mfaApi(tg, 'POST', '/mfa/associate', { bearer: first, body: { ...webInBody, authenticator_types: ['oob'], oob_channels: ['sms'], phone_number: '+14155550100' } });
+    assert.equal(enrolled.status, 200, JSON.stringify(enrolled.body));
+    const confirmed = await tg.token({ grant_type: MFA_OOB, mfa_token: first, oob_code: enrolled.body.oob_code, binding_code: (await sms.inbox.latest()).code }, { basic: webClient });
+    assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+
+    const mfaToken = await mfaRequired(tg);
+    const challenge = (token = mfaToken) => mfaApi(tg, 'POST', '/mfa/challenge', { body: { ...webInBody, mfa_token: token, challenge_type: 'oob' } });
+    for (let sent = 2; sent <= 3; sent++) assert.equal((await challenge()).status, 200, `code ${sent} of 3, the enrolment's included`);
+    const refused = await challenge();
+    assertError(refused, 429, 'too_many_attempts');
+    assert.equal(refused.headers['retry-after'], '1200', 'one code every 3600 / 3 seconds');
+    assert.equal(sms.authorizations.length, 3, 'nothing was sent for the refused challenge');
+    const [event] = await tg.store.events.listEvents({ type: 'mfa.throttled', limit: 5 });
+    assert.equal(event?.reason, 'too_many_sends');
+
+    tg.advance(1200);
+    const later = await mfaRequired(tg);
+    assert.equal((await challenge(later)).status, 200, 'the allowance refilled by one code');
+    assertError(await challenge(later), 429, 'too_many_attempts');
+  });
+
   test('a webhook that fails is a 503 temporarily_unavailable, never a 500', async (t) => {
     const sms = await startSmsWebhook(t);
     sms.setStatus(500);

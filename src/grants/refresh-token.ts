@@ -4,7 +4,7 @@
  * conditional write, and a consumed token presented again (outside the leeway) revokes its family.
  */
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors/oauth.ts';
-import type { RefreshFamilyRecord, RefreshPolicy } from '../storage/interfaces.ts';
+import type { RefreshFamilyRecord, RefreshFamilyState, RefreshPolicy } from '../storage/interfaces.ts';
 import type { Grant, GrantContext, TokenResponse } from './grant.ts';
 import { findPresented, MAX_LIVE_TOKENS, presentedAs, reissued, rotated, type Presented, type PresentedToken } from '../tokens/refresh.ts';
 import { parseScope } from '../tokens/scope.ts';
@@ -28,11 +28,18 @@ function withinLeeway(family: RefreshFamilyRecord, policy: RefreshPolicy, now: n
   return policy.leeway > 0 && family.rotated_at !== null && now - family.rotated_at <= policy.leeway;
 }
 
-/** A token that is neither live nor retried within the leeway: a lost race, or reuse that takes the family. */
-async function refuse(ctx: GrantContext, family: RefreshFamilyRecord, presented: Presented): Promise<never> {
+/**
+ * What presenting the token makes of its family: a live token rotates it; the one its last rotation consumed, within
+ * the leeway, gets another live token beside its successor. Anything else is refused: a lost race, or reuse that
+ * takes the family.
+ */
+async function successor(ctx: GrantContext, family: RefreshFamilyRecord, presented: Presented, now: number): Promise<{ token: string; state: RefreshFamilyState }> {
+  const policy = ctx.client.refresh_token;
+  if (presented === 'live') return rotated(family, policy, now);
   if (presented === 'previous') {
-    if (withinLeeway(family, ctx.client.refresh_token, ctx.services.now())) {
-      throw new InvalidGrantError(INVALID, `more than ${MAX_LIVE_TOKENS} re-issues within the leeway`);
+    if (withinLeeway(family, policy, now)) {
+      if (family.token_hashes.length >= MAX_LIVE_TOKENS) throw new InvalidGrantError(INVALID, `more than ${MAX_LIVE_TOKENS} re-issues within the leeway`);
+      return reissued(family, policy, now);
     }
     // Consumed since this request arrived (within its second, or while it waited for the event loop or the store):
     // the loser of a concurrent refresh, not evidence of theft. A replay arrives after the rotation.
@@ -59,9 +66,7 @@ async function rotate(ctx: GrantContext, found: PresentedToken): Promise<string 
       await store.touchRefreshFamily(family.selector, Math.min(now + policy.idle_ttl, family.family_expires_at));
       return undefined;
     }
-    const next = presented === 'live' ? rotated(family, policy, now)
-      : presented === 'previous' && withinLeeway(family, policy, now) && family.token_hashes.length < MAX_LIVE_TOKENS ? reissued(family, policy, now)
-        : await refuse(ctx, family, presented);
+    const next = await successor(ctx, family, presented, now);
     // One conditional write: it fails only if the family changed since it was read, and then this request decides again.
     if (await store.advanceRefreshFamily(family.selector, family.token_hashes, next.state)) return next.token;
     const current = await store.findRefreshFamily(family.selector);

@@ -7,6 +7,7 @@ import type { Migration } from '../migrations.ts';
 import { JOBS_MIGRATION_SQL } from '../jobs-sql.ts';
 import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
 import { LEGACY_MIGRATION_SQL } from '../legacy-tokens-sql.ts';
+import { REFRESH_INDEX_AND_SID_MIGRATIONS } from '../shared-migrations.ts';
 
 export const migrations: Migration[] = [
   {
@@ -172,31 +173,7 @@ export const migrations: Migration[] = [
     name: 'legacy resource owner endpoint',
     sql: LEGACY_MIGRATION_SQL,
   },
-  {
-    version: 12,
-    name: 'refresh token indexes a rotation does not write',
-    sql: `
-      -- No query used it (the purge's OR of conditions scans the table), yet every rotation wrote a page of it.
-      DROP INDEX refresh_tokens_expiry;
-      -- A user's families are found by their first token, which stays until the family ends; rotations write no page of it.
-      DROP INDEX refresh_tokens_user;
-      CREATE INDEX refresh_tokens_user_families ON refresh_tokens (user_id) WHERE generation = 0;
-    `,
-  },
-  {
-    version: 13,
-    name: 'post-login actions across MFA',
-    sql: `
-      ALTER TABLE mfa_tokens ADD COLUMN login TEXT;
-    `,
-  },
-  {
-    version: 14,
-    name: 'legacy access tokens revoked with their family',
-    sql: `
-      ALTER TABLE legacy_access_tokens ADD COLUMN sid TEXT;
-    `,
-  },
+  ...REFRESH_INDEX_AND_SID_MIGRATIONS,
   {
     version: 15,
     name: 'one record per refresh-token family',

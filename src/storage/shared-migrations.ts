@@ -1,0 +1,33 @@
+/**
+ * Migrations whose SQL is the same in both dialects, listed once and spread into ../sqlite/migrations.ts and
+ * ../postgres/migrations.ts. Their text is their checksum: change nothing in it, not even whitespace.
+ */
+import type { Migration } from './migrations.ts';
+
+export const REFRESH_INDEX_AND_SID_MIGRATIONS: Migration[] = [
+  {
+    version: 12,
+    name: 'refresh token indexes a rotation does not write',
+    sql: `
+      -- No query used it (the purge's OR of conditions scans the table), yet every rotation wrote a page of it.
+      DROP INDEX refresh_tokens_expiry;
+      -- A user's families are found by their first token, which stays until the family ends; rotations write no page of it.
+      DROP INDEX refresh_tokens_user;
+      CREATE INDEX refresh_tokens_user_families ON refresh_tokens (user_id) WHERE generation = 0;
+    `,
+  },
+  {
+    version: 13,
+    name: 'post-login actions across MFA',
+    sql: `
+      ALTER TABLE mfa_tokens ADD COLUMN login TEXT;
+    `,
+  },
+  {
+    version: 14,
+    name: 'legacy access tokens revoked with their family',
+    sql: `
+      ALTER TABLE legacy_access_tokens ADD COLUMN sid TEXT;
+    `,
+  },
+];

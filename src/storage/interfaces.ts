@@ -582,6 +582,8 @@ export const EVENT_TYPES = [
   'client.created', 'client.updated', 'client.secret_rotated', 'client.deleted',
   'connection.created', 'connection.updated', 'connection.deleted', 'api.created', 'api.updated', 'api.deleted',
   'action.failed', 'action.denied', 'user.metadata_updated',
+  // Attack-protection settings changed (reason: the resource and the fields given).
+  'attack_protection.updated',
   // An import job ended (reason: its id; outcome failure: it failed as a whole).
   'users.imported',
 ] as const;

@@ -221,3 +221,19 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+test('the OpenAPI document describes the three resources: their scopes, answers and the fields a PATCH takes', async (t) => {
+  const tg = await startManaged(t);
+  const { paths } = (await tg.call('GET', '/openapi.json', { token: null })).body;
+  for (const path of [BRUTE, IP, BREACHED]) {
+    assert.deepEqual(paths[path].get.security, [{ management: ['read:attack_protection'] }]);
+    assert.deepEqual(paths[path].patch.security, [{ management: ['update:attack_protection'] }]);
+    assert.equal(paths[path].patch.requestBody.content['application/json'].schema.additionalProperties, false);
+  }
+  const brute = paths[BRUTE].patch.requestBody.content['application/json'].schema.properties;
+  assert.deepEqual([brute.max_attempts.minimum, brute.max_attempts.maximum], [1, 100]);
+  assert.deepEqual(brute.mode.enum, ['count_per_identifier_and_ip', 'count_per_identifier']);
+  const ip = paths[IP].get.responses['200'].content['application/json'].schema;
+  assert.deepEqual(Object.keys(ip.properties.stage.properties['pre-login'].properties), ['max_attempts', 'rate']);
+  assert.ok(paths[BREACHED].patch.requestBody.content['application/json'].schema.properties.stage);
+});

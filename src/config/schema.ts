@@ -255,7 +255,7 @@ export const configSchema = z.strictObject({
     .describe('Proxies whose X-Forwarded-For / Forwarded headers name the client IP; with none, the socket address is the client IP.'),
   tls: tlsSchema,
   dpop: dpopSchema,
-  attack_protection: attackProtectionSchema.prefault({}).describe('Brute-force protection, suspicious IP throttling and rate limits.'),
+  attack_protection: attackProtectionSchema.prefault({}).describe('Brute-force protection, suspicious IP throttling, breached-password detection and rate limits. The management API\'s /attack-protection resources change some of these settings at runtime, on every node; a change made there holds until the file\'s value for that setting is edited (docs/management.md).'),
   events: z.strictObject({
     retention_days: z.number().int().min(1).max(3650).default(30).describe('Audit events older than this are purged.'),
   }).prefault({}).describe('The audit event log (tollgate logs).'),

@@ -192,6 +192,20 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal((await login(tg, aliceLogin.password, '198.51.100.8')).status, 200, 'disabled: the block is no longer checked');
     });
 
+    test('every resource\'s changes read back the same from the store after a restart', async (t) => {
+      const storage = await storageFor(kind, t);
+      const first = await node(t, storage);
+      const changed = await Promise.all([
+        first.call('PATCH', BRUTE, { body: { enabled: false, mode: 'count_per_identifier', max_attempts: 42 } }),
+        first.call('PATCH', IP, { body: { enabled: false, allowlist: ['2001:db8::/32'], stage: { 'pre-login': { max_attempts: 9, rate: 777_777 } } } }),
+        first.call('PATCH', BREACHED, { body: { enabled: true, shields: ['user_notification'], stage: { 'pre-user-registration': { shields: [] } } } }),
+      ]);
+      await first.close();
+      const second = await node(t, storage);
+      assert.deepEqual(await Promise.all([BRUTE, IP, BREACHED].map(async (path) => (await second.call('GET', path)).body)), changed.map((res) => res.body));
+      assert.equal(changed[1]!.body.stage['pre-login'].rate, 777_777, 'a rate that is not a whole number per day reads back as given');
+    });
+
     test('restarts: an API change persists on the same store; editing that setting in the file makes the file\'s value apply again', async (t) => {
       const storage = await storageFor(kind, t);
       const first = await node(t, storage, { brute_force: { threshold: 10 } });

@@ -25,7 +25,8 @@ import { registerHealth } from './http/health.ts';
 import { loggerOptions } from './http/logging.ts';
 import { systemClock } from './clock.ts';
 import { AuditLog } from './events/audit.ts';
-import { IpList } from './protection/ip-list.ts';
+import { IpList, type IpMatcher } from './protection/ip-list.ts';
+import { LiveProtectionSettings } from './protection/live-settings.ts';
 import { clientIp } from './protection/client-ip.ts';
 import { LoginProtection } from './protection/login-protection.ts';
 import { RateLimiter, type RequestLimiter } from './protection/rate-limit.ts';
@@ -72,7 +73,7 @@ function algorithmsInUse(config: Config): SigningAlg[] {
 }
 
 /** The token endpoint's request rate limit: shared through the cache when there is one, in memory otherwise. */
-function requestLimiter(config: Config, deps: { cached: CacheSetup | undefined; audit: AuditLog; allowlist: IpList; now: () => number }): RequestLimiter | undefined {
+function requestLimiter(config: Config, deps: { cached: CacheSetup | undefined; audit: AuditLog; allowlist: IpMatcher; now: () => number }): RequestLimiter | undefined {
   const { rate_limit: limit } = config.attack_protection;
   if (!limit.enabled) return undefined;
   const { cached, audit, allowlist, now } = deps;
@@ -107,8 +108,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const issuer = new TokenIssuer({
       issuer: iss, userinfoUrl: endpoints.userinfo, keys, alg: config.tokens.signing_alg, idTokenTtl: config.tokens.id_token_ttl, now,
     });
-    const { attack_protection: protection } = config;
-    const allowlist = new IpList(protection.allowlist);
+    const protection = new LiveProtectionSettings({ store: store.settings, file: config.attack_protection, cacheTtlMs: config.storage_cache_ttl, now });
+    for (const setting of await protection.applyFileEdits()) {
+      log.info({ setting: `attack_protection.${setting}` }, 'the configuration file changed this setting since it was changed through the management API: the file\'s value applies');
+    }
+    await protection.current();
+    // The request rate limit cannot wait for a read: it takes the allowlist last read (within storage_cache_ttl).
+    const allowlist: IpMatcher = { has: (ip) => protection.latest().allowlist.has(ip) };
     const trustedProxies = new IpList(config.trusted_proxies);
     const rateLimit = requestLimiter(config, { cached, audit, allowlist, now });
     const proofs = clientProofs(config, { issuer: iss, hasher, store, keys, trustedProxies, now });
@@ -127,7 +133,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         defaultAudience: config.default_audience,
         managementAudience: managementAudience(iss),
       },
-      protection: new LoginProtection({ store: store.attempts, audit, config: protection, allowlist, now }),
+      protection: new LoginProtection({ store: store.attempts, audit, settings: () => protection.current(), now }),
       audit,
       mfa: new Mfa({
         store: store.mfa, once: store, attempts: store.attempts, directory: store, box: secretBoxFor(config), config: config.mfa, audit, log, now,
@@ -157,7 +163,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     const configured = configuredContext(config, hasher);
     const jobs = new ImportJobs({ store, hasher, audit, now, log, ...configured });
-    const management: ManagementContext = { store, hasher, audit, now, keys, jobs, families, ...configured };
+    const management: ManagementContext = { store, hasher, audit, now, keys, jobs, families, protection, ...configured };
     const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };
     await app.register(async (scoped) => managementPlugin(scoped, { context: management, callers, issuer: iss, uploadLimit: config.management.import_max_bytes }),
       { prefix: `${new URL(iss).pathname.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` });

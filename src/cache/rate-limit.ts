@@ -10,7 +10,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { TooManyRequestsError } from '../errors/oauth.ts';
-import type { IpList } from '../protection/ip-list.ts';
+import type { IpMatcher } from '../protection/ip-list.ts';
 import type { RequestLimiter } from '../protection/rate-limit.ts';
 
 export function rateLimitWindow(requestsPerSecond: number, burst: number): number {
@@ -37,7 +37,7 @@ export interface SharedRateLimitDeps {
   keyPrefix: string;
   requestsPerSecond: number;
   burst: number;
-  allowlist: IpList;
+  allowlist: IpMatcher;
   /** Told once per window in which an IP runs dry, across all nodes. */
   onLimited: (ip: string) => void;
   /** Told when Redis did not answer and the node limited alone. */
@@ -47,7 +47,7 @@ export interface SharedRateLimitDeps {
 export class SharedRateLimiter implements RequestLimiter {
   readonly #limiter: RateLimiterRedis;
   readonly #burst: number;
-  readonly #allowlist: IpList;
+  readonly #allowlist: IpMatcher;
   readonly #onLimited: (ip: string) => void;
 
   constructor(deps: SharedRateLimitDeps) {

@@ -8,6 +8,7 @@ import { setUpCache } from '../cache/store.ts';
 import { systemClock as nowSeconds } from '../clock.ts';
 import { argon2Hasher } from '../accounts/passwords.ts';
 import { configuredContext, type ManagementContext } from '../management/context.ts';
+import { LiveProtectionSettings } from '../protection/live-settings.ts';
 import { syncRecords } from '../config/sync.ts';
 import { FamilyRevocation } from '../tokens/family-revocation.ts';
 
@@ -39,7 +40,8 @@ export function silentAudit(store: Store): AuditLog {
 export function managementContext(store: Store, config: Config): ManagementContext {
   const hasher = argon2Hasher(config.password_hashing);
   const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now: nowSeconds });
-  return { store, hasher, audit: silentAudit(store), now: nowSeconds, families, ...configuredContext(config, hasher) };
+  const protection = new LiveProtectionSettings({ store: store.settings, file: config.attack_protection, cacheTtlMs: 0, now: nowSeconds });
+  return { store, hasher, audit: silentAudit(store), now: nowSeconds, families, protection, ...configuredContext(config, hasher) };
 }
 
 /**

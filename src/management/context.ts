@@ -11,6 +11,7 @@ import type { SigningAlg } from '../keys/algorithms.ts';
 import type { Store } from '../storage/interfaces.ts';
 import type { ImportJobs } from './import-jobs.ts';
 import type { FamilyRevocation } from '../tokens/family-revocation.ts';
+import type { LiveProtectionSettings } from '../protection/live-settings.ts';
 
 export interface ManagementContext {
   store: Store;
@@ -37,6 +38,8 @@ export interface ManagementContext {
   keys?: { reload(): Promise<void> };
   /** The import jobs this node runs in the background; the CLI has none (it imports in the foreground). */
   jobs?: ImportJobs;
+  /** Attack protection's settings: the file's, with the changes made through the management API. */
+  protection: LiveProtectionSettings;
 }
 
 /** The parts of the context the configuration decides, alike for every node and the CLI. */

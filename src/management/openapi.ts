@@ -67,7 +67,7 @@ export function openApiDocument(issuer: string, operations: readonly Operation[]
     info: {
       title: 'Tollgate Management API',
       version: '2',
-      description: 'Manage users (and import them in bulk), clients, connections, APIs, signing keys and audit events. Call it with an access token from the '
+      description: 'Manage users (and import them in bulk), clients, connections, APIs, signing keys, attack-protection settings and audit events. Call it with an access token from the '
         + 'client_credentials grant for the audience of this server URL with a trailing slash; each operation needs the scope it names.',
     },
     servers: [{ url: `${issuer.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` }],

@@ -30,6 +30,8 @@ export const MANAGEMENT_SCOPES = {
   'create:signing_keys': 'Rotate signing keys',
   'update:signing_keys': 'Revoke signing keys',
   'read:logs': 'Read the audit events',
+  'read:attack_protection': 'Read the attack-protection settings (brute force, suspicious IP throttling, breached passwords)',
+  'update:attack_protection': 'Change the attack-protection settings',
 } as const;
 
 export type ManagementScope = keyof typeof MANAGEMENT_SCOPES;

@@ -21,7 +21,12 @@ export function isIpOrCidr(entry: string): boolean {
   return parse(entry) !== undefined;
 }
 
-export class IpList {
+/** Whether an IP is on a list: an IpList, or one that follows settings as they change. */
+export interface IpMatcher {
+  has(ip: string): boolean;
+}
+
+export class IpList implements IpMatcher {
   readonly #list = new BlockList();
   readonly size: number;
 

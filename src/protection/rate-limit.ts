@@ -6,7 +6,7 @@
 import { TooManyRequestsError } from '../errors/oauth.ts';
 import type { BucketPolicy } from '../storage/interfaces.ts';
 import { bucketLevel, bucketRetryAfter } from '../storage/attempts.ts';
-import type { IpList } from './ip-list.ts';
+import type { IpMatcher } from './ip-list.ts';
 
 interface Bucket {
   tokens: number;
@@ -26,12 +26,12 @@ export interface RequestLimiter {
 export class RateLimiter implements RequestLimiter {
   readonly #buckets = new Map<string, Bucket>();
   readonly #policy: BucketPolicy;
-  readonly #allowlist: IpList;
+  readonly #allowlist: IpMatcher;
   readonly #now: () => number;
   /** Told once each time an IP's bucket runs dry, not on every refused request. */
   readonly #onLimited: (ip: string) => void;
 
-  constructor(deps: { requestsPerSecond: number; burst: number; allowlist: IpList; now: () => number; onLimited: (ip: string) => void }) {
+  constructor(deps: { requestsPerSecond: number; burst: number; allowlist: IpMatcher; now: () => number; onLimited: (ip: string) => void }) {
     this.#policy = { capacity: deps.burst, refill_per_second: deps.requestsPerSecond };
     this.#allowlist = deps.allowlist;
     this.#now = deps.now;

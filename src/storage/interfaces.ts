@@ -582,6 +582,8 @@ export const EVENT_TYPES = [
   'client.created', 'client.updated', 'client.secret_rotated', 'client.deleted',
   'connection.created', 'connection.updated', 'connection.deleted', 'api.created', 'api.updated', 'api.deleted',
   'action.failed', 'action.denied', 'user.metadata_updated',
+  // Attack-protection settings changed (reason: the resource and the fields given).
+  'attack_protection.updated',
   // An import job ended (reason: its id; outcome failure: it failed as a whole).
   'users.imported',
 ] as const;
@@ -684,6 +686,31 @@ export interface JobUpdate {
   errors?: ImportProblem[];
 }
 
+/**
+ * A setting changed through the management API, beside the configuration file's value it replaced: the change holds
+ * while the file still has that value (docs/management.md, attack protection settings). Values are JSON.
+ */
+export interface SettingOverride {
+  /** The setting's key path in the configuration, e.g. `brute_force.threshold` under attack_protection. */
+  setting: string;
+  value: unknown;
+  file_value: unknown;
+  updated_at: number;
+  /** The management client that made the change; null for the CLI. */
+  updated_by: string | null;
+}
+
+export interface SettingStore {
+  listSettingOverrides(): Promise<SettingOverride[]>;
+  /** Writes every override in one statement (all or none); a later write of a setting replaces the earlier one. */
+  putSettingOverrides(overrides: SettingOverride[]): Promise<void>;
+  /**
+   * Deletes the setting's override if it still replaces `fileValue` (compared as stored JSON), so a change made
+   * meanwhile through the API is never lost; returns whether it went.
+   */
+  dropSettingOverride(setting: string, fileValue: unknown): Promise<boolean>;
+}
+
 export interface JobStore {
   createJob(job: JobRecord): Promise<void>;
   getJob(id: string): Promise<JobRecord | undefined>;
@@ -712,6 +739,7 @@ export interface Store extends UserStore, UserImportStore, PasswordHistoryStore,
   readonly mfa: MfaStore;
   readonly jobs: JobStore;
   readonly legacyTokens: LegacyTokenStore;
+  readonly settings: SettingStore;
   /** Resolves when the store answers a trivial query; for /health/ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -31,3 +31,19 @@ export const REFRESH_INDEX_AND_SID_MIGRATIONS: Migration[] = [
     `,
   },
 ];
+
+export const SETTING_OVERRIDES_MIGRATION: Migration = {
+  version: 18,
+  name: 'settings changed through the management API',
+  sql: `
+    -- One row per setting (a key path such as brute_force.threshold) changed through the management API: its value, and
+    -- the configuration file's value it replaced, so a later edit of the file can be told from an unchanged file.
+    CREATE TABLE setting_overrides (
+      setting TEXT PRIMARY KEY,
+      value TEXT NOT NULL,
+      file_value TEXT NOT NULL,
+      updated_at BIGINT NOT NULL,
+      updated_by TEXT
+    );
+  `,
+};

@@ -1,5 +1,6 @@
 /** Every management operation, in the order the document lists them. */
 import type { Operation } from '../operation.ts';
+import { attackProtectionOperations } from './attack-protection.ts';
 import { authenticatorOperations } from './authenticators.ts';
 import { blockOperations } from './blocks.ts';
 import { clientOperations } from './clients.ts';
@@ -11,5 +12,5 @@ import { resourceServerOperations } from './resource-servers.ts';
 import { userOperations } from './users.ts';
 
 export const OPERATIONS: readonly Operation[] = [
-  ...userOperations, ...blockOperations, ...authenticatorOperations, ...jobOperations, ...clientOperations, ...connectionOperations, ...resourceServerOperations, ...keyOperations, ...logOperations,
+  ...userOperations, ...blockOperations, ...authenticatorOperations, ...jobOperations, ...clientOperations, ...connectionOperations, ...resourceServerOperations, ...keyOperations, ...attackProtectionOperations, ...logOperations,
 ];

@@ -5,7 +5,7 @@
 import {
   CONFIGURED_KEYS, ConflictError, type MetadataPatch,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type EventStore, type ImportedUser,
-  type JobStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store, type UserFilter,
+  type JobStore, type SettingStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store, type UserFilter,
   type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
@@ -17,6 +17,7 @@ import { insertManySql, insertSql, refreshFamilyRow, toRefreshFamily, toUser, us
 import { PostgresAttempts } from './attempts.ts';
 import { PostgresEvents } from './events.ts';
 import { SqlJobStore } from '../jobs-sql.ts';
+import { SqlSettingStore } from '../settings-sql.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
 import type { RunSql } from '../portable-sql.ts';
 import { SqlLegacyTokenStore } from '../legacy-tokens-sql.ts';
@@ -105,6 +106,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   readonly mfa: MfaStore;
   readonly jobs: JobStore;
   readonly legacyTokens: LegacyTokenStore;
+  readonly settings: SettingStore;
 
   constructor(db: Db, cacheTtlMs: number) {
     this.#db = db;
@@ -115,6 +117,7 @@ export class PostgresStore implements Store, SchemaMigrations {
     const run: RunSql = async (text, params) => (await db.query(text, params)).rows;
     this.mfa = new SqlMfaStore(run);
     this.jobs = new SqlJobStore(run);
+    this.settings = new SqlSettingStore(run);
     this.legacyTokens = new SqlLegacyTokenStore(run);
   }
 

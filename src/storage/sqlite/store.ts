@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import {
   CONFIGURED_KEYS, ConflictError, patchedMetadata, type MetadataPatch,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type EventStore, type ImportedUser,
-  type JobStore, type LegacyTokenStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store,
+  type JobStore, type SettingStore, type LegacyTokenStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store,
   type UserFilter, type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
@@ -16,6 +16,7 @@ import { PROFILE_COLUMNS, newUserId, profileColumns, userColumns as columnsOf, u
 import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';
 import { SqlJobStore } from '../jobs-sql.ts';
+import { SqlSettingStore } from '../settings-sql.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
 import type { RunSql } from '../portable-sql.ts';
 import { SqlLegacyTokenStore } from '../legacy-tokens-sql.ts';
@@ -118,6 +119,7 @@ export class SqliteStore implements Store, SchemaMigrations {
   readonly mfa: MfaStore;
   readonly jobs: JobStore;
   readonly legacyTokens: LegacyTokenStore;
+  readonly settings: SettingStore;
 
   constructor(db: DatabaseSync, options: SqliteOptions = {}) {
     this.#db = db;
@@ -138,6 +140,7 @@ export class SqliteStore implements Store, SchemaMigrations {
     const run: RunSql = async (text, params) => sql(text.replace(/\$(\d+)/g, '?$1')).all(...(params as SQLInputValue[])).map((row) => ({ ...row }));
     this.mfa = new SqlMfaStore(run);
     this.jobs = new SqlJobStore(run);
+    this.settings = new SqlSettingStore(run);
     this.legacyTokens = new SqlLegacyTokenStore(run);
   }
 

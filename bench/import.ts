@@ -2,7 +2,7 @@
  * Import benchmark: `npm run bench:import`. Writes BENCH_IMPORT_USERS (default 100,000) users in Auth0's bulk
  * import format, then times `tollgate users import` as an operator runs it (a fresh process, a fresh durable WAL
  * SQLite file, or with BENCH_IMPORT_STORAGE=postgres a fresh database on TOLLGATE_TEST_POSTGRES) from start to
- * exit. The target (issue 9) is 100,000 users in under a minute.
+ * exit. The target is 100,000 users in under a minute.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -23,7 +23,7 @@ import { clientCredentialsScenario } from './scenarios/client-credentials.ts';
 import { passwordUnprotectedScenario } from './scenarios/password-unprotected.ts';
 
 const allScenarios: Scenario[] = [passwordScenario, passwordUnprotectedScenario, refreshScenario, clientCredentialsScenario];
-/** Attack protection may cost at most this share of the password grant's rate (issue 4). */
+/** Attack protection may cost at most this share of the password grant's rate: the budget docs/performance.md reports against. */
 const PROTECTION_BUDGET = 0.05;
 /** BENCH_SCENARIOS=refresh,client-credentials runs a subset (names as in each scenario's `id`). */
 const scenarios = selected('BENCH_SCENARIOS', allScenarios);

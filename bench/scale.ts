@@ -1,5 +1,5 @@
 /**
- * Scale-out benchmark (issue 7): `npm run bench:scale`. The password and refresh scenarios against Tollgate as
+ * Scale-out benchmark: `npm run bench:scale`. The password and refresh scenarios against Tollgate as
  * deployed, `tollgate serve` processes, on SQLite and on PostgreSQL + Redis, with one node and with two; autocannon
  * (in a worker thread) spreads its connections over the nodes in turn, as a round-robin load balancer would.
  * BENCH_DURATION, BENCH_CONNECTIONS and BENCH_SIGNING_ALG as for `npm run bench`; BENCH_TOPOLOGIES picks some of

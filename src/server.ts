@@ -65,7 +65,7 @@ export interface Tollgate {
   close(): Promise<void>;
 }
 
-/** Every algorithm in use gets a key: the configured one, and RS256 for public clients' ID tokens (seed 004). */
+/** Every algorithm in use gets a key: the configured one, and RS256 for public clients' ID tokens, as Auth0 does. */
 function algorithmsInUse(config: Config): SigningAlg[] {
   const algs: SigningAlg[] = [config.tokens.signing_alg];
   if (config.clients.some((c) => c.token_endpoint_auth_method === 'none')) algs.push('RS256');

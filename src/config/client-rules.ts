@@ -23,7 +23,9 @@ export function clientProblems(client: ClientRecord, around: Surroundings): Prob
   const unknownConnection = (field: string, value: string) => {
     if (!around.connections.has(value)) problem(field, `unknown connection "${value}"`);
   };
-  client.connections?.forEach((c, j) => unknownConnection(`connections[${j}]`, c));
+  client.connections?.forEach((c, j) => {
+    unknownConnection(`connections[${j}]`, c);
+  });
   if (client.default_connection !== null) {
     unknownConnection('default_connection', client.default_connection);
     if (client.connections && !client.connections.includes(client.default_connection)) {
@@ -42,7 +44,7 @@ export function clientProblems(client: ClientRecord, around: Surroundings): Prob
   for (const [aud, scopes] of Object.entries(client.api_grants)) {
     const api = around.apis.find((a) => a.identifier === aud);
     if (!api) problem('api_grants', `unknown API "${aud}"`);
-    scopes.filter((s) => api && !api.scopes.includes(s)).forEach((s) => problem('api_grants', `"${aud}" defines no scope "${s}"`));
+    for (const s of scopes) if (api && !api.scopes.includes(s)) problem('api_grants', `"${aud}" defines no scope "${s}"`);
   }
   return problems;
 }

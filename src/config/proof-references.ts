@@ -48,7 +48,7 @@ function clientProblems(client: ClientConfig, at: string, config: Config): strin
     if (names.length !== 1) problems.push(`${at}: tls_client_auth needs exactly one of ${TLS_NAMES.join(', ')} (RFC 8705 §2.1.2)`);
     if (config.tls?.client_ca === undefined) problems.push(`${at}: tls_client_auth needs tls.client_ca, the CAs its certificate may come from`);
   } else {
-    names.forEach((name) => problems.push(`${at}.${name}: only for tls_client_auth`));
+    for (const name of names) problems.push(`${at}.${name}: only for tls_client_auth`);
   }
   const needsCertificate = CERTIFICATE_METHODS.includes(method) || client.tls_client_certificate_bound_access_tokens;
   if (needsCertificate && !hasCertificateSource(config)) {

@@ -19,7 +19,7 @@ export async function introspectEndpoint(client: ClientRecord, params: Params, d
     // RFC 8705 §3.2, RFC 9449 §6.2: the binding goes to the resource server, which checks it against the request it received.
     return { active: true, scope, client_id, sub, aud, iss, exp, iat, token_type: tokenType(cnf), ...(cnf ? { cnf } : {}) };
   }
-  // Seed 004's opaque token: active, and for the resource server's audience check, good only at /userinfo.
+  // The legacy /oauth/ro's opaque token: active, and for the resource server's audience check, good only at /userinfo.
   if (found?.kind === 'legacy_access_token') {
     const r = found.record;
     return {

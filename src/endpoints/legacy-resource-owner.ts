@@ -1,5 +1,5 @@
 /**
- * POST {issuer}/oauth/ro (seed 004), when `legacy.resource_owner_endpoint` enables it: the token endpoint's steps
+ * Auth0's legacy POST {issuer}/oauth/ro, when `legacy.resource_owner_endpoint` enables it: the token endpoint's steps
  * (client authentication, grant check, forwarded-for, failure events) with one grant, password in the legacy wire
  * format.
  */
@@ -11,7 +11,7 @@ const LEGACY_RESOURCE_OWNER: TokenEndpointVariant = {
   findGrant: (grantType) => (grantType === 'password' ? legacyResourceOwnerGrant : undefined),
   // Auth0's SDKs sent the legacy request as one JSON object, the client's credentials included.
   secretInBody: true,
-  // Seed 004's tokens are plain bearer tokens.
+  // Auth0's legacy /oauth/ro issued plain bearer tokens.
   bearerOnly: true,
 };
 

@@ -35,7 +35,7 @@ export interface UserinfoDeps extends InForceDeps {
 /** What /userinfo needs of an access token: whose it is, its scope, what it is bound to. */
 type TokenGrant = Pick<AccessTokenClaims, 'sub' | 'scope' | 'cnf'>;
 
-/** A JWT Tollgate signed for /userinfo, or (seed 004) an opaque token of the legacy /oauth/ro, which only works here. */
+/** A JWT Tollgate signed for /userinfo, or an opaque token of Auth0's legacy /oauth/ro, which only works here. */
 async function grantOf(token: string, deps: UserinfoDeps): Promise<TokenGrant> {
   if (!mayBeLegacyToken(token)) return verifiedAccessToken(token, deps.issuer.userinfoUrl, deps);
   const record = await liveLegacyToken(deps, token, deps.now());

@@ -36,7 +36,7 @@ export interface TokenResponse {
   access_token: string;
   token_type: 'Bearer' | 'DPoP';
   expires_in: number;
-  /** Always there at /oauth/token; the legacy /oauth/ro answers without it, as Auth0's did (seed 004). */
+  /** Always there at /oauth/token; Auth0's legacy /oauth/ro answered without it, and so does Tollgate's. */
   scope?: string;
   id_token?: string;
   refresh_token?: string;

@@ -1,5 +1,5 @@
 /**
- * The legacy /oauth/ro (Auth0's resource owner endpoint before OIDC-conformant authentication, seed 004): the
+ * The legacy /oauth/ro (Auth0's resource owner endpoint from before its OIDC-conformant pipeline): the
  * password exchange in its old wire format. `connection` names the directory as `realm` does; nothing is granted but
  * OIDC scopes for /userinfo, with an opaque access token; a refresh token needs `device` besides offline_access; other
  * scope values name user_metadata attributes, which the ID token carries un-namespaced. Only /oauth/ro reaches this
@@ -22,7 +22,7 @@ const DEVICE_NAME = /^[^\p{Cc}]{1,255}$/u;
 const isOidcScope = (s: string) => (OIDC_SCOPES as readonly string[]).includes(s);
 
 /**
- * The attributes scope values name, from user_metadata, for the legacy ID token (seed 004's `favorite_color`). A
+ * The attributes scope values name, from user_metadata, for the legacy ID token (Auth0's example is `favorite_color`). A
  * client restricted to a `scope` list gets only the attributes it lists; a name a standard or registered claim has
  * is never taken from metadata the user can edit.
  */
@@ -44,7 +44,7 @@ function legacyFormat(ctx: GrantContext): ExchangeFormat {
       const requested = params.get('scope');
       const asked = parseScope(requested);
       attributes = asked.filter((s) => !isOidcScope(s));
-      // Seed 004: offline_access brings a refresh token only with a device to issue it to.
+      // Auth0's legacy /oauth/ro: offline_access brings a refresh token only with a device to issue it to.
       const oidc = asked.filter((s) => isOidcScope(s) && (s !== 'offline_access' || device !== undefined));
       // No audience: the token is for /userinfo alone, so API scopes (and default_audience) play no part.
       const scope = grantScope(requested === undefined ? undefined : oidc.join(' '), {

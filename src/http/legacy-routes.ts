@@ -1,5 +1,5 @@
 /**
- * The legacy POST {issuer}/oauth/ro (seed 004), mounted only when enabled. A plugin of its own, so its hook marks
+ * Auth0's legacy POST {issuer}/oauth/ro, mounted only when enabled. A plugin of its own, so its hook marks
  * every answer deprecated (RFC 9745), errors and refused bodies included.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';

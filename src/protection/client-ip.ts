@@ -4,7 +4,7 @@
  * Headers from anyone else are ignored, so a client cannot choose its own IP.
  */
 import { isIP } from 'node:net';
-import { IpList, normalizeIp } from './ip-list.ts';
+import { type IpList, normalizeIp } from './ip-list.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
 

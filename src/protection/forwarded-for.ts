@@ -1,5 +1,5 @@
 /**
- * The end user's IP for a server-side app that calls the token endpoint on users' behalf (seed 001): sent
+ * The end user's IP for a server-side app that calls the token endpoint on users' behalf (Auth0's auth0-forwarded-for): sent
  * in tollgate-forwarded-for (auth0-forwarded-for accepted too) and believed only from an authenticated
  * confidential client configured with trust_forwarded_for. Otherwise every user would share the app's IP
  * and one attacker could lock them all out, or an untrusted caller could pick the IP it is counted under.

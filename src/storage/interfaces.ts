@@ -155,7 +155,7 @@ export interface RefreshFamilyRecord extends LoginGrant {
 /** What a rotation or a re-issue within the leeway writes to a family. */
 export type RefreshFamilyState = Pick<RefreshFamilyRecord, 'generation' | 'token_hashes' | 'previous_hashes' | 'rotated_at' | 'idle_expires_at'>;
 
-/** An opaque access token of the legacy /oauth/ro, good only at /userinfo (seed 004): only its SHA-256 is kept. */
+/** An opaque access token of the legacy /oauth/ro, good only at /userinfo, as Auth0's was: only its SHA-256 is kept. */
 export interface LegacyAccessTokenRecord {
   /** SHA-256 of the token. */
   id: string;
@@ -550,7 +550,7 @@ export interface BucketResult {
   retry_after: number;
 }
 
-/** State of attack protection: behind one interface so it can live in SQL or in a cache (issue 7). */
+/** State of attack protection: behind one interface so it can live in SQL or in Redis shared by several nodes. */
 export interface AttemptStore {
   /** The key's counter; a block whose block_expires_at has passed reads as no state at all. */
   getLoginFailures(key: LoginFailureKey, now: number): Promise<LoginFailureState | undefined>;
@@ -733,7 +733,7 @@ export interface Housekeeping {
 }
 
 export interface Store extends UserStore, UserImportStore, PasswordHistoryStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, ManagedStore, RefreshTokenStore, DenylistStore, SingleUseStore, Housekeeping {
-  /** Attack-protection counters: a part of their own, so a cache can take them over (issue 7). */
+  /** Attack-protection counters: a part of their own, so Redis can take them over for several nodes. */
   readonly attempts: AttemptStore;
   readonly events: EventStore;
   readonly mfa: MfaStore;

@@ -6,7 +6,7 @@
 import { UNFINISHED_JOB_STATUSES, type ImportProblem, type JobRecord, type JobStore, type JobUpdate } from './interfaces.ts';
 import { insertStatement, type RunSql } from './portable-sql.ts';
 
-/** Both stores share this schema (migration 10); summary and errors are JSON text, upsert 0 or 1. */
+/** Both stores share this schema (the migration that adds import jobs); summary and errors are JSON text, upsert 0 or 1. */
 export const JOBS_MIGRATION_SQL = `
   CREATE TABLE jobs (
     id TEXT PRIMARY KEY,

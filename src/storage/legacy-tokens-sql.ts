@@ -5,7 +5,7 @@
 import type { LegacyAccessTokenRecord, LegacyTokenStore } from './interfaces.ts';
 import { insertStatement as insert, type RunSql } from './portable-sql.ts';
 
-/** Migration 11 in both stores: the column types mean the same in SQLite and PostgreSQL. */
+/** The legacy /oauth/ro's access tokens, one migration for both stores: the column types mean the same in SQLite and PostgreSQL. */
 export const LEGACY_MIGRATION_SQL = `
   CREATE TABLE legacy_access_tokens (
     id TEXT PRIMARY KEY,

@@ -1,5 +1,5 @@
 /**
- * The legacy /oauth/ro's access token (seed 004: "opaque and only valid for calling the /userinfo endpoint"): 256
+ * The legacy /oauth/ro's access token (Auth0: "opaque and only valid for calling the /userinfo endpoint"): 256
  * random bits, only their SHA-256 stored, so no API can take it for one of its JWTs and a database dump replays nothing.
  */
 import type { LegacyAccessTokenRecord, LegacyTokenStore } from '../storage/interfaces.ts';

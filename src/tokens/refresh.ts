@@ -4,7 +4,7 @@
  * A token is `<selector>.<secret>`: the selector (128 random bits) names the family's one stored record, the secret
  * (256 random bits) is what proves the token, and only the SHA-256 of the whole token is stored. The lookup is by the
  * selector, never by a secret, and the hash is compared in constant time; a rotation rewrites the family's record in
- * place. A token without a dot was issued before migration 15, which keyed its family by the token's own hash.
+ * place. A token without a dot dates from when every token had a record of its own: its family is found by the token's hash.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ClientRecord, Confirmation, RefreshFamilyRecord, RefreshFamilyState, RefreshTokenStore } from '../storage/interfaces.ts';
@@ -38,7 +38,7 @@ export function wantsRefreshToken(client: ClientRecord, scope: readonly string[]
   return client.grant_types.includes('refresh_token') && scope.includes('offline_access');
 }
 
-/** A token's selector: the part before its dot (at most 64 characters), or for a token from before migration 15, its hash. */
+/** A token's selector: the part before its dot (at most 64 characters), or, for an older token without a dot, its hash. */
 export function selectorOf(token: string): string | undefined {
   const dot = token.indexOf('.');
   if (dot === -1) return tokenHash(token);

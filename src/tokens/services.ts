@@ -130,7 +130,7 @@ export async function idTokenFor(services: TokenServices, req: IssueRequest, ext
     scope: req.authorization.scope,
     authTime: req.authTime,
     amr: req.amr,
-    // Seed 004: ID tokens for public clients are always RS256, which every client library verifies.
+    // As with Auth0, ID tokens for public clients are always RS256, which every client library verifies.
     alg: req.client.token_endpoint_auth_method === 'none' ? 'RS256' : services.issuer.defaultAlg,
     ...(claims ? { claims } : {}),
   });

@@ -1,7 +1,8 @@
 /**
- * Post-login actions (Auth0's Rules and Actions) over HTTP: seed 001 ("rules run for the Resource Owner Password
- * Flow, including the realm grant; redirect rules fail"), seed 004 (custom claims are namespaced), and issue 6's
- * API, limits and built-ins. Time is frozen for tokens; the action time limit is real milliseconds.
+ * Post-login actions (Auth0's Rules and Actions) over HTTP: as in Auth0's Resource Owner Password Flow ("rules run
+ * for the Resource Owner Password Flow, including the realm grant; redirect rules fail"), custom claims namespaced as
+ * its OIDC-conformant pipeline asks, and the actions API, limits and built-ins. Time is frozen for tokens; the action
+ * time limit is real milliseconds.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,7 +48,7 @@ async function appMetadata(tg: TestTollgate) {
 }
 
 describe('post-login actions: the event and the claims', () => {
-  test('seed 001: actions run for the password grant; the event carries user, client, request, transaction and authentication', async (t) => {
+  test('actions run for the password grant; the event carries user, client, request, transaction and authentication', async (t) => {
     const tg = await start(t, withActions([{ name: 'echo', module: fixture('echo-event') }], setWebMetadata({ tier: 'gold' })));
     const res = await login(tg, 'openid profile offline_access read:items');
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -67,14 +68,14 @@ describe('post-login actions: the event and the claims', () => {
     assert.equal(decodeJwt(res.body.access_token)['https://tollgate.test/protocol'], 'oauth2-password');
   });
 
-  test('seed 001: the realm grant runs them too, with protocol oauth2-password-realm', async (t) => {
+  test('the realm grant runs them too, with protocol oauth2-password-realm', async (t) => {
     const tg = await start(t, withActions([{ name: 'echo', module: fixture('echo-event') }]));
     const res = await tg.token({ grant_type: REALM_GRANT, username: 'alice', password: 'employee-password', realm: 'employees', scope: 'openid' }, { basic: webClient });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(decodeJwt(res.body.access_token)['https://tollgate.test/protocol'], 'oauth2-password-realm');
   });
 
-  test('seed 004: builtin/app-metadata-claims copies app_metadata into namespaced claims of both tokens; registered claims stay Tollgate\'s', async (t) => {
+  test('builtin/app-metadata-claims copies app_metadata into namespaced claims of both tokens; registered claims stay Tollgate\'s', async (t) => {
     const tg = await start(t, withActions([
       { name: 'roles', uses: 'builtin/app-metadata-claims', with: { namespace: 'https://app.example.com', keys: ['roles', 'missing'] } },
     ], (c) => { c.users![0]!.app_metadata = { roles: ['admin', 'editor'] }; }));
@@ -90,7 +91,7 @@ describe('post-login actions: the event and the claims', () => {
     ['sub', [], false], ['scope', [], false], ['cnf', [], false], ['favorite_color', [], false], ['favorite_color', ['favorite_color'], true],
     ['urn:example:color', [], false], ['https://app.example.com/color', [], true],
   ] as const) {
-    test(`seed 004: a claim named ${name}${allow.length ? ' (allowlisted)' : ''} is ${ok ? 'accepted' : 'refused with server_error and an event naming the action'}`, async (t) => {
+    test(`a claim named ${name}${allow.length ? ' (allowlisted)' : ''} is ${ok ? 'accepted' : 'refused with server_error and an event naming the action'}`, async (t) => {
       const tg = await start(t, withActions([{ name: 'setter', module: fixture('set-claim') }], (c) => {
         setWebMetadata({ claim: name })(c);
         c.custom_claims = { allow: [...allow] };
@@ -146,7 +147,7 @@ describe('post-login actions: decisions and failures', () => {
     assert.equal((await lastEvent(tg, 'action.failed'))?.reason, 'slow: timed out after 50 ms');
   });
 
-  test('seed 001: a redirect (redirect.sendUserTo) fails the login with invalid_request', async (t) => {
+  test('a redirect (redirect.sendUserTo) fails the login with invalid_request', async (t) => {
     const tg = await start(t, withActions([{ name: 'consent', module: fixture('redirects') }]));
     const res = await login(tg);
     assertError(res, 400, 'invalid_request');

@@ -1,6 +1,6 @@
 /**
  * Attack protection at the token endpoint (RFC 6749 §4.3.2: the server MUST protect the endpoint against
- * brute force; issue 4): brute-force blocks, suspicious IP throttling, the request rate limit, the client IP
+ * brute force): brute-force blocks, suspicious IP throttling, the request rate limit, the client IP
  * behind proxies and trusted servers, audit events, and equal cost. Black-box over HTTP, one server per test.
  */
 import pino from 'pino';

@@ -1,5 +1,5 @@
 /**
- * Redis as the cache of several nodes (issue 7), over HTTP: attack protection shared by two servers on one
+ * Redis as the cache of several nodes, over HTTP: attack protection shared by two servers on one
  * key prefix, readiness, and the fallback to the store while Redis is unreachable. Each test has its own prefix.
  */
 import { test, type TestContext } from 'node:test';

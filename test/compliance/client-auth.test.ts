@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import {
-  PASSWORD, REALM_GRANT, SECRET, aliceLogin, basicAuth, start, startTollgate, webClient, type Res, type TestTollgate,
+  PASSWORD, REALM_GRANT, SECRET, aliceLogin, basicAuth, start, webClient, type Res, type TestTollgate,
 } from '../helpers/tollgate.ts';
 
 /** A secret with a space, a colon, a percent sign, a plus and non-ASCII: all need form-urlencoding in Basic. */

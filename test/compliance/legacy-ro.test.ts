@@ -1,5 +1,5 @@
 /**
- * The legacy POST {issuer}/oauth/ro against seed 004 ("OIDC-Conformant Adoption: Resource Owner Password Flow"):
+ * The legacy POST {issuer}/oauth/ro against Auth0's "OIDC-Conformant Adoption: Resource Owner Password Flow":
  * its request, response and token shapes, the opaque access token good only at /userinfo, refresh tokens only for a
  * device, the Deprecation header (RFC 9745) on every answer, and the password grant's rules it shares: client
  * rules, realms, attack protection, MFA, events. Black-box over HTTP on a frozen clock.
@@ -18,7 +18,7 @@ const DEPRECATION = '@1499472000';
 const RS_SECRET = 'resource-server-secret-0123456789-abcdefghij';
 const USERINFO = `${ISSUER}/userinfo`;
 
-/** Seed 004's legacy request, from a public client ("123" there, "legacy" here). */
+/** Auth0's example legacy request, from a public client ("123" there, "legacy" here). */
 const seedRequest = {
   grant_type: 'password', client_id: 'legacy', username: 'alice', password: PASSWORD, connection: 'customers',
   scope: 'openid email favorite_color offline_access', device: 'my-device-name',
@@ -81,7 +81,7 @@ async function startLegacy(t: TestContext, more?: (c: ConfigInput) => void): Pro
   return start(t, legacy(more));
 }
 
-describe('seed 004: the legacy request and response', () => {
+describe('Auth0\'s legacy request and response', () => {
   test('off by default: /oauth/ro answers 404 like any unknown path, for every method', async (t) => {
     const tg = await start(t);
     assert.equal(tg.config.legacy.resource_owner_endpoint, false);
@@ -96,7 +96,7 @@ describe('seed 004: the legacy request and response', () => {
   test('the seed request (JSON, connection, device, a non-OIDC scope) answers access_token, token_type Bearer, refresh_token, expires_in, id_token', async (t) => {
     const tg = await startLegacy(t);
     const res = await seedLogin(tg);
-    assert.deepEqual(Object.keys(res.body).sort(), ['access_token', 'expires_in', 'id_token', 'refresh_token', 'token_type'], 'seed 004 legacy response: no scope member');
+    assert.deepEqual(Object.keys(res.body).sort(), ['access_token', 'expires_in', 'id_token', 'refresh_token', 'token_type'], 'the legacy response has no scope member');
     assert.equal(res.body.token_type, 'Bearer');
     assert.equal(res.body.expires_in, 600, 'tokens.access_token_ttl');
     assert.match(String(res.headers['content-type']), /^application\/json/);
@@ -118,7 +118,7 @@ describe('seed 004: the legacy request and response', () => {
   test('legacy ID token: sub, iss, aud, exp, iat, email, email_verified and the un-namespaced attribute a scope value named; RS256 for a public client', async (t) => {
     const tg = await startLegacy(t, (c) => { c.tokens = { signing_alg: 'ES256' }; });
     const { body } = await seedLogin(tg, { scope: 'openid email favorite_color email_verified name shoe_size unknown_attr' });
-    assert.equal(decodeProtectedHeader(body.id_token).alg, 'RS256', 'seed 004: forcibly RS256 for a public application');
+    assert.equal(decodeProtectedHeader(body.id_token).alg, 'RS256', 'forcibly RS256 for a public application, as Auth0 does');
     const claims = decodeJwt(body.id_token);
     const alice = (await tg.store.findUserByLogin('customers', 'alice'))!;
     assert.equal(claims.sub, alice.id);
@@ -128,7 +128,7 @@ describe('seed 004: the legacy request and response', () => {
     assert.equal(claims.exp, NOW + 3600);
     assert.equal(claims.email, 'alice@example.com');
     assert.equal(claims.email_verified, true, 'a standard claim is never taken from user_metadata');
-    assert.equal(claims.favorite_color, 'blue', 'seed 004 legacy: the attribute, un-namespaced');
+    assert.equal(claims.favorite_color, 'blue', 'the legacy ID token: the attribute, un-namespaced');
     assert.equal(claims.shoe_size, 42);
     assert.equal('unknown_attr' in claims, false, 'an attribute the user lacks is left out, not an error');
     assert.equal(claims.name, undefined, 'profile was not asked for, and a standard claim is never taken from user_metadata');
@@ -163,7 +163,7 @@ describe('seed 004: the legacy request and response', () => {
   });
 });
 
-describe('seed 004: the opaque access token is only valid at /userinfo', () => {
+describe('the legacy opaque access token is only valid at /userinfo', () => {
   test('256 random bits, not a JWT, stored only as its SHA-256; /userinfo answers the OIDC scopes\' claims', async (t) => {
     const tg = await startLegacy(t);
     const { body } = await seedLogin(tg);
@@ -226,7 +226,7 @@ describe('seed 004: the opaque access token is only valid at /userinfo', () => {
   });
 });
 
-describe('seed 004: a refresh token only for a device that asked for offline_access', () => {
+describe('a legacy refresh token only for a device that asked for offline_access', () => {
   test('no device, no offline_access, or a client that may not refresh: no refresh_token', async (t) => {
     const tg = await startLegacy(t);
     const { device: _, ...noDevice } = seedRequest;
@@ -375,7 +375,7 @@ describe('the password grant\'s rules, shared', () => {
   });
 });
 
-describe('/oauth/ro and post-login actions (issue 6)', () => {
+describe('/oauth/ro and post-login actions', () => {
   const fixture = (name: string) => new URL(`../fixtures/actions/${name}.ts`, import.meta.url).pathname;
 
   test('actions run with transaction.protocol oauth2-resource-owner; their ID token claims sit beside the legacy attributes', async (t) => {

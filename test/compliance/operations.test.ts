@@ -1,4 +1,4 @@
-/** Operations: health endpoints and behaviour while the store is unreachable (issue 7). */
+/** Operations: health endpoints and behaviour while the store is unreachable. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import {
-  API, ISSUER, PASSWORD, REALM_GRANT, SECRET, aliceLogin, basicAuth, start, startTollgate, webClient, type Res, type TestTollgate,
+  API, ISSUER, PASSWORD, REALM_GRANT, SECRET, aliceLogin, basicAuth, start, webClient, type Res, type TestTollgate,
 } from '../helpers/tollgate.ts';
 
 const USERINFO = `${ISSUER}/userinfo`;

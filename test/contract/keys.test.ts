@@ -124,7 +124,7 @@ async function migratedStates(store: Store): Promise<Record<string, unknown>> {
 
 const upToVersion3 = (migrations: Migration[]) => migrations.filter((m) => m.version <= 3);
 
-test('migration 4 on SQLite: existing keys become current, the newest of each algorithm; older ones previous', async () => {
+test('the key-states migration on SQLite: existing keys become current, the newest of each algorithm; older ones previous', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'tollgate-keys-')), 'db.sqlite');
   const db = new DatabaseSync(path);
   db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)');
@@ -142,7 +142,7 @@ test('migration 4 on SQLite: existing keys become current, the newest of each al
   }
 });
 
-test('migration 4 on PostgreSQL: existing keys become current, the newest of each algorithm; older ones previous', async (t) => {
+test('the key-states migration on PostgreSQL: existing keys become current, the newest of each algorithm; older ones previous', async (t) => {
   const name = await createDatabase({ migrated: false });
   t.after(() => dropDatabase(name));
   await psql(name, 'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)');

@@ -1,4 +1,4 @@
-/** The LegacyTokenStore contract, run against every store (migration 11; the refresh family's device is in store.test.ts). */
+/** The legacy /oauth/ro's access tokens (LegacyTokenStore), run against every store; the refresh family's device is in store.test.ts. */
 import assert from 'node:assert/strict';
 import type { LegacyAccessTokenRecord } from '../../src/storage/interfaces.ts';
 import { forEachStore } from './each-store.ts';

@@ -1,5 +1,5 @@
 /**
- * Migration 15 (one record per refresh-token family), on a database that holds tokens of the old shape: every live
+ * The migration to one record per refresh-token family, on a database that holds tokens of the old shape: every live
  * token keeps working and rotates into the new shape; consumed and revoked ones are not carried over.
  */
 import { test, type TestContext } from 'node:test';
@@ -60,7 +60,7 @@ async function assertCarriedOver(store: Store): Promise<void> {
 
 const upTo14 = (migrations: Migration[]) => migrations.filter((m) => m.version <= 14);
 
-test('migration 15 on SQLite: live tokens of the old shape keep working and rotate into the new one', async (t: TestContext) => {
+test('one record per family, migrated on SQLite: live tokens of the old shape keep working and rotate into the new one', async (t: TestContext) => {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-migration-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'tollgate.db');
@@ -78,7 +78,7 @@ test('migration 15 on SQLite: live tokens of the old shape keep working and rota
   await assertCarriedOver(store);
 });
 
-test('migration 15 on PostgreSQL: live tokens of the old shape keep working and rotate into the new one', async (t: TestContext) => {
+test('one record per family, migrated on PostgreSQL: live tokens of the old shape keep working and rotate into the new one', async (t: TestContext) => {
   const name = await createDatabase({ migrated: false });
   t.after(() => dropDatabase(name));
   await psql(name, 'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)');

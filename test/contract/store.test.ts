@@ -240,7 +240,7 @@ forEachStore('storage contract', (withStore) => {
     assert.equal((await store.findRefreshFamily('s1'))?.revoked_at, T + 2);
     assert.equal((await store.findRefreshFamily('other-family'))?.revoked_at, null);
     assert.equal(await store.advanceRefreshFamily('s1', ['h0'], rotation(['h0'], 'z', T + 3)), false, 'a revoked family cannot rotate');
-    // Two records of one family: a token and its leeway sibling, both live when migration 15 made a record of each.
+    // Two records of one family: a token and its leeway sibling, both live when families became one record each.
     await store.createRefreshFamily(family({ selector: 'other-family-2', family_id: 'f2', generation: 1 }));
     await store.createRefreshFamily(family({ selector: 'fourth-family', family_id: 'f4' }));
     assert.deepEqual((await store.revokeUserRefreshTokens('u1', T + 4)).sort(), ['f2', 'f4'], 'each family it revoked, once');

@@ -133,7 +133,9 @@ test('logs: newest first, filtered by --type, --since and --user; --json prints 
     logs('--user', 'nobody'),
     Promise.all(bad.map(([args]) => tollgate(['logs', '--config', file, ...args]))),
   ]);
-  queries.forEach(([, expected, what], i) => assert.deepEqual(answers[i], expected, what));
+  queries.forEach(([, expected, what], i) => {
+    assert.deepEqual(answers[i], expected, what);
+  });
   assert.match(human.stdout, new RegExp(`^${iso}\\tlogin\\.unknown_user\\tfailure\\tcustomers/nobody\\t203\\.0\\.113\\.9\\tweb\\tunknown_user\\n$`));
   bad.forEach(([args, message], i) => {
     assert.equal(refusals[i]!.code, 2, `${args.join(' ')}: ${refusals[i]!.stderr}`);

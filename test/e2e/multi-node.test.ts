@@ -1,5 +1,5 @@
 /**
- * Scale-out (issue 7): three `tollgate serve` processes on one PostgreSQL database and one Redis key prefix, with
+ * Scale-out: three `tollgate serve` processes on one PostgreSQL database and one Redis key prefix, with
  * requests spread round-robin as a load balancer would. What one node does, every node must see.
  */
 import { after, before, describe, test } from 'node:test';

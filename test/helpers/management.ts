@@ -48,8 +48,12 @@ export function managed(tg: TestTollgate): ManagedTollgate {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body.access_token as string;
   };
+  const tokenWithAllScopes = async () => {
+    allScopes ??= await managementToken();
+    return allScopes;
+  };
   const send = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, options: CallOptions & { payload?: string | Buffer }) => {
-    const token = options.token === undefined ? (allScopes ??= await managementToken()) : options.token;
+    const token = options.token === undefined ? await tokenWithAllScopes() : options.token;
     const headers: Record<string, string> = { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...options.headers };
     const res = await tg.app.inject({ method, url: `/api/v2${path}`, headers, ...(options.payload === undefined ? {} : { payload: options.payload }) });
     return { status: res.statusCode, headers: res.headers, body: res.body === '' ? undefined : res.json() };

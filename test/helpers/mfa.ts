@@ -18,7 +18,7 @@ export class Inbox {
 
   push(to: string, body: string): void {
     this.messages.push({ to, body });
-    this.#waiting.splice(0).forEach((wake) => wake());
+    for (const wake of this.#waiting.splice(0)) wake();
   }
 
   async next(seen: number): Promise<{ to: string; code: string }> {

@@ -24,7 +24,7 @@ export async function keysUnder(prefix: string): Promise<string[]> {
   const redis = new Redis(REDIS_URL);
   try {
     const found = new Set<string>();
-    for await (const keys of scanKeys(redis, `${globEscape(prefix)}*`)) keys.forEach((k) => found.add(k));
+    for await (const keys of scanKeys(redis, `${globEscape(prefix)}*`)) for (const k of keys) found.add(k);
     return [...found].sort();
   } finally {
     redis.disconnect();

@@ -27,7 +27,7 @@ export const pbkdf2: LegacyAlgorithm = {
   fromAuth0(custom) {
     hashEncoding(custom, ['utf8']);
     const phc = parsePhc(custom.hash.value);
-    if (!phc || !phc.id.startsWith('pbkdf2-')) throw new HashFormatError('hash.value', 'not a PHC string ($pbkdf2-sha512$i=...,l=...$salt$hash)');
+    if (!phc?.id.startsWith('pbkdf2-')) throw new HashFormatError('hash.value', 'not a PHC string ($pbkdf2-sha512$i=...,l=...$salt$hash)');
     if (!digestOf(phc.id)) throw new HashFormatError('hash.value', `unsupported digest ${phc.id.slice('pbkdf2-'.length)} (supported: ${DIGESTS.join(', ')})`);
     const { i = '100000', l = '64', ...others } = phc.params;
     const unknown = Object.keys(others);

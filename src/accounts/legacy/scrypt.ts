@@ -45,7 +45,7 @@ export const scrypt: LegacyAlgorithm = {
   async verify(stored, password) {
     const phc = parsePhc(stored);
     const options = phc && costOf(intParam(phc.params.ln, 1, 32), intParam(phc.params.r, 1, 64), intParam(phc.params.p, 1, 16));
-    if (!phc || phc.id !== 'scrypt' || !options) return false;
+    if (phc?.id !== 'scrypt' || !options) return false;
     return matchesDerivedKey(phc.hash, () => scryptAsync(passwordBytes(password, phc.params.enc), phc.salt, phc.hash.length, options));
   },
 };

@@ -4,7 +4,7 @@
  */
 import type { AttemptStore, BucketPolicy, BucketResult, LoginBlockRecord, LoginFailureKey, LoginFailureState } from '../interfaces.ts';
 import { FAILURE_RETENTION, bucketLevel, bucketResult, loginFailureState } from '../attempts.ts';
-import type { Query, Row } from './db.ts';
+import type { Query } from './db.ts';
 
 export class PostgresAttempts implements AttemptStore {
   readonly #query: Query;

@@ -176,7 +176,7 @@ test('Auth0 algorithms Tollgate does not import (md4, md5, sha1, hmac, ldap) are
 
 test('verification never throws: unknown formats and damaged stored hashes are a failed match', async () => {
   for (const stored of ['', 'plain', '$sha256$pos=middle$$ungV', '$pbkdf2-sha1$i=1,l=20$c2FsdA$ungV', '$scrypt$ln=40,r=8,p=1$c2FsdA$ungV',
-    '$2b$10$short', '$argon2id$v=19$m=65536,t=2,p=1$$', '$sha256$pos=prefix$$' + 'A'.repeat(43)]) {
+    '$2b$10$short', '$argon2id$v=19$m=65536,t=2,p=1$$', `$sha256$pos=prefix$$${'A'.repeat(43)}`]) {
     assert.equal(await verifyStoredHash(stored, 'password'), false, JSON.stringify(stored));
   }
 });

@@ -1,4 +1,4 @@
-/** Which custom claim names and values actions may use (seed 004: namespaced claims). */
+/** Which custom claim names and values actions may use (namespaced, as Auth0's OIDC-conformant pipeline asks). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { claimNameProblem, claimValueProblem, isNamespaced } from '../../../src/actions/claims.ts';

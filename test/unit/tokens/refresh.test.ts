@@ -16,7 +16,7 @@ function family(overrides: Partial<RefreshFamilyRecord> = {}): RefreshFamilyReco
   };
 }
 
-test('selectorOf: the part before the dot, at most 64 characters; a token without a dot (before migration 15) by its hash', () => {
+test('selectorOf: the part before the dot, at most 64 characters; an older token without a dot by its hash', () => {
   assert.equal(selectorOf('abc.secret'), 'abc');
   assert.equal(selectorOf(`${'s'.repeat(64)}.x`), 's'.repeat(64));
   assert.equal(selectorOf(`${'s'.repeat(65)}.x`), undefined);

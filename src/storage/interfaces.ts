@@ -506,6 +506,17 @@ export interface DenylistStore {
   denySession(sid: string, expiresAt: number): Promise<void>;
   /** Whether the token is denied by its jti or by its sid: one lookup. */
   isAccessTokenDenied(token: DeniableToken): Promise<boolean>;
+  /**
+   * Entries still in force at `now` (expires_at after it), by key (denylist-keys.ts) past `after`, at most `limit`,
+   * in key order: a cache that lost its copy reads them all back, a page at a time.
+   */
+  listDenied(after: string, limit: number, now: number): Promise<DeniedEntry[]>;
+}
+
+/** One denylist entry: a jti, or "sid:" and a family's sid (denylist-keys.ts), denied until `expires_at`. */
+export interface DeniedEntry {
+  key: string;
+  expires_at: number;
 }
 
 /**

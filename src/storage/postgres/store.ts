@@ -4,7 +4,7 @@
  */
 import {
   CONFIGURED_KEYS, ConflictError, type MetadataPatch,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type EventStore, type ImportedUser,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type DeniedEntry, type EventStore, type ImportedUser,
   type JobStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store, type UserFilter,
   type UserProfile, type UserRecord,
 } from '../interfaces.ts';
@@ -391,6 +391,13 @@ export class PostgresStore implements Store, SchemaMigrations {
 
   async isAccessTokenDenied(token: DeniableToken): Promise<boolean> {
     return (await this.#db.query('SELECT 1 FROM denied_access_tokens WHERE jti = ANY ($1::text[])', [denylistKeys(token)])).rowCount > 0;
+  }
+
+  async listDenied(after: string, limit: number, now: number): Promise<DeniedEntry[]> {
+    // Compared and ordered in the same (the column's) collation, so pages follow the primary key and never skip one.
+    const { rows } = await this.#db.query('SELECT jti AS key, expires_at FROM denied_access_tokens WHERE jti > $1 AND expires_at > $2 ORDER BY jti LIMIT $3',
+      [after, now, limit]);
+    return rows as unknown as DeniedEntry[];
   }
 
   async useOnce(key: string, expiresAt: number, now: number): Promise<boolean> {

@@ -14,6 +14,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
+/** How often a serving node reads the marker when no lookup has (watch). */
+export const EPOCH_CHECK_MS = 5000;
 /** After a copy that failed (Redis unreachable), the next is tried no sooner than this. */
 const RETRY_MS = 1000;
 /** Copies that found the marker changed under them before this node gives up until the next lookup or check. */

@@ -68,9 +68,6 @@ export interface CacheSetup {
   epoch: CacheEpoch;
 }
 
-/** How often a node reads the epoch marker when nothing else has (epoch.ts). */
-const EPOCH_CHECK_MS = 5000;
-
 /**
  * Opens the cache `config.cache` names and puts it in front of `sql`; undefined without one.
  * The setup's store owns `sql`: it closes it, and so does a failure here.
@@ -83,7 +80,6 @@ export async function setUpCache(sql: Store, config: Pick<Config, 'cache' | 'cac
     throw err;
   });
   const epoch = new CacheEpoch({ redis: cache.redis, key: cache.keys.epoch, log: deps.log });
-  epoch.watch(EPOCH_CHECK_MS);
   // Connected again: Redis may have restarted empty, or missed writes meanwhile.
   cache.redis.on('ready', () => {
     epoch.distrust();

@@ -5,6 +5,7 @@
  * was away). A request that fails because of a known outage needs no log line of its own.
  */
 import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../storage/interfaces.ts';
 
 /** How often a dependency that stays down is reported, and probed when a probe is given. */
 export const OUTAGE_REPORT_INTERVAL_MS = 10_000;
@@ -37,6 +38,12 @@ export function hostOf(url: string): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** A failure in the background, logged with its stack unless it is a known outage (told once by its OutageMonitor). */
+export function logUnlessOutage(log: Logger, err: unknown, message: string): void {
+  if (err instanceof StoreUnavailableError) log.debug({ cause: causeOf(err) }, message);
+  else log.error({ err }, message);
 }
 
 export class OutageMonitor {

@@ -4,7 +4,7 @@
  */
 import {
   CONFIGURED_KEYS, ConflictError, type MetadataPatch,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type DeniedEntry, type EventStore, type ImportedUser,
+  type ApiRecord, type AttemptStore, type AvailabilityWatcher, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type DeniedEntry, type EventStore, type ImportedUser,
   type JobStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store, type UserFilter,
   type UserProfile, type UserRecord,
 } from '../interfaces.ts';
@@ -29,10 +29,12 @@ export interface PostgresOptions {
   migrate?: boolean;
   /** Milliseconds a node serves configured records from memory before reading them again (default 5000). */
   cacheTtlMs?: number;
+  /** Told whether each call reached the database. */
+  watcher?: AvailabilityWatcher;
 }
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
-  const store = new PostgresStore(new Db(url, { ...DEFAULT_POOL, ...options.pool }), options.cacheTtlMs ?? 5000);
+  const store = new PostgresStore(new Db(url, { ...DEFAULT_POOL, ...options.pool }, options.watcher), options.cacheTtlMs ?? 5000);
   if (options.migrate ?? true) {
     try {
       await store.migrate();

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { failStaleJobs } from './management/import-jobs.ts';
 import type { Store } from './storage/interfaces.ts';
+import { logUnlessOutage } from './observability/outages.ts';
 
 const DAY = 86_400;
 
@@ -25,7 +26,7 @@ export function startHousekeeping(store: Store, config: Config, now: () => numbe
   const timer = setInterval(() => {
     housekeep(store, config, now()).then(
       (purged) => { if (purged > 0) log.debug({ purged }, 'housekeeping purge'); },
-      (err: unknown) => log.error({ err }, 'housekeeping purge failed'),
+      (err: unknown) => logUnlessOutage(log, err, 'housekeeping purge failed'),
     );
   }, config.housekeeping.interval * 1000);
   timer.unref();

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import type { Store } from './storage/interfaces.ts';
+import { OutageMonitor, hostOf, logUnlessOutage } from './observability/outages.ts';
 import { openStore, storeOptions } from './storage/open.ts';
 import { argon2Hasher, decoyHash, type PasswordHasher } from './accounts/passwords.ts';
 import { Accounts } from './accounts/authenticate.ts';
@@ -31,6 +32,7 @@ import { clientIp } from './protection/client-ip.ts';
 import { LoginProtection } from './protection/login-protection.ts';
 import { RateLimiter, type RequestLimiter } from './protection/rate-limit.ts';
 import { setUpCache, type CacheSetup } from './cache/store.ts';
+import { EPOCH_CHECK_MS } from './cache/epoch.ts';
 import { SharedRateLimiter } from './cache/rate-limit.ts';
 import { clientProofs } from './client-proofs.ts';
 import { Mfa } from './mfa/service.ts';
@@ -86,11 +88,25 @@ function requestLimiter(config: Config, deps: { cached: CacheSetup | undefined; 
   return new SharedRateLimiter({ ...settings, redis: cache.redis, keyPrefix: cache.keys.rateLimitPrefix, onUnavailable: () => void outage.failed() });
 }
 
+/** Each request answered while a dependency is down counts towards that outage's report (failed: answered 5xx). */
+function countRequestsDuringOutages(app: FastifyInstance, monitors: (OutageMonitor | undefined)[]): void {
+  const watched = monitors.filter((monitor) => monitor !== undefined);
+  app.addHook('onResponse', async (request, reply) => {
+    for (const monitor of watched) {
+      if (monitor.down && !request.url.startsWith('/health/')) monitor.request(reply.statusCode >= 500);
+    }
+  });
+}
+
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<Tollgate> {
   const now = options.now ?? systemClock;
   const log = pino(loggerOptions(config.log_level), options.logStream ?? pino.destination(1));
   const hasher = options.hasher ?? argon2Hasher(config.password_hashing);
-  const sql = options.store ?? await openStore(config.storage, { ...storeOptions(config), backgroundCheckpoints: true });
+  // A database across the network has outages; they are told to the log once each (observability/outages.ts).
+  const storeOutages = options.store === undefined && !config.storage.startsWith('sqlite:')
+    ? new OutageMonitor({ dependency: 'store', host: hostOf(config.storage), log, probe: () => sql.ping() })
+    : undefined;
+  const sql: Store = options.store ?? await openStore(config.storage, { ...storeOptions(config), backgroundCheckpoints: true, watcher: storeOutages });
   const audit = new AuditLog({ store: sql.events, log, now });
   const cached = await setUpCache(sql, config, { audit, log, now });
   const store = cached?.store ?? sql;
@@ -100,7 +116,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // A job left unfinished by a process that exited is declared failed now rather than at the next housekeeping run.
     await failStaleJobs(store, now());
     const keys = await KeyRing.open(store, algorithmsInUse(config), {
-      now, cacheTtl: config.keys.cache_ttl, onReloadError: (err) => log.error({ err }, 'signing keys not reloaded'),
+      now, cacheTtl: config.keys.cache_ttl, onReloadError: (err) => logUnlessOutage(log, err, 'signing keys not reloaded'),
     });
     closeKeys = () => keys.close();
     const iss = issuerOf(config);
@@ -153,7 +169,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     registerBodyParsers(app);
     registerErrorHandler(app);
     let draining = false;
-    registerHealth(app, [{ name: 'store', ping: () => store.ping() }, ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping() }] : [])], () => draining);
+    registerHealth(app, [
+      { name: 'store', ping: () => store.ping() },
+      ...(cached ? [{ name: 'cache', ping: () => cached.cache.ping(), optional: true, degraded: () => !cached.epoch.trusted }] : []),
+    ], () => draining);
+    countRequestsDuringOutages(app, [storeOutages, cached?.outage.monitor]);
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
       clientCertificate: proofs.clientCertificate, features: proofs.features,
@@ -169,6 +189,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       { prefix: `${new URL(iss).pathname.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` });
     await app.ready();
     const housekeeping = startHousekeeping(store, config, now, log);
+    if (cached) cached.epoch.watch(EPOCH_CHECK_MS);
     return {
       app, store, config, log, keys, jobs,
       drain() { draining = true; },
@@ -178,6 +199,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await app.close();
         // After the last request, before the store goes: running jobs stop after their batch and are marked failed.
         await jobs.stop();
+        // Events queued while the store was unreachable are written now, or counted in the log.
+        await audit.close();
+        storeOutages?.close();
         await store.close();
       },
     };

@@ -1,49 +1,52 @@
 /**
- * The access-token denylist in Redis, in front of the SQL store's: jtis and family sids, under the keys
- * denylist-keys.ts gives them. A revocation is written to the store first (it must outlive Redis), then to Redis as
- * a key that expires with what it denies; checks ask Redis, and the store while Redis is unreachable. A revocation
- * Redis missed during an outage is written again when it answers.
+ * The access-token denylist in Redis, in front of the SQL store's, which stays the authority: jtis and family sids,
+ * under the keys denylist-keys.ts gives them. A revocation is written to the store first (it must outlive Redis),
+ * then to Redis as a key that expires with what it denies. A check asks Redis, with the epoch marker in the same
+ * MGET, and believes a "not denied" only while the marker is the one this node verified (epoch.ts); otherwise, and
+ * while Redis is unreachable, it asks the store. When Redis lost its data or may have missed a write, the node copies
+ * the store's entries in force back into Redis before trusting it again.
  */
 import type { Redis } from 'ioredis';
-import type { DeniableToken, DenylistStore } from '../storage/interfaces.ts';
+import type { DeniableToken, DeniedEntry, DenylistStore } from '../storage/interfaces.ts';
 import { denylistKeys, sessionKey } from '../storage/denylist-keys.ts';
+import type { CacheEpoch } from './epoch.ts';
 import type { CacheOutage } from './fallback.ts';
 import { CLOCK_MARGIN, type CacheKeys } from './keys.ts';
 import { isUnavailable } from './redis.ts';
 
-/** Revocations kept for rewriting after an outage, at most. Past it the oldest go (they are still in the store). */
-const PENDING_LIMIT = 10_000;
+/** Entries read from the store and written to Redis per round trip when copying. */
+const COPY_PAGE = 1000;
 
 export class CachedDenylist implements DenylistStore {
   readonly #redis: Redis;
   readonly #keys: CacheKeys;
   readonly #store: DenylistStore;
   readonly #outage: CacheOutage;
+  readonly #epoch: CacheEpoch;
   readonly #now: () => number;
-  /** Denylist key (denylist-keys.ts) → exp of revocations Redis has not got yet. */
-  readonly #pending = new Map<string, number>();
 
-  constructor(deps: { redis: Redis; keys: CacheKeys; store: DenylistStore; outage: CacheOutage; now: () => number }) {
+  constructor(deps: { redis: Redis; keys: CacheKeys; store: DenylistStore; outage: CacheOutage; epoch: CacheEpoch; now: () => number }) {
     this.#redis = deps.redis;
     this.#keys = deps.keys;
     this.#store = deps.store;
     this.#outage = deps.outage;
+    this.#epoch = deps.epoch;
     this.#now = deps.now;
-    this.#outage.onRecovered(() => this.#rewrite());
+    this.#epoch.copyWith(() => this.#copyFromStore());
   }
 
-  /** The key lives until the token's exp by this node's clock, and CLOCK_MARGIN longer for nodes behind it. */
-  async #write(key: string, expiresAt: number): Promise<void> {
-    await this.#redis.set(this.#keys.denied(key), expiresAt, 'EX', Math.max(1, Math.ceil(expiresAt - this.#now())) + CLOCK_MARGIN);
+  /** The key's lifetime: until the token's exp by this node's clock, and CLOCK_MARGIN longer for nodes behind it. */
+  #lifetime(expiresAt: number, now: number): number {
+    return Math.max(1, Math.ceil(expiresAt - now)) + CLOCK_MARGIN;
   }
 
   async #deny(key: string, expiresAt: number): Promise<void> {
     try {
-      await this.#write(key, expiresAt);
+      await this.#redis.set(this.#keys.denied(key), expiresAt, 'EX', this.#lifetime(expiresAt, this.#now()));
     } catch (err) {
       if (!isUnavailable(err)) throw err;
-      if (this.#pending.size >= PENDING_LIMIT) this.#pending.delete(this.#pending.keys().next().value!);
-      this.#pending.set(key, expiresAt);
+      // The store has it; Redis has not, so this node asks the store until it has copied it over.
+      this.#epoch.distrust();
       await this.#outage.failed(err);
       return;
     }
@@ -60,20 +63,34 @@ export class CachedDenylist implements DenylistStore {
     await this.#deny(sessionKey(sid), expiresAt);
   }
 
-  /** One EXISTS for the jti and the family together. */
+  /** One MGET for the marker, the jti and the family together. */
   async isAccessTokenDenied(token: DeniableToken): Promise<boolean> {
-    const keys = denylistKeys(token);
-    if (keys.some((key) => this.#pending.has(key))) return true;
-    return this.#outage.run(async () => (await this.#redis.exists(...keys.map((key) => this.#keys.denied(key)))) > 0, () => this.#store.isAccessTokenDenied(token));
+    if (!this.#epoch.trusted) return this.#store.isAccessTokenDenied(token);
+    const keys = [this.#epoch.key, ...denylistKeys(token).map((key) => this.#keys.denied(key))];
+    return this.#outage.run(async () => {
+      const [marker, ...entries] = await this.#redis.mget(...keys);
+      if (!this.#epoch.confirms(marker ?? null)) return this.#store.isAccessTokenDenied(token);
+      return entries.some((entry) => entry !== null);
+    }, () => this.#store.isAccessTokenDenied(token));
   }
 
-  async #rewrite(): Promise<void> {
-    for (const [key, expiresAt] of this.#pending) {
-      if (expiresAt > this.#now()) {
-        const written = await this.#write(key, expiresAt).then(() => true, () => false);
-        if (!written) return;
-      }
-      this.#pending.delete(key);
+  listDenied(after: string, limit: number, now: number): Promise<DeniedEntry[]> {
+    return this.#store.listDenied(after, limit, now);
+  }
+
+  /** Every entry in force, from the store into Redis, a page per round trip; returns how many. */
+  async #copyFromStore(): Promise<number> {
+    let copied = 0;
+    let after = '';
+    for (;;) {
+      const now = this.#now();
+      const page = await this.#store.listDenied(after, COPY_PAGE, now);
+      if (page.length === 0) return copied;
+      const pipeline = this.#redis.pipeline();
+      for (const { key, expires_at } of page) pipeline.set(this.#keys.denied(key), expires_at, 'EX', this.#lifetime(expires_at, now));
+      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+      copied += page.length;
+      after = page.at(-1)!.key;
     }
   }
 }

@@ -1,52 +1,40 @@
 /**
  * Falling back to the SQL store while Redis is unreachable. The first failure of an outage emits
- * `cache.unavailable` and the first answer after it `cache.recovered`, once each however many calls fail.
+ * `cache.unavailable` and the first answer after it `cache.recovered`, once each however many calls fail; the
+ * log hears of it through an OutageMonitor (once each way, and once an interval meanwhile).
  * Only unavailability falls back; if the store fails too, its error propagates (503), so protection never
  * lets a request through uncounted.
  */
-import type { Logger } from 'pino';
 import type { AuditLog } from '../events/audit.ts';
+import type { OutageMonitor } from '../observability/outages.ts';
 import { isUnavailable } from './redis.ts';
 
 export class CacheOutage {
   readonly #audit: AuditLog;
-  readonly #log: Logger;
-  #down = false;
-  /** The recovery under way (replaying missed writes, announcing it), which callers in the meantime wait for. */
+  readonly monitor: OutageMonitor;
+  /** The recovery under way (announcing it), which callers in the meantime wait for. */
   #recovering: Promise<void> | undefined;
-  readonly #onRecovered: (() => Promise<void>)[] = [];
 
-  constructor(deps: { audit: AuditLog; log: Logger }) {
+  constructor(deps: { audit: AuditLog; monitor: OutageMonitor }) {
     this.#audit = deps.audit;
-    this.#log = deps.log;
-  }
-
-  /** Runs `listener` each time Redis answers again after an outage, before the call that noticed goes on. */
-  onRecovered(listener: () => Promise<void>): void {
-    this.#onRecovered.push(listener);
+    this.monitor = deps.monitor;
   }
 
   /** Redis did not answer: announces the outage if it is news. */
   async failed(err?: unknown): Promise<void> {
-    if (this.#down) return;
-    this.#down = true;
-    this.#log.warn({ err: err instanceof Error ? { message: err.message } : undefined }, 'cache unavailable: protection falls back to the store');
+    if (this.monitor.down) return;
+    this.monitor.failed(err);
     await this.#audit.emit({ type: 'cache.unavailable', outcome: 'failure', reason: 'redis_unreachable' });
   }
 
-  /** Redis answered: announces the recovery if it was down; every caller meanwhile waits until the recovery is done. */
+  /** Redis answered: announces the recovery if it was down; every caller meanwhile waits until that is done. */
   async answered(): Promise<void> {
-    if (this.#down) {
-      this.#down = false;
-      this.#recovering = this.#recover().finally(() => { this.#recovering = undefined; });
+    if (this.monitor.down) {
+      this.monitor.answered();
+      this.#recovering = this.#audit.emit({ type: 'cache.recovered', outcome: 'success', reason: 'redis_answered' })
+        .finally(() => { this.#recovering = undefined; });
     }
     if (this.#recovering) await this.#recovering;
-  }
-
-  async #recover(): Promise<void> {
-    this.#log.info('cache recovered');
-    await Promise.all(this.#onRecovered.map((listener) => listener()));
-    await this.#audit.emit({ type: 'cache.recovered', outcome: 'success', reason: 'redis_answered' });
   }
 
   /** `cached()`, or `fallback()` when Redis is unreachable; other errors propagate. */

@@ -23,6 +23,8 @@ export class CacheKeys {
   readonly denylistPrefix: string;
   /** The request rate limit (rate-limiter-flexible adds ":" and the IP). */
   readonly rateLimitPrefix: string;
+  /** The marker that says Redis still holds what the nodes copied into it (epoch.ts). */
+  readonly epoch: string;
   /** Matches every key above. */
   readonly all: string;
 
@@ -31,6 +33,7 @@ export class CacheKeys {
     this.bucketsPrefix = `${prefix}bucket:`;
     this.denylistPrefix = `${prefix}deny:`;
     this.rateLimitPrefix = `${prefix}rl`;
+    this.epoch = `${prefix}epoch`;
     this.all = `${globEscape(prefix)}*`;
   }
 

@@ -3,7 +3,6 @@
  * (no offline queue) or after COMMAND_TIMEOUT_MS, never held, and the client reconnects in the background.
  */
 import { Redis, ReplyError } from 'ioredis';
-import type { Logger } from 'pino';
 import { CacheKeys } from './keys.ts';
 import { defineScripts } from './scripts.ts';
 
@@ -32,9 +31,9 @@ export function isUnavailable(err: unknown): boolean {
 
 /**
  * Connects to `url`; if Redis is down the node starts anyway and keeps trying, since protection falls back
- * to the store. Errors are logged once per outage (an 'error' listener must exist, or they crash the process).
+ * to the store. Connection errors go to `onError` (an 'error' listener must exist, or they crash the process).
  */
-export async function openCache(url: string, prefix: string, log: Logger): Promise<Cache> {
+export async function openCache(url: string, prefix: string, onError: (err: Error) => void): Promise<Cache> {
   const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -44,15 +43,7 @@ export async function openCache(url: string, prefix: string, log: Logger): Promi
     retryStrategy: retryDelay,
   });
   defineScripts(redis);
-  let reported = false;
-  redis.on('error', (err: Error) => {
-    if (!reported) log.warn({ err: { message: err.message } }, 'cache (Redis) unreachable; retrying in the background');
-    reported = true;
-  });
-  redis.on('ready', () => {
-    if (reported) log.info('cache (Redis) reachable again');
-    reported = false;
-  });
+  redis.on('error', onError);
   await redis.connect().catch(() => {});
   return {
     redis,

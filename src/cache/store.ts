@@ -1,6 +1,7 @@
 /**
  * The store with a cache: attack protection's counters and the access-token denylist in Redis (falling back
- * to the SQL store while Redis is unreachable), everything else in SQL.
+ * to the SQL store while Redis is unreachable, or while it cannot be trusted to hold the denylist: epoch.ts),
+ * everything else in SQL, single-use values (assertion and DPoP jtis, codes, MFA tokens) included.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
@@ -8,14 +9,17 @@ import type { AuditLog } from '../events/audit.ts';
 import type { AttemptStore, Store } from '../storage/interfaces.ts';
 import { RedisAttempts } from './attempts.ts';
 import { CachedDenylist } from './denylist.ts';
+import { CacheEpoch } from './epoch.ts';
 import { CacheOutage, withFallback } from './fallback.ts';
+import { OutageMonitor, hostOf } from '../observability/outages.ts';
 import { purgeCache } from './purge.ts';
 import { openCache, type Cache } from './redis.ts';
 
 const ATTEMPT_METHODS = ['getLoginFailures', 'addLoginFailure', 'resetLoginFailures', 'listLoginBlocks', 'takeFromBucket'] as const;
 
 /** `sql` with the cache in front; closing it closes both. */
-export function cachedStore(sql: Store, cache: Cache, outage: CacheOutage, now: () => number): Store {
+export function cachedStore(sql: Store, cache: Cache, deps: { outage: CacheOutage; epoch: CacheEpoch; now: () => number }): Store {
+  const { outage, epoch, now } = deps;
   const { redis, keys } = cache;
   const inCache = new RedisAttempts(redis, keys);
   const attempts: AttemptStore = {
@@ -26,7 +30,7 @@ export function cachedStore(sql: Store, cache: Cache, outage: CacheOutage, now: 
       return counts[0] + counts[1];
     },
   };
-  const denylist = new CachedDenylist({ redis, keys, store: sql, outage, now });
+  const denylist = new CachedDenylist({ redis, keys, store: sql, outage, epoch, now });
   const overrides: Partial<Store> = {
     attempts,
     denyAccessToken: (jti, expiresAt) => denylist.denyAccessToken(jti, expiresAt),
@@ -37,6 +41,8 @@ export function cachedStore(sql: Store, cache: Cache, outage: CacheOutage, now: 
       return counts[0] + counts[1];
     },
     async close() {
+      epoch.close();
+      outage.monitor.close();
       await Promise.all([sql.close(), cache.close()]);
     },
   };
@@ -59,6 +65,7 @@ export interface CacheSetup {
   store: Store;
   cache: Cache;
   outage: CacheOutage;
+  epoch: CacheEpoch;
 }
 
 /**
@@ -67,11 +74,17 @@ export interface CacheSetup {
  */
 export async function setUpCache(sql: Store, config: Pick<Config, 'cache' | 'cache_prefix'>, deps: { audit: AuditLog; log: Logger; now: () => number }): Promise<CacheSetup | undefined> {
   if (config.cache === undefined) return undefined;
-  const cache = await openCache(config.cache, config.cache_prefix, deps.log).catch(async (err: unknown) => {
+  const outage = new CacheOutage({ audit: deps.audit, monitor: new OutageMonitor({ dependency: 'cache', host: hostOf(config.cache), log: deps.log }) });
+  const cache = await openCache(config.cache, config.cache_prefix, (err) => void outage.failed(err)).catch(async (err: unknown) => {
     await sql.close();
     throw err;
   });
-  const outage = new CacheOutage(deps);
-  cache.redis.on('ready', () => void outage.answered());
-  return { store: cachedStore(sql, cache, outage, deps.now), cache, outage };
+  const epoch = new CacheEpoch({ redis: cache.redis, key: cache.keys.epoch, log: deps.log });
+  // Connected again: Redis may have restarted empty, or missed writes meanwhile.
+  cache.redis.on('ready', () => {
+    epoch.distrust();
+    void outage.answered();
+  });
+  if (cache.redis.status === 'ready') void epoch.establish();
+  return { store: cachedStore(sql, cache, { outage, epoch, now: deps.now }), cache, outage, epoch };
 }

@@ -49,7 +49,9 @@ export function handleErrors(app: FastifyInstance, descriptions: Record<string, 
   const described = { ...FRAMEWORK_ERRORS, ...descriptions };
   app.setErrorHandler((err, request, reply) => {
     const error = toOAuthError(err as Error, described);
-    if (error.status >= 500) request.log.error({ err, code: error.error }, 'request failed');
+    // An unreachable database is told to the log once per outage (observability/outages.ts), not with a stack per request.
+    if (err instanceof StoreUnavailableError) request.log.debug({ code: error.error }, error.description);
+    else if (error.status >= 500) request.log.error({ err, code: error.error }, 'request failed');
     else request.log.info({ code: error.error, detail: error.detail }, error.description);
     return sendError(reply, error);
   });

@@ -247,6 +247,14 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** Told by a store whose database is across a network whether each call reached it (observability/outages.ts listens). */
+export interface AvailabilityWatcher {
+  /** A call failed with StoreUnavailableError; `err` is the cause. */
+  failed(err: unknown): void;
+  /** A call reached the database. */
+  answered(): void;
+}
+
 export interface UserStore {
   /** Case-insensitive lookup by username, then by email, within one connection. */
   findUserByLogin(connection: string, login: string): Promise<UserRecord | undefined>;
@@ -506,6 +514,17 @@ export interface DenylistStore {
   denySession(sid: string, expiresAt: number): Promise<void>;
   /** Whether the token is denied by its jti or by its sid: one lookup. */
   isAccessTokenDenied(token: DeniableToken): Promise<boolean>;
+  /**
+   * Entries still in force at `now` (expires_at after it), by key (denylist-keys.ts) past `after`, at most `limit`,
+   * in key order: a cache that lost its copy reads them all back, a page at a time.
+   */
+  listDenied(after: string, limit: number, now: number): Promise<DeniedEntry[]>;
+}
+
+/** One denylist entry: a jti, or "sid:" and a family's sid (denylist-keys.ts), denied until `expires_at`. */
+export interface DeniedEntry {
+  key: string;
+  expires_at: number;
 }
 
 /**
@@ -576,6 +595,8 @@ export const EVENT_TYPES = [
   'login.success', 'login.wrong_password', 'login.unknown_user', 'login.user_blocked', 'login.refused',
   'brute_force.blocked', 'brute_force.unblocked', 'ip.throttled', 'ip.rate_limited', 'forwarded_for.ignored', 'token.failure',
   'cache.unavailable', 'cache.recovered', 'key.rotated', 'key.revoked',
+  // Events lost while the store was unreachable and the queue in memory full (reason: how many).
+  'audit.dropped',
   'mfa.required', 'mfa.success', 'mfa.failure', 'mfa.throttled', 'mfa.enrolled', 'mfa.challenge_sent', 'mfa.authenticator_deleted',
   // Changes through the management API (client_id: the management client) or the CLI (client_id: null).
   'user.created', 'user.updated', 'user.password_changed', 'user.deleted',

@@ -1,6 +1,6 @@
 /** Opens the store a storage URL names: SQLite (`sqlite:`) or PostgreSQL (`postgres://`, `postgresql://`). */
 import type { Config } from '../config/schema.ts';
-import type { Store } from './interfaces.ts';
+import type { AvailabilityWatcher, Store } from './interfaces.ts';
 import { describeMigrations, type SchemaMigrations } from './migrations.ts';
 import type { PoolOptions } from './postgres/db.ts';
 import { openPostgres } from './postgres/store.ts';
@@ -14,6 +14,8 @@ export interface StoreOptions {
   migrations?: 'auto' | 'manual' | 'none';
   /** PostgreSQL only. */
   pool?: PoolOptions;
+  /** PostgreSQL only: told whether each call reached the database. */
+  watcher?: AvailabilityWatcher;
   /** How long a node serves configured records from memory, in milliseconds. */
   cacheTtlMs?: number;
   /** SQLite: checkpoint the WAL from a worker thread, off the event loop (a serving node; not worth a thread for a CLI command). */
@@ -29,7 +31,7 @@ export function storeOptions(config: Pick<Config, 'migrations' | 'storage_pool' 
 
 async function openBackend(storage: string, migrate: boolean, options: StoreOptions): Promise<MigratableStore> {
   if (storage.startsWith('sqlite:')) return openSqlite(storage, { migrate, cacheTtlMs: options.cacheTtlMs, backgroundCheckpoints: options.backgroundCheckpoints });
-  if (/^postgres(ql)?:\/\//.test(storage)) return openPostgres(storage, { migrate, pool: options.pool, cacheTtlMs: options.cacheTtlMs });
+  if (/^postgres(ql)?:\/\//.test(storage)) return openPostgres(storage, { migrate, pool: options.pool, cacheTtlMs: options.cacheTtlMs, watcher: options.watcher });
   // Only the scheme: the rest of a URL may hold a password.
   throw new Error(`unsupported storage "${storage.split(':')[0]}:..." (expected sqlite: or postgres://)`);
 }

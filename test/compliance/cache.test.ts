@@ -5,10 +5,11 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import type { EventType, Store } from '../../src/storage/interfaces.ts';
+import { StoreUnavailableError, type EventType, type Store } from '../../src/storage/interfaces.ts';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
 import { aliceLogin, start, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
 import { CLOSED_REDIS_URL, REDIS_URL, deleteUnder, testPrefix } from '../helpers/redis.ts';
+import { within } from '../helpers/poll.ts';
 
 const WRONG = 'wrong-Pa55word-for-guessing';
 
@@ -59,15 +60,31 @@ test('two nodes on one Redis: the request rate limit is shared: one burst across
   assert.equal(await eventCount(servers, 'ip.rate_limited'), 1);
 });
 
-test('GET /health/ready names the cache: 200 while Redis answers, 503 "cache: down" when it does not', async (t) => {
+test('GET /health/ready names the cache: 200 "ok" while Redis answers, 200 "degraded" while the store serves for it; /health/live never asks', async (t) => {
   const [upNode] = await nodes(t, 1, {});
-  const ok = await upNode!.app.inject({ method: 'GET', url: '/health/ready' });
-  assert.equal(ok.statusCode, 200);
-  assert.deepEqual(ok.json(), { status: 'ok', checks: { store: 'up', cache: 'up' } });
+  const ready = async (node: TestTollgate) => {
+    const res = await node.app.inject({ method: 'GET', url: '/health/ready' });
+    return { status: res.statusCode, body: res.json() };
+  };
+  await within(2000, 'the cache trusted once the node has copied the denylist into it', async () => (await ready(upNode!)).body.status === 'ok');
+  assert.deepEqual(await ready(upNode!), { status: 200, body: { status: 'ok', checks: { store: 'up', cache: 'up' } } });
+  // Logins are served through the fallback while Redis is down, so the node stays ready (a probe must not take it out).
   const [downNode] = await nodes(t, 1, {}, { url: CLOSED_REDIS_URL });
-  const res = await downNode!.app.inject({ method: 'GET', url: '/health/ready' });
+  assert.deepEqual(await ready(downNode!), { status: 200, body: { status: 'degraded', checks: { store: 'up', cache: 'degraded' } } });
+  assert.equal((await login(downNode!, aliceLogin.password, '198.51.100.9')).status, 200, 'and it does serve logins');
+  const live = await downNode!.app.inject({ method: 'GET', url: '/health/live' });
+  assert.deepEqual([live.statusCode, live.json()], [200, { status: 'ok' }]);
+});
+
+test('GET /health/ready answers 503 "unavailable" when the store does not answer; /health/live still 200', async (t) => {
+  const sql = openSqlite('sqlite::memory:');
+  const [tg] = await nodes(t, 1, {}, { store: sql });
+  sql.ping = () => Promise.reject(new StoreUnavailableError());
+  const res = await tg!.app.inject({ method: 'GET', url: '/health/ready' });
   assert.equal(res.statusCode, 503);
-  assert.deepEqual(res.json(), { status: 'unavailable', checks: { store: 'up', cache: 'down' } });
+  assert.equal(res.json().status, 'unavailable');
+  assert.equal(res.json().checks.store, 'down');
+  assert.equal((await tg!.app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200);
 });
 
 test('Redis unreachable: logins are protected by the store (the block starts at the threshold), the rate limit per node; one cache.unavailable event', async (t) => {

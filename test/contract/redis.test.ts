@@ -31,6 +31,8 @@ const up = (cache: Cache) => cache.redis.connect();
 async function cached(t: TestContext, options: { url?: string; sql?: Store } = {}) {
   const sql = options.sql ?? openSqlite('sqlite::memory:');
   const setup = await withTestCache(sql, { url: options.url, now: () => T });
+  // Redis's answers count once the node has copied the store's revocations into it (epoch.ts).
+  await setup.epoch.establish();
   const redis = new Redis(REDIS_URL);
   t.after(async () => {
     redis.disconnect();
@@ -49,7 +51,7 @@ test('cache: counters and denylist entries are Redis keys under the prefix, each
   await store.denyAccessToken('jti-1', T + 300);
   await store.denySession('family', T + 900);
   assert.deepEqual(await keysUnder(prefix), [
-    `${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, `${prefix}deny:jti-1`, `${prefix}deny:sid%3Afamily`,
+    `${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, `${prefix}deny:jti-1`, `${prefix}deny:sid%3Afamily`, `${prefix}epoch`,
     `${prefix}lf:customers:alice:2001%3Adb8%3A%3A1`, `${prefix}lf:customers:bob:2001%3Adb8%3A%3A1`, `${prefix}lf:customers:carol:2001%3Adb8%3A%3A1`,
   ]);
   const ttl = (name: string) => redis.ttl(`${prefix}${name}`);
@@ -121,7 +123,7 @@ test('cache: an outage mid-way falls back to SQL, and the first answer after it 
   assert.equal(await store.attempts.getLoginFailures(alice, T), undefined);
 });
 
-test('cache: the denylist is written to SQL and Redis, read from Redis, from SQL while Redis is down, and a missed write is made on recovery', async (t) => {
+test('cache: the denylist is written to SQL and Redis, read from Redis, from SQL while Redis is down, and copied from SQL on recovery', async (t) => {
   const { store, sql, cache, prefix, redis, events } = await cached(t);
   await store.denyAccessToken('jti-1', T + 600);
   assert.equal(await redis.get(`${prefix}deny:jti-1`), String(T + 600));
@@ -145,12 +147,46 @@ test('cache: the denylist is written to SQL and Redis, read from Redis, from SQL
   assert.equal(await events('cache.unavailable'), 1);
 
   await up(cache);
-  // A check that asks Redis waits for the recovery under way (the missed write, the event) before it answers.
+  // Until the node has copied the store's entries back into Redis, SQL answers.
   assert.equal(await store.isAccessTokenDenied({ jti: 'jti-1' }), true);
   assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2' }), true);
-  // The reconnection runs the rewrite, then records the event, in the background.
-  await within(2000, 'the missed revocation written to Redis, then cache.recovered', async () => (await events('cache.recovered')) > 0);
+  await within(2000, 'cache.recovered', async () => (await events('cache.recovered')) > 0);
+  await within(2000, 'the missed revocations copied to Redis', async () => await redis.get(`${prefix}deny:jti-2`) !== null);
   assert.equal(await redis.get(`${prefix}deny:jti-2`), String(T + 600), 'written to Redis when it answered again');
   assert.equal(await redis.get(`${prefix}deny:sid%3Afamily-2`), String(T + 900));
   assert.equal(await events('cache.recovered'), 1);
+});
+
+test('cache: Redis loses its data (every key gone, as after FLUSHALL or a restart without persistence): revocations stay in force, answered by SQL until they are copied back', async (t) => {
+  const { store, sql, prefix, redis, epoch } = await cached(t);
+  await store.denyAccessToken('revoked-before', T + 600);
+  await store.denySession('family-before', T + 900);
+  await sql.denyAccessToken('expired', T - 1);
+  assert.equal(epoch.trusted, true);
+  await redis.del(...await keysUnder(prefix));
+
+  // The first check after the loss reads the marker with its keys, sees it gone, and asks SQL.
+  assert.equal(await store.isAccessTokenDenied({ jti: 'revoked-before' }), true, 'a revocation made before the loss');
+  assert.equal(await store.isAccessTokenDenied({ jti: 'x', sid: 'family-before' }), true, 'a family revoked before the loss');
+  assert.equal(await store.isAccessTokenDenied({ jti: 'never-revoked' }), false);
+  await within(2000, 'the store\'s revocations copied back under a new marker', async () => epoch.trusted);
+  assert.equal(await redis.get(`${prefix}deny:revoked-before`), String(T + 600));
+  assert.equal(await redis.get(`${prefix}deny:sid%3Afamily-before`), String(T + 900));
+  assert.equal(await redis.get(`${prefix}deny:expired`), null, 'what no longer matters is not copied');
+  assert.equal(await store.isAccessTokenDenied({ jti: 'revoked-before' }), true, 'from Redis again');
+
+  // Trusted again, it reads Redis: what only SQL has is not consulted (so the copy above is what kept it in force).
+  await sql.denyAccessToken('only-in-sql', T + 600);
+  assert.equal(await store.isAccessTokenDenied({ jti: 'only-in-sql' }), false);
+});
+
+test('cache: a marker that changed (another node copied into a Redis this node has not verified) is not trusted until this node has copied too', async (t) => {
+  const { store, prefix, redis, epoch } = await cached(t);
+  await store.denyAccessToken('revoked', T + 600);
+  await redis.del(`${prefix}deny:revoked`);
+  await redis.set(`${prefix}epoch`, 'another-nodes-marker');
+  assert.equal(await store.isAccessTokenDenied({ jti: 'revoked' }), true);
+  await within(2000, 'trusted again', async () => epoch.trusted);
+  assert.equal(await redis.get(`${prefix}epoch`), 'another-nodes-marker', 'a marker in place is kept');
+  assert.equal(await redis.get(`${prefix}deny:revoked`), String(T + 600));
 });

@@ -282,6 +282,18 @@ forEachStore('storage contract', (withStore) => {
     assert.equal(await store.purge(T + 1000), 0);
   });
 
+  withStore('denylist: the entries in force are listed a page at a time, in key order, for a cache to copy them back', async (store) => {
+    for (const jti of ['c', 'a', 'e', 'b']) await store.denyAccessToken(jti, T + 10);
+    await store.denySession('family', T + 20);
+    await store.denyAccessToken('expired', T);
+    const first = await store.listDenied('', 3, T);
+    assert.deepEqual(first.map((e) => ({ ...e })), [{ key: 'a', expires_at: T + 10 }, { key: 'b', expires_at: T + 10 }, { key: 'c', expires_at: T + 10 }]);
+    const rest = await store.listDenied('c', 3, T);
+    assert.deepEqual(rest.map((e) => ({ ...e })), [{ key: 'e', expires_at: T + 10 }, { key: 'sid:family', expires_at: T + 20 }]);
+    assert.deepEqual(await store.listDenied('sid:family', 3, T), []);
+    assert.deepEqual((await store.listDenied('', 10, T + 10)).map((e) => e.key), ['sid:family'], 'only what is still in force');
+  });
+
   withStore('single use: a key is accepted once until it expires, then purged (RFC 7523 §3 jti)', async (store) => {
     assert.equal(await store.useOnce('jti:a', T + 60, T), true);
     assert.equal(await store.useOnce('jti:a', T + 600, T + 59), false, 'a replay before expiry');

@@ -3,7 +3,7 @@
  * (ConflictError for a unique violation, StoreUnavailableError when the database cannot be reached).
  */
 import pg from 'pg';
-import { ConflictError, StoreUnavailableError } from '../interfaces.ts';
+import { ConflictError, StoreUnavailableError, type AvailabilityWatcher } from '../interfaces.ts';
 
 export interface PoolOptions {
   /** Connections per node. */
@@ -51,8 +51,10 @@ export function translateError(err: unknown): unknown {
 
 export class Db {
   readonly pool: pg.Pool;
+  readonly #watcher: AvailabilityWatcher | undefined;
 
-  constructor(url: string, options: PoolOptions) {
+  constructor(url: string, options: PoolOptions, watcher?: AvailabilityWatcher) {
+    this.#watcher = watcher;
     this.pool = new pg.Pool({
       connectionString: url, types,
       max: options.max, idleTimeoutMillis: options.idle_timeout * 1000, connectionTimeoutMillis: options.connect_timeout * 1000,
@@ -62,13 +64,22 @@ export class Db {
     this.pool.on('error', () => {});
   }
 
+  /** `err` translated, and the watcher told when it means the database is unreachable. */
+  #failure(err: unknown): unknown {
+    const translated = translateError(err);
+    if (translated instanceof StoreUnavailableError) this.#watcher?.failed(err);
+    return translated;
+  }
+
   query: Query = async (sql, values) => {
+    let result: pg.QueryResult;
     try {
-      const result = await this.pool.query(sql, values);
-      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      result = await this.pool.query(sql, values);
     } catch (err) {
-      throw translateError(err);
+      throw this.#failure(err);
     }
+    this.#watcher?.answered();
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   };
 
   /** One transaction on one connection; rolled back if `work` throws. */
@@ -77,8 +88,9 @@ export class Db {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      throw translateError(err);
+      throw this.#failure(err);
     }
+    this.#watcher?.answered();
     // A checked-out client has no listener of its own: a connection lost between two statements must not crash us.
     let lost: unknown;
     const onError = (err: unknown) => { lost = err; };
@@ -94,7 +106,7 @@ export class Db {
       return result;
     } catch (err) {
       await query('ROLLBACK').catch((rollbackFailed: unknown) => { lost ??= rollbackFailed; });
-      throw translateError(err);
+      throw this.#failure(err);
     } finally {
       client.off('error', onError);
       // A client whose connection failed is destroyed rather than handed to the next caller.

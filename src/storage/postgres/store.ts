@@ -4,7 +4,7 @@
  */
 import {
   CONFIGURED_KEYS, ConflictError, type MetadataPatch,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type EventStore, type ImportedUser,
+  type ApiRecord, type AttemptStore, type AvailabilityWatcher, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type DeniedEntry, type EventStore, type ImportedUser,
   type JobStore, type SettingStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store, type UserFilter,
   type UserProfile, type UserRecord,
 } from '../interfaces.ts';
@@ -30,10 +30,12 @@ export interface PostgresOptions {
   migrate?: boolean;
   /** Milliseconds a node serves configured records from memory before reading them again (default 5000). */
   cacheTtlMs?: number;
+  /** Told whether each call reached the database. */
+  watcher?: AvailabilityWatcher;
 }
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
-  const store = new PostgresStore(new Db(url, { ...DEFAULT_POOL, ...options.pool }), options.cacheTtlMs ?? 5000);
+  const store = new PostgresStore(new Db(url, { ...DEFAULT_POOL, ...options.pool }, options.watcher), options.cacheTtlMs ?? 5000);
   if (options.migrate ?? true) {
     try {
       await store.migrate();
@@ -394,6 +396,13 @@ export class PostgresStore implements Store, SchemaMigrations {
 
   async isAccessTokenDenied(token: DeniableToken): Promise<boolean> {
     return (await this.#db.query('SELECT 1 FROM denied_access_tokens WHERE jti = ANY ($1::text[])', [denylistKeys(token)])).rowCount > 0;
+  }
+
+  async listDenied(after: string, limit: number, now: number): Promise<DeniedEntry[]> {
+    // Compared and ordered in the same (the column's) collation, so pages follow the primary key and never skip one.
+    const { rows } = await this.#db.query('SELECT jti AS key, expires_at FROM denied_access_tokens WHERE jti > $1 AND expires_at > $2 ORDER BY jti LIMIT $3',
+      [after, now, limit]);
+    return rows as unknown as DeniedEntry[];
   }
 
   async useOnce(key: string, expiresAt: number, now: number): Promise<boolean> {

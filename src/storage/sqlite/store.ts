@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   CONFIGURED_KEYS, ConflictError, patchedMetadata, type MetadataPatch,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type EventStore, type ImportedUser,
+  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type DeniedEntry, type EventStore, type ImportedUser,
   type JobStore, type SettingStore, type LegacyTokenStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store,
   type UserFilter, type UserProfile, type UserRecord,
 } from '../interfaces.ts';
@@ -485,6 +485,11 @@ export class SqliteStore implements Store, SchemaMigrations {
   async isAccessTokenDenied(token: DeniableToken): Promise<boolean> {
     const [jti, family = jti] = denylistKeys(token);
     return this.#sql('SELECT 1 FROM denied_access_tokens WHERE jti IN (?, ?)').get(jti!, family!) !== undefined;
+  }
+
+  async listDenied(after: string, limit: number, now: number): Promise<DeniedEntry[]> {
+    return this.#sql('SELECT jti AS key, expires_at FROM denied_access_tokens WHERE jti > ? AND expires_at > ? ORDER BY jti LIMIT ?')
+      .all(after, now, limit) as unknown as DeniedEntry[];
   }
 
   async useOnce(key: string, expiresAt: number, now: number): Promise<boolean> {

@@ -19,7 +19,7 @@ import { configuredContext, type ManagementContext } from './management/context.
 import { managementPlugin } from './management/router.ts';
 import { BODY_LIMIT, registerBodyParsers } from './http/body.ts';
 import { registerErrorHandler } from './http/errors.ts';
-import { requireOneHost, serverOptions } from './http/hardening.ts';
+import { requireSingleHeaders, serverOptions } from './http/hardening.ts';
 import { capConnectionsPerIp } from './http/connection-cap.ts';
 import { registerRoutes } from './http/routes.ts';
 import { deprecationHeaders } from './http/legacy-routes.ts';
@@ -150,7 +150,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       max: config.http.max_connections_per_ip, exempt: (ip) => trustedProxies.has(ip) || allowlist.has(ip),
       onRefusing: (address) => log.warn({ address, max: config.http.max_connections_per_ip }, 'connections refused: this address holds as many as http.max_connections_per_ip allows'),
     });
-    requireOneHost(app);
+    requireSingleHeaders(app);
     registerBodyParsers(app);
     registerErrorHandler(app);
     let draining = false;

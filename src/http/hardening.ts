@@ -1,7 +1,7 @@
 /**
  * What protects the server below the routes: node:http's timeouts for slow and idle clients, answers in the
  * endpoints' error shape for requests that never reach a route (unparseable HTTP, a stalled request, a bad URL), and
- * RFC 9112 §3.2's one Host header. docs/deployment.md#hardening describes them.
+ * RFC 9112 §3.2's one Host header (and one Authorization, one Content-Type). docs/deployment.md#hardening describes them.
  */
 import { STATUS_CODES, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -19,7 +19,7 @@ export function serverOptions(http: HttpConfig, https: object | undefined) {
     // node:http checks the header and request timeouts on this interval, 30 s by default (so a stalled request held
     // its connection for headers_timeout + 30 s): a quarter of the header timeout, at most a second.
     connectionsCheckingInterval: Math.max(25, Math.min(1000, ms(http.headers_timeout) / 4)),
-    // A missing Host is answered by requireOneHost, in the endpoints' error shape, with the repeated one node:http lets through.
+    // A missing Host is answered by requireSingleHeaders, in the endpoints' error shape, with the repeated one node:http lets through.
     requireHostHeader: false,
   };
   return {
@@ -70,13 +70,25 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
 /** RFC 3986 §3.2.2 host, with an optional port: an IP literal in brackets, or a reg-name. */
 const HOST = /^(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/;
 
-/** RFC 9112 §3.2: 400 for an HTTP/1.1 request without a Host header, with more than one, or with one that is not a host. */
-export function requireOneHost(app: FastifyInstance): void {
+/**
+ * Fields a request may carry once (RFC 9110 §5.3): node:http keeps the first of each and drops the rest, so a
+ * request with two would be read one way here and maybe another way by a proxy in front. Refused instead.
+ */
+const SINGLETONS = new Set(['authorization', 'content-type']);
+
+/**
+ * RFC 9112 §3.2: 400 for an HTTP/1.1 request without a Host header, with more than one, or with one that is not a
+ * host; and for a repeated Authorization or Content-Type.
+ */
+export function requireSingleHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     const { rawHeaders, httpVersion } = request.raw;
-    const hosts = rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length;
+    const names = rawHeaders.filter((_, i) => i % 2 === 0).map((name) => name.toLowerCase());
+    const hosts = names.filter((name) => name === 'host').length;
     if (hosts > 1) throw new InvalidRequestError('The request has more than one Host header.');
     if (hosts === 0 && httpVersion === '1.1') throw new InvalidRequestError('The request has no Host header.');
     if (!HOST.test(request.headers.host ?? '')) throw new InvalidRequestError('The Host header is not a host name or address.');
+    const repeated = names.find((name, i) => SINGLETONS.has(name) && names.indexOf(name) !== i);
+    if (repeated !== undefined) throw new InvalidRequestError(`The request has more than one ${repeated} header.`);
   });
 }

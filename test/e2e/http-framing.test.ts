@@ -24,7 +24,7 @@ function assertError(response: RawResponse | undefined, status: number, descript
   assert.match(response.headers['content-type']!, /^application\/json/);
 }
 
-test('RFC 9112 §3.2: two Host headers, no Host on HTTP/1.1, or a Host that is not a host are 400 on every route; HTTP/1.0 needs none', async (t) => {
+test('RFC 9112 §3.2: two Host headers, no Host on HTTP/1.1, or a Host that is not a host are 400 on every route, as are two Authorization or Content-Type headers; HTTP/1.0 needs no Host', async (t) => {
   const port = await listening(t);
   for (const path of ['/.well-known/jwks.json', '/oauth/token', '/userinfo', '/mfa/authenticators', '/api/v2/users', '/nowhere']) {
     const twice = await rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`);
@@ -33,6 +33,10 @@ test('RFC 9112 §3.2: two Host headers, no Host on HTTP/1.1, or a Host that is n
     assertError(none.response, 400, /no Host/);
     const bad = await rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: a b/c\r\nConnection: close\r\n\r\n`);
     assertError(bad.response, 400, /not a host/);
+  }
+  for (const [name, values] of [['Authorization', ['Bearer a', 'Basic b']], ['Content-Type', ['application/x-www-form-urlencoded', 'application/json']]] as const) {
+    const twice = await rawExchange(port, `POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n${name}: ${values[0]}\r\n${name.toUpperCase()}: ${values[1]}\r\nConnection: close\r\n\r\n`);
+    assertError(twice.response, 400, new RegExp(`more than one ${name.toLowerCase()}`));
   }
   const old = await rawExchange(port, 'GET /.well-known/jwks.json HTTP/1.0\r\n\r\n');
   assert.equal(old.response?.status, 200);

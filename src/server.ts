@@ -20,6 +20,8 @@ import { configuredContext, type ManagementContext } from './management/context.
 import { managementPlugin } from './management/router.ts';
 import { BODY_LIMIT, registerBodyParsers } from './http/body.ts';
 import { registerErrorHandler } from './http/errors.ts';
+import { requireSingleHeaders, serverOptions } from './http/hardening.ts';
+import { capConnectionsPerIp } from './http/connection-cap.ts';
 import { registerRoutes } from './http/routes.ts';
 import { deprecationHeaders } from './http/legacy-routes.ts';
 import { registerHealth } from './http/health.ts';
@@ -164,8 +166,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // than answered 503: behind a load balancer that request has nowhere else to go. Fastify types an HTTPS
     // instance apart; every route here works the same over either.
     const app = Fastify({
-      loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT, return503OnClosing: false, ...(https ? { https } : {}),
+      loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT, return503OnClosing: false, ...serverOptions(config.http, https),
     }) as unknown as FastifyInstance;
+    capConnectionsPerIp(app.server, {
+      max: config.http.max_connections_per_ip, exempt: (ip) => trustedProxies.has(ip) || allowlist.has(ip),
+      onRefusing: (address) => log.warn({ address, max: config.http.max_connections_per_ip }, 'connections refused: this address holds as many as http.max_connections_per_ip allows'),
+    });
+    requireSingleHeaders(app);
     registerBodyParsers(app);
     registerErrorHandler(app);
     let draining = false;

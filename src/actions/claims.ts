@@ -4,6 +4,8 @@
  * names must be namespaced, an http(s) URL such as `https://app.example.com/roles`, so they cannot collide with a
  * claim a later standard defines (OIDC Core §5.1.2), unless the operator allowlists them.
  */
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/json-depth.ts';
+
 export const REGISTERED_CLAIMS: ReadonlySet<string> = new Set([
   'iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'scope', 'azp', 'client_id', 'amr', 'auth_time', 'cnf', 'nonce',
   'acr', 'sid', 'at_hash', 'c_hash', 'typ', 'act', 'may_act',
@@ -30,6 +32,8 @@ export function claimValueProblem(value: unknown, what = 'claim value'): string 
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
     return `a ${what} must be JSON, not ${typeof value}`;
   }
+  // The value sits one level inside its object (the claims, the metadata), which may nest MAX_JSON_DEPTH levels in all.
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH - 1)) return `a ${what} may nest at most ${MAX_JSON_DEPTH - 1} levels of objects and arrays`;
   try {
     JSON.stringify(value);
   } catch {

@@ -31,6 +31,11 @@ export interface AuthenticatedClient {
 
 function presentedCredentials(input: AuthInput): Presented {
   const proofs = Object.values(methods).flatMap((m) => m.extract?.(input) ?? []);
+  // RFC 6749 §2.3.1: client credentials come in the Authorization header only as Basic. Any other scheme (Digest,
+  // Bearer) is a failed attempt through the header, which §5.2 answers 401 with a challenge, whatever the body holds.
+  if (input.authorization !== undefined && !proofs.some((p) => p.viaHeader)) {
+    throw new InvalidClientError('The Authorization header must use the Basic scheme.', 'unsupported authorization scheme', true);
+  }
   if (proofs.length > 1) {
     throw new InvalidRequestError('The client used more than one authentication method (RFC 6749 §2.3).');
   }

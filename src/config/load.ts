@@ -9,7 +9,8 @@ import { parse as parseYaml } from 'yaml';
 import { configSchema, type Config } from './schema.ts';
 import { checkReferences } from './references.ts';
 import { issuerOf } from './issuer.ts';
-import { describeIssues, formatPath } from './issues.ts';
+import { describeIssues, formatPath, issueProblems } from './issues.ts';
+import { MAX_JSON_DEPTH } from '../protocol/json-depth.ts';
 
 export { describeIssues, formatPath, issuerOf };
 
@@ -24,8 +25,19 @@ export class ConfigError extends Error {
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
+/**
+ * How deep the walk below goes: deeper than any setting (metadata under users[i] may nest MAX_JSON_DEPTH levels and
+ * the schema says so at its path), and far short of what would exhaust the stack.
+ */
+const MAX_CONFIG_DEPTH = MAX_JSON_DEPTH + 8;
+
 /** Replaces ${NAME} and ${NAME:-default} in every string value; a missing variable is a problem. */
 export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: string[], path: PropertyKey[] = []): unknown {
+  if (path.length > MAX_CONFIG_DEPTH) {
+    const problem = `${formatPath(path.slice(0, 4))}: nests more than ${MAX_CONFIG_DEPTH} levels`;
+    if (!problems.includes(problem)) problems.push(problem);
+    return undefined;
+  }
   if (typeof value === 'string') {
     return value.replace(ENV_REF, (_, varName: string, fallback: string | undefined) => {
       const found = env[varName] ?? fallback;

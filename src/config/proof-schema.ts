@@ -7,7 +7,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ASYMMETRIC_ALGS, HMAC_ALGS } from '../keys/algorithms.ts';
-import { httpUrl, oneOf } from './fields.ts';
+import { httpUrl, jsonObject, oneOf } from './fields.ts';
 
 const CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -60,7 +60,7 @@ const ip = z.string().refine((value) => isIP(value) !== 0, { error: 'must be an 
 export const clientProofFields = {
   token_endpoint_auth_signing_alg: oneOf([...HMAC_ALGS, ...ASYMMETRIC_ALGS], 'signing algorithm').optional()
     .describe('client_secret_jwt, private_key_jwt: the one JWS algorithm of the client\'s assertions (RFC 7591 §2); any other, and none, is refused. Default: HS256 for client_secret_jwt, RS256 for private_key_jwt.'),
-  jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1).describe('Public JWKs (RFC 7517 §4), with kid when there are several.') }).optional()
+  jwks: z.strictObject({ keys: z.array(jsonObject()).min(1).describe('Public JWKs (RFC 7517 §4), with kid when there are several.') }).optional()
     .describe('private_key_jwt, self_signed_tls_client_auth: the client\'s public keys as a JWK Set (RFC 7517 §5); a self-signed certificate goes in a key\'s x5c.'),
   jwks_uri: httpUrl.optional()
     .describe('Instead of jwks: where to fetch them (https; 5 s timeout, 64 KiB at most, kept 10 minutes, fetched again for an unknown key at most every 30 s).'),

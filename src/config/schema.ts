@@ -8,8 +8,9 @@ import { GRANT_TYPES } from '../grants/names.ts';
 import { CLIENT_AUTH_METHODS } from '../client-auth/names.ts';
 import { SIGNING_ALGS } from '../keys/algorithms.ts';
 import { isIpOrCidr } from '../protection/ip-list.ts';
-import { httpUrl, oneOf } from './fields.ts';
+import { httpUrl, jsonObject, oneOf } from './fields.ts';
 import { clientProofFields, dpopSchema, tlsSchema } from './proof-schema.ts';
+import { httpSchema } from './http-schema.ts';
 import { MFA_FACTORS, MFA_POLICIES } from '../storage/interfaces.ts';
 import { BUILTIN_ACTIONS, BUILTIN_NAMES } from '../actions/builtins/index.ts';
 import { REGISTERED_CLAIMS } from '../actions/claims.ts';
@@ -109,8 +110,8 @@ export const userSchema = z.strictObject({
   nickname: z.string().optional(),
   picture: httpUrl.optional().describe('An http(s) URL.'),
   blocked: z.boolean().default(false).describe('A blocked user cannot log in (told so only after the right password).'),
-  app_metadata: z.record(z.string(), z.unknown()).default({}).describe('Data the user cannot change (roles, plans).'),
-  user_metadata: z.record(z.string(), z.unknown()).default({}).describe('Data the user may change (preferences).'),
+  app_metadata: jsonObject().default({}).describe('Data the user cannot change (roles, plans).'),
+  user_metadata: jsonObject().default({}).describe('Data the user may change (preferences).'),
 });
 
 /** smtp://user:password@host:587 or smtps://...:465. */
@@ -211,6 +212,7 @@ export const configSchema = z.strictObject({
     .describe('The `iss` of every token; every endpoint lives under this URL (its path is the route prefix). Default: http://{host}:{port}.'),
   port: z.number().int().min(0).max(65535).default(8080).describe('TCP port; 0 picks a free one.'),
   host: z.string().default('127.0.0.1').describe('Address to listen on.'),
+  http: httpSchema.prefault({}).describe('Timeouts and the per-address connection cap that keep slow and idle clients from tying a node up.'),
   storage: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must be "sqlite:<path>", "sqlite::memory:" or "postgres://user:password@host:5432/database"')
     .default('sqlite:./data/tollgate.db')
     .describe('Where state lives: "sqlite:<path>" (WAL mode), "sqlite::memory:", or "postgres://user:password@host:5432/database" (also "postgresql://") for several nodes on one database.'),

@@ -53,6 +53,11 @@ export class InvalidClientError extends OAuthError {
     super('invalid_client', viaHeader ? 401 : 400, description, detail);
     if (viaHeader) this.headers['www-authenticate'] = 'Basic realm="tollgate", charset="UTF-8"';
   }
+
+  /** The same failure answered 401 with a Basic challenge, as RFC 7662 §2.3 asks of the introspection endpoint whatever the method. */
+  challenged(): InvalidClientError {
+    return this.status === 401 ? this : new InvalidClientError(this.description, this.detail, true);
+  }
 }
 
 export class InvalidGrantError extends OAuthError {
@@ -165,11 +170,18 @@ export class InvalidTokenError extends OAuthError {
   }
 }
 
-/** RFC 6750 §3.1: a request without any token gets a bare challenge and no error code. */
+/**
+ * RFC 6750 §3.1: a request without any token "SHOULD NOT include an error code or other error information": a bare
+ * challenge, and a body with a description only (`error` stays invalid_request for logs and events).
+ */
 export class MissingTokenError extends OAuthError {
   constructor() {
     super('invalid_request', 401, 'An access token is required.');
     this.headers['www-authenticate'] = bearerChallenge(undefined, '');
+  }
+
+  override toJSON(): Record<string, string> {
+    return { error_description: this.description };
   }
 }
 

@@ -1,6 +1,6 @@
 /** One error handler: OAuthErrors render as RFC 6749 §5.2 JSON; framework errors become invalid_request; the rest server_error. */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { InvalidRequestError, OAuthError, ServerError, TemporarilyUnavailableError } from '../errors/oauth.ts';
+import { InvalidRequestError, NotFoundError, OAuthError, ServerError, TemporarilyUnavailableError } from '../errors/oauth.ts';
 import { StoreUnavailableError } from '../storage/interfaces.ts';
 
 /** Fastify's client errors, each with the fixed description the client sees. */
@@ -38,7 +38,7 @@ export function toOAuthError(err: FastifyError | Error, descriptions: Record<str
  * RFC 6749 §5.1, §5.2: token responses must not be cached, errors included. Set here, not
  * only in handlers: a body the parser rejects fails before any handler runs.
  */
-const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
 export function sendError(reply: FastifyReply, error: OAuthError): FastifyReply {
   return reply.code(error.status).headers({ ...NO_STORE, ...error.headers }).send(error.toJSON());
@@ -59,5 +59,5 @@ export function handleErrors(app: FastifyInstance, descriptions: Record<string, 
 
 export function registerErrorHandler(app: FastifyInstance, descriptions: Record<string, FrameworkAnswer> = {}): void {
   handleErrors(app, descriptions);
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'No such endpoint.' }));
+  app.setNotFoundHandler((_request, reply) => sendError(reply, new NotFoundError('No such endpoint.')));
 }

@@ -1,6 +1,6 @@
 /** The thin Fastify layer: routes hand parsed input to framework-free endpoints. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MethodNotAllowedError } from '../errors/oauth.ts';
+import { InvalidClientError, MethodNotAllowedError } from '../errors/oauth.ts';
 import { tokenEndpoint, type TokenEndpointDeps } from '../endpoints/token.ts';
 import { userinfoEndpoint } from '../endpoints/userinfo.ts';
 import { discoveryDocument, type DiscoveryFeatures } from '../endpoints/discovery.ts';
@@ -109,7 +109,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.post('/oauth/introspect', async (request, reply) => {
     noStore(reply);
-    const { client, params } = await authenticated(request);
+    // RFC 7662 §2.3: a caller that fails to authenticate, or does not try, gets 401 and a challenge, not 400.
+    const { client, params } = await authenticated(request).catch((err: unknown) => { throw err instanceof InvalidClientError ? err.challenged() : err; });
     return introspectEndpoint(client, params, deps.lookup);
   });
   onlyMethods(app, '/oauth/introspect', ['POST']);

@@ -1,6 +1,7 @@
 /** Users: create, read, search, change (profile, password, blocked) and delete; shared by the API and the CLI. */
 import { z } from 'zod';
 import { hashNewPassword, preparePassword, storePassword } from '../accounts/set-password.ts';
+import { jsonObject } from '../config/fields.ts';
 import { userSchema } from '../config/schema.ts';
 import { profileOf } from '../config/sync.ts';
 import { InvalidInputError, ResourceConflictError } from '../errors/management.ts';
@@ -13,7 +14,7 @@ import { offsetOf, pageQuery, pageResult, type Page } from './input.ts';
 
 const fields = userSchema.shape;
 const password = z.string().min(1).max(1024).describe('Never returned; stored as an argon2id hash.');
-const metadataPatch = z.record(z.string(), z.unknown()).describe('Merged into the stored object key by key; a key set to null is removed.');
+const metadataPatch = jsonObject().describe('Merged into the stored object key by key; a key set to null is removed.');
 
 /** Profile fields that may be empty: null (or absent) in a new user, null clears one in an update. */
 const clearable = z.strictObject({

@@ -1,10 +1,14 @@
 /** Configured records (clients, connections, APIs) served from memory on the token endpoint's hot path. */
 
-/** Cached records are frozen, so no caller can change what the next request reads. */
+/** Cached records are frozen, so no caller can change what the next request reads; with a stack of its own, so no depth overflows it. */
 export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
+  const isObject = (item: unknown): item is object => item !== null && typeof item === 'object';
+  const pending: object[] = isObject(value) ? [value] : [];
+  const seen = new Set<object>();
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    if (seen.has(item)) continue;
+    seen.add(Object.freeze(item));
+    for (const inner of Object.values(item)) if (isObject(inner)) pending.push(inner);
   }
   return value;
 }

@@ -230,8 +230,15 @@ test('RFC 6749 §5.2: a request without any client credentials is invalid_client
   assertError(res, 400, 'invalid_client', /required/);
   // Empty credentials count as absent (RFC 6749 §3.2).
   assertError(await tg.token({ ...aliceLogin, client_id: '', client_secret: '' }), 400, 'invalid_client');
-  // Another scheme carries no client credentials either.
-  assertError(await withAuthorization(tg, 'Bearer abc'), 400, 'invalid_client');
+});
+
+test('RFC 6749 §5.2: another scheme in the Authorization header (Digest, Bearer) is a failed attempt through it: 401 with a Basic challenge', async (t) => {
+  const tg = await start(t);
+  for (const authorization of ['Bearer abc', 'Digest username="web", realm="tollgate", nonce="x", uri="/oauth/token", response="y"', 'Negotiate abc']) {
+    assertBasicChallenge(await withAuthorization(tg, authorization));
+    // Even with credentials in the body: the header was used, and says something else.
+    assertBasicChallenge(await withAuthorization(tg, authorization, { ...aliceLogin, client_id: 'post', client_secret: SECRET }));
+  }
 });
 
 test('RFC 6749 §3.2.1: client authentication is checked before the grant is looked at', async (t) => {

@@ -302,13 +302,17 @@ test('RFC 7662 §2.1: only clients registered with introspection may introspect;
   assert.equal(res.body.active, undefined, 'nothing about the token');
 });
 
-test('RFC 7662 §2.1: introspection requires client authentication (invalid_client otherwise)', async (t) => {
+test('RFC 7662 §2.1, §2.3: introspection requires client authentication (401 invalid_client with a challenge otherwise)', async (t) => {
   const tg = await start(t);
   const { access_token } = await login(tg);
   const anonymous = await introspect(tg, { token: access_token }, null);
-  assert.equal(anonymous.status, 400, anonymous.raw);
+  assert.equal(anonymous.status, 401, anonymous.raw);
   assert.equal(anonymous.body.error, 'invalid_client');
+  assert.match(String(anonymous.headers['www-authenticate']), /^Basic realm="tollgate"/, 'RFC 6749 §5.2 challenge');
   assert.equal(anonymous.body.active, undefined);
+  const unknownInBody = await introspect(tg, { token: access_token, client_id: 'nobody', client_secret: 'x' }, null);
+  assert.equal(unknownInBody.status, 401, 'credentials in the body are answered 401 here too');
+  assert.match(String(unknownInBody.headers['www-authenticate']), /^Basic /);
   const asPublic = await introspect(tg, { token: access_token, client_id: 'mobile' }, null);
   assert.equal(asPublic.body.error, 'unauthorized_client', 'a public client is not an introspection caller');
   const wrongSecret = await introspect(tg, { token: access_token }, ['rs', 'not-the-secret']);

@@ -117,6 +117,7 @@ test('RFC 6750 §3.1: a request without a token gets 401 and a bare Bearer chall
     assert.ok(params.realm, 'realm is present');
     assert.equal(params.error, undefined, 'no error code when no credentials were sent');
     assert.equal(params.error_description, undefined);
+    assert.equal(res.json().error, undefined, 'no error code in the body either');
     assert.equal(res.headers['cache-control'], 'no-store');
   }
 });

@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { configSchema, type Config } from './schema.ts';
 import { checkReferences } from './references.ts';
 import { issuerOf } from './issuer.ts';
-import { describeIssues, formatPath, issueProblems } from './issues.ts';
+import { describeIssues, formatPath } from './issues.ts';
 import { MAX_JSON_DEPTH } from '../protocol/json-depth.ts';
 
 export { describeIssues, formatPath, issuerOf };

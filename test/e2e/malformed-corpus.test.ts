@@ -75,9 +75,9 @@ function corpus(routes: Route[], jwts: [string, string][], bearer: string): Prob
     for (const other of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND'].filter((m) => m !== method)) {
       add(`${other} instead of ${at}`, request(other, path, { headers: auth }), { head: other === 'HEAD' });
     }
-    for (const [escape, label] of [['%ZZ', 'bad percent-escape'], ['%C0%AF', 'overlong UTF-8'], ['%00', 'NUL'], ['%ED%A0%80', 'UTF-16 surrogate'], ['\xC0\xAF', 'raw invalid UTF-8']] as const) {
-      add(`${label} in the path of ${at}`, request(method, `${path}${escape}`, { headers: auth }));
-      add(`${label} in the query of ${at}`, request(method, `${path}?x=${escape}&page=${escape}`, { headers: auth }));
+    for (const [escaped, label] of [['%ZZ', 'bad percent-escape'], ['%C0%AF', 'overlong UTF-8'], ['%00', 'NUL'], ['%ED%A0%80', 'UTF-16 surrogate'], ['\xC0\xAF', 'raw invalid UTF-8']] as const) {
+      add(`${label} in the path of ${at}`, request(method, `${path}${escaped}`, { headers: auth }));
+      add(`${label} in the query of ${at}`, request(method, `${path}?x=${escaped}&page=${escaped}`, { headers: auth }));
     }
     add(`repeated query parameters at ${at}`, request(method, `${path}?page=0&page=1&per_page=5&per_page=6`, { headers: auth }));
     add(`an 8 KiB query at ${at}`, request(method, `${path}?q=${'a'.repeat(8192)}`, { headers: auth }));

@@ -79,7 +79,7 @@ function assertTimedOut(outcome: { response: ReturnType<typeof parseResponse>; m
 test('slowloris: 50 clients sending their headers a byte every 100 ms do not hold up a good login, and each gets 408 and is closed after http.headers_timeout', async (t) => {
   const { port } = await listening(t);
   const slow = Array.from({ length: 50 }, () => dripping(port, `POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'a'.repeat(200)}`));
-  t.after(() => slow.forEach((s) => s.stop()));
+  t.after(() => slow.forEach((s) => { s.stop(); }));
   await Promise.all(slow.map((s) => s.started));
   const login = await goodLogin(port);
   assert.equal(login.status, 200);
@@ -132,7 +132,7 @@ const JWKS_REQUEST = 'GET /.well-known/jwks.json HTTP/1.1\r\nHost: 127.0.0.1\r\n
 test('http.max_connections_per_ip: past the cap a new connection is closed unanswered while the others are served; a freed slot is taken again; the refusal is logged once', async (t) => {
   const { tg, port } = await listening(t, (c) => { c.http = { ...SHORT, headers_timeout: 5, request_timeout: 5, max_connections_per_ip: 5 }; });
   const held = Array.from({ length: 5 }, () => openRaw(port));
-  t.after(() => held.forEach((h) => h.socket.destroy()));
+  t.after(() => held.forEach((h) => { h.socket.destroy(); }));
   await Promise.all(held.map((h) => new Promise((resolve) => h.socket.once('connect', resolve))));
   const refused = await Promise.all([rawExchange(port, JWKS_REQUEST, { waitMs: 2000 }), rawExchange(port, JWKS_REQUEST, { waitMs: 2000 })]);
   for (const exchange of refused) {
@@ -145,14 +145,14 @@ test('http.max_connections_per_ip: past the cap a new connection is closed unans
   await held[0]!.closed;
   assert.equal(parseResponse(held[0]!.received())?.status, 200);
   await within(2000, 'a freed slot is taken by a new connection', async () => (await rawExchange(port, JWKS_REQUEST, { waitMs: 2000 })).response?.status === 200);
-  held.forEach((h) => h.socket.destroy());
+  held.forEach((h) => { h.socket.destroy(); });
 });
 
 test('trusted proxies and the allowlist are not capped: behind a proxy every client arrives from its address', async (t) => {
   for (const modify of [(c: ConfigInput) => { c.trusted_proxies = ['127.0.0.1']; }, (c: ConfigInput) => { c.attack_protection = { allowlist: ['127.0.0.0/8'] }; }]) {
     const { port } = await listening(t, (c) => { c.http = { ...SHORT, headers_timeout: 5, request_timeout: 5, max_connections_per_ip: 1 }; modify(c); });
     const held = Array.from({ length: 3 }, () => openRaw(port));
-    t.after(() => held.forEach((h) => h.socket.destroy()));
+    t.after(() => held.forEach((h) => { h.socket.destroy(); }));
     for (const h of held) h.socket.write(JWKS_REQUEST);
     await Promise.all(held.map((h) => h.closed));
     assert.deepEqual(held.map((h) => parseResponse(h.received())?.status), [200, 200, 200]);

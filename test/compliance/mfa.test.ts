@@ -234,6 +234,22 @@ describe('the mfa-recovery-code grant (Auth0)', () => {
     assertError(await tg.token({ grant_type: MFA_RECOVERY, mfa_token: await mfaRequired(tg), recovery_code: recoveryCode }, { basic: webClient }), 400, 'invalid_grant');
     assert.equal((await tg.token({ grant_type: MFA_RECOVERY, mfa_token: await mfaRequired(tg), recovery_code: res.body.recovery_code }, { basic: webClient })).status, 200);
   });
+
+  test('one recovery code raced in two logins (two mfa_tokens): exactly one passes, by the conditional replacement of its hash', async (t) => {
+    const tg = await start(t, withMfa('always'));
+    const { recoveryCode } = await enrolOtp(tg);
+    const mfaTokens = [await mfaRequired(tg), await mfaRequired(tg)];
+    // Both held just before the write that replaces the code's hash: both have matched the code, so only that write
+    // (WHERE secret = the hash it matched) can refuse one.
+    const replacements = holdCalls(tg.store.mfa, 'replaceAuthenticatorSecret', 2);
+    const results = await Promise.all(mfaTokens.map((mfaToken) => tg.token({ grant_type: MFA_RECOVERY, mfa_token: mfaToken, recovery_code: recoveryCode }, { basic: webClient })));
+    assert.equal(replacements.calls, 2, 'both logins reached the replacement');
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 400], JSON.stringify(results.map((r) => r.body)));
+    const winner = results.find((r) => r.status === 200)!;
+    assertError(results.find((r) => r.status === 400)!, 400, 'invalid_grant');
+    assert.equal(results.find((r) => r.status === 400)!.body.access_token, undefined);
+    assert.equal((await tg.token({ grant_type: MFA_RECOVERY, mfa_token: await mfaRequired(tg), recovery_code: winner.body.recovery_code }, { basic: webClient })).status, 200, 'the replacement the winner got works');
+  });
 });
 
 describe('removing authenticators and the record of it all', () => {

@@ -103,13 +103,20 @@ describe('email one-time codes (SMTP)', () => {
     assertError(await tg.token({ grant_type: MFA_OOB, mfa_token: first, binding_code: code }, { basic: webClient }), 400, 'invalid_request');
   });
 
-  test('the binding code is kept only as a keyed MAC, and no code reaches logs or events', async (t) => {
+  test('the binding code is kept only as a keyed MAC, and no code reaches logs or events, sent or answered (right or wrong)', async (t) => {
     const { tg, inbox } = await emailTollgate(t);
     const { mfaToken, oobCode, code } = await emailChallenge(tg, inbox);
     const stored = await tg.store.mfa.findOobChallenge(tokenHash(oobCode));
     assert.ok(stored && !JSON.stringify(stored).includes(code));
+    // The codes travel to the token endpoint too: a wrong one, then the right one.
+    const wrong = code === '000000' ? '000001' : '000000';
+    assertError(await tg.token({ grant_type: MFA_OOB, mfa_token: mfaToken, oob_code: oobCode, binding_code: wrong }, { basic: webClient }), 400, 'invalid_grant');
+    assert.equal((await tg.token({ grant_type: MFA_OOB, mfa_token: mfaToken, oob_code: oobCode, binding_code: code }, { basic: webClient })).status, 200);
     const everything = tg.logs.join('') + JSON.stringify(await tg.store.events.listEvents({ limit: 100 }));
-    for (const value of [code, oobCode, mfaToken]) assert.ok(!everything.includes(value));
+    assert.ok(everything.includes('mfa.failure') && everything.includes('mfa.success'), 'the answers were recorded');
+    // Six digits alone could occur inside a timestamp: a code counts only where no digit borders it.
+    for (const value of [code, wrong]) assert.doesNotMatch(everything, new RegExp(`(?<!\\d)${value}(?!\\d)`));
+    for (const value of [oobCode, mfaToken]) assert.ok(!everything.includes(value));
     assert.ok((await tg.store.events.listEvents({ type: 'mfa.challenge_sent', limit: 5 })).length === 1);
   });
 });

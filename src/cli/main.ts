@@ -10,6 +10,7 @@ import { keys } from './keys.ts';
 import { clients } from './clients.ts';
 import { connections } from './connections.ts';
 import { apis } from './apis.ts';
+import { backup, restore } from './backup.ts';
 
 const HELP = `Usage: tollgate <command> [options]
 
@@ -28,6 +29,8 @@ Commands:
   keys list        list signing keys and their states (next, current, previous, revoked)
   keys rotate      make the next signing key current; the current one stays published as previous
   keys revoke      withdraw a previous signing key: tokens it signed stop verifying
+  backup           copy the SQLite store (and its MFA key file) while the server runs
+  restore          restore such a copy into a fresh SQLite store
 
 Run "tollgate <command> --help" for a command's options.
 Exit codes: 0 success, 1 failure, 2 usage or configuration error.
@@ -44,6 +47,8 @@ const commands: Record<string, (args: string[]) => Promise<number | void>> = {
   clients,
   connections,
   apis,
+  backup,
+  restore,
 };
 
 export async function main(argv: string[]): Promise<number> {

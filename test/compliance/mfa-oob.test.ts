@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import { aliceLogin, start, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
 import { tokenHash } from '../../src/tokens/opaque.ts';
+import { holdCalls } from '../helpers/barrier.ts';
 import { MFA_OOB, mfaApi, startSmsWebhook, startSmtp, webInBody, withMfa, type Inbox } from '../helpers/mfa.ts';
 
 function assertError(res: Res, status: number, error: string): void {
@@ -81,6 +82,17 @@ describe('email one-time codes (SMTP)', () => {
     assertError(await grant({ binding_code: code }), 400, 'invalid_grant');
   });
 
+  test('two answers with the right code raced: exactly one gets tokens (the oob_code and the mfa_token are each consumed in one conditional write)', async (t) => {
+    const { tg, inbox } = await emailTollgate(t);
+    const { mfaToken, oobCode, code } = await emailChallenge(tg, inbox);
+    // Held just before the oob_code's consuming write: both have found the code live and the binding code right.
+    const consumes = holdCalls(tg.store.mfa, 'consumeOobChallenge', 2);
+    const results = await Promise.all([1, 2].map(() => tg.token({ grant_type: MFA_OOB, mfa_token: mfaToken, oob_code: oobCode, binding_code: code }, { basic: webClient })));
+    assert.equal(consumes.calls, 2, 'both answers reached the conditional write');
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 400], JSON.stringify(results.map((r) => r.body)));
+    assertError(results.find((r) => r.status === 400)!, 400, 'invalid_grant');
+  });
+
   test('an oob_code expires with mfa.code_ttl (5 minutes), and belongs to the mfa_token it was made for', async (t) => {
     const { tg, inbox } = await emailTollgate(t);
     const { mfaToken: first, oobCode, code } = await emailChallenge(tg, inbox);
@@ -91,13 +103,20 @@ describe('email one-time codes (SMTP)', () => {
     assertError(await tg.token({ grant_type: MFA_OOB, mfa_token: first, binding_code: code }, { basic: webClient }), 400, 'invalid_request');
   });
 
-  test('the binding code is kept only as a keyed MAC, and no code reaches logs or events', async (t) => {
+  test('the binding code is kept only as a keyed MAC, and no code reaches logs or events, sent or answered (right or wrong)', async (t) => {
     const { tg, inbox } = await emailTollgate(t);
     const { mfaToken, oobCode, code } = await emailChallenge(tg, inbox);
     const stored = await tg.store.mfa.findOobChallenge(tokenHash(oobCode));
     assert.ok(stored && !JSON.stringify(stored).includes(code));
+    // The codes travel to the token endpoint too: a wrong one, then the right one.
+    const wrong = code === '000000' ? '000001' : '000000';
+    assertError(await tg.token({ grant_type: MFA_OOB, mfa_token: mfaToken, oob_code: oobCode, binding_code: wrong }, { basic: webClient }), 400, 'invalid_grant');
+    assert.equal((await tg.token({ grant_type: MFA_OOB, mfa_token: mfaToken, oob_code: oobCode, binding_code: code }, { basic: webClient })).status, 200);
     const everything = tg.logs.join('') + JSON.stringify(await tg.store.events.listEvents({ limit: 100 }));
-    for (const value of [code, oobCode, mfaToken]) assert.ok(!everything.includes(value));
+    assert.ok(everything.includes('mfa.failure') && everything.includes('mfa.success'), 'the answers were recorded');
+    // Six digits alone could occur inside a timestamp: a code counts only where no digit borders it.
+    for (const value of [code, wrong]) assert.doesNotMatch(everything, new RegExp(`(?<!\\d)${value}(?!\\d)`));
+    for (const value of [oobCode, mfaToken]) assert.ok(!everything.includes(value));
     assert.ok((await tg.store.events.listEvents({ type: 'mfa.challenge_sent', limit: 5 })).length === 1);
   });
 });

@@ -9,6 +9,7 @@ import { decodeJwt } from 'jose';
 import { ISSUER, NOW, REALM_GRANT, aliceLogin, start, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
 import { MFA_OTP, MFA_RECOVERY, mfaApi, webInBody, withMfa } from '../helpers/mfa.ts';
 import { totpCode } from '../../src/mfa/totp.ts';
+import { holdCalls } from '../helpers/barrier.ts';
 
 const MFA_AUDIENCE = `${ISSUER}/mfa/`;
 
@@ -161,9 +162,14 @@ describe('the mfa-otp grant (Auth0) and /mfa/challenge', () => {
     const { secret } = await enrolOtp(tg);
     tg.advance(30);
     const mfaToken = await mfaRequired(tg);
+    // Both answers are held just before the consuming write, so both have found the token live and only that write
+    // can refuse one of them.
+    const consumes = holdCalls(tg.store.mfa, 'consumeMfaToken', 2);
     // Two different valid codes (this step and the next, within the drift), so only the mfa_token can refuse one.
     const [a, b] = await Promise.all([NOW + 30, NOW + 60].map((at) => tg.token({ grant_type: MFA_OTP, mfa_token: mfaToken, otp: totpCode(secret, at) }, { basic: webClient })));
-    assert.deepEqual([a!.status, b!.status].sort(), [200, 400]);
+    assert.equal(consumes.calls, 2, 'both answers reached the conditional write');
+    assert.deepEqual([a!.status, b!.status].sort(), [200, 400], JSON.stringify([a!.body, b!.body]));
+    assertError(a!.status === 400 ? a! : b!, 400, 'invalid_grant');
   });
 
   test('the password-realm grant asks for MFA by the realm\'s policy, and its mfa_token completes the same way', async (t) => {
@@ -228,6 +234,22 @@ describe('the mfa-recovery-code grant (Auth0)', () => {
     assertError(await tg.token({ grant_type: MFA_RECOVERY, mfa_token: await mfaRequired(tg), recovery_code: recoveryCode }, { basic: webClient }), 400, 'invalid_grant');
     assert.equal((await tg.token({ grant_type: MFA_RECOVERY, mfa_token: await mfaRequired(tg), recovery_code: res.body.recovery_code }, { basic: webClient })).status, 200);
   });
+
+  test('one recovery code raced in two logins (two mfa_tokens): exactly one passes, by the conditional replacement of its hash', async (t) => {
+    const tg = await start(t, withMfa('always'));
+    const { recoveryCode } = await enrolOtp(tg);
+    const mfaTokens = [await mfaRequired(tg), await mfaRequired(tg)];
+    // Both held just before the write that replaces the code's hash: both have matched the code, so only that write
+    // (WHERE secret = the hash it matched) can refuse one.
+    const replacements = holdCalls(tg.store.mfa, 'replaceAuthenticatorSecret', 2);
+    const results = await Promise.all(mfaTokens.map((mfaToken) => tg.token({ grant_type: MFA_RECOVERY, mfa_token: mfaToken, recovery_code: recoveryCode }, { basic: webClient })));
+    assert.equal(replacements.calls, 2, 'both logins reached the replacement');
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 400], JSON.stringify(results.map((r) => r.body)));
+    const winner = results.find((r) => r.status === 200)!;
+    assertError(results.find((r) => r.status === 400)!, 400, 'invalid_grant');
+    assert.equal(results.find((r) => r.status === 400)!.body.access_token, undefined);
+    assert.equal((await tg.token({ grant_type: MFA_RECOVERY, mfa_token: await mfaRequired(tg), recovery_code: winner.body.recovery_code }, { basic: webClient })).status, 200, 'the replacement the winner got works');
+  });
 });
 
 describe('removing authenticators and the record of it all', () => {
@@ -261,6 +283,8 @@ describe('removing authenticators and the record of it all', () => {
     const types = (await tg.store.events.listEvents({ limit: 50 })).map((e) => e.type);
     for (const type of ['mfa.required', 'mfa.enrolled', 'mfa.success', 'mfa.failure']) assert.ok(types.includes(type as never), type);
     const everything = tg.logs.join('') + JSON.stringify(await tg.store.events.listEvents({ limit: 100 }));
-    for (const secretValue of [secret, recoveryCode, mfaToken, totpCode(secret, NOW)]) assert.ok(!everything.includes(secretValue));
+    for (const secretValue of [secret, recoveryCode, mfaToken]) assert.ok(!everything.includes(secretValue));
+    // Six digits alone could occur inside a timestamp: a code counts only where no digit borders it.
+    for (const code of [totpCode(secret, NOW), '999999']) assert.doesNotMatch(everything, new RegExp(`(?<!\\d)${code}(?!\\d)`));
   });
 });

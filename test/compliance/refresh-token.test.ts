@@ -13,6 +13,9 @@ import { syncConfig } from '../../src/config/sync.ts';
 import { tokenHash } from '../../src/tokens/opaque.ts';
 import { findPresented, MAX_LIVE_TOKENS } from '../../src/tokens/refresh.ts';
 import { verifyWithJwks } from '../helpers/jwks.ts';
+import { countCalls, holdCalls, type HeldCalls } from '../helpers/barrier.ts';
+import { openTestPostgres } from '../helpers/postgres.ts';
+import type { Store } from '../../src/storage/interfaces.ts';
 
 type RefreshPolicy = NonNullable<NonNullable<ConfigInput['clients']>[number]['refresh_token']>;
 type Res = Awaited<ReturnType<TestTollgate['token']>>;
@@ -32,11 +35,11 @@ function refreshable(c: ConfigInput, policy: RefreshPolicy = {}): void {
   mobile.grant_types = [...mobile.grant_types!, 'refresh_token'];
 }
 
-async function start(t: TestContext, policy: RefreshPolicy = {}, modify: (c: ConfigInput) => void = () => {}): Promise<TestTollgate> {
+async function start(t: TestContext, policy: RefreshPolicy = {}, modify: (c: ConfigInput) => void = () => {}, options?: { store?: Store }): Promise<TestTollgate> {
   const tg = await startTollgate((c) => {
     refreshable(c, policy);
     modify(c);
-  });
+  }, options);
   t.after(() => tg.close());
   return tg;
 }
@@ -304,10 +307,14 @@ test('RFC 6749 §6: scope may narrow the grant (the new access token carries it)
 
 // Rotation and reuse detection
 
-test('RFC 9700 §4.14.2: of 20 parallel refreshes of one token exactly one succeeds; the rest get invalid_grant and its successor lives', async (t) => {
-  const tg = await start(t);
+/** Of 20 refreshes of one token that have all decided on a successor, exactly one is written; the family lives. */
+async function twentyRacingRefreshes(tg: TestTollgate, hold: (store: Store) => HeldCalls): Promise<void> {
   const { refresh_token } = await login(tg);
+  const writes = countCalls(tg.store, 'advanceRefreshFamily');
+  const held = hold(tg.store);
   const results = await Promise.all(Array.from({ length: 20 }, () => refresh(tg, refresh_token)));
+  assert.ok(held.calls >= 20, 'every request reached the barrier');
+  assert.equal(writes.calls, 20, 'every request attempted the conditional write, once');
   const winners = results.filter((r) => r.status === 200);
   assert.equal(winners.length, 1, `exactly one winner: ${results.map((r) => r.status).join(',')}`);
   for (const loser of results.filter((r) => r.status !== 200)) assertInvalidGrant(loser, 'a lost race');
@@ -319,40 +326,21 @@ test('RFC 9700 §4.14.2: of 20 parallel refreshes of one token exactly one succe
   tg.advance(1);
   const next = await refreshed(tg, successor);
   assert.equal(typeof next.refresh_token, 'string', "the winner's refresh token still works");
-});
+}
+
+// The embedded store answers synchronously, so in-process requests would run one after another: each race holds its
+// 20 requests at a barrier, so that only the store's compare-and-set on the family can pick one winner.
+for (const [name, open] of [['SQLite', undefined], ['PostgreSQL', openTestPostgres]] as const) {
+  test(`RFC 9700 §4.14.2: of 20 refreshes of one token held just before their conditional writes, exactly one succeeds; the rest get invalid_grant and its successor lives (${name})`, { timeout: 10_000 }, async (t) => {
+    const tg = await start(t, {}, undefined, open && { store: await open() });
+    // On PostgreSQL the 20 UPDATEs run at once on the pool: READ COMMITTED makes each wait for the first and re-check its WHERE.
+    await twentyRacingRefreshes(tg, (store) => holdCalls(store, 'advanceRefreshFamily', 20));
+  });
+}
 
 test('RFC 9700 §4.14.2: the consumption is one conditional write: 20 refreshes that all read the token before any consumes it still yield one winner', { timeout: 10_000 }, async (t) => {
   const tg = await start(t);
-  const { refresh_token } = await login(tg);
-  // The embedded store answers synchronously, so in-process requests would run one after another: hold the first
-  // 20 reads until all 20 requests have made theirs, so every one sees the token unconsumed and they race on the write.
-  const store = tg.store;
-  const find = store.findRefreshFamily.bind(store);
-  const advance = store.advanceRefreshFamily.bind(store);
-  const held: (() => void)[] = [];
-  let writes = 0;
-  store.findRefreshFamily = async (id) => {
-    if (held.length < 20) {
-      await new Promise<void>((resolve) => {
-        held.push(resolve);
-        if (held.length === 20) for (const release of held) release();
-      });
-    }
-    return find(id);
-  };
-  store.advanceRefreshFamily = async (...args) => {
-    writes++;
-    return advance(...args);
-  };
-  const results = await Promise.all(Array.from({ length: 20 }, () => refresh(tg, refresh_token)));
-  assert.equal(writes, 20, 'every request attempted the conditional write');
-  const winners = results.filter((r) => r.status === 200);
-  assert.equal(winners.length, 1, `exactly one winner: ${results.map((r) => r.status).join(',')}`);
-  for (const loser of results.filter((r) => r.status !== 200)) assertInvalidGrant(loser, 'a lost race');
-  const successor = winners[0]!.body.refresh_token as string;
-  assert.equal((await record(tg, successor)).revoked_at, null);
-  tg.advance(1);
-  await refreshed(tg, successor);
+  await twentyRacingRefreshes(tg, (store) => holdCalls(store, 'findRefreshFamily', 20));
 });
 
 test('RFC 9700 §4.14.2: a request that read the token unconsumed lost a race, not replayed it, even when the winner wrote in the second before', async (t) => {

@@ -109,7 +109,8 @@ test('configured records: a sync on one node reaches another within cacheTtlMs; 
   assert.equal((await b.getConnection('customers'))?.display_name, 'Customers', 'and reloads once it is older than cacheTtlMs');
   await a.syncApis([{ identifier: 'https://api', name: null, scopes: ['read'], access_token_ttl: null }]);
   const api = await a.getApi('https://api');
-  assert.ok(Object.isFrozen(api) && Object.isFrozen(api?.scopes));
+  assert.deepEqual(api?.scopes, ['read'], 'the record is there (Object.isFrozen(undefined) is true)');
+  assert.ok(Object.isFrozen(api) && Object.isFrozen(api.scopes), 'what the cache returns is frozen, deeply');
 });
 
 test('an unreachable database is a StoreUnavailableError, at open and on every call', async () => {

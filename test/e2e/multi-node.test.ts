@@ -148,16 +148,33 @@ describe('three nodes on one PostgreSQL database and one Redis prefix, behind ro
     });
   });
 
-  test('a revocation on one node (RFC 7009) is seen by introspection on every node (RFC 7662) at once', async () => {
-    const login = await token({ grant_type: 'password', username: 'alice', password: PASSWORD, scope: 'offline_access read:items', audience: API });
-    assert.equal(login.status, 200, JSON.stringify(login.body));
-    const { access_token: access, refresh_token: refresh } = login.body as { access_token: string; refresh_token: string };
-    for (const [kind, value] of Object.entries({ access, refresh })) {
-      assert.ok((await introspectOnEach(value)).every((r) => r.body.active === true), `${kind} token live everywhere first`);
+  test('a revocation on one node (RFC 7009) is seen on every node at once, by introspection (RFC 7662) and /userinfo; a refresh token takes its family\'s access tokens along (RFC 7009 §2.1)', async () => {
+    const login = async () => {
+      const res = await token({ grant_type: 'password', username: 'alice', password: PASSWORD, scope: 'openid offline_access read:items', audience: API });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body as { access_token: string; refresh_token: string };
+    };
+    const userinfoOnEach = (access: string) => Promise.all(nodes.map((n, i) => sendTo(n.url, i, { method: 'GET', path: '/userinfo', headers: { authorization: `Bearer ${access}` } })));
+    const revoke = async (value: string) => {
       const revoked = await lb.send({ path: '/oauth/revoke', form: { token: value }, headers: client });
       assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
-      assert.deepEqual((await introspectOnEach(value)).map((r) => r.body), Array(NODES).fill({ active: false }), `${kind} token revoked on node ${revoked.node}`);
-    }
+      return revoked.node;
+    };
+    const assertAccess = async (access: string, live: boolean, why: string) => {
+      assert.deepEqual((await introspectOnEach(access)).map((r) => r.body.active), Array(NODES).fill(live), `introspection: ${why}`);
+      assert.deepEqual((await userinfoOnEach(access)).map((r) => r.status), Array(NODES).fill(live ? 200 : 401), `/userinfo: ${why}`);
+    };
+
+    const first = await login();
+    await assertAccess(first.access_token, true, 'live everywhere first');
+    await assertAccess(first.access_token, false, `access token revoked on node ${await revoke(first.access_token)}`);
+
+    const second = await login();
+    assert.ok((await introspectOnEach(second.refresh_token)).every((r) => r.body.active === true), 'refresh token live everywhere first');
+    await assertAccess(second.access_token, true, 'the family\'s access token live everywhere first');
+    const node = await revoke(second.refresh_token);
+    assert.deepEqual((await introspectOnEach(second.refresh_token)).map((r) => r.body), Array(NODES).fill({ active: false }), `refresh token revoked on node ${node}`);
+    await assertAccess(second.access_token, false, `its family revoked on node ${node}`);
   });
 
   test('a node restarted under load fails no request it accepted, and serves again', async () => {

@@ -1,0 +1,57 @@
+/**
+ * A barrier for concurrency tests. The embedded store answers synchronously, so requests made together in one process
+ * still run one after another and a race a guarantee protects against never happens. Holding the first `parties`
+ * calls of one store method until all of them have arrived puts every request at the critical point together: each
+ * has read the state before any has written it, and only the store's conditional write can tell them apart.
+ */
+
+type AsyncMethod = (...args: any[]) => Promise<unknown>;
+type AsyncMethodNames<T> = { [K in keyof T]: T[K] extends AsyncMethod ? K : never }[keyof T];
+
+export interface HeldCalls {
+  /** Calls the method received, held or not. */
+  readonly calls: number;
+}
+
+/** Wraps `target[method]` so that each call first awaits `before()`; counts the calls. */
+function wrap<T extends object>(target: T, method: AsyncMethodNames<T>, before: () => Promise<void> | void): HeldCalls {
+  const original = (target[method] as AsyncMethod).bind(target);
+  const state = { calls: 0 };
+  (target as Record<PropertyKey, unknown>)[method] = async (...args: unknown[]) => {
+    state.calls++;
+    await before();
+    return original(...args);
+  };
+  return state;
+}
+
+/** Counts the calls of `target[method]` without holding them. */
+export function countCalls<T extends object>(target: T, method: AsyncMethodNames<T>): HeldCalls {
+  return wrap(target, method, () => {});
+}
+
+/**
+ * Replaces `target[method]` with one whose first `parties` calls wait until `parties` calls have arrived; later calls
+ * pass straight through. A barrier that does not fill within `timeoutMs` fails those calls, so a request that never
+ * reaches the critical point fails the test rather than hanging it.
+ */
+export function holdCalls<T extends object>(target: T, method: AsyncMethodNames<T>, parties: number, timeoutMs = 5_000): HeldCalls {
+  let arrived = 0;
+  let open!: () => void;
+  let fail!: (err: Error) => void;
+  const gate = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    fail = reject;
+  });
+  gate.catch(() => {});
+  const timer = setTimeout(() => fail(new Error(`barrier: ${arrived} of ${parties} calls of ${String(method)} arrived`)), timeoutMs);
+  timer.unref();
+  return wrap(target, method, async () => {
+    if (arrived >= parties) return;
+    if (++arrived === parties) {
+      clearTimeout(timer);
+      open();
+    }
+    await gate;
+  });
+}

@@ -39,6 +39,7 @@ import { ActionPipeline } from './actions/pipeline.ts';
 import { loadActions } from './actions/load.ts';
 import { startHousekeeping } from './housekeeping.ts';
 import { ImportJobs, failStaleJobs } from './management/import-jobs.ts';
+import { breachedPasswords, type BreachedPasswords } from './breached/detection.ts';
 
 export interface ServerOptions {
   /** Unix seconds; inject a frozen clock in tests. */
@@ -94,6 +95,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const cached = await setUpCache(sql, config, { audit, log, now });
   const store = cached?.store ?? sql;
   let closeKeys = () => {};
+  let breached: BreachedPasswords | undefined;
   try {
     await syncConfig(store, config, hasher, now(), audit);
     // A job left unfinished by a process that exited is declared failed now rather than at the next housekeeping run.
@@ -113,6 +115,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const rateLimit = requestLimiter(config, { cached, audit, allowlist, now });
     const proofs = clientProofs(config, { issuer: iss, hasher, store, keys, trustedProxies, now });
     const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now });
+    const breachedChecks = breachedPasswords(config, { users: store, audit, log, now, waitForIndex: false });
+    breached = breachedChecks;
+    if (protection.breached_password_detection.enabled) breachedChecks.prepare();
     const services: TokenServices = {
       accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
       directory: store,
@@ -128,6 +133,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         managementAudience: managementAudience(iss),
       },
       protection: new LoginProtection({ store: store.attempts, audit, config: protection, allowlist, now }),
+      breached: breachedChecks,
       audit,
       mfa: new Mfa({
         store: store.mfa, once: store, attempts: store.attempts, directory: store, box: secretBoxFor(config), config: config.mfa, audit, log, now,
@@ -155,7 +161,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       users: store, directory: store, keys, legacy: deprecationHeaders(config.legacy),
       mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
-    const configured = configuredContext(config, hasher);
+    const configured = configuredContext(config, hasher, breachedChecks);
     const jobs = new ImportJobs({ store, hasher, audit, now, log, ...configured });
     const management: ManagementContext = { store, hasher, audit, now, keys, jobs, families, ...configured };
     const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };
@@ -172,11 +178,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await app.close();
         // After the last request, before the store goes: running jobs stop after their batch and are marked failed.
         await jobs.stop();
+        await breachedChecks.close();
         await store.close();
       },
     };
   } catch (err) {
     closeKeys();
+    await breached?.close();
     await store.close();
     throw err;
   }

@@ -72,7 +72,7 @@ async function list(args: string[]): Promise<number | void> {
   const { connection, username, email } = opts;
   const users = await withManagement(loadConfig(opts.config).config, (ctx) =>
     searchUsers(ctx, { connection, username, email }, { page: 0, per_page: 100_000, include_totals: false })) as UserView[];
-  print(opts.json, users, (all) => all.map((u) => `${u.connection}\t${u.username}\t${u.email ?? '-'}\t${u.user_id}${u.blocked ? '\tblocked' : ''}\n`).join(''));
+  print(opts.json, users, (all) => all.map((u) => `${u.connection}\t${u.username}\t${u.email ?? '-'}\t${u.user_id}${u.blocked ? '\tblocked' : ''}${u.password_leaked ? '\tpassword leaked' : ''}\n`).join(''));
 }
 
 async function show(args: string[]): Promise<number | void> {

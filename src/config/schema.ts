@@ -10,6 +10,7 @@ import { SIGNING_ALGS } from '../keys/algorithms.ts';
 import { isIpOrCidr } from '../protection/ip-list.ts';
 import { httpUrl, oneOf } from './fields.ts';
 import { clientProofFields, dpopSchema, tlsSchema } from './proof-schema.ts';
+import { breachedPasswordSchema } from './breached-schema.ts';
 import { MFA_FACTORS, MFA_POLICIES } from '../storage/interfaces.ts';
 import { BUILTIN_ACTIONS, BUILTIN_NAMES } from '../actions/builtins/index.ts';
 import { REGISTERED_CLAIMS } from '../actions/claims.ts';
@@ -182,6 +183,8 @@ export const attackProtectionSchema = z.strictObject({
     burst: z.number().int().min(1).max(1_000_000).default(200).describe('Requests an IP may make at once.'),
   }).prefault({}).describe('Request rate limit on the token endpoint, per IP (in each node\'s memory; shared by all nodes, as fixed windows, when `cache` is set).'),
   allowlist: z.array(ipOrCidr).default([]).describe('IPs and CIDR ranges exempt from IP throttling and the rate limit.'),
+  breached_password_detection: breachedPasswordSchema.prefault({})
+    .describe('Breached password detection (Auth0\'s): passwords seen in public data breaches are refused or reported, at login and when set.'),
 });
 
 export const configSchema = z.strictObject({
@@ -233,7 +236,7 @@ export const configSchema = z.strictObject({
     .describe('Proxies whose X-Forwarded-For / Forwarded headers name the client IP; with none, the socket address is the client IP.'),
   tls: tlsSchema,
   dpop: dpopSchema,
-  attack_protection: attackProtectionSchema.prefault({}).describe('Brute-force protection, suspicious IP throttling and rate limits.'),
+  attack_protection: attackProtectionSchema.prefault({}).describe('Brute-force protection, suspicious IP throttling, rate limits and breached password detection.'),
   events: z.strictObject({
     retention_days: z.number().int().min(1).max(3650).default(30).describe('Audit events older than this are purged.'),
   }).prefault({}).describe('The audit event log (tollgate logs).'),

@@ -60,6 +60,8 @@ export interface Tollgate {
   keys: KeyRing;
   /** The import jobs this node runs; `jobs.idle()` resolves once none is running. */
   jobs: ImportJobs;
+  /** Breached password detection; `breached.idle()` resolves once the notifications it sends in the background are out. */
+  breached: BreachedPasswords;
   /** From now on /health/ready answers 503 "draining", so load balancers stop sending requests; they are still served. */
   drain(): void;
   close(): Promise<void>;
@@ -170,7 +172,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.ready();
     const housekeeping = startHousekeeping(store, config, now, log);
     return {
-      app, store, config, log, keys, jobs,
+      app, store, config, log, keys, jobs, breached: breachedChecks,
       drain() { draining = true; },
       async close() {
         clearInterval(housekeeping);

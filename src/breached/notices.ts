@@ -17,7 +17,7 @@ export interface LoginNotice {
 }
 
 const STAGES: Record<PasswordStage, string> = {
-  'pre-user-registration': 'create a user',
+  'pre-user-registration': 'create',
   'pre-change-password': 'change the password of',
 };
 

@@ -141,7 +141,10 @@ export class BreachedPasswords {
 
   #logBuild(file: string, event: Parameters<NonNullable<ConstructorParameters<typeof FileList>[0]['onBuild']>>[0]): void {
     const { log } = this.#deps;
-    if (event.phase === 'started') log.warn({ file }, 'building the index of the breached password list: logins pass unchecked until it is ready');
+    if (event.phase === 'started') {
+      log.warn({ file }, this.#deps.waitForIndex ? 'building the index of the breached password list (minutes for the full list): waiting for it'
+        : 'building the index of the breached password list: logins pass unchecked until it is ready');
+    }
     else if (event.phase === 'finished') log.info({ file, hashes: event.hashes, ms: event.ms }, 'breached password index built');
     else log.error({ file, err: event.error.message }, 'the breached password list cannot be indexed: logins pass unchecked');
   }

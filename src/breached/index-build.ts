@@ -1,8 +1,8 @@
 /**
  * Builds the index of a Pwned Passwords SHA-1 list (index-format.ts) in one streaming pass: the list is read in
  * 1 MB chunks and the records written in 1 MB batches, so memory stays flat whatever its size (about a billion
- * lines). Every line is checked ("HASH:COUNT", hashes strictly ascending): a list in another order (the
- * downloader's default is by prevalence) or of another hash (NTLM) is refused with the line that shows it.
+ * lines). Every line is checked ("HASH:COUNT", hashes strictly ascending): a list in another order (the older
+ * downloads ordered by prevalence, a concatenation) or of another hash (NTLM) is refused with the line that shows it.
  * The index is written to a temporary file and renamed into place, so a crash never leaves half an index.
  */
 import { createReadStream } from 'node:fs';
@@ -110,7 +110,7 @@ async function writeRecords(source: string, out: Awaited<ReturnType<typeof open>
       value = value * 10 + digit;
     }
     if (count > 0 && Buffer.compare(current, previous) <= 0) {
-      fail('hashes are not in ascending order: download the list ordered by hash (the downloader\'s default orders by prevalence)');
+      fail('hashes are not in ascending order: use the list ordered by hash (as haveibeenpwned-downloader writes it), not one ordered by prevalence');
     }
     if (count >= 0xffffffff) fail('more than 4,294,967,295 hashes');
     const b = (current[0]! << 12) | (current[1]! << 4) | (current[2]! >> 4);

@@ -29,7 +29,7 @@ USER is a user id (the sub of their tokens) or CONNECTION/USERNAME, e.g. custome
 clears brute-force blocks on the account. "reset-mfa" removes every MFA authenticator of the user. A new password
 revokes the user's refresh tokens (tokens.revoke_refresh_on_password_change) and clears brute-force blocks.
 Passwords are only read from standard input, and checked against the connection's password_policy (length,
-strength, no username or email in it, history).
+strength, no username or email in it, history) and, when it is on, breached password detection.
 `;
 
 const json = { type: 'boolean' } as const;

@@ -58,5 +58,5 @@ test('a list that is not sorted is refused with its line when a command needs it
   const run = await tollgate(['users', 'add', '--config', config, '--connection', 'customers', '--username', 'erin', '--password-stdin'], CLEAN);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /breached password detection unavailable/);
-  assert.match(run.stderr, /line 2: hashes are not in ascending order: download the list ordered by hash/);
+  assert.match(run.stderr, /line 2: hashes are not in ascending order: use the list ordered by hash/);
 });

@@ -55,7 +55,7 @@ test('a list not in ascending hash order is refused, naming the line; so is a li
   writeFileSync(file, hashes.map((h) => `${h}:1`).join('\n'));
   await assert.rejects(buildIndex(file, indexPathOf(file)), (err: Error) => {
     assert.ok(err instanceof BreachListFormatError);
-    assert.match(err.message, /line 4: hashes are not in ascending order: download the list ordered by hash/);
+    assert.match(err.message, /line 4: hashes are not in ascending order: use the list ordered by hash/);
     return true;
   });
   writeFileSync(file, `${hashes[0]}:1\n${hashes[0]}:2\n`);

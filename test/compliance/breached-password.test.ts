@@ -9,6 +9,8 @@ import test from 'node:test';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { NOW, PASSWORD, REALM_GRANT, webClient, type TestTollgate } from '../helpers/tollgate.ts';
 import { within } from '../helpers/poll.ts';
+import { databaseUrl, releaseDatabase, takeDatabase } from '../helpers/postgres.ts';
+import { REDIS_URL, deleteUnder, testPrefix } from '../helpers/redis.ts';
 import { startManaged, type ManagedTollgate } from '../helpers/management.ts';
 import { startSmtp } from '../helpers/mfa.ts';
 import { receivedOnlyPrefixes, secretForms, startRangeServer, writeLeakedList, type RangeServer } from '../helpers/breached.ts';
@@ -202,4 +204,28 @@ test('min_count: a password seen fewer times passes', async (t) => {
   assert.equal((await login(tg)).status, 200);
   range.leak(PASSWORD, 5);
   assert.equal((await login(tg)).status, 403);
+});
+
+test('PostgreSQL + Redis, two nodes: a leak one node found is refused by the other without a lookup; a change on either clears it', async (t) => {
+  const range = await startRangeServer(t, { [PASSWORD]: 1 });
+  const database = await takeDatabase();
+  const prefix = testPrefix();
+  t.after(async () => {
+    await deleteUnder(prefix);
+    await releaseDatabase(database);
+  });
+  const node = async () => startManaged(t, against(range, {}, (c) => {
+    c.storage = databaseUrl(database);
+    c.cache = REDIS_URL;
+    c.cache_prefix = prefix;
+  }));
+  const [first, second] = [await node(), await node()];
+  assert.deepEqual((await login(first)).body, AUTH0_LEAKED);
+  assert.deepEqual((await login(second)).body, AUTH0_LEAKED);
+  assert.equal(range.received.length, 1, 'the second node read the mark from the store');
+  const id = await aliceId(second);
+  assert.equal((await second.call('GET', `/users/${id}`)).body.password_leaked, true);
+  assert.equal((await second.call('PATCH', `/users/${id}`, { body: { password: CLEAN } })).status, 200);
+  assert.equal((await login(first, CLEAN)).status, 200);
+  assert.equal((await first.call('GET', `/users/${id}`)).body.password_leaked, false);
 });

@@ -24,7 +24,7 @@ export const breachedPasswordSchema = z.strictObject({
     .describe('Check passwords against a list of passwords leaked in public data breaches (Have I Been Pwned\'s Pwned Passwords): at login, after the right password only, and whenever a password is set (docs/breached-password-detection.md).'),
   method: oneOf(DETECTION_METHODS, 'method').default('range_api')
     .describe('range_api: ask range_url with the first 5 hex characters of the password\'s SHA-1 (k-anonymity: the password and its hash never leave the server); file: look the hash up in a local copy of the list (`file`), through an index Tollgate builds beside it on first use.'),
-  range_url: httpUrl.default('https://api.pwnedpasswords.com/range/')
+  range_url: httpUrl.refine((url) => url.endsWith('/'), { error: 'must end with "/": the 5-character prefix is appended' }).default('https://api.pwnedpasswords.com/range/')
     .describe('method range_api: GET {range_url}{5 hex characters} answers "SUFFIX:COUNT" lines; requested with Add-Padding: true, so the answer\'s size says nothing either.'),
   range_timeout: z.number().int().min(100).max(30_000).default(2000)
     .describe('method range_api: milliseconds to wait for an answer. Past it, or when the API cannot be reached, the password passes (fail-open) and a breached_password.unavailable event says so.'),

@@ -126,6 +126,23 @@ test('notifications: the user and the admins are emailed once per leaked passwor
   await assertNoSecrets(tg, [PASSWORD]);
 });
 
+test('concurrent logins with one leaked password, held until all are verified: one mark, one round of emails', async (t) => {
+  const range = await startRangeServer(t, { [PASSWORD]: 7 });
+  const smtp = await startSmtp(t);
+  const tg = await startManaged(t, against(range, { shields: ['block', 'user_notification', 'admin_notification'], admin_notification_emails: ['security@example.com'] }, (c) => {
+    c.mfa = { email: { smtp: smtp.url, from: 'no-reply@example.com' } };
+  }));
+  const logins = 5;
+  const before = tg.hasher.verifications;
+  // Every login read the user (no mark yet) and verified the password before the list answers any of them.
+  range.holdUntil = () => tg.hasher.verifications - before >= logins;
+  const answers = await Promise.all(Array.from({ length: logins }, () => login(tg)));
+  assert.deepEqual(answers.map((a) => a.status), Array(logins).fill(403));
+  await tg.breached.idle();
+  assert.deepEqual(smtp.inbox.messages.map((m) => m.to).sort(), ['alice@example.com', 'security@example.com']);
+  assert.equal((await events(tg, 'pwd_leak')).length, logins, 'every refusal recorded');
+});
+
 test('fail-open: when the range API refuses, errs or is slow, the login passes and breached_password.unavailable says so', async (t) => {
   const range = await startRangeServer(t, { [PASSWORD]: 1 });
   const tg = await startManaged(t, against(range));

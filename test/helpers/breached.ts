@@ -34,6 +34,8 @@ export interface RangeServer {
   mode: RangeMode;
   /** Marks `password` leaked `count` times. */
   leak(password: string, count?: number): void;
+  /** A barrier: while set, answers wait (at most 5 s) until it returns true. */
+  holdUntil: (() => boolean) | undefined;
 }
 
 /** Answers GET /range/{5 hex} as api.pwnedpasswords.com does, padded with count-0 lines when asked to. */
@@ -42,14 +44,17 @@ export async function startRangeServer(t: { after(fn: () => Promise<void>): void
   const received: ReceivedRequest[] = [];
   const hanging = new Set<import('node:http').ServerResponse>();
   const range: RangeServer = {
-    url: '', received, mode: 'answer',
+    url: '', received, mode: 'answer', holdUntil: undefined,
     leak: (password, count = 1) => void counts.set(sha1Hex(password), count),
   };
   for (const [password, count] of Object.entries(leaked)) range.leak(password, count);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
+      for (const deadline = Date.now() + 5000; range.holdUntil && !range.holdUntil() && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       received.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       if (range.mode === 'refuse') return void req.socket.destroy();
       if (range.mode === 'hang') return void hanging.add(res);

@@ -119,7 +119,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now });
     const breachedChecks = breachedPasswords(config, { users: store, audit, log, now, waitForIndex: false });
     breached = breachedChecks;
-    if (protection.breached_password_detection.enabled) breachedChecks.prepare();
+    // Not awaited: logins pass unchecked until the index is ready (fail-open), and the log says when it is.
+    if (protection.breached_password_detection.enabled) breachedChecks.prepare().catch(() => {});
     const services: TokenServices = {
       accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
       directory: store,

@@ -58,10 +58,13 @@ export class BreachedPasswords {
     this.#deps = deps;
   }
 
-  /** Starts building the file index now rather than at the first login (a node calls this at start). */
-  prepare(): void {
+  /**
+   * Starts building the file index now rather than at the first login (a node calls this at start, without waiting);
+   * resolves once lookups can be made, rejects when the list cannot be indexed.
+   */
+  async prepare(): Promise<void> {
     const lookup = this.#lookupFor(this.#deps.settings());
-    if (lookup instanceof FileList) lookup.prepare().catch(() => {});
+    if (lookup instanceof FileList) await lookup.prepare();
   }
 
   /**

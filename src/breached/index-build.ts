@@ -5,6 +5,7 @@
  * downloads ordered by prevalence, a concatenation) or of another hash (NTLM) is refused with the line that shows it.
  * The index is written to a temporary file and renamed into place, so a crash never leaves half an index.
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -27,13 +28,16 @@ const COLON = 0x3a;
 const CR = 0x0d;
 const LF = 0x0a;
 
-/** The temporary files of builds in processes that are gone (killed mid-build) are removed before a new one starts. */
+/**
+ * The temporary files of builds in processes that are gone (killed mid-build) are removed before a new one starts;
+ * those of live processes, this one included, are builds in progress.
+ */
 async function removeAbandoned(index: string): Promise<void> {
   const prefix = `${basename(index)}.partial-`;
   for (const name of await readdir(dirname(index))) {
     if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
-    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
+    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    if (Number.isInteger(pid) && isAlive(pid)) continue;
     await unlink(join(dirname(index), name)).catch(() => {});
   }
 }
@@ -51,7 +55,8 @@ function isAlive(pid: number): boolean {
 export async function buildIndex(source: string, index: string): Promise<number> {
   const listed = await stat(source);
   await removeAbandoned(index);
-  const partial = `${index}.partial-${process.pid}`;
+  // The pid says whose it is (removeAbandoned); the random part keeps two builds in one process apart.
+  const partial = `${index}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   const out = await open(partial, 'w');
   try {
     const records = await writeRecords(source, out);

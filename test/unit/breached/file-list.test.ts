@@ -89,3 +89,16 @@ test('a list that cannot be indexed makes lookups unavailable (fail-open), and a
   writeFileSync(file, good);
   assert.equal(await list.count(sha1Of('password1')), LEAKED.password1);
 });
+
+test('two builds of one list at once (two servers in a process) both succeed; a dead process\'s half-written index is removed', async () => {
+  const file = writeLeakedList(LEAKED, 50_000);
+  const abandoned = `${indexPathOf(file)}.partial-999999-0badc0de`;
+  writeFileSync(abandoned, 'half an index');
+  const lists = [new FileList({ file, waitForIndex: true }), new FileList({ file, waitForIndex: true })];
+  await Promise.all(lists.map((list) => list.prepare()));
+  for (const list of lists) {
+    assert.equal(await list.count(sha1Of('password1')), LEAKED.password1);
+    await list.close();
+  }
+  assert.deepEqual(readdirSync(dirname(file)).sort(), ['pwned-sha1.txt', 'pwned-sha1.txt.tgidx']);
+});

@@ -13,7 +13,7 @@ import { databaseUrl, releaseDatabase, takeDatabase } from '../helpers/postgres.
 import { REDIS_URL, deleteUnder, testPrefix } from '../helpers/redis.ts';
 import { startManaged, type ManagedTollgate } from '../helpers/management.ts';
 import { startSmtp } from '../helpers/mfa.ts';
-import { receivedOnlyPrefixes, secretForms, startRangeServer, writeLeakedList, type RangeServer } from '../helpers/breached.ts';
+import { listDir, receivedOnlyPrefixes, secretForms, startRangeServer, writeLeakedList, type RangeServer } from '../helpers/breached.ts';
 
 const AUTH0_LEAKED = {
   error: 'password_leaked',
@@ -200,7 +200,7 @@ test('an import job refuses plain leaked passwords in its report, and imports th
 });
 
 test('method file: a local list refuses the leaked password at login and when set; disabled (the default), nothing is checked', async (t) => {
-  const file = writeLeakedList({ [PASSWORD]: 30, [LEAKED_NEW]: 1 });
+  const file = writeLeakedList({ [PASSWORD]: 30, [LEAKED_NEW]: 1 }, 2000, listDir(t));
   const tg = await startManaged(t, (c) => { c.attack_protection = { breached_password_detection: { enabled: true, method: 'file', file, min_count: 1 } }; });
   // A node builds the index in the background from its start; logins meanwhile pass (fail-open), so wait for it here.
   await within(5000, 'the index is built and the login refused', async () => (await login(tg)).status === 403);

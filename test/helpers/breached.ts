@@ -3,7 +3,7 @@
  * and a small sorted SHA-1 list file, both built from the passwords a test declares leaked.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -84,8 +84,15 @@ export function receivedOnlyPrefixes(range: RangeServer, password: string): bool
   return secretForms(password).every((form) => !everything.includes(form));
 }
 
-/** A sorted "HASH:COUNT" list (CRLF lines, as the downloader writes it) of the leaked passwords and `filler` random hashes. */
-export function writeLeakedList(leaked: Record<string, number>, filler = 2000, dir = mkdtempSync(join(tmpdir(), 'tollgate-pwned-'))): string {
+/** A temporary folder for a list and its index, removed when the test ends. */
+export function listDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-pwned-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A sorted "HASH:COUNT" list (CRLF lines, as the downloader writes it) of the leaked passwords and `filler` random hashes, in `dir`. */
+export function writeLeakedList(leaked: Record<string, number>, filler: number, dir: string): string {
   const lines = Object.entries(leaked).map(([password, count]) => `${sha1Hex(password)}:${count}`);
   for (let i = 0; i < filler; i++) lines.push(`${randomBytes(20).toString('hex').toUpperCase()}:${1 + i % 50}`);
   lines.sort();

@@ -8,12 +8,12 @@ import { FileList, indexPathOf } from '../../../src/breached/file-list.ts';
 import { buildIndex, BreachListFormatError } from '../../../src/breached/index-build.ts';
 import { BreachListUnavailableError, sha1Of } from '../../../src/breached/lookup.ts';
 import { RECORDS_AT } from '../../../src/breached/index-format.ts';
-import { sha1Hex, writeLeakedList } from '../../helpers/breached.ts';
+import { listDir, sha1Hex, writeLeakedList } from '../../helpers/breached.ts';
 
 const LEAKED = { 'password1': 2_427_158, 'correct horse battery staple': 5, 'Tr0ub4dor&3': 1 };
 
 test('every listed hash is found with its count, an unlisted one is not; the index sits beside the list', async (t) => {
-  const file = writeLeakedList(LEAKED, 5000);
+  const file = writeLeakedList(LEAKED, 5000, listDir(t));
   const list = new FileList({ file, waitForIndex: true });
   t.after(() => list.close());
   for (const [password, count] of Object.entries(LEAKED)) assert.equal(await list.count(sha1Of(password)), count, password);
@@ -29,8 +29,8 @@ test('every listed hash is found with its count, an unlisted one is not; the ind
   assert.deepEqual(readdirSync(dirname(file)).sort(), ['pwned-sha1.txt', 'pwned-sha1.txt.tgidx'], 'no temporary file is left');
 });
 
-test('an index is reused while the list is unchanged, and rebuilt when a new list replaces it', async () => {
-  const file = writeLeakedList(LEAKED, 100);
+test('an index is reused while the list is unchanged, and rebuilt when a new list replaces it', async (t) => {
+  const file = writeLeakedList(LEAKED, 100, listDir(t));
   let builds = 0;
   const open = async () => {
     const list = new FileList({ file, waitForIndex: true, onBuild: (e) => { if (e.phase === 'started') builds++; } });
@@ -48,10 +48,10 @@ test('an index is reused while the list is unchanged, and rebuilt when a new lis
   await list.close();
 });
 
-test('a list not in ascending hash order is refused, naming the line; so is a list of another hash, and no index is left', async () => {
+test('a list not in ascending hash order is refused, naming the line; so is a list of another hash, and no index is left', async (t) => {
   const hashes = Array.from({ length: 5 }, () => randomBytes(20).toString('hex').toUpperCase()).sort();
   [hashes[2], hashes[3]] = [hashes[3]!, hashes[2]!];
-  const file = writeLeakedList({}, 0);
+  const file = writeLeakedList({}, 0, listDir(t));
   writeFileSync(file, hashes.map((h) => `${h}:1`).join('\n'));
   await assert.rejects(buildIndex(file, indexPathOf(file)), (err: Error) => {
     assert.ok(err instanceof BreachListFormatError);
@@ -68,7 +68,7 @@ test('a list not in ascending hash order is refused, naming the line; so is a li
 });
 
 test('a node does not wait for the build: lookups fail open until the index is ready, then answer; lower-case LF lists work', async (t) => {
-  const file = writeLeakedList(LEAKED, 20_000);
+  const file = writeLeakedList(LEAKED, 20_000, listDir(t));
   writeFileSync(file, readFileSync(file, 'utf8').toLowerCase().replaceAll('\r\n', '\n'));
   const list = new FileList({ file, waitForIndex: false });
   t.after(() => list.close());
@@ -78,7 +78,7 @@ test('a node does not wait for the build: lookups fail open until the index is r
 });
 
 test('a list that cannot be indexed makes lookups unavailable (fail-open), and a fixed list is indexed at the next lookup', async (t) => {
-  const file = writeLeakedList(LEAKED, 10);
+  const file = writeLeakedList(LEAKED, 10, listDir(t));
   const good = readFileSync(file, 'utf8');
   writeFileSync(file, good.split('\r\n').reverse().join('\r\n'));
   const failures: string[] = [];
@@ -90,8 +90,8 @@ test('a list that cannot be indexed makes lookups unavailable (fail-open), and a
   assert.equal(await list.count(sha1Of('password1')), LEAKED.password1);
 });
 
-test('two builds of one list at once (two servers in a process) both succeed; a dead process\'s half-written index is removed', async () => {
-  const file = writeLeakedList(LEAKED, 50_000);
+test('two builds of one list at once (two servers in a process) both succeed; a dead process\'s half-written index is removed', async (t) => {
+  const file = writeLeakedList(LEAKED, 50_000, listDir(t));
   const abandoned = `${indexPathOf(file)}.partial-999999-0badc0de`;
   writeFileSync(abandoned, 'half an index');
   const lists = [new FileList({ file, waitForIndex: true }), new FileList({ file, waitForIndex: true })];

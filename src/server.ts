@@ -44,6 +44,7 @@ import { ActionPipeline } from './actions/pipeline.ts';
 import { loadActions } from './actions/load.ts';
 import { startHousekeeping } from './housekeeping.ts';
 import { ImportJobs, failStaleJobs } from './management/import-jobs.ts';
+import { breachedPasswords, type BreachedPasswords } from './breached/detection.ts';
 
 export interface ServerOptions {
   /** Unix seconds; inject a frozen clock in tests. */
@@ -64,6 +65,8 @@ export interface Tollgate {
   keys: KeyRing;
   /** The import jobs this node runs; `jobs.idle()` resolves once none is running. */
   jobs: ImportJobs;
+  /** Breached password detection; `breached.idle()` resolves once the notifications it sends in the background are out. */
+  breached: BreachedPasswords;
   /** From now on /health/ready answers 503 "draining", so load balancers stop sending requests; they are still served. */
   drain(): void;
   close(): Promise<void>;
@@ -113,6 +116,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const cached = await setUpCache(sql, config, { audit, log, now });
   const store = cached?.store ?? sql;
   let closeKeys = () => {};
+  let breached: BreachedPasswords | undefined;
   try {
     await syncConfig(store, config, hasher, now(), audit);
     // A job left unfinished by a process that exited is declared failed now rather than at the next housekeeping run.
@@ -137,6 +141,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const rateLimit = requestLimiter(config, { cached, audit, allowlist, now });
     const proofs = clientProofs(config, { issuer: iss, hasher, store, keys, trustedProxies, now });
     const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now });
+    const breachedChecks = breachedPasswords(config, { users: store, audit, log, now, waitForIndex: false },
+      () => protection.latest().config.breached_password_detection);
+    breached = breachedChecks;
+    // Not awaited: logins pass unchecked until the index is ready (fail-open), and the log says when it is.
+    if (protection.latest().config.breached_password_detection.enabled) breachedChecks.prepare().catch(() => {});
     const services: TokenServices = {
       accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
       directory: store,
@@ -152,6 +161,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         managementAudience: managementAudience(iss),
       },
       protection: new LoginProtection({ store: store.attempts, audit, settings: () => protection.current(), now }),
+      breached: breachedChecks,
       audit,
       mfa: new Mfa({
         store: store.mfa, once: store, attempts: store.attempts, directory: store, box: secretBoxFor(config), config: config.mfa, audit, log, now,
@@ -188,7 +198,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       users: store, directory: store, keys, legacy: deprecationHeaders(config.legacy),
       mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
-    const configured = configuredContext(config, hasher);
+    const configured = configuredContext(config, hasher, breachedChecks);
     const jobs = new ImportJobs({ store, hasher, audit, now, log, ...configured });
     const management: ManagementContext = { store, hasher, audit, now, keys, jobs, families, protection, ...configured };
     const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };
@@ -198,7 +208,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const housekeeping = startHousekeeping(store, config, now, log);
     if (cached) cached.epoch.watch(EPOCH_CHECK_MS);
     return {
-      app, store, config, log, keys, jobs,
+      app, store, config, log, keys, jobs, breached: breachedChecks,
       drain() { draining = true; },
       async close() {
         clearInterval(housekeeping);
@@ -207,6 +217,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         // After the last request, before the store goes: running jobs stop after their batch and are marked failed.
         await jobs.stop();
         // Events queued while the store was unreachable are written now, or counted in the log.
+        await breachedChecks.close();
         await audit.close();
         storeOutages?.close();
         await store.close();
@@ -214,6 +225,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     };
   } catch (err) {
     closeKeys();
+    await breached?.close();
     await store.close();
     throw err;
   }

@@ -9,6 +9,7 @@ import { createServer, type Tollgate } from '../../src/server.ts';
 import type { SigningAlg } from '../../src/keys/algorithms.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import type { Store } from '../../src/storage/interfaces.ts';
+import { writePwnedList } from './pwned-list.ts';
 
 /** OWASP's argon2id minimum, which is also Tollgate's default. */
 export const OWASP_ARGON2ID: PasswordHashing = { memory_cost: 19456, time_cost: 2, parallelism: 1 };
@@ -47,6 +48,8 @@ function attackProtection(enabled: boolean) {
 
 export interface BenchSettings {
   storage: string;
+  /** Breached password detection on, method file, with this list (a generated one: the benchmark's password is not in it). */
+  breachedList?: string;
   /** Redis, shared by every node. */
   cache?: { url: string; prefix: string };
   hashing: PasswordHashing;
@@ -65,7 +68,10 @@ export function benchConfig(settings: BenchSettings): ConfigInput {
     tokens: { signing_alg: settings.signingAlg ?? 'RS256' },
     password_hashing: settings.hashing,
     connections: [{ name: CONNECTION }],
-    attack_protection: attackProtection(settings.protection ?? true),
+    attack_protection: {
+      ...attackProtection(settings.protection ?? true),
+      ...(settings.breachedList ? { breached_password_detection: { enabled: true, method: 'file' as const, file: settings.breachedList } } : {}),
+    },
     apis: [{ identifier: API, scopes: ['read:items'] }],
     clients: [{
       client_id: CLIENT.id, client_secret: CLIENT.secret, token_endpoint_auth_method: 'client_secret_basic',
@@ -87,11 +93,18 @@ export async function addUsers(store: Store, count: number, phc: string): Promis
   return users;
 }
 
-export async function startBenchServer(opts: { users: number; hashing?: PasswordHashing; signingAlg?: SigningAlg; protection?: boolean }): Promise<BenchServer> {
+/**
+ * `breachedHashes`: breached password detection on (method file), against a generated list of that many hashes, its
+ * index built before the server listens.
+ */
+export async function startBenchServer(opts: { users: number; hashing?: PasswordHashing; signingAlg?: SigningAlg; protection?: boolean; breachedHashes?: number }): Promise<BenchServer> {
   const hashing = opts.hashing ?? OWASP_ARGON2ID;
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
-  const config = parseConfig(benchConfig({ ...opts, hashing, storage: `sqlite:${join(dir, 'bench.db')}` }), 'bench', {});
+  const breachedList = opts.breachedHashes === undefined ? undefined : join(dir, 'pwned-sha1.txt');
+  if (breachedList) await writePwnedList(breachedList, opts.breachedHashes!, opts.breachedHashes!);
+  const config = parseConfig(benchConfig({ ...opts, hashing, storage: `sqlite:${join(dir, 'bench.db')}`, breachedList }), 'bench', {});
   const tollgate = await createServer(config);
+  if (breachedList) await tollgate.breached.prepare();
   const phc = await argon2Hasher(hashing).hash(PASSWORD);
   const users = await addUsers(tollgate.store, opts.users, phc);
 

@@ -10,6 +10,8 @@ export interface Scenario {
   verificationsPerRequest: number;
   /** Runs against the second server, started with attack protection off, to measure what protection costs. */
   unprotected?: boolean;
+  /** Runs against a server with breached password detection on (method file), to measure what the check costs. */
+  breachedFile?: boolean;
   /** Each body works once (a rotating refresh token): the probe's body is not sent again. */
   singleUse?: boolean;
   /** What to send; run.ts adds url, connections and duration. May prepare state on the server first. */

@@ -46,8 +46,7 @@ export class Accounts {
     if (!ok) return { outcome: 'wrong_password', user };
     // A blocked user is told so only after the right password, so blocking reveals nothing to a guesser.
     if (user.blocked) return { outcome: 'blocked', user };
-    if (hasher.needsRehash(user.password_hash)) await this.#rehash(user, password);
-    return { outcome: 'ok', user };
+    return { outcome: 'ok', user: hasher.needsRehash(user.password_hash) ? await this.#rehash(user, password) : user };
   }
 
   /** Spends one verification without a user: for requests rejected before lookup, so cost never depends on input. */
@@ -55,9 +54,13 @@ export class Accounts {
     await this.#deps.hasher.verify(this.#deps.decoy, password);
   }
 
-  /** Lazy upgrade: a hash made with older parameters is replaced after a successful login. */
-  async #rehash(user: UserRecord, password: string): Promise<void> {
+  /**
+   * Lazy upgrade: a hash made with older parameters is replaced after a successful login. Returns the user as now
+   * stored (the new hash, and no password_leaked_at, which a new hash clears), or as given when the hash changed meanwhile.
+   */
+  async #rehash(user: UserRecord, password: string): Promise<UserRecord> {
     const replacement = await this.#deps.hasher.hash(password);
-    await this.#deps.users.replacePasswordHash(user.id, user.password_hash, replacement, this.#deps.now());
+    const replaced = await this.#deps.users.replacePasswordHash(user.id, user.password_hash, replacement, this.#deps.now());
+    return replaced ? { ...user, password_hash: replacement, password_leaked_at: null } : user;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { PASSWORD_STRENGTHS, passwordPolicySchema, type Config, type PasswordPolicy } from '../config/schema.ts';
 import type { PasswordHasher } from './passwords.ts';
+import type { BreachedPasswords } from '../breached/detection.ts';
 import { zxcvbnScorer, type StrengthScorer } from './password-strength.ts';
 
 export type PolicyRule = 'min_length' | 'max_length' | 'no_personal_info' | 'strength' | 'history';
@@ -21,11 +22,13 @@ export interface PasswordOwner {
 export interface PolicyChecks {
   verify: PasswordHasher['verify'];
   score: StrengthScorer;
+  /** Breached password detection's check of a password being set (its stage shields); absent: none. */
+  breached?: Pick<BreachedPasswords, 'refuses'>;
 }
 
 /** What a policy check needs, from the hasher in use; one per process or import, so zxcvbn loads once. */
-export function policyChecks(hasher: Pick<PasswordHasher, 'verify'>): PolicyChecks {
-  return { verify: hasher.verify, score: zxcvbnScorer() };
+export function policyChecks(hasher: Pick<PasswordHasher, 'verify'>, breached?: Pick<BreachedPasswords, 'refuses'>): PolicyChecks {
+  return { verify: hasher.verify, score: zxcvbnScorer(), ...(breached ? { breached } : {}) };
 }
 
 /** The policy of a configured connection (the defaults for one the configuration does not name). */

@@ -1,10 +1,11 @@
 /**
  * Every password Tollgate is given to keep passes here: a new user's (management API, CLI) and a changed one. This
- * is the one place the connection's password policy applies to them; the configuration file's users are the
+ * is the one place the connection's password policy and breached password detection's stages apply to them; the configuration file's users are the
  * operator's choice and synchronised separately, and imports check their plain passwords with the same policy.
  */
 import type { PasswordPolicy } from '../config/schema.ts';
-import { PasswordPolicyError } from '../errors/management.ts';
+import { PasswordBreachedError, PasswordPolicyError } from '../errors/management.ts';
+import type { PasswordStage } from '../config/breached-schema.ts';
 import type { AuditLog } from '../events/audit.ts';
 import { unblockAccount } from '../protection/unblock.ts';
 import type { AttemptStore, PasswordHistoryStore, UserRecord, UserStore } from '../storage/interfaces.ts';
@@ -29,10 +30,17 @@ export interface PasswordDeps {
   now: () => number;
 }
 
-/** The argon2id hash of a password to be stored, once the connection's policy accepts it (PasswordPolicyError: which rule refused it). */
-export async function hashNewPassword(deps: Pick<PasswordDeps, 'hasher' | 'policyOf' | 'checks'>, password: string, owner: PasswordOwner & { connection: string }): Promise<string> {
+/**
+ * The argon2id hash of a password to be stored, once the connection's policy accepts it (PasswordPolicyError: which
+ * rule refused it) and breached password detection does not refuse it at this `stage` (PasswordBreachedError).
+ */
+export async function hashNewPassword(
+  deps: Pick<PasswordDeps, 'hasher' | 'policyOf' | 'checks'>, password: string, owner: PasswordOwner & { connection: string; id?: string }, stage: PasswordStage,
+): Promise<string> {
   const verdict = await checkPassword(deps.policyOf(owner.connection), password, owner, deps.checks);
   if (!verdict.ok) throw new PasswordPolicyError(describeRefusal(verdict));
+  // Last, as the only check that may leave the server (the range API, with 5 hex characters of the SHA-1).
+  if (await deps.checks.breached?.refuses(password, stage, owner)) throw new PasswordBreachedError();
   return deps.hasher.hash(password);
 }
 
@@ -62,7 +70,8 @@ export interface PreparedPassword {
  */
 export async function preparePassword(deps: PasswordDeps, user: UserRecord, password: string): Promise<PreparedPassword> {
   const policy = deps.policyOf(user.connection);
-  const hash = await hashNewPassword(deps, password, { ...user, previousHashes: await recentPasswordHashes(deps.history, user, policy) });
+  const owner = { ...user, previousHashes: await recentPasswordHashes(deps.history, user, policy) };
+  const hash = await hashNewPassword(deps, password, owner, 'pre-change-password');
   return { user, hash, policy };
 }
 

@@ -11,6 +11,7 @@ import { configuredContext, type ManagementContext } from '../management/context
 import { LiveProtectionSettings } from '../protection/live-settings.ts';
 import { syncRecords } from '../config/sync.ts';
 import { FamilyRevocation } from '../tokens/family-revocation.ts';
+import { breachedPasswords, type BreachedPasswords } from '../breached/detection.ts';
 
 export { nowSeconds };
 
@@ -36,12 +37,22 @@ export function silentAudit(store: Store): AuditLog {
   return new AuditLog({ store: store.events, log: pino({ enabled: false }), now: nowSeconds });
 }
 
+/**
+ * Breached password detection for a command: it waits for the file index when one must be built first (a command
+ * is not a login), and warns on stderr when the list cannot be asked.
+ */
+export function commandBreachedPasswords(store: Store, config: Config): BreachedPasswords {
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  return breachedPasswords(config, { users: store, audit: silentAudit(store), log, now: nowSeconds, waitForIndex: true });
+}
+
 /** What the management operations need, for an operator at the command line (no acting client: events say client_id null). */
 export function managementContext(store: Store, config: Config): ManagementContext {
   const hasher = argon2Hasher(config.password_hashing);
   const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now: nowSeconds });
   const protection = new LiveProtectionSettings({ store: store.settings, file: config.attack_protection, cacheTtlMs: 0, now: nowSeconds });
-  return { store, hasher, audit: silentAudit(store), now: nowSeconds, families, protection, ...configuredContext(config, hasher) };
+  const breached = commandBreachedPasswords(store, config);
+  return { store, hasher, audit: silentAudit(store), now: nowSeconds, families, protection, ...configuredContext(config, hasher, breached) };
 }
 
 /**

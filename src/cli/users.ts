@@ -29,7 +29,7 @@ USER is a user id (the sub of their tokens) or CONNECTION/USERNAME, e.g. custome
 clears brute-force blocks on the account. "reset-mfa" removes every MFA authenticator of the user. A new password
 revokes the user's refresh tokens (tokens.revoke_refresh_on_password_change) and clears brute-force blocks.
 Passwords are only read from standard input, and checked against the connection's password_policy (length,
-strength, no username or email in it, history).
+strength, no username or email in it, history) and, when it is on, breached password detection.
 `;
 
 const json = { type: 'boolean' } as const;
@@ -72,7 +72,7 @@ async function list(args: string[]): Promise<number | void> {
   const { connection, username, email } = opts;
   const users = await withManagement(loadConfig(opts.config).config, (ctx) =>
     searchUsers(ctx, { connection, username, email }, { page: 0, per_page: 100_000, include_totals: false })) as UserView[];
-  print(opts.json, users, (all) => all.map((u) => `${u.connection}\t${u.username}\t${u.email ?? '-'}\t${u.user_id}${u.blocked ? '\tblocked' : ''}\n`).join(''));
+  print(opts.json, users, (all) => all.map((u) => `${u.connection}\t${u.username}\t${u.email ?? '-'}\t${u.user_id}${u.blocked ? '\tblocked' : ''}${u.password_leaked ? '\tpassword leaked' : ''}\n`).join(''));
 }
 
 async function show(args: string[]): Promise<number | void> {

@@ -63,6 +63,8 @@ export function parseConfig(raw: unknown, source = 'configuration', env: NodeJS.
   if (problems.length === 0 && result.success) problems.push(...checkReferences(result.data));
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
   for (const action of result.data.actions) if (action.module !== undefined) action.module = resolve(baseDir, action.module);
+  const breached = result.data.attack_protection.breached_password_detection;
+  if (breached.file !== undefined) breached.file = resolve(baseDir, breached.file);
   return result.data;
 }
 

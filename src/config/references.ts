@@ -14,6 +14,12 @@ function duplicates(values: string[]): Set<string> {
   return dup;
 }
 
+/** Whether any shield sends email. */
+function notifies(settings: Config['attack_protection']['breached_password_detection']): boolean {
+  const stages = Object.values(settings.stage).flatMap((stage) => stage.shields);
+  return [...settings.shields, ...stages].some((shield) => shield !== 'block');
+}
+
 export function checkReferences(config: Config): string[] {
   const problems: string[] = [];
   const connections = new Set(config.connections.map((c) => c.name));
@@ -60,6 +66,10 @@ export function checkReferences(config: Config): string[] {
 
   for (const { where, field, message } of mfaProblems(mfaSettings(config), config.connections, records)) {
     problems.push(`${where ? `${where.kind}[${where.index}].` : ''}${field}: ${message}`);
+  }
+  const breached = config.attack_protection.breached_password_detection;
+  if (breached.enabled && config.mfa.email === undefined && notifies(breached)) {
+    problems.push('attack_protection.breached_password_detection.shields: user_notification and admin_notification send email through mfa.email, which is not set');
   }
   const seenUsers = new Set<string>();
   config.users.forEach((user, i) => {

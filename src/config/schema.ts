@@ -11,6 +11,7 @@ import { isIpOrCidr } from '../protection/ip-list.ts';
 import { httpUrl, jsonObject, oneOf } from './fields.ts';
 import { clientProofFields, dpopSchema, tlsSchema } from './proof-schema.ts';
 import { httpSchema } from './http-schema.ts';
+import { breachedPasswordSchema } from './breached-schema.ts';
 import { MFA_FACTORS, MFA_POLICIES } from '../storage/interfaces.ts';
 import { BUILTIN_ACTIONS, BUILTIN_NAMES } from '../actions/builtins/index.ts';
 import { REGISTERED_CLAIMS } from '../actions/claims.ts';
@@ -164,26 +165,6 @@ const claimName = z.string().min(1).refine((claim) => !REGISTERED_CLAIMS.has(cla
 
 const ipOrCidr = z.string().refine((value) => isIpOrCidr(value), { error: 'must be an IP address or a CIDR range such as 10.0.0.0/8' });
 
-/** Auth0's shield names: what happens when a breached password is found. */
-export const BREACHED_SHIELDS = ['block', 'user_notification', 'admin_notification'] as const;
-export const BREACHED_STAGE_SHIELDS = ['block', 'admin_notification'] as const;
-const stageShields = z.strictObject({ shields: z.array(z.enum(BREACHED_STAGE_SHIELDS)).default(['block']) });
-
-export const breachedPasswordDetectionSchema = z.strictObject({
-  enabled: z.boolean().default(false).describe('Check passwords against known breaches.'),
-  method: z.enum(['range_api', 'file']).default('range_api')
-    .describe('range_api: ask range_url by k-anonymity (only 5 hex digits of the SHA-1 leave); file: look up a local copy of the Pwned Passwords list.'),
-  range_url: httpUrl.default('https://api.pwnedpasswords.com/range/').describe('GET {range_url}{first 5 hex digits of the SHA-1} (method range_api).'),
-  file: z.string().min(1).default('./pwned-sha1.txt').describe('The Pwned Passwords SHA-1 list, "HASH:COUNT" lines, sorted (method file).'),
-  min_count: z.number().int().min(1).default(1).describe('A password is breached when seen at least this often.'),
-  shields: z.array(z.enum(BREACHED_SHIELDS)).default(['block']).describe('At login: block, user_notification, admin_notification (Auth0\'s names).'),
-  admin_notification_emails: z.array(z.email()).default([]).describe('Who admin_notification emails.'),
-  stage: z.strictObject({
-    'pre-user-registration': stageShields.prefault({}),
-    'pre-change-password': stageShields.prefault({}),
-  }).prefault({}).describe('What happens when a breached password is set: for a new user, and for a password change.'),
-});
-
 export const attackProtectionSchema = z.strictObject({
   brute_force: z.strictObject({
     enabled: z.boolean().default(true).describe('Block an account for an IP after consecutive failed logins (RFC 6749 §4.3.2).'),
@@ -203,8 +184,8 @@ export const attackProtectionSchema = z.strictObject({
     burst: z.number().int().min(1).max(1_000_000).default(200).describe('Requests an IP may make at once.'),
   }).prefault({}).describe('Request rate limit on the token endpoint, per IP (in each node\'s memory; shared by all nodes, as fixed windows, when `cache` is set).'),
   allowlist: z.array(ipOrCidr).default([]).describe('IPs and CIDR ranges exempt from IP throttling and the rate limit.'),
-  breached_password_detection: breachedPasswordDetectionSchema.prefault({})
-    .describe("Breached-password detection (Auth0's Breached Password Detection): passwords known from public breaches, checked against Pwned Passwords."),
+  breached_password_detection: breachedPasswordSchema.prefault({})
+    .describe('Breached password detection (Auth0\'s): passwords seen in public data breaches are refused or reported, at login and when set.'),
 });
 
 export const configSchema = z.strictObject({

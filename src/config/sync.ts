@@ -126,7 +126,9 @@ async function syncUser(store: Store, u: UserConfig, { config, hasher, families,
       throw err;
     }
   }
-  await store.updateUser({ ...existing, ...user }, now);
+  // A configured password that changed is a new password: what breached password detection found no longer holds.
+  const leakedAt = user.password_hash === existing.password_hash ? existing.password_leaked_at : null;
+  await store.updateUser({ ...existing, ...user, password_leaked_at: leakedAt }, now);
   if (user.password_hash !== existing.password_hash) {
     await passwordChanged({ families, attempts: store.attempts, audit, revokeRefreshTokens: config.tokens.revoke_refresh_on_password_change }, existing);
   }

@@ -41,12 +41,22 @@ export class ConfigManagedError extends OAuthError {
 
 /** 400: the connection's password policy refuses a new password; `refusal` names the rule, never the password. */
 export class PasswordPolicyError extends OAuthError {
-  constructor(refusal: string) {
-    super('password_policy', 400, refusal);
+  constructor(refusal: string, code = 'password_policy') {
+    super(code, 400, refusal);
   }
 
   override toJSON(): Record<string, string> {
     return { ...super.toJSON(), fields: [{ field: 'password', message: this.description.replace(/^password: /, '') }] as never };
+  }
+}
+
+/** Why breached password detection refuses a password being set (Auth0: "Password is part of a known breached credential dataset"). */
+export const BREACHED_REFUSAL = 'password: is part of a known breached password dataset (attack_protection.breached_password_detection)';
+
+/** 400: breached password detection refuses a new password (the stage's block shield); like a policy refusal, it names the field. */
+export class PasswordBreachedError extends PasswordPolicyError {
+  constructor() {
+    super(BREACHED_REFUSAL, 'password_breached');
   }
 }
 

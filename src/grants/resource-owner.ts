@@ -78,6 +78,8 @@ export async function resourceOwnerExchange(
         { type: 'login.user_blocked', outcome: 'failure', reason: 'user_blocked', ...event });
     case 'ok':
       await services.protection.succeeded(attempt, admission);
+      // Only after the right password, so the check tells a guesser nothing about wrong ones.
+      await services.breached.screenLogin(result.user, password, event);
       await services.audit.emit({ type: 'login.success', outcome: 'success', ...event });
       return finishPasswordLogin(services, {
         user: result.user, client, connection, authorization, authTime: services.now(), amr: ['pwd'], request: ctx.request,

@@ -4,7 +4,8 @@
  * a value Tollgate cannot honour is refused (400 invalid_body naming the field), never stored for show.
  */
 import { z } from 'zod';
-import { attackProtectionSchema, BREACHED_SHIELDS, BREACHED_STAGE_SHIELDS, type AttackProtectionConfig } from '../config/schema.ts';
+import { attackProtectionSchema, type AttackProtectionConfig } from '../config/schema.ts';
+import { LOGIN_SHIELDS as BREACHED_SHIELDS, STAGE_SHIELDS as BREACHED_STAGE_SHIELDS } from '../config/breached-schema.ts';
 import { InvalidInputError, type FieldProblem } from '../errors/management.ts';
 import type { SettingChanges } from '../protection/live-settings.ts';
 import { recordChange, type Actor, type ManagementContext } from './context.ts';

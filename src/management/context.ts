@@ -12,6 +12,7 @@ import type { Store } from '../storage/interfaces.ts';
 import type { ImportJobs } from './import-jobs.ts';
 import type { FamilyRevocation } from '../tokens/family-revocation.ts';
 import type { LiveProtectionSettings } from '../protection/live-settings.ts';
+import type { BreachedPasswords } from '../breached/detection.ts';
 
 export interface ManagementContext {
   store: Store;
@@ -42,13 +43,13 @@ export interface ManagementContext {
   protection: LiveProtectionSettings;
 }
 
-/** The parts of the context the configuration decides, alike for every node and the CLI. */
-export function configuredContext(config: Config, hasher: PasswordHasher): Pick<ManagementContext,
+/** The parts of the context the configuration decides, alike for every node and the CLI; `breached` checks passwords being set. */
+export function configuredContext(config: Config, hasher: PasswordHasher, breached?: BreachedPasswords): Pick<ManagementContext,
   'revokeRefreshOnPasswordChange' | 'passwordPolicy' | 'passwordChecks' | 'defaultConnection' | 'mfa' | 'managementAudience' | 'signingAlg'> {
   return {
     revokeRefreshOnPasswordChange: config.tokens.revoke_refresh_on_password_change,
     passwordPolicy: (connection) => policyOf(config, connection),
-    passwordChecks: policyChecks(hasher),
+    passwordChecks: policyChecks(hasher, breached),
     defaultConnection: config.default_connection ?? config.connections[0]?.name,
     mfa: mfaSettings(config),
     managementAudience: managementAudience(issuerOf(config)),

@@ -55,12 +55,14 @@ export const userView = z.object({
   name: z.string().nullable(), given_name: z.string().nullable(), family_name: z.string().nullable(), nickname: z.string().nullable(),
   picture: z.string().nullable(), blocked: z.boolean(), app_metadata: z.record(z.string(), z.unknown()), user_metadata: z.record(z.string(), z.unknown()),
   created_at: z.number().int(), updated_at: z.number().int(),
+  password_leaked: z.boolean().describe('Breached password detection found the current password in the list of leaked passwords (Auth0\'s password_leaked); a new password clears it. While the block shield is on, logins with it are refused.'),
+  password_leaked_at: z.number().int().nullable().describe('When that was found (unix seconds).'),
 });
 export type UserView = z.output<typeof userView>;
 
 export function viewOfUser(user: UserRecord): UserView {
   const { id, password_hash: _secret, ...rest } = user;
-  return { user_id: id, ...rest };
+  return { user_id: id, ...rest, password_leaked: user.password_leaked_at !== null };
 }
 
 export const noSuchUser = (id: string) => new NotFoundError(`No user with id "${id}".`);
@@ -87,7 +89,8 @@ export async function createUser(ctx: ManagementContext, actor: Actor, body: Cre
   if (!(await ctx.store.getConnection(body.connection))) {
     throw new InvalidInputError('body', [{ field: 'connection', message: `unknown connection "${body.connection}"` }]);
   }
-  const password_hash = await hashNewPassword(passwordDeps(ctx), body.password, { connection: body.connection, username: body.username, email: body.email ?? null });
+  const owner = { connection: body.connection, username: body.username, email: body.email ?? null };
+  const password_hash = await hashNewPassword(passwordDeps(ctx), body.password, owner, 'pre-user-registration');
   const user = await ctx.store.createUser({ ...profileOf(body), password_hash }, ctx.now()).catch((err: unknown) => { throw conflict(err); });
   await recordChange(ctx, actor, { type: 'user.created', connection: user.connection, username: user.username, user_id: user.id });
   return viewOfUser(user);

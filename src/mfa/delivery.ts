@@ -1,4 +1,4 @@
-/** Sending one-time codes out of band: email through SMTP (nodemailer), SMS through the operator's webhook. */
+/** Sending one-time codes out of band: email through SMTP (nodemailer), SMS through the operator's webhook; the mailer serves other notices too. */
 import nodemailer from 'nodemailer';
 import type { MfaConfig } from '../config/schema.ts';
 import type { OobChannel } from '../storage/interfaces.ts';
@@ -9,15 +9,34 @@ export interface CodeSender {
 
 export type CodeSenders = Partial<Record<OobChannel, CodeSender>>;
 
-function emailSender(settings: NonNullable<MfaConfig['email']>, minutes: number): CodeSender {
+/** One plain-text email; `to` may list several addresses. */
+export interface Mail {
+  to: string | string[];
+  subject: string;
+  text: string;
+}
+
+/** Sends mail through mfa.email's SMTP server, from its From address: codes, and breached password notifications. */
+export interface Mailer {
+  send(mail: Mail): Promise<void>;
+}
+
+export function smtpMailer(settings: Pick<NonNullable<MfaConfig['email']>, 'smtp' | 'from'>): Mailer {
   const transport = nodemailer.createTransport(settings.smtp);
   return {
-    async send(address, code) {
-      await transport.sendMail({
-        from: settings.from, to: address, subject: settings.subject,
-        text: `Your verification code is ${code}. It expires in ${minutes} minutes. If you did not try to sign in, change your password.`,
-      });
+    async send({ to, subject, text }) {
+      await transport.sendMail({ from: settings.from, to, subject, text });
     },
+  };
+}
+
+function emailSender(settings: NonNullable<MfaConfig['email']>, minutes: number): CodeSender {
+  const mailer = smtpMailer(settings);
+  return {
+    send: (address, code) => mailer.send({
+      to: address, subject: settings.subject,
+      text: `Your verification code is ${code}. It expires in ${minutes} minutes. If you did not try to sign in, change your password.`,
+    }),
   };
 }
 

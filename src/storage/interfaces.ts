@@ -35,9 +35,14 @@ export interface UserRecord {
   /** Unix seconds. */
   created_at: number;
   updated_at: number;
+  /**
+   * Unix seconds when breached password detection found the current password in the list of leaked passwords; null
+   * otherwise. A new password hash clears it (replacePasswordHash), so it always speaks of the password in use.
+   */
+  password_leaked_at: number | null;
 }
 
-export type NewUser = Omit<UserRecord, 'id' | 'created_at' | 'updated_at'>;
+export type NewUser = Omit<UserRecord, 'id' | 'created_at' | 'updated_at' | 'password_leaked_at'>;
 
 /** What an operator may change about a user: everything but the id, the connection, the password and the times. */
 export type UserProfile = Omit<NewUser, 'connection' | 'password_hash'>;
@@ -261,10 +266,18 @@ export interface UserStore {
   getUser(id: string): Promise<UserRecord | undefined>;
   /** Throws ConflictError when the username or email is taken in that connection. */
   createUser(user: NewUser, now: number): Promise<UserRecord>;
-  /** Replaces every field but id and created_at. */
+  /** Replaces every field but id and created_at (password_leaked_at as given: null when the hash changes). */
   updateUser(user: UserRecord, now: number): Promise<void>;
-  /** Conditional write: replaces the hash only if it is still `expected` (lazy rehash must not undo a password change). */
+  /**
+   * Conditional write: replaces the hash only if it is still `expected` (lazy rehash must not undo a password change),
+   * and clears password_leaked_at with it.
+   */
   replacePasswordHash(id: string, expected: string, replacement: string, now: number): Promise<boolean>;
+  /**
+   * Sets password_leaked_at, only while the hash is still `passwordHash` (a password changed meanwhile is not the one
+   * found) and the flag is not set yet; true when this call set it, so the first detection alone notifies.
+   */
+  markPasswordLeaked(id: string, passwordHash: string, now: number): Promise<boolean>;
   /** Ordered by connection, then username. */
   listUsers(filter: UserFilter & { limit: number; offset: number }): Promise<UserRecord[]>;
   countUsers(filter: UserFilter): Promise<number>;
@@ -607,6 +620,9 @@ export const EVENT_TYPES = [
   'attack_protection.updated',
   // An import job ended (reason: its id; outcome failure: it failed as a whole).
   'users.imported',
+  // Breached password detection: a password found in the list of leaked ones (Auth0's log type name; reason: the
+  // stage and shields applied), and a lookup that could not be made, so the password passed (fail-open).
+  'pwd_leak', 'breached_password.unavailable',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

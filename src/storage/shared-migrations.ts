@@ -32,6 +32,16 @@ export const REFRESH_INDEX_AND_SID_MIGRATIONS: Migration[] = [
   },
 ];
 
+export const BREACHED_PASSWORD_MIGRATION: Migration = {
+  version: 17,
+  name: 'breached password detection',
+  sql: `
+    -- When breached password detection found the user's current password in the list of leaked passwords; a new
+    -- password hash clears it in the same write.
+    ALTER TABLE users ADD COLUMN password_leaked_at BIGINT;
+  `,
+};
+
 export const SETTING_OVERRIDES_MIGRATION: Migration = {
   version: 18,
   name: 'settings changed through the management API',

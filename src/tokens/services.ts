@@ -6,6 +6,7 @@ import { AccessDeniedError, InvalidRequestError } from '../errors/oauth.ts';
 import type { TokenIssuer } from './issuer.ts';
 import type { LoginProtection } from '../protection/login-protection.ts';
 import type { AuditLog } from '../events/audit.ts';
+import type { BreachedPasswords } from '../breached/detection.ts';
 import type { Mfa } from '../mfa/service.ts';
 import type { ActionPipeline } from '../actions/pipeline.ts';
 import type { JsonValue } from '../actions/types.ts';
@@ -35,6 +36,8 @@ export interface TokenServices {
   issuer: TokenIssuer;
   policy: TokenPolicy;
   protection: LoginProtection;
+  /** Breached password detection, after the right password. */
+  breached: BreachedPasswords;
   audit: AuditLog;
   mfa: Mfa;
   actions: ActionPipeline;

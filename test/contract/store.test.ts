@@ -72,6 +72,20 @@ forEachStore('storage contract', (withStore) => {
     assert.equal((await store.getUser(alice.id))?.password_hash, 'new');
   });
 
+  withStore('users: a leaked password is marked once, only while its hash is current; a new hash clears the mark', async (store) => {
+    const alice = await store.createUser(newUser(), T);
+    assert.equal(alice.password_leaked_at, null);
+    assert.equal(await store.markPasswordLeaked(alice.id, 'another hash', T + 1), false, 'a password changed meanwhile is not marked');
+    assert.equal(await store.markPasswordLeaked(alice.id, alice.password_hash, T + 1), true);
+    assert.equal(await store.markPasswordLeaked(alice.id, alice.password_hash, T + 2), false, 'only the first detection sets it');
+    assert.equal((await store.getUser(alice.id))?.password_leaked_at, T + 1);
+    assert.equal((await store.findUserByLogin('customers', 'alice'))?.password_leaked_at, T + 1);
+    await store.updateProfile(alice.id, { ...(await store.getUser(alice.id))!, name: 'A.' }, T + 3);
+    assert.equal((await store.getUser(alice.id))?.password_leaked_at, T + 1, 'a profile change keeps it');
+    assert.equal(await store.replacePasswordHash(alice.id, alice.password_hash, 'new', T + 4), true);
+    assert.equal((await store.getUser(alice.id))?.password_leaked_at, null, 'the new password is not the leaked one');
+  });
+
   withStore('users: list pages and filters by connection', async (store) => {
     for (const name of ['c', 'a', 'b']) await store.createUser(newUser({ username: name, email: null }), T);
     await store.createUser(newUser({ connection: 'employees', username: 'z', email: null }), T);

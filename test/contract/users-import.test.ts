@@ -23,7 +23,7 @@ forEachStore('storage contract: imports', (withStore) => {
     assert.deepEqual(results.map((r) => r.outcome), ['created', 'conflict', 'conflict', 'conflict', 'created']);
     const ann = await store.findUserByLogin('customers', 'ann@example.com');
     assert.equal(ann?.id, (results[0] as { id: string }).id);
-    assert.deepEqual({ ...ann, id: 'x' }, { ...newUser('ann'), id: 'x', created_at: T + 1, updated_at: T + 1 });
+    assert.deepEqual({ ...ann, id: 'x' }, { ...newUser('ann'), id: 'x', created_at: T + 1, updated_at: T + 1, password_leaked_at: null });
     assert.equal((await store.findUserByLogin('employees', 'cy'))?.email, 'existing@example.com');
     assert.equal((await store.listUsers({ limit: 10, offset: 0 })).length, 3);
   });

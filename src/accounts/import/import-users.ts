@@ -9,6 +9,7 @@ import { describeIssues } from '../../config/load.ts';
 import { profileOf } from '../../config/sync.ts';
 import type { PasswordPolicy, UserConfig } from '../../config/schema.ts';
 import type { ImportProblem, NewUser, UserImportStore, UserStore } from '../../storage/interfaces.ts';
+import { BREACHED_REFUSAL } from '../../errors/management.ts';
 import { HashFormatError } from '../legacy/encoding.ts';
 import { isForeignHash, storedHashFromAuth0 } from '../legacy/registry.ts';
 import { checkPassword, describeRefusal, type PolicyChecks } from '../password-policy.ts';
@@ -58,7 +59,7 @@ function jsonProblem(element: JsonElement, err: unknown): string {
   return `not valid JSON (near line ${line})`;
 }
 
-/** A plain password the connection's policy refuses. */
+/** A plain password the connection's policy, or breached password detection, refuses. */
 class Refused extends Error {}
 
 /** Throws HashFormatError or Refused. */
@@ -68,6 +69,9 @@ async function passwordHashOf(record: Auth0User, username: string, options: Impo
   const password = record.password!;
   const verdict = await checkPassword(options.policy, password, { username, email: record.email ?? null }, deps.checks);
   if (!verdict.ok) throw new Refused(describeRefusal(verdict));
+  // An import's refusals are in its report, so no admin email per record.
+  const owner = { connection: options.connection, username };
+  if (await deps.checks.breached?.refuses(password, 'pre-user-registration', owner, false)) throw new Refused(BREACHED_REFUSAL);
   return deps.hasher.hash(password);
 }
 

@@ -170,7 +170,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   }
 
   async updateUser(user: UserRecord, now: number): Promise<void> {
-    await this.#setUser(user.id, userColumns(user), now);
+    await this.#setUser(user.id, { ...userColumns(user), password_leaked_at: user.password_leaked_at }, now);
   }
 
   async updateProfile(id: string, profile: UserProfile, now: number): Promise<boolean> {
@@ -192,8 +192,14 @@ export class PostgresStore implements Store, SchemaMigrations {
   }
 
   async replacePasswordHash(id: string, expected: string, replacement: string, now: number): Promise<boolean> {
-    const result = await this.#db.query('UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4',
+    const result = await this.#db.query('UPDATE users SET password_hash = $1, password_leaked_at = NULL, updated_at = $2 WHERE id = $3 AND password_hash = $4',
       [replacement, now, id, expected]);
+    return result.rowCount === 1;
+  }
+
+  async markPasswordLeaked(id: string, passwordHash: string, now: number): Promise<boolean> {
+    const result = await this.#db.query('UPDATE users SET password_leaked_at = $1 WHERE id = $2 AND password_hash = $3 AND password_leaked_at IS NULL',
+      [now, id, passwordHash]);
     return result.rowCount === 1;
   }
 

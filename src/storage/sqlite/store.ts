@@ -59,6 +59,7 @@ function toUser(row: Row): UserRecord {
     user_metadata: JSON.parse(row.user_metadata as string),
     created_at: row.created_at as number,
     updated_at: row.updated_at as number,
+    password_leaked_at: (row.password_leaked_at as number | null) ?? null,
   };
 }
 
@@ -266,7 +267,7 @@ export class SqliteStore implements Store, SchemaMigrations {
   }
 
   async updateUser(user: UserRecord, now: number): Promise<void> {
-    this.#setUser(user.id, userColumns(user), now, user.connection);
+    this.#setUser(user.id, { ...userColumns(user), password_leaked_at: user.password_leaked_at }, now, user.connection);
   }
 
   async updateProfile(id: string, profile: UserProfile, now: number): Promise<boolean> {
@@ -290,9 +291,14 @@ export class SqliteStore implements Store, SchemaMigrations {
   }
 
   async replacePasswordHash(id: string, expected: string, replacement: string, now: number): Promise<boolean> {
-    const result = this.#sql('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND password_hash = ?')
+    const result = this.#sql('UPDATE users SET password_hash = ?, password_leaked_at = NULL, updated_at = ? WHERE id = ? AND password_hash = ?')
       .run(replacement, now, id, expected);
     return result.changes === 1;
+  }
+
+  async markPasswordLeaked(id: string, passwordHash: string, now: number): Promise<boolean> {
+    return this.#sql('UPDATE users SET password_leaked_at = ? WHERE id = ? AND password_hash = ? AND password_leaked_at IS NULL')
+      .run(now, id, passwordHash).changes === 1;
   }
 
   async listUsers(filter: UserFilter & { limit: number; offset: number }): Promise<UserRecord[]> {

@@ -12,6 +12,7 @@ function user(password_hash: string): UserRecord {
   return {
     id: 'u1', connection: 'customers', username: 'carol', email: null, email_verified: false, password_hash, name: null, given_name: null,
     family_name: null, nickname: null, picture: null, blocked: false, app_metadata: {}, user_metadata: {}, created_at: NOW, updated_at: NOW,
+    password_leaked_at: null,
   };
 }
 

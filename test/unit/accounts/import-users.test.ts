@@ -33,6 +33,7 @@ test('valid records become users of the connection: profile, metadata, username 
     id: 'x', connection: 'customers', username: 'Ann@Example.com', email: 'Ann@Example.com', email_verified: true, given_name: 'Ann', family_name: 'Lee',
     name: 'Ann Lee', nickname: 'al', picture: 'https://example.com/a.png', blocked: false, app_metadata: { roles: ['admin'] }, user_metadata: { theme: 'light' },
     password_hash: `$sha256$pos=prefix$$${createHash('sha256').update('ann-old').digest('base64').replace(/=+$/, '')}`, created_at: T, updated_at: T,
+    password_leaked_at: null,
   });
   const bob = await store.findUserByLogin('customers', 'bob');
   assert.equal(bob?.password_hash, '$2b$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K');

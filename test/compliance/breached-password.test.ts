@@ -246,3 +246,21 @@ test('PostgreSQL + Redis, two nodes: a leak one node found is refused by the oth
   assert.equal((await login(first, CLEAN)).status, 200);
   assert.equal((await first.call('GET', `/users/${id}`)).body.password_leaked, false);
 });
+
+test('the management API turns detection on and off for the next login, without a restart', async (t) => {
+  const range = await startRangeServer(t, { [PASSWORD]: 12 });
+  const tg: ManagedTollgate = await startManaged(t, against(range, { enabled: false }));
+  assert.equal((await login(tg)).status, 200, 'off in the file: the leaked password passes');
+  assert.equal(range.received.length, 0);
+
+  const on = await tg.call('PATCH', '/attack-protection/breached-password-detection', { body: { enabled: true } });
+  assert.equal(on.status, 200);
+  assert.deepEqual((await login(tg)).body, AUTH0_LEAKED, 'on through the API: the same login is refused');
+  assert.equal(range.received.length, 1);
+
+  const off = await tg.call('PATCH', '/attack-protection/breached-password-detection', { body: { enabled: false, shields: ['block'] } });
+  assert.equal(off.status, 200);
+  await tg.call('PATCH', `/users/${await aliceId(tg)}`, { body: { password: CLEAN } });
+  assert.equal((await login(tg, CLEAN)).status, 200);
+  assert.equal(range.received.length, 1, 'off again: nothing is looked up');
+});

@@ -7,7 +7,7 @@ import type { Migration } from '../migrations.ts';
 import { JOBS_MIGRATION_SQL } from '../jobs-sql.ts';
 import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
 import { LEGACY_MIGRATION_SQL } from '../legacy-tokens-sql.ts';
-import { REFRESH_INDEX_AND_SID_MIGRATIONS } from '../shared-migrations.ts';
+import { LOGIN_SLOT_MIGRATIONS, REFRESH_INDEX_AND_SID_MIGRATIONS } from '../shared-migrations.ts';
 
 export const migrations: Migration[] = [
   {
@@ -210,4 +210,5 @@ export const migrations: Migration[] = [
       DROP TABLE refresh_tokens;
     `,
   },
+  ...LOGIN_SLOT_MIGRATIONS,
 ];

@@ -204,7 +204,7 @@ export const configSchema = z.strictObject({
   migrations: z.enum(['auto', 'manual']).default('auto')
     .describe('auto: pending schema migrations are applied at start (safe when several nodes start at once); manual: start refuses while any is pending, and `tollgate migrate` applies them.'),
   cache: z.string().refine(isRedisUrl, { error: 'must be "redis://host:6379" with an optional "/db" number, or "rediss://..." for TLS' }).optional()
-    .describe('Redis for the brute-force counters, IP throttling buckets, the request rate limit and the access-token denylist, shared by every node: "redis://[:password@]host:6379[/db]", or "rediss://" for TLS. Without it they stay in `storage` (the request rate limit in each node\'s memory). While Redis is unreachable, protection falls back to `storage` and a cache.unavailable event says so.'),
+    .describe('Redis for the IP throttling buckets, the request rate limit and the access-token denylist, shared by every node: "redis://[:password@]host:6379[/db]", or "rediss://" for TLS. Without it they stay in `storage` (the request rate limit in each node\'s memory). Brute-force counters and blocks always stay in `storage`. While Redis is unreachable, protection falls back to `storage` and a cache.unavailable event says so.'),
   cache_prefix: z.string().min(1).max(100).default('tollgate:')
     .describe('Every Redis key Tollgate writes starts with this, so several deployments can share one Redis.'),
   shutdown_delay: z.number().int().min(0).max(3600).default(0)

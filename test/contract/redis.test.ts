@@ -80,6 +80,14 @@ test('cache: a block holds when Redis loses every key of the prefix, and a block
   assert.deepEqual((await sql.attempts.listLoginBlocks({}, T)).map((b) => b.username), ['alice', 'bob']);
 });
 
+test('cache: the purge deletes brute-force counters an earlier version kept in Redis (they live in SQL now)', async (t) => {
+  const { store, prefix, redis } = await cached(t);
+  await redis.hset(`${prefix}lf:customers:alice:2001%3Adb8%3A%3A1`, 'f', '3', 'b', String(T));
+  await store.attempts.takeFromBucket('ip:a', 1, T, policy);
+  assert.equal(await store.purge(T), 1);
+  assert.deepEqual(await keysUnder(prefix), [`${prefix}bucket:ip%3Aa`], 'the bucket, not yet full again, stays');
+});
+
 test('cache: Redis unreachable from the start: failures are counted in SQL and block at exactly the threshold; one cache.unavailable event', async (t) => {
   const { store, sql, events } = await cached(t, { url: CLOSED_REDIS_URL });
   const results = await Promise.all(Array.from({ length: 5 }, () => store.attempts.addLoginFailure(alice, T, 3, null)));

@@ -553,12 +553,11 @@ export interface BucketResult {
 /**
  * A reservation's answer: `reserved` holds one of the key's slots until it is released or turned into a failure;
  * `blocked` is a block in force (or at least `threshold` failures under a threshold since lowered); `full` means
- * every slot is in use, until `slots_expire_at` at the latest.
+ * every slot is in use.
  */
-export type SlotReservation =
-  | { outcome: 'reserved' }
-  | { outcome: 'blocked' }
-  | { outcome: 'full'; slots_expire_at: number };
+export interface SlotReservation {
+  outcome: 'reserved' | 'blocked' | 'full';
+}
 
 /**
  * Brute-force counters, slots and blocks, in the SQL store only: it is the authority for blocks (ARCHITECTURE.md

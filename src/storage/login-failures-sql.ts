@@ -50,7 +50,7 @@ const release = (reset: boolean) => `UPDATE login_failures AS f SET
     failures = CASE WHEN f.blocked_at IS NULL THEN 0 ELSE f.failures END` : ''}
   WHERE ${KEY}`;
 
-const STATE = 'SELECT failures, blocked_at, block_expires_at, slots, slots_expire_at FROM login_failures WHERE connection = $1 AND username = $2 AND ip = $3';
+const STATE = `SELECT failures, blocked_at, block_expires_at FROM login_failures WHERE ${KEY}`;
 
 export class SqlLoginFailures implements LoginFailureStore {
   readonly #run: RunSql;
@@ -69,11 +69,10 @@ export class SqlLoginFailures implements LoginFailureStore {
     if ((await this.#run(RESERVE, params)).length === 1) return { outcome: 'reserved' };
     // Refused: read why (a second statement only on this path, so an admission costs one round trip).
     const [row] = await this.#run(STATE, params.slice(0, 3));
-    if (row === undefined) return { outcome: 'full', slots_expire_at: now };
+    if (row === undefined) return { outcome: 'full' };
     const lapsed = row.block_expires_at !== null && (row.block_expires_at as number) <= now;
     const failures = lapsed ? 0 : row.failures as number;
-    if ((row.blocked_at !== null && !lapsed) || failures >= threshold) return { outcome: 'blocked' };
-    return { outcome: 'full', slots_expire_at: row.slots_expire_at as number };
+    return { outcome: (row.blocked_at !== null && !lapsed) || failures >= threshold ? 'blocked' : 'full' };
   }
 
   async addLoginFailure(key: LoginFailureKey, now: number, threshold: number, blockTtl: number | null): Promise<LoginFailureState> {

@@ -95,7 +95,10 @@ export class LoginProtection {
       admission.slot = key;
     }
     if (this.#throttles(a.ip)) {
-      const bucket = await store.takeFromBucket(`ip:${a.ip}`, 1, now(), this.#bucket);
+      const bucket = await store.takeFromBucket(`ip:${a.ip}`, 1, now(), this.#bucket).catch(async (err: unknown) => {
+        await this.abandoned(admission).catch(() => {}); // else the slot lapses with its lease
+        throw err;
+      });
       if (!bucket.allowed) {
         await this.abandoned(admission);
         throw await audit.fail(new TooManyAttemptsError(THROTTLED_DESCRIPTION, 'ip throttled', bucket.retry_after),

@@ -7,7 +7,7 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import type { EventType, Store } from '../../src/storage/interfaces.ts';
+import { StoreUnavailableError, type EventType, type Store } from '../../src/storage/interfaces.ts';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
 import { NOW, aliceLogin, start, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
 import { Barrier, heldAtLookup } from '../helpers/barrier.ts';
@@ -192,4 +192,31 @@ test('suspicious IP throttling: a right password gives its token back, a wrong o
   for (let i = 0; i < 5; i++) assert.equal((await login(tg, {}, ip)).status, 200, `success ${i + 1} with one token left`);
   assert.equal((await login(tg, { username: 'user9', password: WRONG }, ip)).status, 400);
   assert.equal((await login(tg, {}, ip)).status, 429, 'the last token was spent by the failure');
+});
+
+test('a login that fails after admission (the store did not answer) gives its slot back', async (t) => {
+  const sql = openSqlite('sqlite::memory:');
+  let failNext = false;
+  const attempts = new Proxy(sql.attempts, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (prop === 'takeFromBucket' && failNext) {
+        failNext = false;
+        return () => Promise.reject(new StoreUnavailableError({ cause: new Error('connect ECONNREFUSED') }));
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const store = new Proxy(sql, {
+    get(target, prop) {
+      if (prop === 'attempts') return attempts;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const tg = await start(t, (c) => { c.attack_protection = { brute_force: { threshold: 1, queue_timeout: 0 } }; }, { store });
+  failNext = true;
+  assert.equal((await login(tg)).status, 503);
+  const res = await login(tg);
+  assert.equal(res.status, 200, `the slot came back: ${JSON.stringify(res.body)}`);
 });

@@ -32,7 +32,8 @@ return {1, num(level)}
 
 /**
  * KEYS[1] the bucket hash; ARGV now, capacity, refill_per_second, margin. Puts back one token taken earlier, never
- * above capacity; a bucket gone (full, or lost) stays gone, as a missing bucket is a full one. Replies 1 if it existed.
+ * above capacity; a bucket gone (full, or lost) stays gone, as a missing bucket is a full one, and one the token fills
+ * is deleted. Replies 1 if it existed.
  */
 const GIVE_BACK_TOKEN = `${NUM}
 local now, capacity, rate, margin = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -40,6 +41,7 @@ local state = redis.call('HMGET', KEYS[1], 't', 'u')
 local tokens, updated = tonumber(state[1]), tonumber(state[2])
 if tokens == nil then return 0 end
 tokens = math.min(capacity, tokens + math.max(0, now - updated) * rate + 1)
+if tokens >= capacity then return redis.call('DEL', KEYS[1]) end
 local full = now + math.floor((capacity - tokens) / rate) + 1
 redis.call('HSET', KEYS[1], 't', num(tokens), 'u', ARGV[1], 'f', num(full))
 redis.call('EXPIRE', KEYS[1], math.ceil(full - now) + margin)

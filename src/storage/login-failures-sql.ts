@@ -80,8 +80,16 @@ export class SqlLoginFailures implements LoginFailureStore {
     return loginFailureState(row!);
   }
 
+  /**
+   * A key left with nothing to keep (no failure after this release, no block, no other slot) is deleted, in the one
+   * statement an uncontended login needs; otherwise its slot count goes down. The DELETE's condition is judged on the
+   * row as it is when the statement runs, so it never takes away another login's slot.
+   */
   async releaseLoginSlot(key: LoginFailureKey, now: number, reset: boolean): Promise<void> {
-    await this.#run(release(reset), [key.connection, key.username, key.ip, now]);
+    const params = [key.connection, key.username, key.ip, now];
+    const deleted = await this.#run(`DELETE FROM login_failures AS f
+      WHERE ${KEY} AND f.blocked_at IS NULL${reset ? '' : ' AND f.failures = 0'} AND ${SLOTS_NOW} <= 1 RETURNING 1`, params);
+    if (deleted.length === 0) await this.#run(release(reset), params);
   }
 
   async listLoginBlocks(filter: { connection?: string; username?: string }, now: number): Promise<LoginBlockRecord[]> {

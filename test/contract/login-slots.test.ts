@@ -103,4 +103,15 @@ forEachStore('login slot contract', (withStore) => {
     assert.equal((await store.attempts.takeFromBucket('ip:a', 1, T, policy)).allowed, true);
     assert.equal((await store.attempts.takeFromBucket('ip:a', 1, T, policy)).allowed, false, 'capacity caps what comes back');
   });
+
+  withStore('slots and buckets: a login that spends nothing leaves nothing to purge', async (store) => {
+    const policy: BucketPolicy = { capacity: 5, refill_per_second: 1 / 864 };
+    await reserve(store);
+    await store.attempts.takeFromBucket('ip:b', 1, T, policy);
+    await store.attempts.releaseLoginSlot(alice, T, true);
+    await store.attempts.giveBackToBucket('ip:b', T, policy);
+    await reserve(store, T, 3, key({ username: 'bob' }));
+    await store.attempts.releaseLoginSlot(key({ username: 'bob' }), T, false);
+    assert.equal(await store.purge(T + 10 * LEASE), 0);
+  });
 });

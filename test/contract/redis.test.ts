@@ -55,9 +55,12 @@ test('cache: buckets and denylist entries are Redis keys under the prefix, each 
   assert.equal(await ttl('deny:sid%3Afamily'), 900 + CLOCK_MARGIN, 'a family\'s: until its access tokens expire');
   assert.equal(await store.attempts.takeFromBucket('ip:2001:db8::1', 0, T, policy).then((r) => r.allowed), true, 'cost 0 only looks');
   assert.equal(await redis.hget(`${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, 't'), '1');
+  await store.attempts.takeFromBucket('ip:2001:db8::1', 1, T, policy);
   await store.attempts.giveBackToBucket('ip:2001:db8::1', T, policy);
-  assert.equal(await redis.hget(`${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, 't'), '2', 'a token given back');
+  assert.equal(await redis.hget(`${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, 't'), '1', 'a token given back');
   assert.equal(await sql.attempts.takeFromBucket('ip:2001:db8::1', 0, T, policy).then((r) => r.allowed), true, 'buckets are not in SQL');
+  await store.attempts.giveBackToBucket('ip:2001:db8::1', T, policy);
+  assert.equal(await redis.exists(`${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`), 0, 'a bucket full again is deleted: a missing bucket is a full one');
 
   assert.equal((await sql.attempts.getLoginFailures(alice, T))?.failures, 1, 'counters are in SQL');
   assert.deepEqual((await sql.attempts.listLoginBlocks({}, T)).map((b) => b.username), ['bob'], 'blocks are in SQL');

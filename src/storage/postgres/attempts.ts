@@ -33,8 +33,11 @@ export class PostgresAttempts extends SqlLoginFailures implements AttemptStore {
     return bucketResult(level, policy);
   }
 
-  /** A bucket with no row is full: nothing to give back to. */
+  /** A bucket with no row is full: one the token fills again is deleted, so a login that spends nothing leaves no row. */
   async giveBackToBucket(bucket: string, now: number, policy: BucketPolicy): Promise<void> {
+    const full = await this.#query(`DELETE FROM buckets AS b WHERE name = $1 AND b.tokens + ($3::bigint - b.updated_at) * $4::float8 + 1 >= $2::float8`,
+      [bucket, policy.capacity, now, policy.refill_per_second]);
+    if (full.rowCount === 1) return;
     await this.#query(`UPDATE buckets AS b SET
         tokens = LEAST($2::float8, b.tokens + ($3::bigint - b.updated_at) * $4::float8 + 1),
         updated_at = $3::bigint,

@@ -31,9 +31,12 @@ export class SqliteAttempts extends SqlLoginFailures implements AttemptStore {
     return bucketResult(level, policy);
   }
 
-  /** A bucket with no row is full: nothing to give back to. */
+  /** A bucket with no row is full: one the token fills again is deleted, so a login that spends nothing leaves no row. */
   async giveBackToBucket(bucket: string, now: number, policy: BucketPolicy): Promise<void> {
     const { capacity, refill_per_second: rate } = policy;
+    const full = this.#sql('DELETE FROM buckets WHERE name = :bucket AND tokens + (:now - updated_at) * :rate + 1 >= :capacity')
+      .run({ bucket, capacity, rate, now });
+    if (Number(full.changes) === 1) return;
     this.#sql(`UPDATE buckets SET
         tokens = MIN(:capacity, tokens + (:now - updated_at) * :rate + 1),
         updated_at = :now,

@@ -1,13 +1,15 @@
 /**
- * The store with a cache: attack protection's counters and the access-token denylist in Redis (falling back
+ * The store with a cache: attack protection's token buckets and the access-token denylist in Redis (falling back
  * to the SQL store while Redis is unreachable, or while it cannot be trusted to hold the denylist: epoch.ts),
- * everything else in SQL, single-use values (assertion and DPoP jtis, codes, MFA tokens) included.
+ * everything else in SQL, single-use values (assertion and DPoP jtis, codes, MFA tokens) included. Brute-force
+ * counters, slots and blocks stay in SQL alone: a block must survive Redis losing its data, and the password grant
+ * they guard is bound by argon2id, beside which one SQL round trip is cheap.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { AuditLog } from '../events/audit.ts';
-import type { AttemptStore, Store } from '../storage/interfaces.ts';
-import { RedisAttempts } from './attempts.ts';
+import type { AttemptStore, BucketStore, Store } from '../storage/interfaces.ts';
+import { RedisBuckets } from './buckets.ts';
 import { CachedDenylist } from './denylist.ts';
 import { CacheEpoch } from './epoch.ts';
 import { CacheOutage, withFallback } from './fallback.ts';
@@ -15,20 +17,21 @@ import { OutageMonitor, hostOf } from '../observability/outages.ts';
 import { purgeCache } from './purge.ts';
 import { openCache, type Cache } from './redis.ts';
 
-const ATTEMPT_METHODS = ['getLoginFailures', 'addLoginFailure', 'resetLoginFailures', 'listLoginBlocks', 'takeFromBucket'] as const;
+const BUCKET_METHODS = ['takeFromBucket', 'giveBackToBucket'] as const;
 
 /** `sql` with the cache in front; closing it closes both. */
 export function cachedStore(sql: Store, cache: Cache, deps: { outage: CacheOutage; epoch: CacheEpoch; now: () => number }): Store {
   const { outage, epoch, now } = deps;
   const { redis, keys } = cache;
-  const inCache = new RedisAttempts(redis, keys);
+  const sqlAttempts = sql.attempts;
   const attempts: AttemptStore = {
-    ...withFallback(inCache, sql.attempts, ATTEMPT_METHODS, outage),
-    // Clearing reaches both, so counters the store kept during an outage cannot come back in the next one.
-    async clearLoginFailures(filter) {
-      const counts = await Promise.all([sql.attempts.clearLoginFailures(filter), outage.run(() => inCache.clearLoginFailures(filter), async () => 0)]);
-      return counts[0] + counts[1];
-    },
+    getLoginFailures: (...args) => sqlAttempts.getLoginFailures(...args),
+    reserveLoginSlot: (...args) => sqlAttempts.reserveLoginSlot(...args),
+    addLoginFailure: (...args) => sqlAttempts.addLoginFailure(...args),
+    releaseLoginSlot: (...args) => sqlAttempts.releaseLoginSlot(...args),
+    listLoginBlocks: (...args) => sqlAttempts.listLoginBlocks(...args),
+    clearLoginFailures: (...args) => sqlAttempts.clearLoginFailures(...args),
+    ...withFallback<BucketStore, typeof BUCKET_METHODS[number]>(new RedisBuckets(redis, keys), sqlAttempts, BUCKET_METHODS, outage),
   };
   const denylist = new CachedDenylist({ redis, keys, store: sql, outage, epoch, now });
   const overrides: Partial<Store> = {

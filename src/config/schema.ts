@@ -172,7 +172,9 @@ export const attackProtectionSchema = z.strictObject({
     mode: z.enum(['per_account_and_ip', 'per_account']).default('per_account_and_ip')
       .describe('per_account_and_ip blocks only the offending IP for the account; per_account locks the account for every IP.'),
     block_ttl: seconds.optional().describe('Seconds after which a block lapses by itself (default: until an operator clears it or the password changes).'),
-  }).prefault({}).describe('Brute-force protection per (connection, username, IP), unknown usernames included.'),
+    queue_timeout: z.number().min(0).max(60).default(5)
+      .describe('Seconds a login waits for its turn while `threshold` verifications of the same key are already in progress (docs/attack-protection.md); past it, 429 too_many_attempts with Retry-After, counted as no failure. 0: answer at once.'),
+  }).prefault({}).describe('Brute-force protection per (connection, username, IP), unknown usernames included: at most `threshold` wrong passwords are verified before the block, however many arrive at once.'),
   ip_throttling: z.strictObject({
     enabled: z.boolean().default(true).describe('Throttle IPs that fail logins across many accounts.'),
     max_attempts: z.number().int().min(1).max(100_000).default(100).describe('Bucket size: failed logins an IP may make in a burst.'),
@@ -207,7 +209,7 @@ export const configSchema = z.strictObject({
   migrations: z.enum(['auto', 'manual']).default('auto')
     .describe('auto: pending schema migrations are applied at start (safe when several nodes start at once); manual: start refuses while any is pending, and `tollgate migrate` applies them.'),
   cache: z.string().refine(isRedisUrl, { error: 'must be "redis://host:6379" with an optional "/db" number, or "rediss://..." for TLS' }).optional()
-    .describe('Redis for the brute-force counters, IP throttling buckets, the request rate limit and the access-token denylist, shared by every node: "redis://[:password@]host:6379[/db]", or "rediss://" for TLS. Without it they stay in `storage` (the request rate limit in each node\'s memory). While Redis is unreachable, protection falls back to `storage` and a cache.unavailable event says so.'),
+    .describe('Redis for the IP throttling buckets, the request rate limit and the access-token denylist, shared by every node: "redis://[:password@]host:6379[/db]", or "rediss://" for TLS. Without it they stay in `storage` (the request rate limit in each node\'s memory). Brute-force counters and blocks always stay in `storage`. While Redis is unreachable, protection falls back to `storage` and a cache.unavailable event says so.'),
   cache_prefix: z.string().min(1).max(100).default('tollgate:')
     .describe('Every Redis key Tollgate writes starts with this, so several deployments can share one Redis.'),
   shutdown_delay: z.number().int().min(0).max(3600).default(0)

@@ -11,6 +11,7 @@ import { eventFields, type LoginAttempt } from '../protection/login-protection.t
 import { parseScope } from '../tokens/scope.ts';
 import type { LoginProtocol } from '../actions/types.ts';
 import { finishPasswordLogin } from './login.ts';
+import type { LoginResult } from '../accounts/authenticate.ts';
 
 export const RESOURCE_OWNER_PARAMETERS = ['username', 'password', 'scope', 'audience'] as const;
 
@@ -65,19 +66,27 @@ export async function resourceOwnerExchange(
   };
   const event = eventFields(attempt);
   const admission = await services.protection.admit(attempt);
-  const result = await services.accounts.verify(user, password);
+  let result: LoginResult;
+  try {
+    result = await services.accounts.verify(user, password);
+  } catch (err) {
+    // No verdict on the password: what admission reserved goes back (or lapses with its lease if the store is down too).
+    await services.protection.abandoned(admission).catch(() => {});
+    throw err;
+  }
   switch (result.outcome) {
     case 'unknown_user':
     case 'wrong_password':
-      await services.protection.failed(attempt);
+      await services.protection.failed(attempt, admission);
       // RFC 6749 §5.2: one answer for both, so the response does not reveal which accounts exist.
       throw await services.audit.fail(new InvalidGrantError('Wrong username or password.', result.outcome),
         { type: `login.${result.outcome}`, outcome: 'failure', reason: result.outcome, ...event });
     case 'blocked':
+      await services.protection.abandoned(admission);
       throw await services.audit.fail(new InvalidGrantError('This user is blocked.', 'user blocked'),
         { type: 'login.user_blocked', outcome: 'failure', reason: 'user_blocked', ...event });
     case 'ok':
-      await services.protection.succeeded(attempt, admission);
+      await services.protection.succeeded(admission);
       // Only after the right password, so the check tells a guesser nothing about wrong ones.
       await services.breached.screenLogin(result.user, password, event);
       await services.audit.emit({ type: 'login.success', outcome: 'success', ...event });

@@ -32,6 +32,19 @@ export const REFRESH_INDEX_AND_SID_MIGRATIONS: Migration[] = [
   },
 ];
 
+/** Brute-force slots: admissions to a password verification in progress, kept beside the key's failure count. */
+export const LOGIN_SLOT_MIGRATIONS: Migration[] = [
+  {
+    version: 16,
+    name: 'brute-force slots reserved before the password is verified',
+    sql: `
+      -- Verifications in progress for the key, and when they all lapse (a node that died holding some gives them back).
+      ALTER TABLE login_failures ADD COLUMN slots INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE login_failures ADD COLUMN slots_expire_at BIGINT NOT NULL DEFAULT 0;
+    `,
+  },
+];
+
 export const BREACHED_PASSWORD_MIGRATION: Migration = {
   version: 17,
   name: 'breached password detection',

@@ -3,6 +3,9 @@
  * key prefix, readiness, and the fallback to the store while Redis is unreachable. Each test has its own prefix.
  */
 import { test, type TestContext } from 'node:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { StoreUnavailableError, type EventType, type Store } from '../../src/storage/interfaces.ts';
@@ -14,18 +17,22 @@ import { within } from '../helpers/poll.ts';
 const WRONG = 'wrong-Pa55word-for-guessing';
 
 /** Servers on one Redis prefix, each with its own SQLite store (`store` for the first); keys deleted after. */
-async function nodes(t: TestContext, count: number, protection: NonNullable<ConfigInput['attack_protection']>, options: { url?: string; store?: Store } = {}) {
+async function nodes(t: TestContext, count: number, protection: NonNullable<ConfigInput['attack_protection']>, options: { url?: string; store?: Store; storage?: string } = {}) {
   const prefix = testPrefix();
   t.after(() => deleteUnder(prefix));
   const configure = (c: ConfigInput) => {
     c.cache = options.url ?? REDIS_URL;
     c.cache_prefix = prefix;
     c.attack_protection = protection;
+    if (options.storage !== undefined) c.storage = options.storage;
   };
   const started: TestTollgate[] = [];
   for (let i = 0; i < count; i++) started.push(await start(t, configure, { store: i === 0 ? options.store : undefined }));
   return started;
 }
+
+/** The key prefix a server's cache writes under. */
+const prefixOf = (tg: TestTollgate): string => tg.config.cache_prefix;
 
 const login = (tg: TestTollgate, password: string, remoteAddress: string): Promise<Res> =>
   tg.token({ ...aliceLogin, password }, { basic: webClient, remoteAddress });
@@ -36,12 +43,29 @@ async function eventCount(servers: TestTollgate[], type: EventType): Promise<num
   return counts.reduce((a, b) => a + b, 0);
 }
 
-test('two nodes on one Redis: failures spread across them block the account at exactly the threshold, announced once', async (t) => {
-  const servers = await nodes(t, 2, { brute_force: { threshold: 4 }, rate_limit: { burst: 100 } });
+test('two nodes on one store and one Redis: failures spread across them block the account at exactly the threshold, announced once', async (t) => {
+  const file = `sqlite:${join(mkdtempSync(join(tmpdir(), 'tollgate-cache-')), 'db.sqlite')}`;
+  const servers = await nodes(t, 2, { brute_force: { threshold: 4 }, rate_limit: { burst: 100 } }, { storage: file });
   for (let i = 0; i < 4; i++) assert.equal((await login(servers[i % 2]!, WRONG, '198.51.100.7')).body.error, 'invalid_grant', `failure ${i + 1}`);
   for (const server of servers) assert.equal((await login(server, aliceLogin.password, '198.51.100.7')).body.error, 'too_many_attempts');
-  assert.equal(await eventCount(servers, 'brute_force.blocked'), 1);
+  assert.equal(await eventCount(servers.slice(0, 1), 'brute_force.blocked'), 1);
   assert.deepEqual((await servers[1]!.store.attempts.listLoginBlocks({}, 0)).map((b) => [b.username, b.ip, b.failures]), [['alice', '198.51.100.7', 4]]);
+});
+
+test('a block holds when Redis loses every key of the prefix, and one made while Redis was unreachable holds once it answers', async (t) => {
+  const file = `sqlite:${join(mkdtempSync(join(tmpdir(), 'tollgate-cache-')), 'db.sqlite')}`;
+  const protection = { brute_force: { threshold: 2 } };
+  const [tg] = await nodes(t, 1, protection, { storage: file });
+  for (let i = 0; i < 2; i++) assert.equal((await login(tg!, WRONG, '198.51.100.7')).body.error, 'invalid_grant');
+  await deleteUnder(prefixOf(tg!));
+  assert.equal((await login(tg!, aliceLogin.password, '198.51.100.7')).body.error, 'too_many_attempts', 'after the flush');
+
+  // A node that cannot reach Redis blocks in the store; a node that reaches it afterwards still refuses.
+  const [cut] = await nodes(t, 1, protection, { storage: file, url: CLOSED_REDIS_URL });
+  for (let i = 0; i < 2; i++) assert.equal((await login(cut!, WRONG, '198.51.100.8')).body.error, 'invalid_grant');
+  assert.equal(await eventCount([cut!], 'cache.unavailable'), 1);
+  const [back] = await nodes(t, 1, protection, { storage: file });
+  assert.equal((await login(back!, aliceLogin.password, '198.51.100.8')).body.error, 'too_many_attempts', 'with Redis back');
 });
 
 test('two nodes on one Redis: the request rate limit is shared: one burst across both, then 429 on each; one ip.rate_limited event', async (t) => {

@@ -65,16 +65,6 @@ forEachStore('attempt and event store contract', (withStore) => {
     assert.deepEqual({ ...await store.attempts.addLoginFailure(alice, T + 61, 2, 60) }, { failures: 2, blocked_at: T + 61, block_expires_at: T + 121 });
   });
 
-  withStore('login failures: reset deletes only that key', async (store) => {
-    await store.attempts.addLoginFailure(alice, T, 5, null);
-    await store.attempts.addLoginFailure(key({ ip: '203.0.113.2' }), T, 5, null);
-    await store.attempts.resetLoginFailures(alice);
-    await store.attempts.resetLoginFailures(key({ username: 'nobody' }));
-    assert.equal(await store.attempts.getLoginFailures(alice, T), undefined);
-    assert.equal((await store.attempts.getLoginFailures(key({ ip: '203.0.113.2' }), T))?.failures, 1);
-    assert.equal((await store.attempts.addLoginFailure(alice, T, 5, null)).failures, 1);
-  });
-
   withStore('login failures: listLoginBlocks shows blocks in force, oldest first, filtered by connection and username', async (store) => {
     const block = async (k: LoginFailureKey, at: number, ttl: number | null = null) => store.attempts.addLoginFailure(k, at, 1, ttl);
     await block(key({ ip: '203.0.113.2' }), T + 1);

@@ -1,6 +1,7 @@
 /**
  * What only the cache has (the shared contract runs in attempts.test.ts): where keys go and how long they live,
- * the fallback to the SQL store while Redis is unreachable, and the denylist kept in both.
+ * that brute-force state never depends on Redis, the fallback to the SQL store while Redis is unreachable, and the
+ * denylist kept in both.
  */
 import { once } from 'node:events';
 import { test, type TestContext } from 'node:test';
@@ -8,10 +9,9 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
 import { StoreUnavailableError, type AttemptStore, type EventType, type LoginFailureKey, type Store } from '../../src/storage/interfaces.ts';
-import { FAILURE_RETENTION } from '../../src/storage/attempts.ts';
 import { CLOCK_MARGIN } from '../../src/cache/keys.ts';
 import type { Cache } from '../../src/cache/redis.ts';
-import { CLOSED_REDIS_URL, REDIS_URL, keysUnder, withTestCache } from '../helpers/redis.ts';
+import { CLOSED_REDIS_URL, REDIS_URL, deleteUnder, keysUnder, withTestCache } from '../helpers/redis.ts';
 import { within } from '../helpers/poll.ts';
 
 const T = 1_767_225_600;
@@ -42,32 +42,55 @@ async function cached(t: TestContext, options: { url?: string; sql?: Store } = {
   return { ...setup, sql, redis, events };
 }
 
-test('cache: counters and denylist entries are Redis keys under the prefix, each living as long as it can matter', async (t) => {
+test('cache: buckets and denylist entries are Redis keys under the prefix, each living as long as it can matter; brute-force counters stay in SQL', async (t) => {
   const { store, sql, prefix, redis, events } = await cached(t);
+  assert.equal((await store.attempts.reserveLoginSlot(alice, T, 5, 30)).outcome, 'reserved');
   await store.attempts.addLoginFailure(alice, T, 5, null);
   await store.attempts.addLoginFailure({ ...alice, username: 'bob' }, T, 1, null);
-  await store.attempts.addLoginFailure({ ...alice, username: 'carol' }, T, 1, 600);
   await store.attempts.takeFromBucket('ip:2001:db8::1', 1, T, policy);
   await store.denyAccessToken('jti-1', T + 300);
   await store.denySession('family', T + 900);
-  assert.deepEqual(await keysUnder(prefix), [
-    `${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, `${prefix}deny:jti-1`, `${prefix}deny:sid%3Afamily`, `${prefix}epoch`,
-    `${prefix}lf:customers:alice:2001%3Adb8%3A%3A1`, `${prefix}lf:customers:bob:2001%3Adb8%3A%3A1`, `${prefix}lf:customers:carol:2001%3Adb8%3A%3A1`,
-  ]);
+  assert.deepEqual(await keysUnder(prefix), [`${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, `${prefix}deny:jti-1`, `${prefix}deny:sid%3Afamily`, `${prefix}epoch`]);
   const ttl = (name: string) => redis.ttl(`${prefix}${name}`);
-  assert.equal(await ttl('lf:customers:alice:2001%3Adb8%3A%3A1'), FAILURE_RETENTION + CLOCK_MARGIN, 'failures below the threshold: FAILURE_RETENTION');
-  assert.equal(await ttl('lf:customers:bob:2001%3Adb8%3A%3A1'), -1, 'a block without block_ttl stays until cleared');
-  assert.equal(await ttl('lf:customers:carol:2001%3Adb8%3A%3A1'), 600 + CLOCK_MARGIN, 'a lapsing block: until it lapses');
   assert.equal(await ttl('bucket:ip%3A2001%3Adb8%3A%3A1'), 2 + CLOCK_MARGIN, 'a bucket: until it is full again (full_at as the SQL stores compute it)');
   assert.equal(await ttl('deny:jti-1'), 300 + CLOCK_MARGIN, 'a revocation: until the token expires');
   assert.equal(await ttl('deny:sid%3Afamily'), 900 + CLOCK_MARGIN, 'a family\'s: until its access tokens expire');
   assert.equal(await store.attempts.takeFromBucket('ip:2001:db8::1', 0, T, policy).then((r) => r.allowed), true, 'cost 0 only looks');
   assert.equal(await redis.hget(`${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, 't'), '1');
+  await store.attempts.takeFromBucket('ip:2001:db8::1', 1, T, policy);
+  await store.attempts.giveBackToBucket('ip:2001:db8::1', T, policy);
+  assert.equal(await redis.hget(`${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, 't'), '1', 'a token given back');
+  assert.equal(await sql.attempts.takeFromBucket('ip:2001:db8::1', 0, T, policy).then((r) => r.allowed), true, 'buckets are not in SQL');
+  await store.attempts.giveBackToBucket('ip:2001:db8::1', T, policy);
+  assert.equal(await redis.exists(`${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`), 0, 'a bucket full again is deleted: a missing bucket is a full one');
 
-  assert.equal(await sql.attempts.getLoginFailures(alice, T), undefined, 'counters are not in SQL');
+  assert.equal((await sql.attempts.getLoginFailures(alice, T))?.failures, 1, 'counters are in SQL');
+  assert.deepEqual((await sql.attempts.listLoginBlocks({}, T)).map((b) => b.username), ['bob'], 'blocks are in SQL');
   assert.equal(await sql.isAccessTokenDenied({ jti: 'jti-1' }), true, 'revocations are in SQL too');
   assert.equal(await sql.isAccessTokenDenied({ jti: 'x', sid: 'family' }), true, 'a family\'s too');
   assert.equal(await events('cache.unavailable'), 0);
+});
+
+test('cache: a block holds when Redis loses every key of the prefix, and a block made while Redis was down holds after it answers again', async (t) => {
+  const { store, sql, cache, prefix } = await cached(t);
+  await store.attempts.addLoginFailure(alice, T, 1, null);
+  await deleteUnder(prefix);
+  assert.deepEqual(await store.attempts.reserveLoginSlot(alice, T, 1, 30), { outcome: 'blocked' }, 'after the flush');
+  await down(cache);
+  const bob = { ...alice, username: 'bob' };
+  await store.attempts.addLoginFailure(bob, T, 1, null);
+  await up(cache);
+  await store.attempts.takeFromBucket('ip:a', 1, T, policy);
+  assert.deepEqual(await store.attempts.reserveLoginSlot(bob, T, 1, 30), { outcome: 'blocked' }, 'after the outage');
+  assert.deepEqual((await sql.attempts.listLoginBlocks({}, T)).map((b) => b.username), ['alice', 'bob']);
+});
+
+test('cache: the purge deletes brute-force counters an earlier version kept in Redis (they live in SQL now)', async (t) => {
+  const { store, prefix, redis } = await cached(t);
+  await redis.hset(`${prefix}lf:customers:alice:2001%3Adb8%3A%3A1`, 'f', '3', 'b', String(T));
+  await store.attempts.takeFromBucket('ip:a', 1, T, policy);
+  assert.equal(await store.purge(T), 1);
+  assert.deepEqual(await keysUnder(prefix), [`${prefix}bucket:ip%3Aa`, `${prefix}epoch`], 'the bucket, not yet full again, stays, as does the epoch marker');
 });
 
 test('cache: Redis unreachable from the start: failures are counted in SQL and block at exactly the threshold; one cache.unavailable event', async (t) => {
@@ -102,25 +125,21 @@ test('cache: Redis and the store both down: the store\'s error propagates; nothi
   await assert.rejects(store.attempts.takeFromBucket('ip:a', 0, T, policy), StoreUnavailableError);
 });
 
-test('cache: an outage mid-way falls back to SQL, and the first answer after it goes back to Redis; one event each way', async (t) => {
+test('cache: an outage mid-way moves buckets to SQL, and the first answer after it goes back to Redis; one event each way', async (t) => {
   const { store, sql, cache, events } = await cached(t);
-  await store.attempts.addLoginFailure(alice, T, 3, null);
-  await store.attempts.addLoginFailure(alice, T, 3, null);
+  await store.attempts.takeFromBucket('ip:a', 1, T, policy);
+  await store.attempts.takeFromBucket('ip:a', 1, T, policy);
   await down(cache);
-  // SQL has not seen the first two: counting restarts there (at most `threshold` more attempts per outage).
-  assert.equal((await store.attempts.addLoginFailure(alice, T, 3, null)).failures, 1);
-  assert.equal((await store.attempts.addLoginFailure(alice, T, 3, null)).failures, 2);
-  assert.equal((await sql.attempts.getLoginFailures(alice, T))?.failures, 2);
+  // SQL has not seen the two takes: the bucket starts full there (an outage forgives, it never blocks).
+  assert.equal((await store.attempts.takeFromBucket('ip:a', 1, T, policy)).allowed, true);
+  assert.equal((await sql.attempts.takeFromBucket('ip:a', 0, T, policy)).allowed, true, 'one token left in SQL');
   assert.equal(await events('cache.unavailable'), 1);
 
   await up(cache);
-  assert.deepEqual({ ...await store.attempts.addLoginFailure(alice, T, 3, null) }, { failures: 3, blocked_at: T, block_expires_at: null }, 'Redis kept its count');
+  assert.deepEqual({ ...await store.attempts.takeFromBucket('ip:a', 1, T, policy) }, { allowed: false, retry_after: 1 }, 'Redis kept its level');
   // Recorded in the background by the reconnection, or by the call above if it noticed first.
   await within(2000, 'cache.recovered', async () => (await events('cache.recovered')) > 0);
   assert.equal(await events('cache.recovered'), 1);
-  assert.equal(await store.attempts.clearLoginFailures({ connection: 'customers', username: 'alice' }), 2, 'clearing reaches both');
-  assert.equal(await sql.attempts.getLoginFailures(alice, T), undefined);
-  assert.equal(await store.attempts.getLoginFailures(alice, T), undefined);
 });
 
 test('cache: the denylist is written to SQL and Redis, read from Redis, from SQL while Redis is down, and copied from SQL on recovery', async (t) => {

@@ -17,7 +17,7 @@ export const stores: StoreFactory[] = [
   { name: 'sqlite (memory)', open: async () => openSqlite('sqlite::memory:') },
   { name: 'sqlite (file, WAL)', open: async () => openSqlite(`sqlite:${join(mkdtempSync(join(tmpdir(), 'tollgate-contract-')), 'db.sqlite')}`) },
   { name: 'postgres', open: () => openTestPostgres() },
-  // Counters and the denylist in Redis (each store on its own key prefix), the rest in SQL.
+  // Token buckets and the denylist in Redis (each store on its own key prefix), the rest in SQL.
   { name: 'sqlite + redis', open: async () => (await withTestCache(openSqlite('sqlite::memory:'))).store },
   { name: 'postgres + redis', open: async () => (await withTestCache(await openTestPostgres())).store },
 ];

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { basicAuth } from '../helpers/tollgate.ts';
 import { serve, tollgate, type ServeProcess } from '../helpers/cli.ts';
-import { createDatabase, databaseUrl, dropDatabase } from '../helpers/postgres.ts';
+import { createDatabase, databaseUrl, dropDatabase, psql } from '../helpers/postgres.ts';
 import { REDIS_URL, deleteUnder, testPrefix } from '../helpers/redis.ts';
 import { AcceptedRequestFailed, RoundRobin, sendTo, type Send } from '../helpers/balancer.ts';
 import { within } from '../helpers/poll.ts';
@@ -51,6 +51,8 @@ clients:
 users:
   - { connection: customers, username: alice, password: ${PASSWORD} }
   - { connection: customers, username: bob, password: ${PASSWORD} }
+  - { connection: customers, username: carol, password: ${PASSWORD} }
+  - { connection: customers, username: dave, password: ${PASSWORD} }
 `;
 }
 
@@ -101,6 +103,21 @@ describe('three nodes on one PostgreSQL database and one Redis prefix, behind ro
     const blocked = [await login('wrong'), ...await Promise.all(nodes.map(() => login(PASSWORD)))];
     assert.deepEqual(blocked.map((r) => [r.status, r.body.error]), Array(NODES + 1).fill([429, 'too_many_attempts']));
     assert.equal(new Set(blocked.map((r) => r.node)).size, NODES, 'every node refused');
+  });
+
+  test(`30 parallel wrong passwords spread over the nodes: exactly ${THRESHOLD} verified, the rest refused by the block`, async () => {
+    const results = await Promise.all(Array.from({ length: 30 }, () => token({ grant_type: 'password', username: 'carol', password: 'wrong' })));
+    const answers = results.map((r) => `${r.status} ${r.body.error}`);
+    assert.equal(answers.filter((a) => a === '400 invalid_grant').length, THRESHOLD, answers.join(', '));
+    assert.equal(answers.filter((a) => a === '429 too_many_attempts').length, 30 - THRESHOLD, answers.join(', '));
+    assert.equal(new Set(results.map((r) => r.node)).size, NODES);
+    const verified = await psql(database, "SELECT count(*)::int AS n FROM events WHERE type = 'login.wrong_password' AND username = 'carol'");
+    assert.equal(verified[0]?.n, THRESHOLD, 'wrong passwords the nodes verified');
+  });
+
+  test(`30 parallel right passwords of one user spread over the nodes all succeed (threshold ${THRESHOLD})`, async () => {
+    const results = await Promise.all(Array.from({ length: 30 }, () => token({ grant_type: 'password', username: 'dave', password: PASSWORD })));
+    assert.deepEqual(results.map((r) => r.status), Array(30).fill(200), JSON.stringify(results.find((r) => r.status !== 200)?.body));
   });
 
   test('one refresh token sent to two nodes at once rotates once; its successor lives; replaying it later revokes the family', async () => {

@@ -4,6 +4,7 @@
  * calls of one store method until all of them have arrived puts every request at the critical point together: each
  * has read the state before any has written it, and only the store's conditional write can tell them apart.
  */
+import type { Store } from '../../src/storage/interfaces.ts';
 
 type AsyncMethod = (...args: any[]) => Promise<unknown>;
 type AsyncMethodNames<T> = { [K in keyof T]: T[K] extends AsyncMethod ? K : never }[keyof T];
@@ -53,5 +54,51 @@ export function holdCalls<T extends object>(target: T, method: AsyncMethodNames<
       open();
     }
     await gate;
+  });
+}
+
+/**
+ * An armable barrier for requests built before the store is opened (a Proxy keeps the store itself untouched):
+ * calls to one store method are held until `count` of them have arrived, then all go on at once.
+ */
+export class Barrier {
+  #count = 0;
+  #arrived = 0;
+  #open: () => void = () => {};
+  #opened: Promise<void> = Promise.resolve();
+
+  /** The next `count` calls wait for each other; calls beyond them, and calls while disarmed, pass. */
+  arm(count: number): void {
+    this.#count = count;
+    this.#arrived = 0;
+    this.#opened = new Promise((resolve) => { this.#open = resolve; });
+  }
+
+  /** Resolves when the armed number of callers has arrived. */
+  async wait(): Promise<void> {
+    if (this.#arrived >= this.#count) return;
+    this.#arrived++;
+    if (this.#arrived === this.#count) this.#open();
+    await this.#opened;
+  }
+}
+
+/**
+ * `store`, with `findUserByLogin` (the account lookup every password login starts with, just before protection
+ * admits it) held at `barrier`.
+ */
+export function heldAtLookup(store: Store, barrier: Barrier): Store {
+  const find = store.findUserByLogin.bind(store);
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'findUserByLogin') {
+        return async (...args: Parameters<Store['findUserByLogin']>) => {
+          await barrier.wait();
+          return find(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
   });
 }

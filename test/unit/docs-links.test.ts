@@ -15,8 +15,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  * Pages another branch is adding, which this branch already links to. A missing one is tolerated; once it exists its
  * links and anchors are checked like any other, and its entry here can go.
  */
-const ARRIVING = new Set(['docs/attack-protection.md']);
-
 export function markdownFiles(): string[] {
   const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
   return ['README.md', 'CONTRIBUTING.md', 'DEVELOPERS.md', ...docs].filter((f) => existsSync(join(root, f)));
@@ -81,7 +79,7 @@ function problemWith(file: string, target: string): string | undefined {
   const [path = '', fragment] = target.split('#', 2);
   const destination = path === '' ? join(root, file) : resolve(dirname(join(root, file)), decodeURIComponent(path));
   const name = relative(root, destination);
-  if (!existsSync(destination)) return ARRIVING.has(name) ? undefined : `${name} does not exist`;
+  if (!existsSync(destination)) return `${name} does not exist`;
   if (fragment === undefined || fragment === '') return undefined;
   if (statSync(destination).isDirectory() || !destination.endsWith('.md')) return `#${fragment} on ${name}, which is not a Markdown file`;
   if (!anchorsOf(readFileSync(destination, 'utf8')).has(decodeURIComponent(fragment).toLowerCase())) return `${name} has no heading #${fragment}`;

@@ -113,10 +113,10 @@ export class PostgresStore implements Store, SchemaMigrations {
   constructor(db: Db, cacheTtlMs: number) {
     this.#db = db;
     this.#configured = new ConfiguredCache(cacheTtlMs);
-    this.#attempts = new PostgresAttempts(db.query);
+    const run: RunSql = async (text, params) => (await db.query(text, params)).rows;
+    this.#attempts = new PostgresAttempts(db.query, run);
     this.attempts = this.#attempts;
     this.events = new PostgresEvents(db.query);
-    const run: RunSql = async (text, params) => (await db.query(text, params)).rows;
     this.mfa = new SqlMfaStore(run);
     this.jobs = new SqlJobStore(run);
     this.settings = new SqlSettingStore(run);

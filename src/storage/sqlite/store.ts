@@ -134,11 +134,11 @@ export class SqliteStore implements Store, SchemaMigrations {
       this.#checkpoints = new BackgroundCheckpoints(file);
     }
     const sql = (text: string) => this.#sql(text);
-    this.#attempts = new SqliteAttempts(sql);
+    // The shared statements (brute-force counters, MFA, jobs, legacy tokens) are written with $n parameters; SQLite numbers them ?n.
+    const run: RunSql = async (text, params) => sql(text.replace(/\$(\d+)/g, '?$1')).all(...(params as SQLInputValue[])).map((row) => ({ ...row }));
+    this.#attempts = new SqliteAttempts(sql, run);
     this.attempts = this.#attempts;
     this.events = new SqliteEvents(sql);
-    // The shared MFA, job and legacy token statements are written with $n parameters; SQLite numbers them ?n.
-    const run: RunSql = async (text, params) => sql(text.replace(/\$(\d+)/g, '?$1')).all(...(params as SQLInputValue[])).map((row) => ({ ...row }));
     this.mfa = new SqlMfaStore(run);
     this.jobs = new SqlJobStore(run);
     this.settings = new SqlSettingStore(run);

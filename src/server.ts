@@ -195,7 +195,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
       clientCertificate: proofs.clientCertificate, features: proofs.features,
       token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, clients: store, legacyTokens: store.legacyTokens, families, now },
-      users: store, directory: store, keys, legacy: deprecationHeaders(config.legacy),
+      users: store, directory: store, keys, legacy: deprecationHeaders(config.legacy), cors: { clients: store, mfa: store.mfa },
       mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     const configured = configuredContext(config, hasher, breachedChecks);

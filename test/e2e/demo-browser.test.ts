@@ -70,7 +70,7 @@ describe('the demo in Chromium', { skip, timeout: 90_000 }, () => {
     await fitsWidth(page, PHONE.width);
     if (screenshots) await page.screenshot({ path: join(screenshots, 'demo-login.png') });
 
-    // The page focuses the form's heading; from there Tab reaches the dropdown, the username and the password.
+    // From the top of the page, Tab reaches the dropdown, the username and the password.
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'realm');
     await page.keyboard.press('Tab');

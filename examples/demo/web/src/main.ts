@@ -15,9 +15,9 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const views = ['login-view', 'mfa-view', 'app-view'] as const;
 
 /** Shows one view and moves focus to its heading, so keyboard and screen-reader users land where the page changed. */
-function show(view: (typeof views)[number], focus: string): void {
+function show(view: (typeof views)[number], focus: string | undefined): void {
   for (const v of views) $(v).hidden = v !== view;
-  $(focus).focus();
+  if (focus) $(focus).focus();
 }
 
 function say(text: string): void {
@@ -53,7 +53,8 @@ async function start(): Promise<void> {
   } catch {
     fail('error', 'The list of directories could not be loaded from Tollgate.');
   }
-  show('login-view', 'login-title');
+  // On arrival focus stays at the top of the page; the first Tab reaches the dropdown.
+  show('login-view', undefined);
 
   async function showItems(): Promise<void> {
     if (!session) return;

@@ -141,6 +141,21 @@ describe('the demo in Chromium', { skip, timeout: 90_000 }, () => {
     assert.notEqual(await page.evaluate(signProofInPage, tokenUrl).then(jwkOf), jwkOf(proof), 'a new key after log out');
   });
 
+  test('after 10 wrong passwords the account is blocked for this network (429), and the app says so', async () => {
+    const page = await open(PHONE);
+    // An unknown username is counted like a real one (docs/attack-protection.md), so no demo account is blocked here.
+    let attempts = 0;
+    const error = page.locator('#error');
+    while (attempts < 12 && !/blocked/.test(String(await error.textContent()))) {
+      attempts += 1;
+      await signIn(page, 'customers', 'mallory', `guess-${attempts}`);
+      await page.locator('#login-form button[type=submit]:not([disabled])').waitFor();
+      await page.locator('#error:not([hidden])').waitFor();
+    }
+    assert.equal(attempts, 11, 'the eleventh attempt is refused');
+    assert.match(String(await error.textContent()), /^This account is blocked on this network after too many failed attempts/);
+  });
+
   test('a user without an authenticator enrols one: QR code, key and recovery code, confirmed by its first code', async () => {
     const page = await open(PHONE);
     await signIn(page, 'employees', 'grace', 'Flow-Matic-1955');

@@ -39,6 +39,7 @@ import { SharedRateLimiter } from './cache/rate-limit.ts';
 import { clientProofs } from './client-proofs.ts';
 import { Mfa } from './mfa/service.ts';
 import { secretBoxFor } from './mfa/secret-box.ts';
+import { enrolConfiguredOtp } from './mfa/configured-otp.ts';
 import { mfaAudience } from './mfa/api.ts';
 import { ActionPipeline } from './actions/pipeline.ts';
 import { loadActions } from './actions/load.ts';
@@ -119,6 +120,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let breached: BreachedPasswords | undefined;
   try {
     await syncConfig(store, config, hasher, now(), audit);
+    const box = secretBoxFor(config);
+    await enrolConfiguredOtp(store, config, box, now());
     // A job left unfinished by a process that exited is declared failed now rather than at the next housekeeping run.
     await failStaleJobs(store, now());
     const keys = await KeyRing.open(store, algorithmsInUse(config), {
@@ -164,7 +167,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       breached: breachedChecks,
       audit,
       mfa: new Mfa({
-        store: store.mfa, once: store, attempts: store.attempts, directory: store, box: secretBoxFor(config), config: config.mfa, audit, log, now,
+        store: store.mfa, once: store, attempts: store.attempts, directory: store, box, config: config.mfa, audit, log, now,
       }),
       actions: new ActionPipeline(await loadActions(config.actions), config.custom_claims.allow, audit),
       log,
@@ -195,7 +198,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
       clientCertificate: proofs.clientCertificate, features: proofs.features,
       token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, clients: store, legacyTokens: store.legacyTokens, families, now },
-      users: store, directory: store, keys, legacy: deprecationHeaders(config.legacy),
+      users: store, directory: store, keys, legacy: deprecationHeaders(config.legacy), cors: { clients: store, mfa: store.mfa },
       mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     const configured = configuredContext(config, hasher, breachedChecks);

@@ -8,7 +8,7 @@ import { GRANT_TYPES } from '../grants/names.ts';
 import { CLIENT_AUTH_METHODS } from '../client-auth/names.ts';
 import { SIGNING_ALGS } from '../keys/algorithms.ts';
 import { isIpOrCidr } from '../protection/ip-list.ts';
-import { httpUrl, jsonObject, oneOf } from './fields.ts';
+import { httpUrl, jsonObject, oneOf, webOrigin } from './fields.ts';
 import { clientProofFields, dpopSchema, tlsSchema } from './proof-schema.ts';
 import { httpSchema } from './http-schema.ts';
 import { breachedPasswordSchema } from './breached-schema.ts';
@@ -49,6 +49,8 @@ export const passwordPolicySchema = z.strictObject({
 export const connectionSchema = z.strictObject({
   name: name.describe('Directory name, used as the `realm` of the password-realm grant.'),
   display_name: z.string().optional().describe('Human-readable name.'),
+  public: z.boolean().default(false)
+    .describe('List this connection\'s name and display_name at GET {issuer}/realms?client_id=... for the clients that may use it, so a login form can offer a realm dropdown without a management token (docs/browser-apps.md). Off by default: the list tells any visitor which directories exist.'),
   mfa: z.strictObject({
     policy: mfaPolicy.default('never'),
     factors: mfaFactors.default(['otp', 'recovery-code']),
@@ -92,6 +94,8 @@ export const clientSchema = z.strictObject({
     policy: mfaPolicy.optional(),
     factors: mfaFactors.optional(),
   }).optional().describe("Overrides the connection's MFA policy and factors for this client's logins."),
+  allowed_origins: z.array(webOrigin).max(100).refine((o) => new Set(o).size === o.length, { error: 'lists an origin twice' }).default([])
+    .describe('Web origins (scheme://host[:port], no path, no wildcard) whose pages may call the token, revocation, userinfo, realms and /mfa/* endpoints as this client from the browser (CORS, Auth0\'s Allowed Origins); docs/browser-apps.md.'),
   client_metadata: z.record(z.string().max(255), z.string().max(255)).default({})
     .describe('Free-form string pairs about the client (Auth0\'s client_metadata), given to post-login actions as event.client.metadata.'),
   ...clientProofFields,
@@ -105,6 +109,8 @@ export const userSchema = z.strictObject({
   password: z.string().min(1).max(1024).optional().describe('A plain password, hashed with argon2id when stored.'),
   password_hash: z.string().regex(/^\$argon2(id|i|d)\$/, 'must be an argon2 PHC string ($argon2id$...)').optional()
     .describe('Instead of password: an argon2 PHC string.'),
+  otp_secret: z.string().regex(/^[A-Z2-7]{16,128}$/, 'must be 16-128 base32 characters (A-Z, 2-7, no padding)').optional()
+    .describe('An authenticator app\'s TOTP secret (base32, at least 80 bits) enrolled for the user at start, already confirmed, unless the user has an OTP authenticator already: for demos, and for users moving from a system that kept their TOTP secrets. Stored sealed like one enrolled through /mfa/associate. Use `${ENV}` rather than a literal.'),
   name: z.string().optional().describe('Profile claims (OIDC Core §5.1), released with the profile scope.'),
   given_name: z.string().optional(),
   family_name: z.string().optional(),

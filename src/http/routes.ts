@@ -16,6 +16,16 @@ import type { CertificateReader } from './client-certificate.ts';
 import { registerMfaRoutes } from './mfa-routes.ts';
 import { registerLegacyRoutes } from './legacy-routes.ts';
 import type { MfaEndpointDeps } from '../endpoints/mfa.ts';
+import { realmsEndpoint } from '../endpoints/realms.ts';
+import { registerCors, type CorsDeps } from './cors.ts';
+
+/** The endpoints a browser app calls, with their methods: CORS answers them for the client's registered origins. */
+const BROWSER_ROUTES = {
+  '/oauth/token': ['POST'], '/oauth/revoke': ['POST'], '/userinfo': ['GET', 'POST'], '/realms': ['GET'],
+  '/mfa/associate': ['POST'], '/mfa/challenge': ['POST'], '/mfa/authenticators': ['GET'], '/mfa/authenticators/:id': ['DELETE'],
+} as const satisfies Record<string, readonly string[]>;
+/** Seconds a browser or proxy may keep the realm list: a connection made public shows within this. */
+const REALMS_MAX_AGE = 300;
 
 /** A header sent once; a repeated one is passed on joined, so it fails validation rather than picking a side. */
 function headerOf(request: FastifyRequest, names: readonly string[]): string | undefined {
@@ -42,6 +52,8 @@ export interface RouteDeps {
   keys: KeyRing;
   features: DiscoveryFeatures;
   mfa: MfaEndpointDeps;
+  /** Finding the client a browser request names, for CORS. */
+  cors: CorsDeps;
   /** The legacy /oauth/ro's Deprecation headers when it is enabled (legacy-routes.ts); undefined: not mounted. */
   legacy: Record<string, string> | undefined;
 }
@@ -58,6 +70,7 @@ export function onlyMethods(app: FastifyInstance, url: string, allowed: string[]
 }
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  registerCors(app, BROWSER_ROUTES, deps.cors);
   const authenticated = async (request: FastifyRequest) => {
     const params = paramsOf(request.body);
     const input = { params, authorization: request.headers.authorization, certificate: deps.clientCertificate(request) };
@@ -131,6 +144,13 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     endpoints: deps.mfa, rateLimited, noStore, clientCertificate: deps.clientCertificate,
     requestInfo: (request) => ({ ip: ips.get(request) ?? deps.clientIp(request), userAgent: request.headers['user-agent'] }),
   }));
+
+  app.get('/realms', async (request, reply) => {
+    const answer = await realmsEndpoint((request.query as Record<string, unknown>).client_id, { clients: deps.token.clients, directory: deps.directory });
+    reply.header('cache-control', `public, max-age=${REALMS_MAX_AGE}`);
+    return answer;
+  });
+  onlyMethods(app, '/realms', ['GET']);
 
   app.get('/.well-known/openid-configuration', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');

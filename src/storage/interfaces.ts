@@ -76,6 +76,8 @@ export interface ClientRecord extends ClientProofMetadata {
   mfa: Partial<MfaPolicy> | null;
   /** Free-form pairs for post-login actions (Auth0's client_metadata); absent from records written before it existed. */
   client_metadata?: Record<string, string>;
+  /** Web origins whose pages may read this client's answers (CORS); absent from records written before it existed. */
+  allowed_origins?: string[];
 }
 
 /**
@@ -198,6 +200,8 @@ export interface ConnectionRecord {
   name: string;
   display_name: string | null;
   mfa: MfaPolicy;
+  /** Listed at {issuer}/realms for the clients that may use it; absent (not listed) on records written before it existed. */
+  public?: boolean;
 }
 
 export interface ApiRecord {
@@ -381,6 +385,8 @@ export interface ManagedStore {
 
 export interface ClientStore {
   getClient(clientId: string): Promise<ClientRecord | undefined>;
+  /** Every client, from the same in-memory copy as getClient. */
+  listClients(): Promise<ClientRecord[]>;
 }
 
 export interface DirectoryStore {

@@ -77,6 +77,9 @@ test('PATCH /clients/{id}: changes what it names and keeps the rest; public and 
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.deepEqual([res.body.name, res.body.refresh_token.rotation, res.body.refresh_token.leeway, res.body.scope], ['Nightly', 'non-rotating', 10, 'openid']);
   assert.equal((await tg.call('PATCH', '/clients/nightly-job', { body: { scope: null } })).body.scope, null, 'null clears');
+  const origins = await tg.call('PATCH', '/clients/nightly-job', { body: { allowed_origins: ['https://app.example.com'] } });
+  assert.deepEqual(origins.body.allowed_origins, ['https://app.example.com']);
+  assert.equal((await tg.call('PATCH', '/clients/nightly-job', { body: { allowed_origins: ['https://*.example.com'] } })).status, 400, 'no wildcard');
   const swap = await tg.call('PATCH', '/clients/nightly-job', { body: { token_endpoint_auth_method: 'none' } });
   assert.deepEqual([swap.status, swap.body.fields[0].field], [400, 'token_endpoint_auth_method']);
   const broken = await tg.call('PATCH', '/clients/nightly-job', { body: { api_grants: { [API]: ['nope'] } } });
@@ -166,13 +169,15 @@ test('connections: created, used at once (users, realm logins), changed, and del
   const tg = await startManaged(t);
   const created = await tg.call('POST', '/connections', { body: { name: 'partners', display_name: 'Partners' } });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  assert.deepEqual(connectionView.strict().parse(created.body), { name: 'partners', display_name: 'Partners', mfa: { policy: 'never', factors: ['otp', 'recovery-code'] }, managed_by: 'api' });
+  assert.deepEqual(connectionView.strict().parse(created.body), { name: 'partners', display_name: 'Partners', public: false, mfa: { policy: 'never', factors: ['otp', 'recovery-code'] }, managed_by: 'api' });
   const user = (await tg.call('POST', '/users', { body: { connection: 'partners', username: 'pat', password: 'granite-Lantern-82' } })).body;
   const login = await tg.token({ grant_type: REALM_GRANT, realm: 'partners', username: 'pat', password: 'granite-Lantern-82' }, { basic: ['web', SECRET] });
   assert.equal(login.status, 200, JSON.stringify(login.body));
 
-  const renamed = await tg.call('PATCH', '/connections/partners', { body: { display_name: null, mfa: { factors: ['otp'] } } });
-  assert.deepEqual([renamed.body.display_name, renamed.body.mfa], [null, { policy: 'never', factors: ['otp'] }]);
+  const renamed = await tg.call('PATCH', '/connections/partners', { body: { display_name: null, public: true, mfa: { factors: ['otp'] } } });
+  assert.deepEqual([renamed.body.display_name, renamed.body.public, renamed.body.mfa], [null, true, { policy: 'never', factors: ['otp'] }]);
+  // Made public, it is listed at once in the realm list of a client that may use it.
+  assert.deepEqual((await tg.app.inject({ method: 'GET', url: '/realms?client_id=web' })).json(), { realms: [{ name: 'partners', display_name: null }] });
   assert.equal((await lastEvent(tg, 'connection.updated'))?.connection, 'partners');
   const inUse = await tg.call('DELETE', '/connections/partners');
   assert.deepEqual([inUse.status, inUse.body.error_description], [409, "The connection 'partners' still has 1 user: delete them first."]);

@@ -280,6 +280,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   async syncConnections(connections: ConnectionRecord[]): Promise<void> { await this.#sync('connections', 'name', connections as never); }
   async syncApis(apis: ApiRecord[]): Promise<void> { await this.#sync('apis', 'identifier', apis as never); }
   async getClient(clientId: string): Promise<ClientRecord | undefined> { return this.#get('clients', 'client_id', clientId); }
+  async listClients(): Promise<ClientRecord[]> { return this.#list('clients', 'client_id'); }
   async getConnection(name: string): Promise<ConnectionRecord | undefined> { return this.#get('connections', 'name', name); }
   async listConnections(): Promise<ConnectionRecord[]> { return this.#list('connections', 'name'); }
   async getApi(identifier: string): Promise<ApiRecord | undefined> { return this.#get('apis', 'identifier', identifier); }

@@ -12,8 +12,12 @@ import { totpCode } from '../../src/mfa/totp.ts';
 import { tokenHash } from '../../src/tokens/opaque.ts';
 import { NOW, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
 import { MFA_OTP, MFA_RECOVERY, enrolOtp, mfaRequired, withMfa } from '../helpers/mfa.ts';
-import { holdCalls } from '../helpers/barrier.ts';
+import { Barrier, holdAt, holdCalls } from '../helpers/barrier.ts';
 import { BACKENDS, startOn } from '../helpers/backends.ts';
+import { start } from '../helpers/tollgate.ts';
+import { createDatabase, databaseUrl } from '../helpers/postgres.ts';
+import { REDIS_URL, deleteUnder, testPrefix } from '../helpers/redis.ts';
+import { openPostgres } from '../../src/storage/postgres/store.ts';
 
 const TOO_MANY = { error: 'too_many_attempts', error_description: 'Too many wrong verification codes; try again later.' };
 const INVALID_TOKEN = { error: 'invalid_grant', error_description: 'The mfa_token is invalid or expired.' };
@@ -27,12 +31,27 @@ async function eventCount(tg: TestTollgate, type: EventType): Promise<number> {
 /** A six-digit code that is not `right`. */
 const otherThan = (right: string) => (right === '000000' ? '000001' : '000000');
 
-/** `answers`, all held at the last read before the answer is checked until every one has arrived there. */
-async function together(tg: TestTollgate, answers: (() => Promise<Res>)[]): Promise<Res[]> {
+/**
+ * `answers`, all held at the last read before the answer is checked until every one has arrived there; with
+ * `atBucket`, held once more where the user's bucket is taken from (or looked at), so every answer reads it before
+ * any is checked.
+ */
+async function together(tg: TestTollgate, answers: (() => Promise<Res>)[], atBucket = false): Promise<Res[]> {
   const held = holdCalls(tg.store.mfa, 'listAuthenticators', answers.length);
+  if (atBucket) holdAtUserBucket(tg, armed(answers.length));
   const results = await Promise.all(answers.map((answer) => answer()));
   assert.equal(held.calls, answers.length, 'every answer reached the point just before its check');
   return results;
+}
+
+function armed(count: number): Barrier {
+  const barrier = new Barrier();
+  barrier.arm(count);
+  return barrier;
+}
+
+function holdAtUserBucket(tg: TestTollgate, barrier: Barrier): void {
+  holdAt(barrier, tg.store.attempts, 'takeFromBucket', (bucket: string) => bucket.startsWith('mfa:'));
 }
 
 const tally = (results: Res[]) => results.reduce<Record<string, number>>((counts, r) => {
@@ -65,7 +84,7 @@ for (const backend of BACKENDS) {
       const wrong = otherThan(totpCode(secret, NOW + 30));
       const results = await together(tg, times(30, (i) => () => tg.token(i % 2 === 0
         ? { grant_type: MFA_OTP, mfa_token: mfaTokens[i % 6]!, otp: wrong }
-        : { grant_type: MFA_RECOVERY, mfa_token: mfaTokens[i % 6]!, recovery_code: 'WRONGWRONGWRONGWRONGWRON' }, { basic: webClient })));
+        : { grant_type: MFA_RECOVERY, mfa_token: mfaTokens[i % 6]!, recovery_code: 'WRONGWRONGWRONGWRONGWRON' }, { basic: webClient })), true);
       assert.equal(await eventCount(tg, 'mfa.failure'), 10, `wrong answers checked; answers: ${JSON.stringify(tally(results))}`);
       assert.deepEqual(tally(results), { '400 invalid_grant': 10, '429 too_many_attempts': 20 });
       for (const refused of results.filter((r) => r.status === 429)) {
@@ -98,3 +117,29 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+test('two nodes sharing PostgreSQL and Redis: 30 wrong answers of one user over 6 mfa_tokens, split between the nodes and held together, check exactly 10', async (t) => {
+  const database = await createDatabase();
+  const prefix = testPrefix();
+  t.after(() => deleteUnder(prefix));
+  const node = async () => start(t, withMfa('always', (c) => {
+    c.cache = REDIS_URL;
+    c.cache_prefix = prefix;
+    c.mfa = { encryption_keys: ['shared-key-of-both-nodes-0123456789abcdef'] };
+  }), { store: await openPostgres(databaseUrl(database)) });
+  const nodes = [await node(), await node()];
+  const { secret } = await enrolOtp(nodes[0]!);
+  for (const tg of nodes) tg.advance(30);
+  const mfaTokens: string[] = [];
+  for (let i = 0; i < 6; i++) mfaTokens.push(await mfaRequired(nodes[i % 2]!));
+  const wrong = otherThan(totpCode(secret, NOW + 30));
+  // One barrier for both nodes at each point: every answer, on either node, has read before any is checked.
+  const [lists, buckets] = [armed(30), armed(30)];
+  for (const tg of nodes) {
+    holdAt(lists, tg.store.mfa, 'listAuthenticators');
+    holdAtUserBucket(tg, buckets);
+  }
+  const results = await Promise.all(times(30, (i) => nodes[i % 2]!.token({ grant_type: MFA_OTP, mfa_token: mfaTokens[i % 6]!, otp: wrong }, { basic: webClient })));
+  assert.equal(await eventCount(nodes[0]!, 'mfa.failure'), 10, `wrong answers checked; answers: ${JSON.stringify(tally(results))}`);
+  assert.deepEqual(tally(results), { '400 invalid_grant': 10, '429 too_many_attempts': 20 });
+});

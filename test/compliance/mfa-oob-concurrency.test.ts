@@ -11,7 +11,7 @@ import type { ConfigInput } from '../../src/config/schema.ts';
 import { StoreUnavailableError, type EventType } from '../../src/storage/interfaces.ts';
 import { webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
 import { MFA_OOB, mfaApi, mfaRequired, startSmsWebhook, webInBody, withMfa } from '../helpers/mfa.ts';
-import { holdCalls } from '../helpers/barrier.ts';
+import { Barrier, holdAt, holdCalls } from '../helpers/barrier.ts';
 import { BACKENDS, startOn, type Backend } from '../helpers/backends.ts';
 
 const TOO_MANY_SENT = { error: 'too_many_attempts', error_description: 'Too many verification codes sent; try again later.' };
@@ -29,9 +29,17 @@ const tally = (results: Res[]) => results.reduce<Record<string, number>>((counts
   return counts;
 }, {});
 
-/** `calls`, all held at the last read before the allowance is taken or the answer checked, until every one is there. */
-async function together(tg: TestTollgate, calls: (() => Promise<Res>)[]): Promise<Res[]> {
+/**
+ * `calls`, all held at the last read before the allowance is taken or the answer checked, until every one is there;
+ * with `atAllowance`, held once more where the allowance is taken from (or looked at), so all read it before any sends.
+ */
+async function together(tg: TestTollgate, calls: (() => Promise<Res>)[], atAllowance = false): Promise<Res[]> {
   const held = holdCalls(tg.store.mfa, 'listAuthenticators', calls.length);
+  if (atAllowance) {
+    const allowance = new Barrier();
+    allowance.arm(calls.length);
+    holdAt(allowance, tg.store.attempts, 'takeFromBucket', (bucket: string) => bucket.startsWith('mfa-send:'));
+  }
   const results = await Promise.all(calls.map((call) => call()));
   assert.equal(held.calls, calls.length, 'every call reached the point just before the limit is applied');
   return results;
@@ -83,7 +91,7 @@ for (const backend of BACKENDS) {
       const enrolled = await associate(first);
       await tg.token({ grant_type: MFA_OOB, mfa_token: first, oob_code: enrolled.body.oob_code, binding_code: (await kit.sms.inbox.latest()).code }, { basic: webClient });
       const mfaToken = await mfaRequired(tg);
-      const results = await together(tg, times(12, () => () => challenge(mfaToken)));
+      const results = await together(tg, times(12, () => () => challenge(mfaToken)), true);
       assert.equal(sent() - 1, 3, `texts sent for the challenges; answers: ${JSON.stringify(tally(results))}`);
       assert.deepEqual(tally(results), { '200 ok': 3, '429 too_many_attempts': 9 });
       assertSendRefusals(results);
@@ -93,7 +101,7 @@ for (const backend of BACKENDS) {
     test('mfa.send_limit 3: 12 parallel /mfa/associate calls by text send exactly 3 texts; the other 9 get 429 with Retry-After', async (t) => {
       const { tg, associate, sent } = await smsTollgate(t, backend, 3);
       const mfaToken = await mfaRequired(tg);
-      const results = await together(tg, times(12, () => () => associate(mfaToken)));
+      const results = await together(tg, times(12, () => () => associate(mfaToken)), true);
       assert.equal(sent(), 3, `texts sent; answers: ${JSON.stringify(tally(results))}`);
       assert.deepEqual(tally(results), { '200 ok': 3, '429 too_many_attempts': 9 });
       assertSendRefusals(results);

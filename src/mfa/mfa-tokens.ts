@@ -114,13 +114,14 @@ export class MfaTokens {
   /**
    * A right answer: the one conditional write that ends the exchange (of two concurrent right answers, only one
    * gets tokens), and the bucket's token back. The answer's own reservation is among the token's failures, hence
-   * the limit one higher; consuming ends the token, so that reservation needs no giving back.
+   * the limit one higher; consuming ends the token, so that reservation needs no giving back. A give-back that fails
+   * leaves the user's bucket a token short (it refills) rather than fail a login whose token is already consumed.
    */
   async consume(admission: AnswerAdmission): Promise<void> {
     admission.settled = true;
     const [consumed] = await Promise.all([
       this.#deps.store.consumeMfaToken(admission.record.id, this.#deps.now(), MAX_WRONG_CODES + 1),
-      this.#giveBackBucket(admission),
+      this.#giveBackBucket(admission).catch(() => {}),
     ]);
     if (!consumed) throw new InvalidGrantError(INVALID, 'mfa_token consumed concurrently');
   }

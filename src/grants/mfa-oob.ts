@@ -13,7 +13,7 @@ export const OOB_POLL_INTERVAL = 5;
 export const mfaOobGrant: Grant = {
   grantType: 'http://auth0.com/oauth/grant-type/mfa-oob',
   parameters: [...MFA_GRANT_PARAMETERS, 'oob_code', 'binding_code'],
-  handle: (ctx) => mfaExchange(ctx, async ({ record, authenticators }) => {
+  handle: (ctx) => mfaExchange(ctx, async ({ record, authenticators, admit }) => {
     const oobCode = ctx.params.get('oob_code');
     if (oobCode === undefined) throw new InvalidRequestError('Missing required parameter: oob_code.');
     const { mfa, now } = ctx.services;
@@ -27,7 +27,8 @@ export const mfaOobGrant: Grant = {
       if (!(await mfa.store.pollOobChallenge(challenge.id, now(), OOB_POLL_INTERVAL))) throw new SlowDownError(OOB_POLL_INTERVAL);
       throw new AuthorizationPendingError();
     }
-    if (!mfa.factors.bindingMatches(challenge, binding)) throw await mfa.tokens.wrongCode(record, 'wrong_binding_code', 'Invalid binding_code.', ctx.request);
+    const admission = await admit();
+    if (!mfa.factors.bindingMatches(challenge, binding)) throw await mfa.tokens.wrongAnswer(admission, 'wrong_binding_code', 'Invalid binding_code.', ctx.request);
     if (!(await mfa.store.consumeOobChallenge(challenge.id, now()))) throw new InvalidGrantError('The oob_code is invalid or expired.', 'oob_code used concurrently');
     return { authenticator, amr: [authenticator.oob_channel!] };
   }),

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthenticatorRecord, MfaStore, OobChallengeRecord, OobChannel, SingleUseStore, UserRecord } from '../storage/interfaces.ts';
 import type { SecretBox } from './secret-box.ts';
-import type { CodeSenders } from './delivery.ts';
+import { DeliveryFailedError, type CodeSenders } from './delivery.ts';
 import { newTotpSecret, totpStep, totpStepExpiry, totpUri } from './totp.ts';
 import { newAuthenticatorId, newBindingCode, newRecoveryCode, normalizeRecoveryCode } from './codes.ts';
 import { newOpaqueToken, tokenHash } from '../tokens/opaque.ts';
@@ -88,7 +88,7 @@ export class Factors {
       await sender.send(authenticator.address, binding);
     } catch (err) {
       this.#deps.onDeliveryError(channel, err);
-      throw new TemporarilyUnavailableError(`${channel} delivery failed`);
+      throw new DeliveryFailedError(`${channel} delivery failed`);
     }
     return oobCode;
   }

@@ -214,6 +214,10 @@ export const configSchema = z.strictObject({
     .describe('Every Redis key Tollgate writes starts with this, so several deployments can share one Redis.'),
   shutdown_delay: z.number().int().min(0).max(3600).default(0)
     .describe('Seconds a node keeps serving after SIGTERM while /health/ready answers 503 "draining", so that a load balancer stops sending it requests before it closes: at least the load balancer\'s health check interval times its unhealthy threshold. A second SIGTERM, or SIGINT, closes at once.'),
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(1024)]).default('auto')
+    .describe('Processes `tollgate serve` runs behind one listening socket (node:cluster), each a full node sharing the store; a worker that dies is restarted. auto: one per core (os.availableParallelism()) on PostgreSQL, 1 on SQLite, where one writer at a time is the limit (docs/deployment.md). `--workers` overrides it.'),
+  thread_pool_size: z.union([z.literal('auto'), z.number().int().min(1).max(1024)]).default('auto')
+    .describe('Threads of each process\'s libuv pool, where argon2id hashing and signing run (UV_THREADPOOL_SIZE, set before the pool starts). auto: the cores divided among the workers, at least 4 (libuv\'s default, which also serves DNS lookups and file reads).'),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
   tokens: z.strictObject({
     access_token_ttl: seconds.default(600).describe('Access token lifetime in seconds.'),

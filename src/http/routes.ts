@@ -10,7 +10,7 @@ import { authenticateClient } from '../client-auth/registry.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { DirectoryStore, UserStore } from '../storage/interfaces.ts';
 import { paramsOf } from './body.ts';
-import type { RequestLimiter } from '../protection/rate-limit.ts';
+import type { RequestRateLimit } from '../protection/rate-limit.ts';
 import { FORWARDED_FOR_HEADERS } from '../protection/forwarded-for.ts';
 import type { CertificateReader } from './client-certificate.ts';
 import { registerMfaRoutes } from './mfa-routes.ts';
@@ -33,7 +33,7 @@ export interface RouteDeps {
   /** The TLS client certificate (Tollgate's own TLS, or a trusted proxy's header). */
   clientCertificate: CertificateReader;
   /** The token endpoint's per-IP request rate limit, when enabled. */
-  rateLimit: RequestLimiter | undefined;
+  rateLimit: RequestRateLimit | undefined;
   token: TokenEndpointDeps;
   /** Finding a presented token (revocation, introspection) and revoking it. */
   lookup: RevokeDeps;
@@ -70,7 +70,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const rateLimited = async (request: FastifyRequest) => {
     const ip = deps.clientIp(request);
     ips.set(request, ip);
-    await deps.rateLimit?.take(ip);
+    await deps.rateLimit?.take([{ ip }]);
   };
   /** The DPoP header; when nonces are required, every answer to a proof carries a fresh one (RFC 9449 §8.2). */
   const dpopOf = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -33,6 +33,7 @@ import { LiveProtectionSettings } from './protection/live-settings.ts';
 import { clientIp } from './protection/client-ip.ts';
 import { LoginProtection } from './protection/login-protection.ts';
 import { MemoryRateCounter, RequestRateLimit, type RateCounter } from './protection/rate-limit.ts';
+import { ClientRateLimits, ownLimits } from './protection/client-rate-limit.ts';
 import { setUpCache, type CacheSetup } from './cache/store.ts';
 import { EPOCH_CHECK_MS } from './cache/epoch.ts';
 import { SharedRateCounter } from './cache/rate-limit.ts';
@@ -85,19 +86,20 @@ function algorithmsInUse(config: Config): SigningAlg[] {
 }
 
 /** The token endpoint's request rate limit: shared through the cache when there is one, in memory otherwise. */
-function requestLimiter(config: Config, deps: { cached: CacheSetup | undefined; audit: AuditLog; allowlist: IpMatcher; now: () => number; counter: RateCounter | undefined }): RequestRateLimit | undefined {
+function requestLimiter(config: Config, deps: { cached: CacheSetup | undefined; audit: AuditLog; allowlist: IpMatcher; now: () => number; counter: RateCounter | undefined }) {
   const { rate_limit: limit } = config.attack_protection;
   if (!limit.enabled) return undefined;
   const { cached, audit, allowlist, now } = deps;
   const counter = cached
     ? new SharedRateCounter({ redis: cached.cache.redis, keyPrefix: cached.cache.keys.rateLimitPrefix, onUnavailable: () => void cached.outage.failed() })
     : deps.counter ?? new MemoryRateCounter(now);
-  return new RequestRateLimit({
+  const perAddress = new RequestRateLimit({
     counter, allowlist, policy: { requestsPerSecond: limit.requests_per_second, burst: limit.burst },
     onLimited: (bucket) => void audit.emit('ip' in bucket
       ? { type: 'ip.rate_limited', outcome: 'failure', reason: 'rate_limit', ip: bucket.ip }
       : { type: 'ip.rate_limited', outcome: 'failure', reason: 'client_rate_limit', client_id: bucket.clientId }),
   });
+  return { limit: perAddress, byClient: new ClientRateLimits(perAddress, ownLimits(config.clients)) };
 }
 
 /** Each request answered while a dependency is down counts towards that outage's report (failed: answered 5xx). */

@@ -57,6 +57,12 @@ export class SharedRateCounter implements RateCounter {
     }
   }
 
+  async peek(key: string, policy: RatePolicy): Promise<RateVerdict> {
+    const res = await this.#limiter(policy).get(key);
+    if (!res || res.consumedPoints < policy.burst) return { allowed: true };
+    return { allowed: false, retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)), ranDry: false };
+  }
+
   #limiter(policy: RatePolicy): RateLimiterRedis {
     const name = `${policy.burst}/${policy.requestsPerSecond}`;
     let limiter = this.#limiters.get(name);

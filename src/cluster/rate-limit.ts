@@ -10,6 +10,7 @@ import type { MemoryRateCounter, RateCounter, RatePolicy, RateVerdict } from '..
 interface TakeMessage {
   tollgate: 'rate-limit';
   id: number;
+  op: 'take' | 'peek';
   key: string;
   policy: RatePolicy;
 }
@@ -28,7 +29,7 @@ function isTake(message: unknown): message is TakeMessage {
 export function answerRateLimits(worker: Worker, counter: RateCounter): void {
   worker.on('message', async (message: unknown) => {
     if (!isTake(message)) return;
-    const verdict = await counter.take(message.key, message.policy);
+    const verdict = await (message.op === 'peek' ? counter.peek(message.key, message.policy) : counter.take(message.key, message.policy));
     if (worker.isConnected()) worker.send({ tollgate: 'rate-limit', id: message.id, verdict } satisfies VerdictMessage);
   });
 }
@@ -52,7 +53,15 @@ export class PrimaryRateCounter implements RateCounter {
   }
 
   take(key: string, policy: RatePolicy): RateVerdict | Promise<RateVerdict> {
-    if (!process.send || !process.connected) return this.#alone.take(key, policy);
+    return this.#ask('take', key, policy);
+  }
+
+  peek(key: string, policy: RatePolicy): RateVerdict | Promise<RateVerdict> {
+    return this.#ask('peek', key, policy);
+  }
+
+  #ask(op: 'take' | 'peek', key: string, policy: RatePolicy): RateVerdict | Promise<RateVerdict> {
+    if (!process.send || !process.connected) return this.#alone[op](key, policy);
     const id = ++this.#next;
     return new Promise((resolve) => {
       const settle = (verdict: RateVerdict) => {
@@ -60,9 +69,9 @@ export class PrimaryRateCounter implements RateCounter {
         this.#pending.delete(id);
         resolve(verdict);
       };
-      const timer = setTimeout(() => settle(this.#alone.take(key, policy)), ANSWER_TIMEOUT_MS);
+      const timer = setTimeout(() => settle(this.#alone[op](key, policy)), ANSWER_TIMEOUT_MS);
       this.#pending.set(id, settle);
-      process.send!({ tollgate: 'rate-limit', id, key, policy } satisfies TakeMessage);
+      process.send!({ tollgate: 'rate-limit', id, op, key, policy } satisfies TakeMessage);
     });
   }
 }

@@ -86,6 +86,11 @@ export const clientSchema = z.strictObject({
   introspection: z.boolean().default(false).describe('Whether the client may call the introspection endpoint (RFC 7662).'),
   trust_forwarded_for: z.boolean().default(false)
     .describe("Honour the end user's IP sent in tollgate-forwarded-for (or auth0-forwarded-for); only for a confidential client calling on users' behalf."),
+  rate_limit: z.strictObject({
+    requests_per_second: z.number().int().min(1).max(1_000_000).describe('Sustained requests per second.'),
+    burst: z.number().int().min(1).max(1_000_000).describe('Requests at once.'),
+  }).optional()
+    .describe('This confidential client\'s own request rate limit at the token endpoint, counted once it has authenticated, in place of the limit of the address it calls from (docs/attack-protection.md). Default: none, the per-address limit applies.'),
   api_grants: z.record(z.string(), z.array(scopeToken)).default({})
     .describe('client_credentials: the scopes the client is granted per API identifier, e.g. {"https://api.example.com": [read:items]}.'),
   mfa: z.strictObject({

@@ -19,9 +19,10 @@ export interface RatePolicy {
 /** Allowed, or refused with when to come back; `ranDry`: this refusal is the first since the bucket last allowed one. */
 export type RateVerdict = { allowed: true } | { allowed: false; retryAfter: number; ranDry: boolean };
 
-/** Keeps the buckets: takes one request's share of `key`'s bucket under `policy`. */
+/** Keeps the buckets: takes one request's share of `key`'s bucket under `policy`, or only looks whether it would be refused. */
 export interface RateCounter {
   take(key: string, policy: RatePolicy): RateVerdict | Promise<RateVerdict>;
+  peek(key: string, policy: RatePolicy): RateVerdict | Promise<RateVerdict>;
 }
 
 /** A bucket a request takes from: an address's (the default limit) or a client's own (its `rate_limit`). */
@@ -71,6 +72,13 @@ export class MemoryRateCounter implements RateCounter {
     return { allowed: true };
   }
 
+  peek(key: string, limit: RatePolicy): RateVerdict {
+    const bucket = this.#buckets.get(key);
+    const policy = { capacity: limit.burst, refill_per_second: limit.requestsPerSecond };
+    const level = bucketLevel(bucket, this.#now(), policy);
+    return level >= 1 ? { allowed: true } : { allowed: false, retryAfter: bucketRetryAfter(level, policy), ranDry: false };
+  }
+
   #prune(now: number): void {
     for (const [key, bucket] of this.#buckets) {
       if (bucketLevel(bucket, now, bucket.policy) >= bucket.policy.capacity) this.#buckets.delete(key);
@@ -114,5 +122,12 @@ export class RequestRateLimit {
       if (verdict.ranDry) this.#deps.onLimited(bucket);
       throw new TooManyRequestsError(verdict.retryAfter);
     }
+  }
+
+  /** Throws 429 when the address's bucket is empty, taking nothing from it. */
+  async refuseIfDry(ip: string): Promise<void> {
+    if (this.exempt(ip)) return;
+    const verdict = await this.#deps.counter.peek(ip, this.#deps.policy);
+    if (!verdict.allowed) throw new TooManyRequestsError(verdict.retryAfter);
   }
 }

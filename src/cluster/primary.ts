@@ -17,6 +17,15 @@ const RESTART_MAX_MS = 30_000;
 /** A worker that ran this long before dying was healthy: its next restart waits the minimum again. */
 const HEALTHY_AFTER_MS = 10_000;
 
+/**
+ * When to restart a worker that died after `livedMs`, having died `crashes` times in a row before, each soon after
+ * its start: at once after a healthy run, then twice as long for each crash in a row (100 ms, 200 ms, ... 30 s).
+ */
+export function restartDelay(crashes: number, livedMs: number): { crashes: number; delay: number } {
+  const inARow = livedMs >= HEALTHY_AFTER_MS ? 1 : crashes + 1;
+  return { crashes: inARow, delay: Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** (inARow - 1)) };
+}
+
 export interface PrimaryOptions {
   workers: number;
   threadPoolSize: number;
@@ -127,8 +136,8 @@ export class Primary {
     // While starting, a worker that exits fails the start (start() stops the others).
     if (!this.#running) return;
     const lived = Date.now() - slot.startedAt;
-    slot.crashes = lived >= HEALTHY_AFTER_MS ? 1 : slot.crashes + 1;
-    const delay = Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** (slot.crashes - 1));
+    const { crashes, delay } = restartDelay(slot.crashes, lived);
+    slot.crashes = crashes;
     this.#options.log.error(
       { worker: slot.index, pid: worker.process.pid, code, signal, lived_ms: lived, restart_in_ms: delay },
       `worker ${slot.index} exited (${signal ?? `code ${code}`}); restarting it in ${delay} ms`,

@@ -50,6 +50,11 @@ clients:
     grant_types: [password, refresh_token, client_credentials]
     api_grants: { "${API}": [read:items] }
     introspection: true
+  - client_id: batch
+    client_secret: ${SECRET}
+    grant_types: [client_credentials]
+    api_grants: { "${API}": [read:items] }
+    rate_limit: { requests_per_second: 1000, burst: 1000 }
 users:
   - { connection: customers, username: alice, password: ${PASSWORD} }
   - { connection: customers, username: carol, password: ${PASSWORD} }
@@ -206,6 +211,10 @@ describe('workers: 2 on SQLite, the request rate limit in the primary', () => {
     // Kept in each worker, the limit would let 2 × 10 through; the refill adds one a second.
     assert.ok(allowed >= 10 && allowed <= 10 + Math.ceil(elapsed), `${allowed} allowed in ${elapsed.toFixed(2)} s`);
     assert.deepEqual(results.filter((r) => r.status !== 200).map((r) => r.body.error), Array(30 - allowed).fill('too_many_requests'));
+    // The address is dry now: naming a client with a limit of its own, without its secret, is refused before
+    // authentication (the workers ask the primary whether the address's bucket is empty, taking nothing).
+    const claimed = await atOnce(node, 4, { path: '/oauth/token', form: { grant_type: 'client_credentials', audience: API }, headers: { authorization: basicAuth('batch', 'wrong-secret') } });
+    assert.deepEqual(claimed.map((r) => r.status), Array(4).fill(429), JSON.stringify(claimed.map((r) => r.body)));
     assert.equal(await node.stop(), 0);
     const logs = await tollgate(['logs', '--config', file, '--type', 'ip.rate_limited', '--json']);
     assert.equal(JSON.parse(logs.stdout).length, 1, logs.stdout);

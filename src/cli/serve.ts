@@ -60,7 +60,13 @@ export async function serve(args: string[]): Promise<number | void> {
   // Every worker gets the same share of the cores: computed here, in the primary, for all of them.
   const poolSize = threadPoolSize(config.thread_pool_size, workers);
   if (workers > 1) return serveWorkers(config, file, workers, poolSize);
-  return serveOne(config, file, poolSize);
+  try {
+    return await serveOne(config, file, poolSize);
+  } finally {
+    // A worker's IPC channel would keep it alive after it closed, or after it failed to start; disconnecting it the
+    // cluster's way lets the process end with its exit code (a plain disconnect would exit with 0 at once).
+    cluster.worker?.disconnect();
+  }
 }
 
 /** One node in this process: on its own, or as one of a cluster's workers. */
@@ -95,8 +101,6 @@ async function serveOne(config: Config, file: string, poolSize: number): Promise
   signals.close();
   // Stops accepting, serves what was accepted (with Connection: close), then closes the store.
   await tollgate.close();
-  // A worker's IPC channel would keep it alive.
-  cluster.worker?.disconnect();
 }
 
 /** The cluster primary: forks the workers, prints where they listen once all do, and stops them on a signal. */

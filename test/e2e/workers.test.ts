@@ -191,6 +191,15 @@ describe('workers: 2 on PostgreSQL, no Redis', () => {
   });
 });
 
+test('a worker that cannot start (PostgreSQL unreachable) stops the start: the primary exits with its code, and the worker does not linger', async () => {
+  const run = await tollgate(['serve', '--config', configFile('postgres://postgres@127.0.0.1:1/none', '{ enabled: true }'), '--port', '0']);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /tollgate: the store is unavailable/);
+  assert.match(run.stderr, /tollgate: worker 1 exited \(code 1\) before it listened/);
+  // An exited worker logs no outage report: that comes 10 s after the outage began.
+  assert.doesNotMatch(run.stdout + run.stderr, /still unreachable/);
+});
+
 describe('workers: 2 on SQLite, the request rate limit in the primary', () => {
   test(`one process on its own (workers: 1) sizes its thread pool too (${POOL} threads)`, async () => {
     const node = await start(configFile('sqlite:FILE', '{ requests_per_second: 100000, burst: 100000 }', 1));

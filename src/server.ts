@@ -32,10 +32,11 @@ import { IpList, type IpMatcher } from './protection/ip-list.ts';
 import { LiveProtectionSettings } from './protection/live-settings.ts';
 import { clientIp } from './protection/client-ip.ts';
 import { LoginProtection } from './protection/login-protection.ts';
-import { RateLimiter, type RequestLimiter } from './protection/rate-limit.ts';
+import { MemoryRateCounter, RequestRateLimit, type RateCounter } from './protection/rate-limit.ts';
+import { ClientRateLimits, ownLimits } from './protection/client-rate-limit.ts';
 import { setUpCache, type CacheSetup } from './cache/store.ts';
 import { EPOCH_CHECK_MS } from './cache/epoch.ts';
-import { SharedRateLimiter } from './cache/rate-limit.ts';
+import { SharedRateCounter } from './cache/rate-limit.ts';
 import { clientProofs } from './client-proofs.ts';
 import { Mfa } from './mfa/service.ts';
 import { secretBoxFor } from './mfa/secret-box.ts';
@@ -55,6 +56,11 @@ export interface ServerOptions {
   logStream?: DestinationStream;
   /** Use this store instead of opening config.storage. */
   store?: Store;
+  /**
+   * Where the request rate limit's buckets live without a cache (default: this process's memory); a cluster worker
+   * passes the primary's, so the limit holds for the machine rather than per worker.
+   */
+  rateCounter?: RateCounter;
 }
 
 export interface Tollgate {
@@ -81,17 +87,20 @@ function algorithmsInUse(config: Config): SigningAlg[] {
 }
 
 /** The token endpoint's request rate limit: shared through the cache when there is one, in memory otherwise. */
-function requestLimiter(config: Config, deps: { cached: CacheSetup | undefined; audit: AuditLog; allowlist: IpMatcher; now: () => number }): RequestLimiter | undefined {
+function requestLimiter(config: Config, deps: { cached: CacheSetup | undefined; audit: AuditLog; allowlist: IpMatcher; now: () => number; counter: RateCounter | undefined }) {
   const { rate_limit: limit } = config.attack_protection;
   if (!limit.enabled) return undefined;
   const { cached, audit, allowlist, now } = deps;
-  const settings = {
-    requestsPerSecond: limit.requests_per_second, burst: limit.burst, allowlist,
-    onLimited: (ip: string) => void audit.emit({ type: 'ip.rate_limited', outcome: 'failure', reason: 'rate_limit', ip }),
-  };
-  if (!cached) return new RateLimiter({ ...settings, now });
-  const { cache, outage } = cached;
-  return new SharedRateLimiter({ ...settings, redis: cache.redis, keyPrefix: cache.keys.rateLimitPrefix, onUnavailable: () => void outage.failed() });
+  const counter = cached
+    ? new SharedRateCounter({ redis: cached.cache.redis, keyPrefix: cached.cache.keys.rateLimitPrefix, onUnavailable: () => void cached.outage.failed() })
+    : deps.counter ?? new MemoryRateCounter(now);
+  const perAddress = new RequestRateLimit({
+    counter, allowlist, policy: { requestsPerSecond: limit.requests_per_second, burst: limit.burst },
+    onLimited: (bucket) => void audit.emit('ip' in bucket
+      ? { type: 'ip.rate_limited', outcome: 'failure', reason: 'rate_limit', ip: bucket.ip }
+      : { type: 'ip.rate_limited', outcome: 'failure', reason: 'client_rate_limit', client_id: bucket.clientId }),
+  });
+  return { limit: perAddress, byClient: new ClientRateLimits(perAddress, ownLimits(config.clients)) };
 }
 
 /** Each request answered while a dependency is down counts towards that outage's report (failed: answered 5xx). */
@@ -141,7 +150,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // The request rate limit cannot wait for a read: it takes the allowlist last read (within storage_cache_ttl).
     const allowlist: IpMatcher = { has: (ip) => protection.latest().allowlist.has(ip) };
     const trustedProxies = new IpList(config.trusted_proxies);
-    const rateLimit = requestLimiter(config, { cached, audit, allowlist, now });
+    const rateLimit = requestLimiter(config, { cached, audit, allowlist, now, counter: options.rateCounter });
     const proofs = clientProofs(config, { issuer: iss, hasher, store, keys, trustedProxies, now });
     const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now });
     const breachedChecks = breachedPasswords(config, { users: store, audit, log, now, waitForIndex: false },

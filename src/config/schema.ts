@@ -88,6 +88,11 @@ export const clientSchema = z.strictObject({
   introspection: z.boolean().default(false).describe('Whether the client may call the introspection endpoint (RFC 7662).'),
   trust_forwarded_for: z.boolean().default(false)
     .describe("Honour the end user's IP sent in tollgate-forwarded-for (or auth0-forwarded-for); only for a confidential client calling on users' behalf."),
+  rate_limit: z.strictObject({
+    requests_per_second: z.number().int().min(1).max(1_000_000).describe('Sustained requests per second.'),
+    burst: z.number().int().min(1).max(1_000_000).describe('Requests at once.'),
+  }).optional()
+    .describe('This confidential client\'s own request rate limit at the token endpoint, counted once it has authenticated, in place of the limit of the address it calls from (docs/attack-protection.md). Default: none, the per-address limit applies.'),
   api_grants: z.record(z.string(), z.array(scopeToken)).default({})
     .describe('client_credentials: the scopes the client is granted per API identifier, e.g. {"https://api.example.com": [read:items]}.'),
   mfa: z.strictObject({
@@ -220,6 +225,10 @@ export const configSchema = z.strictObject({
     .describe('Every Redis key Tollgate writes starts with this, so several deployments can share one Redis.'),
   shutdown_delay: z.number().int().min(0).max(3600).default(0)
     .describe('Seconds a node keeps serving after SIGTERM while /health/ready answers 503 "draining", so that a load balancer stops sending it requests before it closes: at least the load balancer\'s health check interval times its unhealthy threshold. A second SIGTERM, or SIGINT, closes at once.'),
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(1024)]).default('auto')
+    .describe('Processes `tollgate serve` runs behind one listening socket (node:cluster), each a full node sharing the store; a worker that dies is restarted. auto: one per core (os.availableParallelism()) on PostgreSQL, 1 on SQLite, where one writer at a time is the limit (docs/deployment.md). `--workers` overrides it.'),
+  thread_pool_size: z.union([z.literal('auto'), z.number().int().min(1).max(1024)]).default('auto')
+    .describe('Threads of each process\'s libuv pool, where argon2id hashing and signing run (UV_THREADPOOL_SIZE, set before the pool starts). auto: the cores divided among the workers, at least 4 (libuv\'s default, which also serves DNS lookups and file reads).'),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
   tokens: z.strictObject({
     access_token_ttl: seconds.default(600).describe('Access token lifetime in seconds.'),

@@ -6,11 +6,12 @@ import { userinfoEndpoint } from '../endpoints/userinfo.ts';
 import { discoveryDocument, type DiscoveryFeatures } from '../endpoints/discovery.ts';
 import { revokeEndpoint, type RevokeDeps } from '../endpoints/revoke.ts';
 import { introspectEndpoint } from '../endpoints/introspect.ts';
-import { authenticateClient } from '../client-auth/registry.ts';
+import { authenticateClient, claimedClientId } from '../client-auth/registry.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { DirectoryStore, UserStore } from '../storage/interfaces.ts';
 import { paramsOf } from './body.ts';
-import type { RequestLimiter } from '../protection/rate-limit.ts';
+import type { RequestRateLimit } from '../protection/rate-limit.ts';
+import type { ClientRateLimits, DeferredRateLimit } from '../protection/client-rate-limit.ts';
 import { FORWARDED_FOR_HEADERS } from '../protection/forwarded-for.ts';
 import type { CertificateReader } from './client-certificate.ts';
 import { registerMfaRoutes } from './mfa-routes.ts';
@@ -42,8 +43,8 @@ export interface RouteDeps {
   clientIp: (request: FastifyRequest) => string;
   /** The TLS client certificate (Tollgate's own TLS, or a trusted proxy's header). */
   clientCertificate: CertificateReader;
-  /** The token endpoint's per-IP request rate limit, when enabled. */
-  rateLimit: RequestLimiter | undefined;
+  /** The request rate limit, when enabled: per address, and at the token endpoint by client (client-rate-limit.ts). */
+  rateLimit: { limit: RequestRateLimit; byClient: ClientRateLimits } | undefined;
   token: TokenEndpointDeps;
   /** Finding a presented token (revocation, introspection) and revoking it. */
   lookup: RevokeDeps;
@@ -78,13 +79,25 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return { client, params };
   };
 
-  // The client IP is worked out once, and the rate limit runs before the body is read, so a flood costs little.
+  // The client IP is worked out once. The MFA API's rate limit runs before the body is read, so a flood costs little;
+  // the token endpoint's once the body (16 KiB at most) names the client, before the client authenticates.
   const ips = new WeakMap<FastifyRequest, string>();
-  const rateLimited = async (request: FastifyRequest) => {
-    const ip = deps.clientIp(request);
-    ips.set(request, ip);
-    await deps.rateLimit?.take(ip);
+  const deferred = new WeakMap<FastifyRequest, DeferredRateLimit>();
+  const withIp = async (request: FastifyRequest) => {
+    ips.set(request, deps.clientIp(request));
   };
+  const rateLimited = async (request: FastifyRequest) => {
+    await withIp(request);
+    await deps.rateLimit?.limit.take([{ ip: ips.get(request)! }]);
+  };
+  const limitedByClient = async (request: FastifyRequest) => {
+    if (!deps.rateLimit) return;
+    const claimedId = claimedClientId({ params: paramsOf(request.body), authorization: request.headers.authorization });
+    const claimed = claimedId === null ? undefined : await deps.token.clients.getClient(claimedId);
+    const later = await deps.rateLimit.byClient.admit(claimed, ips.get(request)!, headerOf(request, FORWARDED_FOR_HEADERS));
+    if (later) deferred.set(request, later);
+  };
+  const tokenLimited = { onRequest: withIp, preHandler: limitedByClient };
   /** The DPoP header; when nonces are required, every answer to a proof carries a fresh one (RFC 9449 §8.2). */
   const dpopOf = async (request: FastifyRequest, reply: FastifyReply) => {
     const proof = headerOf(request, ['dpop']);
@@ -98,9 +111,10 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     authorization: request.headers.authorization,
     certificate: deps.clientCertificate(request),
     request: { ip: ips.get(request)!, userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
+    rateLimit: deferred.get(request),
   });
 
-  app.post('/oauth/token', { onRequest: rateLimited }, async (request, reply) => {
+  app.post('/oauth/token', tokenLimited, async (request, reply) => {
     noStore(reply);
     return tokenEndpoint({ ...tokenRequest(request), dpop: await dpopOf(request, reply) }, deps.token);
   });
@@ -108,7 +122,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   if (deps.legacy) {
     const headers = deps.legacy;
-    app.register(async (scoped) => registerLegacyRoutes(scoped, { headers, token: deps.token, rateLimited, tokenRequest, onlyMethods }));
+    app.register(async (scoped) => registerLegacyRoutes(scoped, { headers, token: deps.token, rateLimited: tokenLimited, tokenRequest, onlyMethods }));
   }
 
   // RFC 7009 §2.2: 200 with an empty body, whether or not the token was known.

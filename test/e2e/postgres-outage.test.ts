@@ -47,6 +47,8 @@ test('PostgreSQL stopped and started under load: 503 with Retry-After, then serv
   writeFileSync(file, `issuer: http://127.0.0.1
 storage: ${database.url}
 storage_pool: { connect_timeout: 1 }
+# One process: each worker logs an outage on its own (docs/deployment.md), and this counts one node's lines.
+workers: 1
 log_level: warn
 password_hashing: { memory_cost: 64, time_cost: 1 }
 attack_protection: { rate_limit: { requests_per_second: 100000, burst: 100000 } }

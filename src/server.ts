@@ -118,10 +118,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const log = pino(loggerOptions(config.log_level), options.logStream ?? pino.destination(1));
   const hasher = options.hasher ?? argon2Hasher(config.password_hashing);
   // A database across the network has outages; they are told to the log once each (observability/outages.ts).
+  // The probe may run before the store has opened (its first connection failed): until then it fails as the store did.
+  let opened: Store | undefined;
   const storeOutages = options.store === undefined && !config.storage.startsWith('sqlite:')
-    ? new OutageMonitor({ dependency: 'store', host: hostOf(config.storage), log, probe: () => sql.ping() })
+    ? new OutageMonitor({ dependency: 'store', host: hostOf(config.storage), log, probe: () => opened ? opened.ping() : Promise.reject(new Error('not open')) })
     : undefined;
-  const sql: Store = options.store ?? await openStore(config.storage, { ...storeOptions(config), backgroundCheckpoints: true, watcher: storeOutages });
+  const sql: Store = options.store ?? await openStore(config.storage, { ...storeOptions(config), backgroundCheckpoints: true, watcher: storeOutages })
+    .catch((err: unknown) => { storeOutages?.close(); throw err; });
+  opened = sql;
   const audit = new AuditLog({ store: sql.events, log, now });
   const cached = await setUpCache(sql, config, { audit, log, now });
   const store = cached?.store ?? sql;

@@ -1,6 +1,8 @@
 /** `tollgate serve`: load, validate, listen, print the URL (and a ready-to-paste curl for the example). */
 import { createServer as createNetServer } from 'node:net';
-import { configWarnings } from '../config/load.ts';
+import { configWarnings, issuerOf } from '../config/load.ts';
+import { withoutCredentials } from '../observability/start-line.ts';
+import { VERSION } from '../version.ts';
 import { createServer } from '../server.ts';
 import { parseOptions } from './args.ts';
 import { EXAMPLE_CONFIG, UsageError, loadConfig } from './io.ts';
@@ -37,6 +39,10 @@ export async function serve(args: string[]): Promise<number | void> {
   const tollgate = await createServer(config);
   for (const warning of configWarnings(config)) tollgate.log.warn(`UNSAFE CONFIGURATION: ${warning}`);
   const url = await tollgate.app.listen({ port: config.port, host: config.host });
+  tollgate.log.info({
+    version: VERSION, config: file, store: withoutCredentials(config.storage), cache: withoutCredentials(config.cache) ?? null,
+    listeners: [url, ...tollgate.listeners], issuer: issuerOf(config),
+  }, 'Tollgate started');
   process.stdout.write(`Tollgate listening on ${url} (config: ${file})\n`);
   if (file === EXAMPLE_CONFIG) process.stdout.write(exampleCurl(url));
 

@@ -94,7 +94,7 @@ test('blocks clear: one IP with --ip, then the whole account; each clearing is a
 test('logs: newest first, filtered by --type, --since and --user; --json prints the events; bad --type, --since or --limit exit 2', async () => {
   let seededEvents: AuditEvent[] = [];
   const file = await seeded(async (store, at) => {
-    const base = { client_id: 'web', connection: 'customers', user_agent: 'agent/1.0', ip: '203.0.113.9' };
+    const base = { client_id: 'web', connection: 'customers', user_agent: 'agent/1.0', ip: '203.0.113.9', request_id: 'req-e' };
     seededEvents = [
       { ...base, id: 'e1', time: at - 7200, type: 'login.success', username: 'alice', user_id: 'u1', outcome: 'success', reason: null },
       { ...base, id: 'e2', time: at - 600, type: 'login.wrong_password', username: 'alice', user_id: 'u1', outcome: 'failure', reason: 'wrong_password' },
@@ -136,7 +136,7 @@ test('logs: newest first, filtered by --type, --since and --user; --json prints 
   queries.forEach(([, expected, what], i) => {
     assert.deepEqual(answers[i], expected, what);
   });
-  assert.match(human.stdout, new RegExp(`^${iso}\\tlogin\\.unknown_user\\tfailure\\tcustomers/nobody\\t203\\.0\\.113\\.9\\tweb\\tunknown_user\\n$`));
+  assert.match(human.stdout, new RegExp(`^time\\ttype\\toutcome\\tuser\\tip\\tclient_id\\trequest_id\\treason\\n${iso}\\tlogin\\.unknown_user\\tfailure\\tcustomers/nobody\\t203\\.0\\.113\\.9\\tweb\\treq-e\\tunknown_user\\n$`));
   bad.forEach(([args, message], i) => {
     assert.equal(refusals[i]!.code, 2, `${args.join(' ')}: ${refusals[i]!.stderr}`);
     assert.match(refusals[i]!.stderr, message);

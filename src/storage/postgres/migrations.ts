@@ -7,7 +7,7 @@ import type { Migration } from '../migrations.ts';
 import { JOBS_MIGRATION_SQL } from '../jobs-sql.ts';
 import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
 import { LEGACY_MIGRATION_SQL } from '../legacy-tokens-sql.ts';
-import { BREACHED_PASSWORD_MIGRATION, REFRESH_INDEX_AND_SID_MIGRATIONS, SETTING_OVERRIDES_MIGRATION } from '../shared-migrations.ts';
+import { BREACHED_PASSWORD_MIGRATION, EVENT_REQUEST_ID_MIGRATION, REFRESH_INDEX_AND_SID_MIGRATIONS, SETTING_OVERRIDES_MIGRATION } from '../shared-migrations.ts';
 
 export const migrations: Migration[] = [
   {
@@ -212,4 +212,5 @@ export const migrations: Migration[] = [
   },
   BREACHED_PASSWORD_MIGRATION,
   SETTING_OVERRIDES_MIGRATION,
+  EVENT_REQUEST_ID_MIGRATION,
 ];

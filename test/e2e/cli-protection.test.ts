@@ -41,9 +41,10 @@ test('blocks list: the blocks in force, one per line; --json prints the records;
   ]);
   assert.equal(list.code, 0, list.stderr);
   const lines = list.stdout.trimEnd().split('\n');
-  assert.equal(lines.length, 2, list.stdout);
-  assert.match(lines[0]!, new RegExp(`^customers\\talice\\t203\\.0\\.113\\.1\\t3 failures\\tblocked ${iso}\\tuntil cleared$`));
-  assert.match(lines[1]!, new RegExp(`^customers\\tbob\\t\\*\\t4 failures\\tblocked ${iso}\\tuntil ${iso}$`));
+  assert.equal(lines.length, 3, list.stdout);
+  assert.equal(lines[0], 'connection\tusername\tip\tfailures\tblocked_at\tuntil');
+  assert.match(lines[1]!, new RegExp(`^customers\\talice\\t203\\.0\\.113\\.1\\t3\\t${iso}\\tcleared$`));
+  assert.match(lines[2]!, new RegExp(`^customers\\tbob\\t\\*\\t4\\t${iso}\\t${iso}$`));
 
   assert.equal(json.code, 0, json.stderr);
   const blocks = JSON.parse(json.stdout) as Record<string, unknown>[];

@@ -65,6 +65,8 @@ export function benchConfig(settings: BenchSettings): ConfigInput {
     ...(settings.cache ? { cache: settings.cache.url, cache_prefix: settings.cache.prefix } : {}),
     port: 0,
     log_level: 'warn',
+    // BENCH_METRICS=1: metrics on (their own listener, unscraped), to measure what counting costs against a run without.
+    metrics: { enabled: process.env.BENCH_METRICS === '1', port: 0 },
     tokens: { signing_alg: settings.signingAlg ?? 'RS256' },
     password_hashing: settings.hashing,
     connections: [{ name: CONNECTION }],

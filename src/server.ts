@@ -25,7 +25,7 @@ import { capConnectionsPerIp } from './http/connection-cap.ts';
 import { registerRoutes } from './http/routes.ts';
 import { deprecationHeaders } from './http/legacy-routes.ts';
 import { registerHealth } from './http/health.ts';
-import { RequestLogController, loggerOptions, requestLogger } from './http/logging.ts';
+import { RequestLogController, logDestination, loggerOptions, requestLogger } from './http/logging.ts';
 import { registerRequestIds, requestIdGenerator } from './http/request-ids.ts';
 import { RequestScope } from './observability/request-scope.ts';
 import { Observability } from './observability/observe.ts';
@@ -119,7 +119,7 @@ function countInFlight(app: FastifyInstance): { readonly count: number } {
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<Tollgate> {
   const now = options.now ?? systemClock;
   const scope = new RequestScope();
-  const log = pino(loggerOptions(config.log_level, () => scope.requestId()), options.logStream ?? pino.destination(1));
+  const log = pino(loggerOptions(config.log_level, () => scope.requestId()), options.logStream ?? await logDestination());
   let cached: CacheSetup | undefined;
   let storeOutages: OutageMonitor | undefined;
   let keyStore: Store | undefined;

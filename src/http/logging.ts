@@ -57,9 +57,12 @@ export class RequestLogController extends LogController {
   }
 }
 
-/** Where the log goes: a person at a terminal reads pino-pretty's coloured lines; anything else gets JSON lines. */
-export async function logDestination(isTerminal = process.stdout.isTTY === true): Promise<DestinationStream> {
-  if (!isTerminal) return pino.destination(1);
+/**
+ * Where the log goes: a person at a terminal reads pino-pretty's coloured lines; anything else (a file, a pipe, a log
+ * shipper) gets JSON lines. `output`: standard output, or another stream (tests).
+ */
+export async function logDestination(isTerminal = process.stdout.isTTY === true, output: number | NodeJS.WritableStream = 1): Promise<DestinationStream> {
+  if (!isTerminal) return typeof output === 'number' ? pino.destination(output) : output;
   const { default: pretty } = await import('pino-pretty');
-  return pretty({ colorize: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' });
+  return pretty({ colorize: isTerminal && typeof output === 'number', translateTime: 'SYS:standard', ignore: 'pid,hostname', destination: output });
 }

@@ -48,7 +48,7 @@ docker build --build-arg "BASE=$BASE" "${ca_args[@]}" -t "$IMAGE" . >"$work/buil
 
 step "production dependencies only, non-root user"
 [ "$(docker run --rm --entrypoint id "$IMAGE" -u)" = 10001 ] || { echo "the image does not run as uid 10001"; exit 1; }
-if docker run --rm --entrypoint sh "$IMAGE" -c 'test -e node_modules/typescript || test -e node_modules/@biomejs'; then
+if docker run --rm --entrypoint sh "$IMAGE" -c 'for dev in typescript @biomejs/biome autocannon node; do test -e node_modules/$dev/package.json && exit 0; done; exit 1'; then
   echo "development dependencies are in the image"; exit 1
 fi
 docker run --rm --entrypoint node "$IMAGE" bin/tollgate.ts --version

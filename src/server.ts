@@ -25,7 +25,10 @@ import { capConnectionsPerIp } from './http/connection-cap.ts';
 import { registerRoutes } from './http/routes.ts';
 import { deprecationHeaders } from './http/legacy-routes.ts';
 import { registerHealth } from './http/health.ts';
-import { loggerOptions } from './http/logging.ts';
+import { RequestLogController, logDestination, loggerOptions, requestLogger } from './http/logging.ts';
+import { registerRequestIds, requestIdGenerator } from './http/request-ids.ts';
+import { RequestScope } from './observability/request-scope.ts';
+import { Observability } from './observability/observe.ts';
 import { systemClock } from './clock.ts';
 import { AuditLog } from './events/audit.ts';
 import { IpList, type IpMatcher } from './protection/ip-list.ts';
@@ -74,6 +77,8 @@ export interface Tollgate {
   jobs: ImportJobs;
   /** Breached password detection; `breached.idle()` resolves once the notifications it sends in the background are out. */
   breached: BreachedPasswords;
+  /** The metrics listener's URL when metrics are on (the public listener is opened by `app.listen`). */
+  listeners: string[];
   /** From now on /health/ready answers 503 "draining", so load balancers stop sending requests; they are still served. */
   drain(): void;
   close(): Promise<void>;
@@ -113,22 +118,43 @@ function countRequestsDuringOutages(app: FastifyInstance, monitors: (OutageMonit
   });
 }
 
+/** Requests being served now: how many a shutdown waits for (the stop line reports them). */
+function countInFlight(app: FastifyInstance): { readonly count: number } {
+  const counter = { count: 0 };
+  app.addHook('onRequest', async () => { counter.count++; });
+  app.addHook('onResponse', async () => { counter.count--; });
+  return counter;
+}
+
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<Tollgate> {
   const now = options.now ?? systemClock;
-  const log = pino(loggerOptions(config.log_level), options.logStream ?? pino.destination(1));
-  const hasher = options.hasher ?? argon2Hasher(config.password_hashing);
+  const scope = new RequestScope();
+  const log = pino(loggerOptions(config.log_level, () => scope.requestId()), options.logStream ?? await logDestination());
+  let cached: CacheSetup | undefined;
+  let storeOutages: OutageMonitor | undefined;
+  let keyStore: Store | undefined;
+  const observability = new Observability(config, scope, log, {
+    dependencies: () => ({ store: !storeOutages?.down, ...(cached ? { cache: !cached.outage.monitor.down } : {}) }),
+    signingKeyAges: async () => Object.fromEntries((await keyStore?.listSigningKeys() ?? [])
+      .filter((key) => key.state === 'current' && key.activated_at !== null).map((key) => [key.alg, now() - key.activated_at!])),
+  });
+  const hasher = observability.hasher(options.hasher ?? argon2Hasher(config.password_hashing));
   // A database across the network has outages; they are told to the log once each (observability/outages.ts).
   // The probe may run before the store has opened (its first connection failed): until then it fails as the store did.
   let opened: Store | undefined;
-  const storeOutages = options.store === undefined && !config.storage.startsWith('sqlite:')
+  storeOutages = options.store === undefined && !config.storage.startsWith('sqlite:')
     ? new OutageMonitor({ dependency: 'store', host: hostOf(config.storage), log, probe: () => opened ? opened.ping() : Promise.reject(new Error('not open')) })
     : undefined;
-  const sql: Store = options.store ?? await openStore(config.storage, { ...storeOptions(config), backgroundCheckpoints: true, watcher: storeOutages })
+  const opening = options.store ?? await openStore(config.storage, { ...storeOptions(config), backgroundCheckpoints: true, watcher: storeOutages })
     .catch((err: unknown) => { storeOutages?.close(); throw err; });
+  const sql: Store = observability.store(opening, config.storage.startsWith('sqlite:') ? 'sqlite' : 'postgresql');
   opened = sql;
-  const audit = new AuditLog({ store: sql.events, log, now });
-  const cached = await setUpCache(sql, config, { audit, log, now });
+  const audit = new AuditLog({
+    store: sql.events, log, now, requestId: () => scope.requestId(), onEvent: observability.event, onDropped: observability.auditEventDropped,
+  });
+  cached = await setUpCache(sql, config, { audit, log, now });
   const store = cached?.store ?? sql;
+  keyStore = sql;
   let closeKeys = () => {};
   let breached: BreachedPasswords | undefined;
   try {
@@ -143,9 +169,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     closeKeys = () => keys.close();
     const iss = issuerOf(config);
     const endpoints = endpointsOf(iss);
-    const issuer = new TokenIssuer({
+    const issuer = observability.traced(new TokenIssuer({
       issuer: iss, userinfoUrl: endpoints.userinfo, keys, alg: config.tokens.signing_alg, idTokenTtl: config.tokens.id_token_ttl, now,
-    });
+    }), 'tokens');
     const protection = new LiveProtectionSettings({ store: store.settings, file: config.attack_protection, cacheTtlMs: config.storage_cache_ttl, now });
     for (const setting of await protection.applyFileEdits()) {
       log.info({ setting: `attack_protection.${setting}` }, 'the configuration file changed this setting since it was changed through the management API: the file\'s value applies');
@@ -193,7 +219,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // instance apart; every route here works the same over either.
     const app = Fastify({
       loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT, return503OnClosing: false, ...serverOptions(config.http, https),
+      genReqId: requestIdGenerator(trustedProxies), childLoggerFactory: requestLogger,
+      logController: new RequestLogController({ requestIdLogLabel: 'request_id' }),
     }) as unknown as FastifyInstance;
+    registerRequestIds(app, scope, observability.requestSpans);
+    observability.register(app);
+    const inFlight = countInFlight(app);
     capConnectionsPerIp(app.server, {
       max: config.http.max_connections_per_ip, exempt: (ip) => trustedProxies.has(ip) || allowlist.has(ip),
       onRefusing: (address) => log.warn({ address, max: config.http.max_connections_per_ip }, 'connections refused: this address holds as many as http.max_connections_per_ip allows'),
@@ -210,7 +241,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
       clientCertificate: proofs.clientCertificate, features: proofs.features,
-      token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, clients: store, legacyTokens: store.legacyTokens, families, now },
+      token: { clients: store, clientAuth, services, dpop, span: (name, work) => observability.span(name, work) }, lookup: { issuer, refreshTokens: store, denylist: store, clients: store, legacyTokens: store.legacyTokens, families, now },
       users: store, directory: store, keys, legacy: deprecationHeaders(config.legacy), cors: { clients: store, mfa: store.mfa },
       mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
@@ -221,15 +252,19 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(async (scoped) => managementPlugin(scoped, { context: management, callers, issuer: iss, uploadLimit: config.management.import_max_bytes }),
       { prefix: `${new URL(iss).pathname.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` });
     await app.ready();
+    const listeners = await observability.listen();
     const housekeeping = startHousekeeping(store, config, now, log);
     if (cached) cached.epoch.watch(EPOCH_CHECK_MS);
     return {
-      app, store, config, log, keys, jobs, breached: breachedChecks,
+      app, store, config, log, keys, jobs, breached: breachedChecks, listeners,
       drain() { draining = true; },
       async close() {
+        const started = performance.now();
+        const draining = inFlight.count;
         clearInterval(housekeeping);
         keys.close();
         await app.close();
+        await observability.close();
         // After the last request, before the store goes: running jobs stop after their batch and are marked failed.
         await jobs.stop();
         // Events queued while the store was unreachable are written now, or counted in the log.
@@ -237,10 +272,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await audit.close();
         storeOutages?.close();
         await store.close();
+        log.info({ requests_drained: draining, duration_ms: Math.round(performance.now() - started) }, 'Tollgate stopped');
       },
     };
   } catch (err) {
     closeKeys();
+    await observability.close();
     await breached?.close();
     await store.close();
     throw err;

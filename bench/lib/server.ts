@@ -68,6 +68,8 @@ export function benchConfig(settings: BenchSettings): ConfigInput {
     port: 0,
     workers: settings.workers ?? 1,
     log_level: 'warn',
+    // BENCH_METRICS=1: metrics on (their own listener, unscraped), to measure what counting costs against a run without.
+    metrics: { enabled: process.env.BENCH_METRICS === '1', port: 0 },
     tokens: { signing_alg: settings.signingAlg ?? 'RS256' },
     password_hashing: settings.hashing,
     connections: [{ name: CONNECTION }],

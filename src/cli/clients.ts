@@ -62,7 +62,8 @@ async function rotateSecret(args: string[]): Promise<number | void> {
 
 export const clients = (args: string[]) => dispatch('clients', args, {
   add,
-  list: listCommand('clients', HELP, viewOfClient, (c) => `${c.client_id}\t${c.token_endpoint_auth_method}\t${c.grant_types.join(',')}\tmanaged by ${c.managed_by}`),
+  list: listCommand('clients', HELP, viewOfClient, ['client_id', 'auth_method', 'grant_types', 'managed_by'],
+    (c) => [c.client_id, c.token_endpoint_auth_method, c.grant_types.join(','), c.managed_by]),
   'rotate-secret': rotateSecret,
   delete: deleteCommand(HELP, 'client', 'the client ID', deleteClient),
 }, HELP);

@@ -31,6 +31,7 @@ async function add(args: string[]): Promise<number | void> {
 
 export const connections = (args: string[]) => dispatch('connections', args, {
   add,
-  list: listCommand('connections', HELP, withOwner, (c) => `${c.name}\t${c.display_name ?? '-'}${c.public ? '\tpublic' : ''}\tMFA ${c.mfa.policy}\tmanaged by ${c.managed_by}`),
+  list: listCommand('connections', HELP, withOwner, ['name', 'display_name', 'public', 'mfa_policy', 'managed_by'],
+    (c) => [c.name, c.display_name ?? '-', c.public ? 'public' : '-', c.mfa.policy, c.managed_by]),
   delete: deleteCommand(HELP, 'connection', 'NAME', deleteConnection),
 }, HELP);

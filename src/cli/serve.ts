@@ -2,7 +2,9 @@
 import cluster from 'node:cluster';
 import { createServer as createNetServer } from 'node:net';
 import pino from 'pino';
-import { configWarnings } from '../config/load.ts';
+import { configWarnings, issuerOf } from '../config/load.ts';
+import { withoutCredentials } from '../observability/start-line.ts';
+import { VERSION } from '../version.ts';
 import type { Config } from '../config/schema.ts';
 import { systemClock } from '../clock.ts';
 import { loggerOptions } from '../http/logging.ts';
@@ -83,6 +85,10 @@ async function serveOne(config: Config, file: string, poolSize: number): Promise
     tollgate.log.warn({ threads, asked: poolSize }, 'the thread pool started before UV_THREADPOOL_SIZE was set: argon2id and signing run on fewer threads than asked');
   }
   const url = await tollgate.app.listen({ port: config.port, host: config.host });
+  tollgate.log.info({
+    version: VERSION, config: file, store: withoutCredentials(config.storage), cache: withoutCredentials(config.cache) ?? null,
+    listeners: [url, ...tollgate.listeners], issuer: issuerOf(config),
+  }, 'Tollgate started');
   if (cluster.isWorker) process.send!({ tollgate: LISTENING_MESSAGE, url });
   else {
     process.stdout.write(`Tollgate listening on ${url} (config: ${file})\n`);

@@ -6,7 +6,7 @@ import type { ManagementContext } from '../management/context.ts';
 import { parseInput } from '../management/input.ts';
 import { createUser, createUserBody, deleteUser, searchUsers, updateUser, updateUserBody, viewOfUser, type UserView } from '../management/users.ts';
 import { dispatch, parseOptions, withOperand } from './args.ts';
-import { UsageError, describeRecord, loadConfig, print, readPassword } from './io.ts';
+import { UsageError, describeRecord, loadConfig, print, readPassword, tsv } from './io.ts';
 import { withManagement } from './store.ts';
 import { importUsers } from './users-import.ts';
 
@@ -72,7 +72,9 @@ async function list(args: string[]): Promise<number | void> {
   const { connection, username, email } = opts;
   const users = await withManagement(loadConfig(opts.config).config, (ctx) =>
     searchUsers(ctx, { connection, username, email }, { page: 0, per_page: 100_000, include_totals: false })) as UserView[];
-  print(opts.json, users, (all) => all.map((u) => `${u.connection}\t${u.username}\t${u.email ?? '-'}\t${u.user_id}${u.blocked ? '\tblocked' : ''}${u.password_leaked ? '\tpassword leaked' : ''}\n`).join(''));
+  print(opts.json, users, (all) => tsv(['connection', 'username', 'email', 'user_id', 'status'], all.map((u) => [
+    u.connection, u.username, u.email ?? '-', u.user_id, [u.blocked ? 'blocked' : '', u.password_leaked ? 'password leaked' : ''].filter(Boolean).join(',') || '-',
+  ])));
 }
 
 async function show(args: string[]): Promise<number | void> {

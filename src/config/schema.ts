@@ -12,6 +12,7 @@ import { httpUrl, jsonObject, oneOf, webOrigin } from './fields.ts';
 import { clientProofFields, dpopSchema, tlsSchema } from './proof-schema.ts';
 import { httpSchema } from './http-schema.ts';
 import { breachedPasswordSchema } from './breached-schema.ts';
+import { metricsSchema, tracingSchema } from './observability-schema.ts';
 import { MFA_FACTORS, MFA_POLICIES } from '../storage/interfaces.ts';
 import { BUILTIN_ACTIONS, BUILTIN_NAMES } from '../actions/builtins/index.ts';
 import { REGISTERED_CLAIMS } from '../actions/claims.ts';
@@ -229,7 +230,10 @@ export const configSchema = z.strictObject({
     .describe('Processes `tollgate serve` runs behind one listening socket (node:cluster), each a full node sharing the store; a worker that dies is restarted. auto: one per core (os.availableParallelism()) on PostgreSQL, 1 on SQLite, where one writer at a time is the limit (docs/deployment.md). `--workers` overrides it.'),
   thread_pool_size: z.union([z.literal('auto'), z.number().int().min(1).max(1024)]).default('auto')
     .describe('Threads of each process\'s libuv pool, where argon2id hashing and signing run (UV_THREADPOOL_SIZE, set before the pool starts). auto: the cores divided among the workers, at least 4 (libuv\'s default, which also serves DNS lookups and file reads).'),
-  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    .describe('Log level (pino); health probes are logged at debug. Lines are JSON with level names and ISO 8601 times, or pino-pretty\'s when standard output is a terminal.'),
+  metrics: metricsSchema.prefault({}).describe('Prometheus metrics (docs/operations.md lists them).'),
+  tracing: tracingSchema.prefault({}).describe('OpenTelemetry traces (docs/operations.md).'),
   tokens: z.strictObject({
     access_token_ttl: seconds.default(600).describe('Access token lifetime in seconds.'),
     revoke_refresh_on_password_change: z.boolean().default(true).describe("A password change revokes the user's refresh tokens and the access tokens issued from them."),
@@ -252,7 +256,7 @@ export const configSchema = z.strictObject({
   apis: z.array(apiSchema).default([]).describe('Resource servers (audiences) and their scopes.'),
   clients: z.array(clientSchema).default([]).describe('Registered clients.'),
   trusted_proxies: z.array(ipOrCidr).default([])
-    .describe('Proxies whose X-Forwarded-For / Forwarded headers name the client IP; with none, the socket address is the client IP.'),
+    .describe('Proxies whose X-Forwarded-For / Forwarded headers name the client IP, and whose X-Request-Id becomes the request\'s id; with none, the socket address is the client IP and every request gets a new id.'),
   tls: tlsSchema,
   dpop: dpopSchema,
   attack_protection: attackProtectionSchema.prefault({}).describe('Brute-force protection, suspicious IP throttling, breached-password detection and rate limits. The management API\'s /attack-protection resources change some of these settings at runtime, on every node; a change made there holds until the file\'s value for that setting is edited (docs/management.md).'),

@@ -23,7 +23,11 @@ export interface TokenEndpointDeps {
   clientAuth: ClientAuthDeps;
   services: TokenServices;
   dpop: DpopVerifier;
+  /** Runs a step in a trace span of its own, when tracing is on. */
+  span?: <T>(name: string, work: () => Promise<T>) => Promise<T>;
 }
+
+const untraced = <T>(_name: string, work: () => Promise<T>): Promise<T> => work();
 
 export interface TokenRequest {
   params: Params;
@@ -105,9 +109,10 @@ export async function tokenEndpoint(req: TokenRequest, deps: TokenEndpointDeps, 
   const { audit } = deps.services;
   // Read before anything waits, so a grant can tell what happened before this request arrived from what happened while it waited.
   const receivedAt = deps.services.now();
+  const span = deps.span ?? untraced;
   let client: ClientRecord | undefined;
   try {
-    ({ client } = await authenticateClient(req, deps.clients, deps.clientAuth, variant.secretInBody && req.authorization === undefined));
+    ({ client } = await span('client_authentication', () => authenticateClient(req, deps.clients, deps.clientAuth, variant.secretInBody && req.authorization === undefined)));
     await req.rateLimit?.authenticated(client);
     const grant = lookupGrant(req.params, variant);
     if (!client.grant_types.includes(grant.grantType)) {
@@ -115,7 +120,8 @@ export async function tokenEndpoint(req: TokenRequest, deps: TokenEndpointDeps, 
     }
     const possession = variant.bearerOnly ? bearerPossession(client) : await possessionOf(client, req, deps.dpop);
     const request = await requestFrom(client, req, deps.services);
-    return await grant.handle({ params: declaredParameters(req.params, grant), client, request, services: deps.services, possession, receivedAt });
+    const context = { params: declaredParameters(req.params, grant), client, request, services: deps.services, possession, receivedAt };
+    return await span(`grant ${grant.grantType}`, () => grant.handle(context));
   } catch (err) {
     if (client === undefined) await req.rateLimit?.failed();
     // Logins describe themselves; every other refused exchange is recorded here, by its error code only. A request

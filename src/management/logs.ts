@@ -22,6 +22,7 @@ export const eventView = z.object({
   connection: z.string().nullable(), username: z.string().nullable(), user_id: z.string().nullable(),
   ip: z.string().nullable(), user_agent: z.string().nullable(), outcome: z.enum(['success', 'failure']),
   reason: z.string().nullable().describe('A stable short reason: an error code, a rule, a kid, or the fields a change touched.'),
+  request_id: z.string().nullable().describe('The request that caused it: its X-Request-Id response header and the request_id of its log lines (null: not made by a request).'),
 });
 
 export function listLogs(ctx: ManagementContext, query: z.output<typeof logQuery>): Promise<AuditEvent[]> {

@@ -70,3 +70,12 @@ export const SETTING_OVERRIDES_MIGRATION: Migration = {
     );
   `,
 };
+
+export const EVENT_REQUEST_ID_MIGRATION: Migration = {
+  version: 19,
+  name: 'request ids on audit events',
+  sql: `
+    -- The request an audit event came from (its X-Request-Id), to join the event to the request's log lines.
+    ALTER TABLE events ADD COLUMN request_id TEXT;
+  `,
+};

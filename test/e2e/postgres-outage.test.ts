@@ -107,7 +107,7 @@ users:
   assert.ok(refused.every((a) => a.phase !== 'before'), 'nothing refused before the outage');
 
   const output = node.output();
-  const lines = output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; level: number; host?: string; cause?: string });
+  const lines = output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; level: string; host?: string; cause?: string });
   const down = lines.filter((l) => l.msg === 'store unreachable');
   const back = lines.filter((l) => l.msg.startsWith('store reachable again'));
   assert.equal(down.length, 1, output);

@@ -7,7 +7,7 @@ import type { Migration } from '../migrations.ts';
 import { JOBS_MIGRATION_SQL } from '../jobs-sql.ts';
 import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
 import { LEGACY_MIGRATION_SQL } from '../legacy-tokens-sql.ts';
-import { BREACHED_PASSWORD_MIGRATION, LOGIN_SLOT_MIGRATIONS, REFRESH_INDEX_AND_SID_MIGRATIONS, SETTING_OVERRIDES_MIGRATION } from '../shared-migrations.ts';
+import { BREACHED_PASSWORD_MIGRATION, EVENT_REQUEST_ID_MIGRATION, LOGIN_SLOT_MIGRATIONS, REFRESH_INDEX_AND_SID_MIGRATIONS, SETTING_OVERRIDES_MIGRATION } from '../shared-migrations.ts';
 
 export const migrations: Migration[] = [
   {
@@ -213,4 +213,5 @@ export const migrations: Migration[] = [
   ...LOGIN_SLOT_MIGRATIONS,
   BREACHED_PASSWORD_MIGRATION,
   SETTING_OVERRIDES_MIGRATION,
+  EVENT_REQUEST_ID_MIGRATION,
 ];

@@ -70,7 +70,7 @@ test('a bad record is reported with its index, line and reason, and the others a
     [6, 8, 'invalid', 'colour: unknown key'],
     [7, 9, 'invalid', 'not valid JSON (near line 10)'],
     [8, 11, 'invalid', 'not a JSON object'],
-    [9, 12, 'invalid', 'username: Too small: expected string to have >=1 characters'],
+    [9, 12, 'invalid', 'username: must not be empty'],
     [10, 13, 'invalid', 'mfa_factors: MFA enrollments are not imported'],
     [11, 14, 'invalid', 'custom_password_hash.hash.value: not valid hex'],
   ]);

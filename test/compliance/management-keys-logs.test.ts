@@ -35,7 +35,7 @@ test('GET /keys/signing lists keys without key material; rotate takes effect on 
 test('POST /keys/signing/rotate: an algorithm not in use is 409; an unknown one is 400 naming alg', async (t) => {
   const tg = await startManaged(t);
   const unused = await tg.call('POST', '/keys/signing/rotate', { body: { alg: 'ES256' } });
-  assert.deepEqual([unused.status, unused.body.error], [409, 'conflict']);
+  assert.deepEqual([unused.status, unused.body.errorCode], [409, 'conflict']);
   const unknown = await tg.call('POST', '/keys/signing/rotate', { body: { alg: 'HS256' } });
   assert.deepEqual([unknown.status, unknown.body.fields[0].field], [400, 'alg']);
   assert.equal((await tg.call('GET', '/keys/signing')).body.length, 2, 'nothing changed');
@@ -47,7 +47,7 @@ test('PUT /keys/signing/{kid}/revoke: a previous key is revoked and stops verify
   await tg.call('POST', '/keys/signing/rotate');
   const listed = keys.parse((await tg.call('GET', '/keys/signing')).body);
   const current = await tg.call('PUT', `/keys/signing/${kidIn(listed, 'current')}/revoke`);
-  assert.deepEqual([current.status, current.body.error], [409, 'conflict']);
+  assert.deepEqual([current.status, current.body.errorCode], [409, 'conflict']);
   const previous = kidIn(listed, 'previous')!;
   const revoked = await tg.call('PUT', `/keys/signing/${previous}/revoke`);
   assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
@@ -83,7 +83,7 @@ test('GET /logs: audit events newest first, filtered by user, type and time, pag
   assert.deepEqual(await types(`?since=${NOW + 10}&per_page=1&page=1`), ['login.success']);
   for (const query of ['?type=login.nope', '?since=yesterday', '?include_totals=true']) {
     const res = await tg.call('GET', `/logs${query}`);
-    assert.deepEqual([res.status, res.body.error], [400, 'invalid_query'], query);
+    assert.deepEqual([res.status, res.body.errorCode], [400, 'invalid_query_string'], query);
   }
   assert.equal((await tg.call('GET', '/logs?type=login.nope')).body.fields[0].field, 'type');
 });

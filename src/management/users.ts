@@ -47,6 +47,28 @@ export const userSearchQuery = z.strictObject({
   ...pageQuery,
 });
 
+/** Auth0's /users-by-email: every user with this address, in every connection. */
+export const usersByEmailQuery = z.strictObject({
+  email: z.string().min(1).describe('The email address, case-insensitive.'),
+  fields: z.string().optional().describe('Comma-separated fields to include (or, with include_fields=false, exclude).'),
+  include_fields: z.stringbool().default(true).describe('Whether `fields` lists the fields to include (true) or to leave out.'),
+});
+
+/** Auth0's fields / include_fields: the named members of each record, or all but them. */
+export function projected<T extends object>(records: T[], fields: string | undefined, include: boolean): Partial<T>[] {
+  if (fields === undefined) return records;
+  const names = new Set(fields.split(',').map((f) => f.trim()).filter((f) => f !== ''));
+  return records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => names.has(k) === include)) as Partial<T>);
+}
+
+/** At most this many users share an address across connections in one answer (Auth0's endpoint is unpaged). */
+const MAX_USERS_BY_EMAIL = 100;
+
+export async function usersByEmail(ctx: ManagementContext, query: z.output<typeof usersByEmailQuery>): Promise<Partial<UserView>[]> {
+  const users = await ctx.store.listUsers({ email: query.email, limit: MAX_USERS_BY_EMAIL, offset: 0 });
+  return projected(users.map(viewOfUser), query.fields, query.include_fields);
+}
+
 export const userIdParams = z.strictObject({ id: z.string().describe('The user id (the `sub` of their tokens).') });
 
 /** A user as the API and the CLI show it: never the password hash. Times are unix seconds. */

@@ -11,6 +11,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { exportJWK } from 'jose';
 import { parseConfig } from '../../src/config/load.ts';
+import type { ConfigInput } from '../../src/config/schema.ts';
 import { createServer, type Tollgate } from '../../src/server.ts';
 import { API, PASSWORD, REALM_GRANT, SECRET, baseConfig } from './tollgate.ts';
 import { certificateAuthority } from './certificates.ts';
@@ -35,10 +36,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startAuth0Tenant(t: { after(fn: () => Promise<void>): void }): Promise<Auth0Tenant> {
+/** `tls: false` serves plain HTTP on loopback (for clients that take no CA, such as openid-client on the global fetch). */
+export async function startAuth0Tenant(t: { after(fn: () => Promise<void>): void }, options: { tls?: boolean; modify?: (config: ConfigInput) => void } = {}): Promise<Auth0Tenant> {
   const port = await freePort();
   const domain = `localhost:${port}`;
-  const issuer = `https://${domain}/`;
+  const issuer = `${options.tls === false ? 'http' : 'https'}://${domain}/`;
   const ca = await certificateAuthority();
   const server = await ca.issue({ subject: 'CN=localhost', san: { dns: ['localhost'], ip: ['127.0.0.1'] } });
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-auth0-'));
@@ -48,13 +50,14 @@ export async function startAuth0Tenant(t: { after(fn: () => Promise<void>): void
   const input = baseConfig();
   input.issuer = issuer;
   input.port = port;
-  input.tls = { cert: server.cert, key: server.key };
-  input.clients!.push({ client_id: 'ops', client_secret: OPS_SECRET, grant_types: ['client_credentials'], api_grants: { [`https://${domain}/api/v2/`]: ALL_SCOPES } });
+  if (options.tls !== false) input.tls = { cert: server.cert, key: server.key };
+  input.clients!.push({ client_id: 'ops', client_secret: OPS_SECRET, grant_types: ['client_credentials'], api_grants: { [`${issuer}api/v2/`]: ALL_SCOPES } });
   input.clients!.push(
     // As Auth0's dashboard makes a regular web app: client_secret_post, which the SDK's body-borne secret matches.
     { client_id: 'app', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_post', grant_types: ['password', REALM_GRANT, 'refresh_token', 'client_credentials'], scope: 'openid profile email offline_access read:items', api_grants: { [API]: ['read:items'] } },
     { client_id: 'signed', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...(await exportJWK(signed.publicKey)), kid: 'sdk-1' }] }, grant_types: ['client_credentials'], api_grants: { [API]: ['read:items'] } },
   );
+  options.modify?.(input);
   const config = parseConfig(input, 'test', {});
   const quiet = new Writable({ write(_chunk, _enc, done) { done(); } });
   const tollgate = await createServer(config, { logStream: quiet });

@@ -7,10 +7,9 @@ import { profileOf } from '../config/sync.ts';
 import { InvalidInputError, ResourceConflictError } from '../errors/management.ts';
 import { NotFoundError } from '../errors/oauth.ts';
 import { unblockAccount } from '../protection/unblock.ts';
-import { ConflictError, type Metadata, type UserFilter, type UserRecord } from '../storage/interfaces.ts';
+import { ConflictError, type Metadata, type UserRecord } from '../storage/interfaces.ts';
 import { profileFields } from '../storage/users.ts';
 import { passwordDeps, recordChange, type Actor, type ManagementContext } from './context.ts';
-import { offsetOf, pageQuery, pageResult, type Page } from './input.ts';
 
 const fields = userSchema.shape;
 const password = z.string().min(1).max(1024).describe('Never returned; stored as an argon2id hash.');
@@ -39,35 +38,6 @@ export const updateUserBody = z.strictObject({
   ...clearable.shape,
 }).partial();
 export type UpdateUserBody = z.output<typeof updateUserBody>;
-
-export const userSearchQuery = z.strictObject({
-  connection: z.string().optional().describe('Only users of this connection.'),
-  username: z.string().optional().describe('Exact username, case-insensitive.'),
-  email: z.string().optional().describe('Exact email address, case-insensitive.'),
-  ...pageQuery,
-});
-
-/** Auth0's /users-by-email: every user with this address, in every connection. */
-export const usersByEmailQuery = z.strictObject({
-  email: z.string().min(1).describe('The email address, case-insensitive.'),
-  fields: z.string().optional().describe('Comma-separated fields to include (or, with include_fields=false, exclude).'),
-  include_fields: z.stringbool().default(true).describe('Whether `fields` lists the fields to include (true) or to leave out.'),
-});
-
-/** Auth0's fields / include_fields: the named members of each record, or all but them. */
-export function projected<T extends object>(records: T[], fields: string | undefined, include: boolean): Partial<T>[] {
-  if (fields === undefined) return records;
-  const names = new Set(fields.split(',').map((f) => f.trim()).filter((f) => f !== ''));
-  return records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => names.has(k) === include)) as Partial<T>);
-}
-
-/** At most this many users share an address across connections in one answer (Auth0's endpoint is unpaged). */
-const MAX_USERS_BY_EMAIL = 100;
-
-export async function usersByEmail(ctx: ManagementContext, query: z.output<typeof usersByEmailQuery>): Promise<Partial<UserView>[]> {
-  const users = await ctx.store.listUsers({ email: query.email, limit: MAX_USERS_BY_EMAIL, offset: 0 });
-  return projected(users.map(viewOfUser), query.fields, query.include_fields);
-}
 
 export const userIdParams = z.strictObject({ id: z.string().describe('The user id (the `sub` of their tokens).') });
 
@@ -156,9 +126,4 @@ export async function deleteUser(ctx: ManagementContext, actor: Actor, id: strin
     connection: user.connection, username: user.username, reason: 'user_deleted', user_id: id, client_id: actor,
   });
   await recordChange(ctx, actor, { type: 'user.deleted', connection: user.connection, username: user.username, user_id: id });
-}
-
-export async function searchUsers(ctx: ManagementContext, filter: UserFilter, page: Page): Promise<UserView[] | Record<string, unknown>> {
-  const users = await ctx.store.listUsers({ ...filter, limit: page.per_page, offset: offsetOf(page) });
-  return pageResult('users', users.map(viewOfUser), page, () => ctx.store.countUsers(filter));
 }

@@ -9,6 +9,7 @@ import type { GrantType } from '../grants/names.ts';
 import type { AssertionAlg, SigningAlg } from '../keys/algorithms.ts';
 import type { ActionFactor, LoginProtocol } from '../actions/types.ts';
 import type { ActionOutcome } from '../actions/api.ts';
+import type { UserQuery } from '../protocol/user-query.ts';
 
 export type Metadata = Record<string, unknown>;
 
@@ -52,6 +53,10 @@ export interface UserFilter {
   connection?: string;
   username?: string;
   email?: string;
+  /** Auth0's user search query, parsed (protocol/user-query.ts). */
+  query?: UserQuery;
+  /** Auth0's sort=field:1|-1; without it, by connection and username. */
+  sort?: { field: string; descending: boolean };
 }
 
 export interface ClientRecord extends ClientProofMetadata {

@@ -46,6 +46,7 @@ function assertSdk(results: Record<string, Step>): void {
   ok('userBlocks.list');
   ok('userBlocks.delete');
   assert.deepEqual(ok('users.listUsersByEmail').map((u: { user_id: string }) => u.user_id), [created.user_id]);
+  assert.deepEqual(ok('users.list.q').map((u: { user_id: string }) => u.user_id), [created.user_id], 'search with q, search_engine=v3');
   ok('users.delete');
   // Auth0's error shape gives the SDK its message and status.
   const gone = results['users.get.deleted']!.error!;

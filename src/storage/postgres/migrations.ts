@@ -212,4 +212,15 @@ export const migrations: Migration[] = [
   },
   BREACHED_PASSWORD_MIGRATION,
   SETTING_OVERRIDES_MIGRATION,
+  {
+    version: 21,
+    name: 'user search',
+    sql: `
+      -- Auth0's user search: prefixes (username:jo*) are LIKE 'jo%', which only a text_pattern_ops index serves
+      -- whatever the database's collation; created_at ranges and sorts get their own index.
+      CREATE INDEX users_username_pattern ON users (username_lower text_pattern_ops);
+      CREATE INDEX users_email_pattern ON users (email_lower text_pattern_ops) WHERE email_lower IS NOT NULL;
+      CREATE INDEX users_created_at ON users (created_at);
+    `,
+  },
 ];

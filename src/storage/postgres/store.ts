@@ -11,6 +11,7 @@ import {
 import type { Migration, SchemaMigrations } from '../migrations.ts';
 import { ConfiguredCache } from '../configured.ts';
 import { PROFILE_COLUMNS, newUserId, profileColumns, userSearch } from '../users.ts';
+import { POSTGRES_SEARCH } from '../user-search-sql.ts';
 import { DEFAULT_POOL, Db, type PoolOptions, type Query, type Row } from './db.ts';
 import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
 import { insertManySql, insertSql, refreshFamilyRow, toRefreshFamily, toUser, userColumns } from './rows.ts';
@@ -235,14 +236,14 @@ export class PostgresStore implements Store, SchemaMigrations {
   }
 
   async listUsers(filter: UserFilter & { limit: number; offset: number }): Promise<UserRecord[]> {
-    const { where, values } = userSearch(filter, $);
-    const { rows } = await this.#db.query(`SELECT * FROM users ${where} ORDER BY connection, username_lower LIMIT ${$(values.length + 1)} OFFSET ${$(values.length + 2)}`,
+    const { where, values, order } = userSearch(filter, $, POSTGRES_SEARCH);
+    const { rows } = await this.#db.query(`SELECT * FROM users ${where} ${order} LIMIT ${$(values.length + 1)} OFFSET ${$(values.length + 2)}`,
       [...values, filter.limit, filter.offset]);
     return rows.map(toUser);
   }
 
   async countUsers(filter: UserFilter): Promise<number> {
-    const { where, values } = userSearch(filter, $);
+    const { where, values } = userSearch(filter, $, POSTGRES_SEARCH);
     const { rows } = await this.#db.query(`SELECT count(*)::int AS n FROM users ${where}`, values);
     return rows[0]!.n as number;
   }

@@ -206,4 +206,13 @@ export const migrations: Migration[] = [
   },
   BREACHED_PASSWORD_MIGRATION,
   SETTING_OVERRIDES_MIGRATION,
+  {
+    version: 21,
+    name: 'user search',
+    sql: `
+      -- Auth0's user search: prefixes on username and email are ranges on the indexes they already have (SQLite's
+      -- binary collation orders bytes); created_at ranges and sorts get their own index.
+      CREATE INDEX users_created_at ON users (created_at);
+    `,
+  },
 ];

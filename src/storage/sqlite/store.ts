@@ -13,6 +13,7 @@ import { systemClock } from '../../clock.ts';
 import { pendingMigrations, type Migration, type SchemaMigrations } from '../migrations.ts';
 import { ConfiguredCache } from '../configured.ts';
 import { PROFILE_COLUMNS, newUserId, profileColumns, userColumns as columnsOf, userSearch } from '../users.ts';
+import { SQLITE_SEARCH } from '../user-search-sql.ts';
 import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';
 import { SqlJobStore } from '../jobs-sql.ts';
@@ -302,13 +303,13 @@ export class SqliteStore implements Store, SchemaMigrations {
   }
 
   async listUsers(filter: UserFilter & { limit: number; offset: number }): Promise<UserRecord[]> {
-    const { where, values } = userSearch(filter, () => '?');
-    return this.#sql(`SELECT * FROM users ${where} ORDER BY connection, username_lower LIMIT ? OFFSET ?`).all(...values, filter.limit, filter.offset).map(toUser);
+    const { where, values, order } = userSearch(filter, (n) => `?${n}`, SQLITE_SEARCH);
+    return this.#sql(`SELECT * FROM users ${where} ${order} LIMIT ?${values.length + 1} OFFSET ?${values.length + 2}`).all(...(values as SQLInputValue[]), filter.limit, filter.offset).map(toUser);
   }
 
   async countUsers(filter: UserFilter): Promise<number> {
-    const { where, values } = userSearch(filter, () => '?');
-    return this.#sql(`SELECT count(*) AS n FROM users ${where}`).get(...values)!.n as number;
+    const { where, values } = userSearch(filter, (n) => `?${n}`, SQLITE_SEARCH);
+    return this.#sql(`SELECT count(*) AS n FROM users ${where}`).get(...(values as SQLInputValue[]))!.n as number;
   }
 
   // Configured records: one JSON document per row, keyed by its identifier.

@@ -164,8 +164,8 @@ test('400s name the field: users and connection_id required, an unknown connecti
   assert.deepEqual([missing.status, missing.body.errorCode, fieldsOf(missing)], [400, 'invalid_body', ['connection_id', 'users']]);
   const unknown = await post([['connection_id', 'nope'], ['users', file([])]]);
   assert.deepEqual([unknown.status, unknown.body.fields], [400, [{ field: 'connection_id', message: 'unknown connection "nope"' }]]);
-  const notArray = await post([['connection_id', 'customers'], ['users', new Blob(['{"email": "x@example.com"}'])]]);
-  assert.deepEqual([notArray.status, notArray.body.fields], [400, [{ field: 'users', message: 'not a JSON array of users: line 1: expected a JSON array of users ("[ {...}, {...} ]")' }]]);
+  const notArray = await post([['connection_id', 'customers'], ['users', new Blob(['"x@example.com"'])]]);
+  assert.deepEqual([notArray.status, notArray.body.fields], [400, [{ field: 'users', message: 'not a JSON array or NDJSON of users: line 1: expected a JSON array of users ("[ {...}, {...} ]") or one JSON object per line (NDJSON)' }]]);
   const unterminated = await post([['connection_id', 'customers'], ['users', new Blob(['[\n{"email": "x@example.com"},\n{"email": "y'])]]);
   assert.match(unterminated.body.fields[0].message, /line 3: the array does not end/);
   const repeated = await post([['connection_id', 'customers'], ['connection_id', 'employees'], ['users', file([])]]);

@@ -55,6 +55,8 @@ function assertSdk(results: Record<string, Step>): void {
   assert.match(ok('clients.create').client_id, /./);
   ok('clients.delete');
   assert.ok(ok('logs.list') > 0);
+  const job = ok('jobs.importUsers');
+  assert.deepEqual([job.type, job.connection_id], ['users_import', 'customers'], JSON.stringify(job));
 }
 
 test('Auth0\'s Node SDK, current major: authentication (legacy client) and management calls work unchanged', async (t) => {

@@ -1,6 +1,7 @@
 /** Jobs (Auth0's /jobs): the user import job, its status and its failed records. */
 import { z } from 'zod';
 import { ImportFileError, splitUsersFile } from '../accounts/import/import-users.ts';
+import { viewOfExport, type UserExportView } from './user-exports.ts';
 import { InvalidInputError } from '../errors/management.ts';
 import { NotFoundError } from '../errors/oauth.ts';
 import { JOB_STATUSES, UNFINISHED_JOB_STATUSES, type JobRecord, type JobStatus } from '../storage/interfaces.ts';
@@ -76,7 +77,10 @@ export async function createImportJob(ctx: ManagementContext, actor: Actor, body
   return viewOfJob(job);
 }
 
-export async function getJob(ctx: ManagementContext, id: string): Promise<JobView> {
+export async function getJob(ctx: ManagementContext, id: string): Promise<JobView | UserExportView> {
+  // Export jobs live in their own table; both kinds answer at /jobs/{id}, as at Auth0.
+  const exported = await ctx.store.exports.getExport(id);
+  if (exported) return viewOfExport(ctx, exported);
   return viewOfJob(await findJob(ctx, id));
 }
 

@@ -10,6 +10,7 @@ import { onlyMethods } from '../http/routes.ts';
 import { authenticateCaller, requireScope, type Caller, type CallerDeps } from './auth.ts';
 import type { ManagementContext } from './context.ts';
 import { auth0ErrorBody } from './error-shape.ts';
+import { Download } from './user-exports.ts';
 import { parseInput } from './input.ts';
 import { acceptUploads } from './multipart.ts';
 import { openApiDocument } from './openapi.ts';
@@ -52,6 +53,7 @@ function register(app: FastifyInstance, op: Operation, deps: ManagementDeps): vo
         caller,
       }, deps.context);
       reply.code(op.status ?? 200).headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
+      if (result instanceof Download) return reply.type(result.contentType).send(result.body);
       return op.status === 204 ? reply.send() : result;
     },
   });

@@ -774,12 +774,35 @@ export interface Housekeeping {
   purge(now: number): Promise<number>;
 }
 
+/** A user export (Auth0's users-exports job): what to export, for whom, and until when it can be downloaded. */
+export interface UserExportRecord {
+  /** `job_` and 16 random characters, as Auth0's. */
+  id: string;
+  /** The management client that created it: the only one that may download it. */
+  client_id: string | null;
+  /** Only this connection's users; null for every connection. */
+  connection: string | null;
+  format: 'json' | 'csv';
+  /** The fields, in order, each with the name it is written under. */
+  fields: { name: string; export_as: string }[];
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ExportStore {
+  createExport(record: UserExportRecord): Promise<void>;
+  getExport(id: string): Promise<UserExportRecord | undefined>;
+  /** Deletes the exports whose download expired before `expiredBefore`; returns how many went. */
+  purgeExports(expiredBefore: number): Promise<number>;
+}
+
 export interface Store extends UserStore, UserImportStore, PasswordHistoryStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, ManagedStore, RefreshTokenStore, DenylistStore, SingleUseStore, Housekeeping {
   /** Attack-protection counters: a part of their own, so Redis can take them over for several nodes. */
   readonly attempts: AttemptStore;
   readonly events: EventStore;
   readonly mfa: MfaStore;
   readonly jobs: JobStore;
+  readonly exports: ExportStore;
   readonly legacyTokens: LegacyTokenStore;
   readonly settings: SettingStore;
   /** Resolves when the store answers a trivial query; for /health/ready. */

@@ -57,6 +57,9 @@ function assertSdk(results: Record<string, Step>): void {
   assert.ok(ok('logs.list') > 0);
   const job = ok('jobs.importUsers');
   assert.deepEqual([job.type, job.connection_id], ['users_import', 'customers'], JSON.stringify(job));
+  const exported = ok('jobs.exportUsers');
+  assert.deepEqual([exported.type, exported.status], ['users_export', 'completed'], JSON.stringify(exported));
+  assert.match(exported.location, /\/api\/v2\/jobs\/job_\w+\/download$/);
 }
 
 test('Auth0\'s Node SDK, current major: authentication (legacy client) and management calls work unchanged', async (t) => {

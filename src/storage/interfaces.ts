@@ -45,6 +45,9 @@ export interface UserRecord {
 
 export type NewUser = Omit<UserRecord, 'id' | 'created_at' | 'updated_at' | 'password_leaked_at'>;
 
+/** A user an import brings, with the id it had where it came from when that id is kept (an `auth0|` export's). */
+export type ImportedNewUser = NewUser & { id?: string };
+
 /** What an operator may change about a user: everything but the id, the connection, the password and the times. */
 export type UserProfile = Omit<NewUser, 'connection' | 'password_hash'>;
 
@@ -329,7 +332,8 @@ export interface UserImportStore {
    * that user's profile (PROFILE_COLUMNS in ./users.ts) is replaced instead: never its username, email, blocked
    * flag or password hash.
    */
-  importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]>;
+  /** A user's own id is kept when given; one already taken is a conflict, as a taken username is. */
+  importUsers(users: ImportedNewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]>;
 }
 
 /** Hashes of replaced passwords, for password_policy.history; deleted with their user. */

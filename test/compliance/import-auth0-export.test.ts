@@ -36,6 +36,7 @@ test('Auth0 export NDJSON imports: profile, metadata, blocked; auth0| ids and id
   assert.deepEqual([job.status, job.summary.inserted, job.summary.failed], ['completed', 2, 2], JSON.stringify(job));
   assert.deepEqual(errors.map((e: { user: { line: number }; errors: { message: string }[] }) => [e.user.line, e.errors[0]!.message.split(':')[0]]), [[4, 'identities'], [5, 'not valid JSON']]);
   const [one] = (await tg.call('GET', '/users-by-email?email=ndjson-one@example.com')).body;
+  assert.equal(`auth0|${one.user_id}`, exported('ndjson-one').user_id, 'auth0|{id} keeps {id} as the user\'s id');
   assert.deepEqual([one.name, one.app_metadata, one.user_metadata, one.blocked, one.email_verified], ['ndjson-one Exported', { plan: 'gold' }, { theme: 'dark' }, false, true]);
   assert.equal((await tg.call('GET', '/users-by-email?email=ndjson-two@example.com')).body[0].blocked, true);
   // No password came with it: nobody can log in until an administrator sets one.
@@ -54,4 +55,13 @@ test('an upsert of an exported (password-less) record keeps the password the use
   assert.deepEqual([job.summary.updated, job.summary.passwords_kept], [1, 1], JSON.stringify(job.summary));
   assert.equal((await tg.call('GET', '/users-by-email?email=keeper@example.com')).body[0].name, 'Renamed');
   assert.equal((await tg.token({ grant_type: 'password', username: 'keeper', password: 'tulip-mosaic-47-river' }, { basic: webClient })).status, 200);
+});
+
+test('an auth0| id already taken by another user is a conflict for that record, on its own', async (t) => {
+  const tg = await startManaged(t);
+  await importNdjson(tg, [JSON.stringify(exported('first'))]);
+  const { job, errors } = await importNdjson(tg, [JSON.stringify({ ...exported('second'), user_id: exported('first').user_id }), JSON.stringify(exported('third'))]);
+  assert.deepEqual([job.summary.inserted, job.summary.failed], [1, 1], JSON.stringify(job.summary));
+  assert.match(errors[0].errors[0].message, /or the id "[0-9a-f]{24}"/);
+  assert.equal((await tg.call('GET', '/users-by-email?email=second@example.com')).body.length, 0);
 });

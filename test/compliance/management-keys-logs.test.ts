@@ -110,7 +110,8 @@ test('GET /openapi.json: an OpenAPI 3.1 document of every operation, its scope a
   assert.ok(!('password_hash' in create.responses['201'].content['application/json'].schema.properties));
   const list = doc.paths['/users'].get.parameters as { name: string; in: string; required: boolean }[];
   assert.deepEqual(list.map((p) => [p.name, p.in, p.required]), [
-    ['connection', 'query', false], ['username', 'query', false], ['email', 'query', false], ['page', 'query', false], ['per_page', 'query', false], ['include_totals', 'query', false],
+    ['q', 'query', false], ['search_engine', 'query', false], ['connection', 'query', false], ['username', 'query', false], ['email', 'query', false],
+    ['sort', 'query', false], ['fields', 'query', false], ['include_fields', 'query', false], ['page', 'query', false], ['per_page', 'query', false], ['include_totals', 'query', false],
   ]);
   assert.deepEqual(doc.paths['/users/{id}'].get.parameters.map((p: { name: string; in: string; required: boolean }) => [p.name, p.in, p.required]), [['id', 'path', true]]);
 });

@@ -52,7 +52,7 @@ test('CSV with chosen fields and names; a bad field or connection is 400', async
   assert.deepEqual([unknown.status, unknown.body.fields[0].field], [400, 'connection_id']);
 });
 
-test('round trip: an export imported into a fresh store keeps users, metadata and blocked state', async (t) => {
+test('round trip: an export imported into a fresh store keeps users, their ids (auth0|{id}), metadata and blocked state', async (t) => {
   const source = await startManaged(t, (c) => {
     c.users![0]!.app_metadata = { plan: 'gold', seats: 3 };
     c.users![0]!.user_metadata = { theme: 'dark' };
@@ -65,7 +65,7 @@ test('round trip: an export imported into a fresh store keeps users, metadata an
   await target.jobs.idle();
   const done = (await target.call('GET', `/jobs/${imported.body.id}`)).body;
   assert.deepEqual([done.status, done.summary.inserted, done.summary.failed], ['completed', 2, 0], JSON.stringify(done));
-  const shape = (u: Record<string, unknown>) => ({ username: u.username, email: u.email, email_verified: u.email_verified, name: u.name, given_name: u.given_name, blocked: u.blocked, app_metadata: u.app_metadata, user_metadata: u.user_metadata });
+  const shape = (u: Record<string, unknown>) => ({ user_id: u.user_id, username: u.username, email: u.email, email_verified: u.email_verified, name: u.name, given_name: u.given_name, blocked: u.blocked, app_metadata: u.app_metadata, user_metadata: u.user_metadata });
   const before = (await source.call('GET', '/users?connection=customers&sort=username:1')).body.map(shape);
   const after = (await target.call('GET', '/users?connection=customers&sort=username:1')).body.map(shape);
   assert.deepEqual(after, before);

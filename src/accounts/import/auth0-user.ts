@@ -9,7 +9,7 @@ import { customPasswordHashSchema } from '../legacy/auth0-shape.ts';
 
 export const auth0UserSchema = userSchema.omit({ connection: true, password_hash: true }).extend({
   username: userSchema.shape.username.optional(),
-  /** Accepted from Auth0 exports and not kept: Tollgate gives every user a new `sub`. */
+  /** Auth0's id: `auth0|{id}` keeps {id} as the user's id (import-users.ts); any other is not kept (a new `sub`). */
   user_id: z.string().max(255).optional(),
   /**
    * Auth0's export: the user's identities. Only a database one (provider auth0) can be imported into a connection:

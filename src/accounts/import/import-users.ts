@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { describeIssues } from '../../config/load.ts';
 import { profileOf } from '../../config/sync.ts';
 import type { PasswordPolicy, UserConfig } from '../../config/schema.ts';
-import type { ImportProblem, NewUser, UserImportStore, UserStore } from '../../storage/interfaces.ts';
+import type { ImportProblem, ImportedNewUser, NewUser, UserImportStore, UserStore } from '../../storage/interfaces.ts';
 import { BREACHED_REFUSAL } from '../../errors/management.ts';
 import { HashFormatError } from '../legacy/encoding.ts';
 import { isForeignHash, storedHashFromAuth0 } from '../legacy/registry.ts';
@@ -53,7 +53,7 @@ export interface ImportReport {
 const BATCH = 1000;
 
 /** `passwordGiven`: false for an exported user, whose unknowable password must never replace one an upsert finds. */
-type Prepared = { element: JsonElement; user: NewUser; passwordGiven: boolean } | { element: JsonElement; reason: string };
+type Prepared = { element: JsonElement; user: ImportedNewUser; passwordGiven: boolean } | { element: JsonElement; reason: string };
 
 /** JSON.parse's message can quote the input (a password): only where it failed is kept. */
 function jsonProblem(element: JsonElement, err: unknown): string {
@@ -61,6 +61,14 @@ function jsonProblem(element: JsonElement, err: unknown): string {
   if (position === undefined) return 'not valid JSON';
   const line = element.line + (element.text.slice(0, Number(position)).match(/\n/g)?.length ?? 0);
   return `not valid JSON (near line ${line})`;
+}
+
+/**
+ * An Auth0 database user's id, `auth0|{id}`, keeps its {id} as the Tollgate user's (the `sub` of their tokens), so
+ * an export imported elsewhere keeps its users' ids; any other id (another provider's) is not kept.
+ */
+function keptId(userId: string | undefined): string | undefined {
+  return /^auth0\|([A-Za-z0-9_-]{1,64})$/.exec(userId ?? '')?.[1];
 }
 
 /** A plain password the connection's policy, or breached password detection, refuses. */
@@ -104,7 +112,8 @@ async function prepare(element: JsonElement, options: ImportOptions, deps: Impor
   try {
     const password_hash = await passwordHashOf(record, username, options, deps);
     const passwordGiven = record.password !== undefined || record.password_hash !== undefined || record.custom_password_hash !== undefined;
-    return { element, user: { ...profileOf({ ...record, username, connection: options.connection } as UserConfig), password_hash }, passwordGiven };
+    const id = keptId(record.user_id);
+    return { element, user: { ...profileOf({ ...record, username, connection: options.connection } as UserConfig), password_hash, ...(id ? { id } : {}) }, passwordGiven };
   } catch (err) {
     if (err instanceof HashFormatError) return { element, reason: `${hashFieldOf(record, err)}: ${err.detail}` };
     if (err instanceof Refused) return { element, reason: err.message };
@@ -112,8 +121,9 @@ async function prepare(element: JsonElement, options: ImportOptions, deps: Impor
   }
 }
 
-function conflictReason(user: NewUser, upsert: boolean): string {
-  const who = user.email === null || user.email === user.username ? `username "${user.username}"` : `username "${user.username}" or email "${user.email}"`;
+function conflictReason(user: ImportedNewUser, upsert: boolean): string {
+  const login = user.email === null || user.email === user.username ? `username "${user.username}"` : `username "${user.username}" or email "${user.email}"`;
+  const who = user.id === undefined ? login : `${login} (or the id "${user.id}")`;
   return upsert ? `${who}: held by two different users of connection "${user.connection}", so neither is updated`
     : `${who} already exists in connection "${user.connection}" (--upsert updates existing users)`;
 }
@@ -129,7 +139,7 @@ export async function importElements(elements: JsonElement[], options: ImportOpt
   const refuse = ({ index, line }: JsonElement, kind: ImportProblem['kind'], reason: string) => report.problems.push({ index, line, kind, reason });
   for (let start = 0; start < elements.length; start += BATCH) {
     const prepared = await Promise.all(elements.slice(start, start + BATCH).map((element) => prepare(element, options, deps)));
-    const valid: { element: JsonElement; user: NewUser; passwordGiven: boolean }[] = [];
+    const valid: { element: JsonElement; user: ImportedNewUser; passwordGiven: boolean }[] = [];
     for (const p of prepared) if ('user' in p) valid.push(p); else refuse(p.element, 'invalid', p.reason);
     const results = await deps.store.importUsers(valid.map((v) => v.user), options.now, { upsert: options.upsert });
     for (const [i, result] of results.entries()) {

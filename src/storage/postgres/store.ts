@@ -5,7 +5,7 @@
 import {
   CONFIGURED_KEYS, ConflictError, type MetadataPatch,
   type ApiRecord, type AttemptStore, type AvailabilityWatcher, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type DeniedEntry, type EventStore, type ImportedUser,
-  type JobStore, type ExportStore, type SettingStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store, type UserFilter,
+  type JobStore, type ExportStore, type ImportedNewUser, type SettingStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store, type UserFilter,
   type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
@@ -209,9 +209,9 @@ export class PostgresStore implements Store, SchemaMigrations {
 
   // UserImportStore
 
-  async importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
+  async importUsers(users: ImportedNewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
     if (users.length === 0) return [];
-    const rows = users.map((user) => ({ ...userColumns(user), id: newUserId(), created_at: now, updated_at: now }));
+    const rows = users.map((user) => ({ ...userColumns(user), id: user.id ?? newUserId(), created_at: now, updated_at: now }));
     return this.#db.transaction(async (query) => {
       const inserted = await insertUsers(query, rows);
       const results: ImportedUser[] = [];

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import {
   CONFIGURED_KEYS, ConflictError, patchedMetadata, type MetadataPatch,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type DeniedEntry, type EventStore, type ImportedUser,
-  type JobStore, type ExportStore, type SettingStore, type LegacyTokenStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store,
+  type JobStore, type ExportStore, type ImportedNewUser, type SettingStore, type LegacyTokenStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store,
   type UserFilter, type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
@@ -214,8 +214,8 @@ export class SqliteStore implements Store, SchemaMigrations {
   }
 
   /** The new user's row, or undefined when its username or email is taken in the connection. */
-  #insertUser(user: NewUser, now: number): Row | undefined {
-    const row = { ...userColumns(user), id: newUserId(), created_at: now, updated_at: now };
+  #insertUser(user: ImportedNewUser, now: number): Row | undefined {
+    const row = { ...userColumns(user), id: user.id ?? newUserId(), created_at: now, updated_at: now };
     const inserted = this.#sql(`INSERT INTO users (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((k) => `:${k}`).join(', ')})
       ON CONFLICT DO NOTHING`).run(row);
     return inserted.changes === 1 ? row : undefined;
@@ -229,7 +229,7 @@ export class SqliteStore implements Store, SchemaMigrations {
 
   // UserImportStore
 
-  async importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
+  async importUsers(users: ImportedNewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
     return this.#transaction(() => users.map((user): ImportedUser => {
       const row = this.#insertUser(user, now);
       if (row) return { outcome: 'created', id: row.id as string };

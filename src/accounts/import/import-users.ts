@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { describeIssues } from '../../config/load.ts';
 import { profileOf } from '../../config/sync.ts';
 import type { PasswordPolicy, UserConfig } from '../../config/schema.ts';
-import type { ImportProblem, ImportedNewUser, NewUser, UserImportStore, UserStore } from '../../storage/interfaces.ts';
+import type { ImportProblem, ImportedNewUser, UserImportStore, UserStore } from '../../storage/interfaces.ts';
 import { BREACHED_REFUSAL } from '../../errors/management.ts';
 import { HashFormatError } from '../legacy/encoding.ts';
 import { isForeignHash, storedHashFromAuth0 } from '../legacy/registry.ts';

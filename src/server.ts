@@ -18,6 +18,7 @@ import { issuerOf } from './config/issuer.ts';
 import { MANAGEMENT_PREFIX, managementAudience } from './management/scopes.ts';
 import { configuredContext, type ManagementContext } from './management/context.ts';
 import { managementPlugin } from './management/router.ts';
+import { auth0ErrorBody } from './management/error-shape.ts';
 import { BODY_LIMIT, registerBodyParsers } from './http/body.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { requireSingleHeaders, serverOptions } from './http/hardening.ts';
@@ -168,6 +169,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     });
     closeKeys = () => keys.close();
     const iss = issuerOf(config);
+    const managementPath = `${new URL(iss).pathname.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}`;
     const endpoints = endpointsOf(iss);
     const issuer = observability.traced(new TokenIssuer({
       issuer: iss, userinfoUrl: endpoints.userinfo, keys, alg: config.tokens.signing_alg, idTokenTtl: config.tokens.id_token_ttl, now,
@@ -218,7 +220,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // than answered 503: behind a load balancer that request has nowhere else to go. Fastify types an HTTPS
     // instance apart; every route here works the same over either.
     const app = Fastify({
-      loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT, return503OnClosing: false, ...serverOptions(config.http, https),
+      loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT, return503OnClosing: false, ...serverOptions(config.http, https, (url) => (`${url}/`.startsWith(`${managementPath}/`) ? auth0ErrorBody : undefined)),
       genReqId: requestIdGenerator(trustedProxies), childLoggerFactory: requestLogger,
       logController: new RequestLogController({ requestIdLogLabel: 'request_id' }),
     }) as unknown as FastifyInstance;
@@ -250,7 +252,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const management: ManagementContext = { store, hasher, audit, now, keys, jobs, families, protection, ...configured };
     const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };
     await app.register(async (scoped) => managementPlugin(scoped, { context: management, callers, issuer: iss, uploadLimit: config.management.import_max_bytes }),
-      { prefix: `${new URL(iss).pathname.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` });
+      { prefix: managementPath });
     await app.ready();
     const listeners = await observability.listen();
     const housekeeping = startHousekeeping(store, config, now, log);

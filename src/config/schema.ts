@@ -204,7 +204,7 @@ export const attackProtectionSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   issuer: httpUrl.optional()
-    .describe('The `iss` of every token; every endpoint lives under this URL (its path is the route prefix). Default: http://{host}:{port}.'),
+    .describe('The `iss` of every token, written exactly as given; every endpoint lives under this URL (its path is the route prefix). A trailing slash is kept in iss and discovery but never doubled in endpoint URLs: write https://{domain}/ for Auth0\'s SDKs, which require it (docs/auth0-compatibility.md). Default: http://{host}:{port}.'),
   port: z.number().int().min(0).max(65535).default(8080).describe('TCP port; 0 picks a free one.'),
   host: z.string().default('127.0.0.1').describe('Address to listen on.'),
   http: httpSchema.prefault({}).describe('Timeouts and the per-address connection cap that keep slow and idle clients from tying a node up.'),

@@ -7,10 +7,9 @@ import { profileOf } from '../config/sync.ts';
 import { InvalidInputError, ResourceConflictError } from '../errors/management.ts';
 import { NotFoundError } from '../errors/oauth.ts';
 import { unblockAccount } from '../protection/unblock.ts';
-import { ConflictError, type Metadata, type UserFilter, type UserRecord } from '../storage/interfaces.ts';
+import { ConflictError, type Metadata, type UserRecord } from '../storage/interfaces.ts';
 import { profileFields } from '../storage/users.ts';
 import { passwordDeps, recordChange, type Actor, type ManagementContext } from './context.ts';
-import { offsetOf, pageQuery, pageResult, type Page } from './input.ts';
 
 const fields = userSchema.shape;
 const password = z.string().min(1).max(1024).describe('Never returned; stored as an argon2id hash.');
@@ -39,13 +38,6 @@ export const updateUserBody = z.strictObject({
   ...clearable.shape,
 }).partial();
 export type UpdateUserBody = z.output<typeof updateUserBody>;
-
-export const userSearchQuery = z.strictObject({
-  connection: z.string().optional().describe('Only users of this connection.'),
-  username: z.string().optional().describe('Exact username, case-insensitive.'),
-  email: z.string().optional().describe('Exact email address, case-insensitive.'),
-  ...pageQuery,
-});
 
 export const userIdParams = z.strictObject({ id: z.string().describe('The user id (the `sub` of their tokens).') });
 
@@ -134,9 +126,4 @@ export async function deleteUser(ctx: ManagementContext, actor: Actor, id: strin
     connection: user.connection, username: user.username, reason: 'user_deleted', user_id: id, client_id: actor,
   });
   await recordChange(ctx, actor, { type: 'user.deleted', connection: user.connection, username: user.username, user_id: id });
-}
-
-export async function searchUsers(ctx: ManagementContext, filter: UserFilter, page: Page): Promise<UserView[] | Record<string, unknown>> {
-  const users = await ctx.store.listUsers({ ...filter, limit: page.per_page, offset: offsetOf(page) });
-  return pageResult('users', users.map(viewOfUser), page, () => ctx.store.countUsers(filter));
 }

@@ -9,6 +9,7 @@ import type { GrantType } from '../grants/names.ts';
 import type { AssertionAlg, SigningAlg } from '../keys/algorithms.ts';
 import type { ActionFactor, LoginProtocol } from '../actions/types.ts';
 import type { ActionOutcome } from '../actions/api.ts';
+import type { UserQuery } from '../protocol/user-query.ts';
 
 export type Metadata = Record<string, unknown>;
 
@@ -44,6 +45,9 @@ export interface UserRecord {
 
 export type NewUser = Omit<UserRecord, 'id' | 'created_at' | 'updated_at' | 'password_leaked_at'>;
 
+/** A user an import brings, with the id it had where it came from when that id is kept (an `auth0|` export's). */
+export type ImportedNewUser = NewUser & { id?: string };
+
 /** What an operator may change about a user: everything but the id, the connection, the password and the times. */
 export type UserProfile = Omit<NewUser, 'connection' | 'password_hash'>;
 
@@ -52,6 +56,10 @@ export interface UserFilter {
   connection?: string;
   username?: string;
   email?: string;
+  /** Auth0's user search query, parsed (protocol/user-query.ts). */
+  query?: UserQuery;
+  /** Auth0's sort=field:1|-1; without it, by connection and username. */
+  sort?: { field: string; descending: boolean };
 }
 
 export interface ClientRecord extends ClientProofMetadata {
@@ -328,7 +336,8 @@ export interface UserImportStore {
    * that user's profile (PROFILE_COLUMNS in ./users.ts) is replaced instead: never its username, email, blocked
    * flag or password hash.
    */
-  importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]>;
+  /** A user's own id is kept when given; one already taken is a conflict, as a taken username is. */
+  importUsers(users: ImportedNewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]>;
 }
 
 /** Hashes of replaced passwords, for password_policy.history; deleted with their user. */
@@ -813,12 +822,35 @@ export interface Housekeeping {
   purge(now: number): Promise<number>;
 }
 
+/** A user export (Auth0's users-exports job): what to export, for whom, and until when it can be downloaded. */
+export interface UserExportRecord {
+  /** `job_` and 16 random characters, as Auth0's. */
+  id: string;
+  /** The management client that created it: the only one that may download it. */
+  client_id: string | null;
+  /** Only this connection's users; null for every connection. */
+  connection: string | null;
+  format: 'json' | 'csv';
+  /** The fields, in order, each with the name it is written under. */
+  fields: { name: string; export_as: string }[];
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ExportStore {
+  createExport(record: UserExportRecord): Promise<void>;
+  getExport(id: string): Promise<UserExportRecord | undefined>;
+  /** Deletes the exports whose download expired before `expiredBefore`; returns how many went. */
+  purgeExports(expiredBefore: number): Promise<number>;
+}
+
 export interface Store extends UserStore, UserImportStore, PasswordHistoryStore, ClientStore, DirectoryStore, KeyStore, ConfiguredStore, ManagedStore, RefreshTokenStore, DenylistStore, SingleUseStore, Housekeeping {
   /** Attack-protection state: a part of its own, so a cache can take the buckets over. */
   readonly attempts: AttemptStore;
   readonly events: EventStore;
   readonly mfa: MfaStore;
   readonly jobs: JobStore;
+  readonly exports: ExportStore;
   readonly legacyTokens: LegacyTokenStore;
   readonly settings: SettingStore;
   /** Resolves when the store answers a trivial query; for /health/ready. */

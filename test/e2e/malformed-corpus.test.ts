@@ -3,7 +3,7 @@
  * and content types, truncated and oversized bodies, deep nesting, repeated parameters and headers, NUL bytes,
  * invalid UTF-8 and percent-escapes, and forged or confused JWTs (alg none, HS256 keyed with the server's public
  * key, a stranger's key) as bearer tokens, DPoP proofs, client assertions and token parameters. Not one 5xx; every
- * error in its documented shape ({error, error_description}, RFC 6749 §5.2 at the OAuth endpoints, the same under
+ * error in its documented shape ({error, error_description}, RFC 6749 §5.2 at the OAuth endpoints; Auth0's {statusCode, error, message, errorCode} under
  * /api/v2) with Cache-Control: no-store; and a good login is served afterwards.
  */
 import { test } from 'node:test';
@@ -165,6 +165,17 @@ function problemOf(probe: Probe, exchange: Exchange): string | undefined {
     body = JSON.parse(response.body) as Record<string, unknown>;
   } catch {
     return `${response.status} with a body that is not JSON: ${response.body.slice(0, 200)}`;
+  }
+  // Under /api/v2 the management API answers in Auth0's shape, its errorCode a stable code.
+  const target = probe.bytes.toString('latin1').split(' ')[1] ?? '';
+  // Bytes that are not HTTP are answered by node:http's socket handler before any path is known: RFC 6749's shape.
+  const beforeRouting = /^The request (is not valid HTTP\/1\.1|headers are larger than 16 KiB)\.$/.test(String(body.error_description));
+  if (`${target}/`.startsWith('/api/v2/') && !beforeRouting) {
+    if (body.statusCode !== response.status || typeof body.error !== 'string' || typeof body.message !== 'string' || typeof body.errorCode !== 'string') {
+      return `${response.status} not in Auth0's {statusCode, error, message, errorCode}: ${response.body.slice(0, 200)}`;
+    }
+    const beyond = Object.keys(body).filter((k) => !['statusCode', 'error', 'message', 'errorCode', 'fields'].includes(k));
+    return beyond.length > 0 ? `${response.status} with members beyond Auth0's shape: ${beyond.join(', ')}` : undefined;
   }
   if (typeof body.error_description !== 'string') return `${response.status} without error_description: ${response.body.slice(0, 200)}`;
   // RFC 6750 §3.1: no error code for a request that sent no token, and a bare challenge says so.

@@ -5,18 +5,20 @@
 import {
   CONFIGURED_KEYS, ConflictError, type MetadataPatch,
   type ApiRecord, type AttemptStore, type AvailabilityWatcher, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type DeniedEntry, type EventStore, type ImportedUser,
-  type JobStore, type SettingStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store, type UserFilter,
+  type JobStore, type ExportStore, type ImportedNewUser, type SettingStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store, type UserFilter,
   type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
 import { ConfiguredCache } from '../configured.ts';
 import { PROFILE_COLUMNS, newUserId, profileColumns, userSearch } from '../users.ts';
+import { POSTGRES_SEARCH } from '../user-search-sql.ts';
 import { DEFAULT_POOL, Db, type PoolOptions, type Query, type Row } from './db.ts';
 import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
 import { insertManySql, insertSql, refreshFamilyRow, toRefreshFamily, toUser, userColumns } from './rows.ts';
 import { PostgresAttempts } from './attempts.ts';
 import { PostgresEvents } from './events.ts';
 import { SqlJobStore } from '../jobs-sql.ts';
+import { SqlExportStore } from '../exports-sql.ts';
 import { SqlSettingStore } from '../settings-sql.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
 import type { RunSql } from '../portable-sql.ts';
@@ -107,6 +109,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   readonly events: EventStore;
   readonly mfa: MfaStore;
   readonly jobs: JobStore;
+  readonly exports: ExportStore;
   readonly legacyTokens: LegacyTokenStore;
   readonly settings: SettingStore;
 
@@ -119,6 +122,7 @@ export class PostgresStore implements Store, SchemaMigrations {
     this.events = new PostgresEvents(db.query);
     this.mfa = new SqlMfaStore(run);
     this.jobs = new SqlJobStore(run);
+    this.exports = new SqlExportStore(run);
     this.settings = new SqlSettingStore(run);
     this.legacyTokens = new SqlLegacyTokenStore(run);
   }
@@ -205,9 +209,9 @@ export class PostgresStore implements Store, SchemaMigrations {
 
   // UserImportStore
 
-  async importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
+  async importUsers(users: ImportedNewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
     if (users.length === 0) return [];
-    const rows = users.map((user) => ({ ...userColumns(user), id: newUserId(), created_at: now, updated_at: now }));
+    const rows = users.map((user) => ({ ...userColumns(user), id: user.id ?? newUserId(), created_at: now, updated_at: now }));
     return this.#db.transaction(async (query) => {
       const inserted = await insertUsers(query, rows);
       const results: ImportedUser[] = [];
@@ -235,14 +239,14 @@ export class PostgresStore implements Store, SchemaMigrations {
   }
 
   async listUsers(filter: UserFilter & { limit: number; offset: number }): Promise<UserRecord[]> {
-    const { where, values } = userSearch(filter, $);
-    const { rows } = await this.#db.query(`SELECT * FROM users ${where} ORDER BY connection, username_lower LIMIT ${$(values.length + 1)} OFFSET ${$(values.length + 2)}`,
+    const { where, values, order } = userSearch(filter, $, POSTGRES_SEARCH);
+    const { rows } = await this.#db.query(`SELECT * FROM users ${where} ${order} LIMIT ${$(values.length + 1)} OFFSET ${$(values.length + 2)}`,
       [...values, filter.limit, filter.offset]);
     return rows.map(toUser);
   }
 
   async countUsers(filter: UserFilter): Promise<number> {
-    const { where, values } = userSearch(filter, $);
+    const { where, values } = userSearch(filter, $, POSTGRES_SEARCH);
     const { rows } = await this.#db.query(`SELECT count(*)::int AS n FROM users ${where}`, values);
     return rows[0]!.n as number;
   }

@@ -1,4 +1,5 @@
 /** SQLite schema migrations; an applied migration's checksum must never change (../migrations.ts). */
+import { USER_EXPORTS_SQL } from '../exports-sql.ts';
 import type { Migration } from '../migrations.ts';
 import { JOBS_MIGRATION_SQL } from '../jobs-sql.ts';
 import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
@@ -208,4 +209,15 @@ export const migrations: Migration[] = [
   BREACHED_PASSWORD_MIGRATION,
   SETTING_OVERRIDES_MIGRATION,
   EVENT_REQUEST_ID_MIGRATION,
+  {
+    version: 20,
+    name: 'user search',
+    sql: `
+      -- Auth0's user search: prefixes on username and email are ranges on the indexes they already have (SQLite's
+      -- binary collation orders bytes); created_at ranges and sorts get their own index.
+      CREATE INDEX users_created_at ON users (created_at);
+      -- Auth0's users-exports jobs: what to export and until when it is served (storage/exports-sql.ts).
+      ${USER_EXPORTS_SQL}
+    `,
+  },
 ];

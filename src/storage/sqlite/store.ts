@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import {
   CONFIGURED_KEYS, ConflictError, patchedMetadata, type MetadataPatch,
   type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type DeniedEntry, type EventStore, type ImportedUser,
-  type JobStore, type SettingStore, type LegacyTokenStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store,
+  type JobStore, type ExportStore, type ImportedNewUser, type SettingStore, type LegacyTokenStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store,
   type UserFilter, type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import { migrations } from './migrations.ts';
@@ -13,9 +13,11 @@ import { systemClock } from '../../clock.ts';
 import { pendingMigrations, type Migration, type SchemaMigrations } from '../migrations.ts';
 import { ConfiguredCache } from '../configured.ts';
 import { PROFILE_COLUMNS, newUserId, profileColumns, userColumns as columnsOf, userSearch } from '../users.ts';
+import { SQLITE_SEARCH } from '../user-search-sql.ts';
 import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';
 import { SqlJobStore } from '../jobs-sql.ts';
+import { SqlExportStore } from '../exports-sql.ts';
 import { SqlSettingStore } from '../settings-sql.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
 import type { RunSql } from '../portable-sql.ts';
@@ -119,6 +121,7 @@ export class SqliteStore implements Store, SchemaMigrations {
   readonly events: EventStore;
   readonly mfa: MfaStore;
   readonly jobs: JobStore;
+  readonly exports: ExportStore;
   readonly legacyTokens: LegacyTokenStore;
   readonly settings: SettingStore;
 
@@ -141,6 +144,7 @@ export class SqliteStore implements Store, SchemaMigrations {
     this.events = new SqliteEvents(sql);
     this.mfa = new SqlMfaStore(run);
     this.jobs = new SqlJobStore(run);
+    this.exports = new SqlExportStore(run);
     this.settings = new SqlSettingStore(run);
     this.legacyTokens = new SqlLegacyTokenStore(run);
   }
@@ -210,8 +214,8 @@ export class SqliteStore implements Store, SchemaMigrations {
   }
 
   /** The new user's row, or undefined when its username or email is taken in the connection. */
-  #insertUser(user: NewUser, now: number): Row | undefined {
-    const row = { ...userColumns(user), id: newUserId(), created_at: now, updated_at: now };
+  #insertUser(user: ImportedNewUser, now: number): Row | undefined {
+    const row = { ...userColumns(user), id: user.id ?? newUserId(), created_at: now, updated_at: now };
     const inserted = this.#sql(`INSERT INTO users (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((k) => `:${k}`).join(', ')})
       ON CONFLICT DO NOTHING`).run(row);
     return inserted.changes === 1 ? row : undefined;
@@ -225,7 +229,7 @@ export class SqliteStore implements Store, SchemaMigrations {
 
   // UserImportStore
 
-  async importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
+  async importUsers(users: ImportedNewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
     return this.#transaction(() => users.map((user): ImportedUser => {
       const row = this.#insertUser(user, now);
       if (row) return { outcome: 'created', id: row.id as string };
@@ -302,13 +306,13 @@ export class SqliteStore implements Store, SchemaMigrations {
   }
 
   async listUsers(filter: UserFilter & { limit: number; offset: number }): Promise<UserRecord[]> {
-    const { where, values } = userSearch(filter, () => '?');
-    return this.#sql(`SELECT * FROM users ${where} ORDER BY connection, username_lower LIMIT ? OFFSET ?`).all(...values, filter.limit, filter.offset).map(toUser);
+    const { where, values, order } = userSearch(filter, (n) => `?${n}`, SQLITE_SEARCH);
+    return this.#sql(`SELECT * FROM users ${where} ${order} LIMIT ?${values.length + 1} OFFSET ?${values.length + 2}`).all(...(values as SQLInputValue[]), filter.limit, filter.offset).map(toUser);
   }
 
   async countUsers(filter: UserFilter): Promise<number> {
-    const { where, values } = userSearch(filter, () => '?');
-    return this.#sql(`SELECT count(*) AS n FROM users ${where}`).get(...values)!.n as number;
+    const { where, values } = userSearch(filter, (n) => `?${n}`, SQLITE_SEARCH);
+    return this.#sql(`SELECT count(*) AS n FROM users ${where}`).get(...(values as SQLInputValue[]))!.n as number;
   }
 
   // Configured records: one JSON document per row, keyed by its identifier.

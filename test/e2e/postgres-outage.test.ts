@@ -106,6 +106,8 @@ users:
   }
   assert.ok(refused.every((a) => a.phase !== 'before'), 'nothing refused before the outage');
 
+  // The return is told once the database has answered for OUTAGE_SETTLE_MS without a failure.
+  await within(5_000, 'the recovery line', async () => node!.output().includes('store reachable again'));
   const output = node.output();
   const lines = output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; level: string; host?: string; cause?: string });
   const down = lines.filter((l) => l.msg === 'store unreachable');

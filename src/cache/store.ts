@@ -77,7 +77,8 @@ export interface CacheSetup {
  */
 export async function setUpCache(sql: Store, config: Pick<Config, 'cache' | 'cache_prefix'>, deps: { audit: AuditLog; log: Logger; now: () => number }): Promise<CacheSetup | undefined> {
   if (config.cache === undefined) return undefined;
-  const outage = new CacheOutage({ audit: deps.audit, monitor: new OutageMonitor({ dependency: 'cache', host: hostOf(config.cache), log: deps.log }) });
+  // No settle time: the cache's outage state decides fallbacks and its events, which end at Redis's first answer.
+  const outage = new CacheOutage({ audit: deps.audit, monitor: new OutageMonitor({ dependency: 'cache', host: hostOf(config.cache), log: deps.log, settleMs: 0 }) });
   const cache = await openCache(config.cache, config.cache_prefix, (err) => void outage.failed(err)).catch(async (err: unknown) => {
     await sql.close();
     throw err;

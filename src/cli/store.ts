@@ -59,12 +59,21 @@ export function commandBreachedPasswords(store: Store, config: Config): Breached
   return breachedPasswords(config, { users: store, audit: silentAudit(store), log, now: nowSeconds, waitForIndex: true });
 }
 
+/** `work` with the command's breached password detection, closed afterwards. */
+export async function withBreachedPasswords<T>(store: Store, config: Config, work: (breached: BreachedPasswords) => Promise<T>): Promise<T> {
+  const breached = commandBreachedPasswords(store, config);
+  try {
+    return await work(breached);
+  } finally {
+    await breached.close();
+  }
+}
+
 /** What the management operations need, for an operator at the command line (no acting client: events say client_id null). */
-export function managementContext(store: Store, config: Config): ManagementContext {
+export function managementContext(store: Store, config: Config, breached: BreachedPasswords): ManagementContext {
   const hasher = argon2Hasher(config.password_hashing);
   const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now: nowSeconds });
   const protection = new LiveProtectionSettings({ store: store.settings, file: config.attack_protection, cacheTtlMs: 0, now: nowSeconds });
-  const breached = commandBreachedPasswords(store, config);
   return { store, hasher, audit: silentAudit(store), now: nowSeconds, families, protection, ...configuredContext(config, hasher, breached) };
 }
 
@@ -75,6 +84,7 @@ export function managementContext(store: Store, config: Config): ManagementConte
 export function withManagement<T>(config: Config, work: (ctx: ManagementContext) => Promise<T>): Promise<T> {
   return withStore(config, async (store) => {
     await syncRecords(store, config);
-    return work(managementContext(store, config));
+    // The breached list's index stays open while the command runs, and is closed before the store (not left to the GC).
+    return withBreachedPasswords(store, config, (breached) => work(managementContext(store, config, breached)));
   });
 }

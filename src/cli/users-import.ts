@@ -5,7 +5,7 @@ import { policyChecks, policyOf } from '../accounts/password-policy.ts';
 import { argon2Hasher } from '../accounts/passwords.ts';
 import { parseArguments } from './args.ts';
 import { EXIT, UsageError, loadConfig } from './io.ts';
-import { commandBreachedPasswords, nowSeconds, withStore } from './store.ts';
+import { nowSeconds, withBreachedPasswords, withStore } from './store.ts';
 
 export const IMPORT_HELP = `Usage: tollgate users import FILE --connection C [--upsert] [--json] [--config FILE]
 
@@ -45,7 +45,8 @@ export async function importUsers(args: string[]): Promise<number | void> {
   const options = { connection: opts.connection, upsert: opts.upsert ?? false, policy: policyOf(config, opts.connection), now: nowSeconds() };
   let report: ImportReport;
   try {
-    report = await withStore(config, (store) => importAuth0Users(text, options, { store, hasher, checks: policyChecks(hasher, commandBreachedPasswords(store, config)) }));
+    report = await withStore(config, (store) => withBreachedPasswords(store, config,
+      (breached) => importAuth0Users(text, options, { store, hasher, checks: policyChecks(hasher, breached) })));
   } catch (err) {
     if (!(err instanceof ImportFileError)) throw err;
     process.stderr.write(`tollgate: ${file}: ${err.message}; nothing was imported\n`);

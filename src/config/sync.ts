@@ -9,7 +9,7 @@ import { hashClientSecret } from '../client-auth/secrets.ts';
 import { passwordChanged } from '../accounts/set-password.ts';
 import { FamilyRevocation } from '../tokens/family-revocation.ts';
 import { managementApi } from '../management/scopes.ts';
-import { mfaApi } from '../mfa/api.ts';
+import { mfaApi } from '../mfa/audience.ts';
 import { issuerOf } from './issuer.ts';
 
 /** The metadata a client set, with the assertion algorithm's default for its method; unset keys stay absent. */

@@ -9,7 +9,7 @@ import type { ClientAuthDeps } from '../client-auth/method.ts';
 import type { AuthenticatorRecord, ClientRecord, ClientStore, DenylistStore, MfaTokenRecord, OobChannel, UserRecord, UserStore } from '../storage/interfaces.ts';
 import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
 import type { Params } from '../http/params.ts';
-import type { Mfa } from '../mfa/service.ts';
+import type { Mfa } from '../mfa/mfa.ts';
 import type { MfaRequestInfo } from '../mfa/mfa-tokens.ts';
 import { factorOf, isEnrolled, usableAuthenticators } from '../mfa/policy.ts';
 import { maskAddress } from '../mfa/codes.ts';

@@ -13,7 +13,7 @@ import { endUserIp } from '../protection/forwarded-for.ts';
 import type { Params } from '../http/params.ts';
 import type { Grant, RequestInfo, TokenResponse } from '../grants/grant.ts';
 import { findGrant } from '../grants/registry.ts';
-import type { TokenServices } from '../tokens/services.ts';
+import type { TokenServices } from '../tokens/token-services.ts';
 
 export interface TokenEndpointDeps {
   clients: ClientStore;

@@ -2,7 +2,7 @@
 import type { ClientRecord, Confirmation } from '../storage/interfaces.ts';
 import type { Params } from '../http/params.ts';
 import type { GrantType } from './names.ts';
-import type { TokenServices } from '../tokens/services.ts';
+import type { TokenServices } from '../tokens/token-services.ts';
 
 export interface RequestInfo {
   /** The client IP: the socket address, or what trusted proxies say it is; the end user's once the token endpoint has checked tollgate-forwarded-for. */

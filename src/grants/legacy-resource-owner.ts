@@ -12,7 +12,7 @@ import { resourceOwnerExchange, type ExchangeFormat } from './resource-owner.ts'
 import { namedConnection } from './password-realm.ts';
 import { OIDC_SCOPES, grantScope, parseScope } from '../tokens/scope.ts';
 import { PROTECTED_CLAIMS } from '../tokens/claims.ts';
-import { idTokenFor, refreshTokenFor } from '../tokens/services.ts';
+import { idTokenFor, refreshTokenFor } from '../tokens/token-services.ts';
 import { issueLegacyToken } from '../tokens/legacy-token.ts';
 import { sessionIdOf } from '../tokens/refresh.ts';
 

@@ -4,10 +4,10 @@
  * actions' claims, with the metadata they set stored first.
  */
 import type { Confirmation } from '../storage/interfaces.ts';
-import type { PasswordLogin } from '../mfa/service.ts';
-import type { ActionOutcome } from '../actions/api.ts';
-import { emptyOutcome } from '../actions/api.ts';
-import { issueTokens, type IssueRequest, type TokenServices } from '../tokens/services.ts';
+import type { PasswordLogin } from '../mfa/mfa.ts';
+import type { ActionOutcome } from '../actions/action-calls.ts';
+import { emptyOutcome } from '../actions/action-calls.ts';
+import { issueTokens, type IssueRequest, type TokenServices } from '../tokens/token-services.ts';
 import type { TokenResponse } from './grant.ts';
 
 export type Login = PasswordLogin & { possession: Confirmation };

@@ -6,7 +6,7 @@
  */
 import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
 import type { GrantContext, TokenResponse } from './grant.ts';
-import { authorize, issueTokens, type Authorization, type IssueRequest, type TokenServices } from '../tokens/services.ts';
+import { authorize, issueTokens, type Authorization, type IssueRequest, type TokenServices } from '../tokens/token-services.ts';
 import { eventFields, type LoginAttempt } from '../protection/login-protection.ts';
 import { parseScope } from '../tokens/scope.ts';
 import type { LoginProtocol } from '../actions/types.ts';

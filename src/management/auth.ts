@@ -21,7 +21,7 @@ export interface CallerDeps {
 export async function authenticateCaller(authorization: string | undefined, deps: CallerDeps): Promise<Caller> {
   const claims = await verifiedAccessToken(bearerFromHeader(authorization), deps.audience, deps);
   // A client_credentials token's sub is the client itself (RFC 9068 §2.2). User tokens for this audience are never
-  // issued (tokens/services.ts authorize), and are refused here as well.
+  // issued (tokens/token-services.ts authorize), and are refused here as well.
   if (claims.sub !== claims.client_id) throw new InvalidTokenError('The access token is invalid or expired.', 'not a client credentials token');
   // A deleted client's token is already refused above (tokens/in-force.ts). The grant is read again on every request
   // (from the cache, within storage_cache_ttl), so withdrawing a scope takes effect without waiting for its tokens to expire.

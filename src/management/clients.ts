@@ -13,7 +13,7 @@ import { InvalidInputError, ResourceConflictError } from '../errors/management.t
 import { GRANT_TYPES } from '../grants/names.ts';
 import { MFA_FACTORS, MFA_POLICIES, type ClientRecord, type Owner } from '../storage/interfaces.ts';
 import { checkClient } from './checks.ts';
-import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './configured.ts';
+import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './owned-records.ts';
 import type { Actor, ManagementContext } from './context.ts';
 import { optionalFields, patchOf } from './input.ts';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { connectionSchema } from '../config/schema.ts';
 import { MFA_FACTORS, MFA_POLICIES, type ConnectionRecord } from '../storage/interfaces.ts';
 import { checkConnection, refuseIfUsed } from './checks.ts';
-import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './configured.ts';
+import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './owned-records.ts';
 import type { Actor, ManagementContext } from './context.ts';
 import { patchOf } from './input.ts';
 import { ResourceConflictError } from '../errors/management.ts';

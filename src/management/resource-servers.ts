@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { apiSchema } from '../config/schema.ts';
 import type { ApiRecord } from '../storage/interfaces.ts';
 import { refuseIfUsed } from './checks.ts';
-import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './configured.ts';
+import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './owned-records.ts';
 import type { Actor, ManagementContext } from './context.ts';
 import { patchOf } from './input.ts';
 

@@ -9,7 +9,7 @@
  * file's value for that setting is edited, the file's value applies again (and the stored change is dropped at start).
  */
 import type { AttackProtectionConfig } from '../config/schema.ts';
-import { ConfiguredCache, deepFreeze } from '../storage/configured.ts';
+import { ConfiguredCache, deepFreeze } from '../storage/configured-cache.ts';
 import type { SettingOverride, SettingStore } from '../storage/interfaces.ts';
 import { IpList } from './ip-list.ts';
 

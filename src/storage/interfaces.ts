@@ -8,7 +8,7 @@ import type { ClientAuthMethod } from '../client-auth/names.ts';
 import type { GrantType } from '../grants/names.ts';
 import type { AssertionAlg, SigningAlg } from '../keys/algorithms.ts';
 import type { ActionFactor, LoginProtocol } from '../actions/types.ts';
-import type { ActionOutcome } from '../actions/api.ts';
+import type { ActionOutcome } from '../actions/action-calls.ts';
 
 export type Metadata = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 /** /connections: user directories. */
 import { connectionView, createConnection, createConnectionBody, deleteConnection, updateConnection, updateConnectionBody } from '../connections.ts';
-import { withOwner } from '../configured.ts';
-import { configuredOperations } from './configured.ts';
+import { withOwner } from '../owned-records.ts';
+import { configuredOperations } from './configured-operations.ts';
 
 export const connectionOperations = configuredOperations({
   kind: 'connections', path: '/connections', param: 'name', scope: 'connections', plural: 'connections',

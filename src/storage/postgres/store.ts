@@ -9,7 +9,7 @@ import {
   type UserProfile, type UserRecord,
 } from '../interfaces.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
-import { ConfiguredCache } from '../configured.ts';
+import { ConfiguredCache } from '../configured-cache.ts';
 import { PROFILE_COLUMNS, newUserId, profileColumns, userSearch } from '../users.ts';
 import { DEFAULT_POOL, Db, type PoolOptions, type Query, type Row } from './db.ts';
 import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';

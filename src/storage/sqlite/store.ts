@@ -11,7 +11,7 @@ import {
 import { migrations } from './migrations.ts';
 import { systemClock } from '../../clock.ts';
 import { pendingMigrations, type Migration, type SchemaMigrations } from '../migrations.ts';
-import { ConfiguredCache } from '../configured.ts';
+import { ConfiguredCache } from '../configured-cache.ts';
 import { PROFILE_COLUMNS, newUserId, profileColumns, userColumns as columnsOf, userSearch } from '../users.ts';
 import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';

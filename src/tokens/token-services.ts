@@ -7,7 +7,7 @@ import type { TokenIssuer } from './issuer.ts';
 import type { LoginProtection } from '../protection/login-protection.ts';
 import type { AuditLog } from '../events/audit.ts';
 import type { BreachedPasswords } from '../breached/detection.ts';
-import type { Mfa } from '../mfa/service.ts';
+import type { Mfa } from '../mfa/mfa.ts';
 import type { ActionPipeline } from '../actions/pipeline.ts';
 import type { JsonValue } from '../actions/types.ts';
 import type { TokenResponse } from '../grants/grant.ts';

@@ -9,9 +9,9 @@ import type { AuditLog, EventInput } from '../events/audit.ts';
 import type {
   AttemptStore, AuthenticatorRecord, ClientRecord, DirectoryStore, MfaLoginState, MfaPolicy, MfaStore, MfaTokenRecord, SingleUseStore, UserRecord,
 } from '../storage/interfaces.ts';
-import type { ActionOutcome } from '../actions/api.ts';
+import type { ActionOutcome } from '../actions/action-calls.ts';
 import type { LoginProtocol } from '../actions/types.ts';
-import type { Authorization } from '../tokens/services.ts';
+import type { Authorization } from '../tokens/token-services.ts';
 import type { MfaConfig } from '../config/schema.ts';
 import { MfaTokens, type MfaRequestInfo } from './mfa-tokens.ts';
 import { Factors } from './factors.ts';

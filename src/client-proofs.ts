@@ -3,7 +3,7 @@
  * (RFC 7523, RFC 8705 §2), Tollgate's own TLS, the client certificate of a request, and DPoP proofs (RFC 9449).
  */
 import type { Config } from './config/schema.ts';
-import type { Store } from './storage/interfaces.ts';
+import type { Store } from './storage/store.ts';
 import type { PasswordHasher } from './accounts/passwords.ts';
 import type { KeyRing } from './keys/keyring.ts';
 import type { IpList } from './protection/ip-list.ts';

@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { parseConfig } from '../../src/config/load.ts';
 import { argon2Hasher, type PasswordHashing } from '../../src/accounts/passwords.ts';
 import { createServer, type Tollgate } from '../../src/server.ts';
-import type { SigningAlg } from '../../src/keys/algorithms.ts';
+import type { SigningAlg } from '../../src/protocol/algorithms.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { writePwnedList } from './pwned-list.ts';
 
 /** OWASP's argon2id minimum, which is also Tollgate's default. */

@@ -5,7 +5,8 @@
  */
 import type { AuditLog } from '../events/audit.ts';
 import { AccessDeniedError, InvalidRequestError, ServerError, type OAuthError } from '../errors/oauth.ts';
-import type { ClientRecord, UserRecord } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { UserRecord } from '../model/user.ts';
 import { ActionCalls, emptyOutcome, type ActionOutcome } from './action-calls.ts';
 import { MAX_CUSTOM_CLAIMS_BYTES } from './claims.ts';
 import type { Action, LoginProtocol, PostLoginEvent } from './types.ts';

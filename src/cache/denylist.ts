@@ -7,7 +7,8 @@
  * the store's entries in force back into Redis before trusting it again.
  */
 import type { Redis } from 'ioredis';
-import type { DeniableToken, DeniedEntry, DenylistStore } from '../storage/interfaces.ts';
+import type { DeniableToken, DeniedEntry } from '../model/tokens.ts';
+import type { DenylistStore } from '../storage/slices/denylist.ts';
 import { denylistKeys, sessionKey } from '../storage/denylist-keys.ts';
 import type { CacheEpoch } from './epoch.ts';
 import type { CacheOutage } from './fallback.ts';

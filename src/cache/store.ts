@@ -8,7 +8,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { AuditLog } from '../events/audit.ts';
-import type { AttemptStore, BucketStore, Store } from '../storage/interfaces.ts';
+import type { AttemptStore, BucketStore } from '../storage/slices/attempts.ts';
+import type { Store } from '../storage/store.ts';
 import { RedisBuckets } from './buckets.ts';
 import { CachedDenylist } from './denylist.ts';
 import { CacheEpoch } from './epoch.ts';

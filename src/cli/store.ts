@@ -1,7 +1,7 @@
 /** Commands that work on the store directly open it for one piece of work and always close it. */
 import pino from 'pino';
 import type { Config } from '../config/schema.ts';
-import type { Store } from '../storage/interfaces.ts';
+import type { Store } from '../storage/store.ts';
 import { openStore, storeOptions } from '../storage/open.ts';
 import { AuditLog } from '../events/audit.ts';
 import { setUpCache } from '../cache/store.ts';

@@ -5,7 +5,7 @@
  */
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth.ts';
-import type { ClientRecord } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
 import { VERIFIED, refused, type AuthInput, type ClientAuthDeps, type Presented, type Verdict } from './method.ts';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

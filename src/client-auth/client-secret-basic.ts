@@ -1,6 +1,6 @@
 /** client_secret_basic: HTTP Basic with the form-urlencoded id and secret (RFC 6749 §2.3.1). */
 import { InvalidClientError } from '../errors/oauth.ts';
-import { formDecode } from '../http/form.ts';
+import { formDecode } from '../protocol/form.ts';
 import { VERIFIED, refused, type ClientAuthMethodModule } from './method.ts';
 import { verifyClientSecret } from './secrets.ts';
 

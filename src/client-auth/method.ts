@@ -1,9 +1,10 @@
 /** The shape every client authentication method shares (one file per method, registered in registry.ts). */
 import type { X509Certificate } from 'node:crypto';
 import type { PasswordHasher } from '../accounts/passwords.ts';
-import type { ClientRecord, SingleUseStore } from '../storage/interfaces.ts';
-import type { Params } from '../http/params.ts';
-import type { ClientAuthMethod } from './names.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { SingleUseStore } from '../storage/slices/single-use.ts';
+import type { Params } from '../protocol/params.ts';
+import type { ClientAuthMethod } from '../protocol/client-auth-methods.ts';
 import type { ClientKeys } from './client-keys.ts';
 
 export interface AuthInput {

@@ -3,9 +3,10 @@
  * it against the client's registered method.
  */
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth.ts';
-import type { ClientRecord, ClientStore } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { ClientStore } from '../storage/slices/clients.ts';
 import type { AuthInput, ClientAuthDeps, ClientAuthMethodModule, Presented } from './method.ts';
-import type { ClientAuthMethod } from './names.ts';
+import type { ClientAuthMethod } from '../protocol/client-auth-methods.ts';
 import { clientSecretBasic } from './client-secret-basic.ts';
 import { clientSecretPost } from './client-secret-post.ts';
 import { clientSecretJwt } from './client-secret-jwt.ts';

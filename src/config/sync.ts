@@ -1,15 +1,19 @@
 /** Upserts the configuration's connections, APIs (and Tollgate's own), clients and users into the store at start. */
 import type { JSONWebKeySet } from 'jose';
 import type { ClientConfig, Config, UserConfig } from './schema.ts';
-import type { ApiRecord, ClientProofMetadata, ClientRecord, ConfiguredStore, NewUser, Store } from '../storage/interfaces.ts';
-import { ConflictError } from '../storage/interfaces.ts';
+import type { ApiRecord } from '../model/directory.ts';
+import type { ClientProofMetadata, ClientRecord } from '../model/client.ts';
+import type { ConfiguredStore } from '../storage/slices/configured.ts';
+import type { NewUser } from '../model/user.ts';
+import type { Store } from '../storage/store.ts';
+import { ConflictError } from '../storage/errors.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
 import type { AuditLog } from '../events/audit.ts';
 import { hashClientSecret } from '../client-auth/secrets.ts';
 import { passwordChanged } from '../accounts/set-password.ts';
 import { FamilyRevocation } from '../tokens/family-revocation.ts';
-import { managementApi } from '../management/scopes.ts';
-import { mfaApi } from '../mfa/audience.ts';
+import { managementApi } from '../protocol/management-api.ts';
+import { mfaApi } from '../protocol/audiences.ts';
 import { issuerOf } from './issuer.ts';
 
 /** The metadata a client set, with the assertion algorithm's default for its method; unset keys stay absent. */

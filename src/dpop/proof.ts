@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { EmbeddedJWK, calculateJwkThumbprint, errors, jwtVerify, type JWK } from 'jose';
 import { InvalidDpopProofError, UseDpopNonceError } from '../errors/oauth.ts';
-import type { SingleUseStore } from '../storage/interfaces.ts';
+import type { SingleUseStore } from '../storage/slices/single-use.ts';
 import type { DpopNonces } from './nonce.ts';
 
 /** A proof larger than this is refused unread: an RSA-4096 key and every claim fit in well under half. */

@@ -6,11 +6,13 @@ import { InvalidDpopProofError, InvalidRequestError, OAuthError, UnauthorizedCli
 import { authenticateClient, claimedClientId } from '../client-auth/registry.ts';
 import type { ClientAuthDeps } from '../client-auth/method.ts';
 import type { X509Certificate } from 'node:crypto';
-import type { ClientRecord, ClientStore, Confirmation } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { ClientStore } from '../storage/slices/clients.ts';
+import type { Confirmation } from '../model/tokens.ts';
 import { certificatePossession } from '../tokens/confirmation.ts';
 import type { DpopVerifier } from '../dpop/proof.ts';
 import { endUserIp } from '../protection/forwarded-for.ts';
-import type { Params } from '../http/params.ts';
+import type { Params } from '../protocol/params.ts';
 import type { Grant, RequestInfo, TokenResponse } from '../grants/grant.ts';
 import { findGrant } from '../grants/registry.ts';
 import type { TokenServices } from '../tokens/token-services.ts';

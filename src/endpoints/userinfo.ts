@@ -4,10 +4,11 @@ import {
   InsufficientScopeError, InvalidDpopProofError, InvalidRequestError, InvalidTokenError, OAuthError, withDpopChallenge,
 } from '../errors/oauth.ts';
 import { bearerToken, verifiedAccessToken } from './bearer.ts';
-import type { LegacyTokenStore, UserStore } from '../storage/interfaces.ts';
+import type { LegacyTokenStore } from '../storage/slices/legacy-tokens.ts';
+import type { UserStore } from '../storage/slices/users.ts';
 import type { InForceDeps } from '../tokens/in-force.ts';
 import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
-import type { Params } from '../http/params.ts';
+import type { Params } from '../protocol/params.ts';
 import { scopeClaims } from '../tokens/claims.ts';
 import { certificatePossession, proves } from '../tokens/confirmation.ts';
 import type { DpopVerifier } from '../dpop/proof.ts';

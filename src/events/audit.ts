@@ -9,7 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { StoreUnavailableError, type AuditEvent, type EventStore } from '../storage/interfaces.ts';
+import { StoreUnavailableError } from '../storage/errors.ts';
+import type { AuditEvent } from '../model/events.ts';
+import type { EventStore } from '../storage/slices/events.ts';
 
 export type EventInput = Pick<AuditEvent, 'type' | 'outcome'> & Partial<Omit<AuditEvent, 'id' | 'time' | 'type' | 'outcome'>>;
 

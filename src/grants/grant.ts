@@ -1,7 +1,8 @@
 /** The shape every grant shares (one file per grant, registered in registry.ts), after node-oidc-provider. */
-import type { ClientRecord, Confirmation } from '../storage/interfaces.ts';
-import type { Params } from '../http/params.ts';
-import type { GrantType } from './names.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { Confirmation } from '../model/tokens.ts';
+import type { Params } from '../protocol/params.ts';
+import type { GrantType } from '../protocol/grant-types.ts';
 import type { TokenServices } from '../tokens/token-services.ts';
 
 export interface RequestInfo {

@@ -6,7 +6,8 @@
  * grant (endpoints/legacy-resource-owner.ts); /oauth/token's grant table does not hold it.
  */
 import { InvalidRequestError } from '../errors/oauth.ts';
-import type { ClientRecord, UserRecord } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { UserRecord } from '../model/user.ts';
 import type { Grant, GrantContext, TokenResponse } from './grant.ts';
 import { resourceOwnerExchange, type ExchangeFormat } from './resource-owner.ts';
 import { namedConnection } from './password-realm.ts';

@@ -3,7 +3,7 @@
  * login: after the password, or after the second factor when one is required), then the tokens, carrying the
  * actions' claims, with the metadata they set stored first.
  */
-import type { Confirmation } from '../storage/interfaces.ts';
+import type { Confirmation } from '../model/tokens.ts';
 import type { PasswordLogin } from '../mfa/mfa.ts';
 import type { ActionOutcome } from '../actions/action-calls.ts';
 import { emptyOutcome } from '../actions/action-calls.ts';

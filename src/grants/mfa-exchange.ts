@@ -5,7 +5,9 @@
  * `amr` saying a second factor was shown (RFC 8176 §2).
  */
 import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
-import type { AuthenticatorRecord, MfaPolicy, MfaTokenRecord, UserRecord } from '../storage/interfaces.ts';
+import type { AuthenticatorRecord, MfaTokenRecord } from '../model/mfa.ts';
+import type { MfaPolicy } from '../model/directory.ts';
+import type { UserRecord } from '../model/user.ts';
 import type { GrantContext, TokenResponse } from './grant.ts';
 import { completeLogin, runActions } from './login.ts';
 

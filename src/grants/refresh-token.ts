@@ -4,7 +4,8 @@
  * conditional write, and a consumed token presented again (outside the leeway) revokes its family.
  */
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors/oauth.ts';
-import type { RefreshFamilyRecord, RefreshFamilyState, RefreshPolicy } from '../storage/interfaces.ts';
+import type { RefreshFamilyRecord, RefreshFamilyState } from '../model/tokens.ts';
+import type { RefreshPolicy } from '../model/client.ts';
 import type { Grant, GrantContext, TokenResponse } from './grant.ts';
 import { findPresented, MAX_LIVE_TOKENS, presentedAs, reissued, rotated, type Presented, type PresentedToken } from '../tokens/refresh.ts';
 import { parseScope } from '../tokens/scope.ts';

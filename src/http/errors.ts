@@ -1,7 +1,7 @@
 /** One error handler: OAuthErrors render as RFC 6749 §5.2 JSON; framework errors become invalid_request; the rest server_error. */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { InvalidRequestError, NotFoundError, OAuthError, ServerError, TemporarilyUnavailableError } from '../errors/oauth.ts';
-import { StoreUnavailableError } from '../storage/interfaces.ts';
+import { StoreUnavailableError } from '../storage/errors.ts';
 
 /** Fastify's client errors, each with the fixed description the client sees. */
 const FRAMEWORK_ERRORS: Record<string, string> = {

@@ -5,8 +5,9 @@
  * (public parts only); revoked keys do neither.
  */
 import { importJWK, type JWK } from 'jose';
-import type { KeyState, KeyStore, SigningKeyRecord } from '../storage/interfaces.ts';
-import type { SigningAlg } from './algorithms.ts';
+import type { KeyState, SigningKeyRecord } from '../model/keys.ts';
+import type { KeyStore } from '../storage/slices/keys.ts';
+import type { SigningAlg } from '../protocol/algorithms.ts';
 import { ensureSigningKeys } from './lifecycle.ts';
 
 type Key = Awaited<ReturnType<typeof importJWK>>;

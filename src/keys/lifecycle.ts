@@ -3,8 +3,9 @@
  * shared by the server, which makes sure every algorithm in use has keys, and by `tollgate keys`.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
-import type { KeyStore, NewSigningKey, SigningKeyRecord } from '../storage/interfaces.ts';
-import type { SigningAlg } from './algorithms.ts';
+import type { KeyStore } from '../storage/slices/keys.ts';
+import type { NewSigningKey, SigningKeyRecord } from '../model/keys.ts';
+import type { SigningAlg } from '../protocol/algorithms.ts';
 
 /** A fresh key pair; its kid is the RFC 7638 thumbprint of the public key. */
 export async function newSigningKey(alg: SigningAlg, now: number): Promise<NewSigningKey> {

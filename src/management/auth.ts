@@ -1,9 +1,10 @@
 /** Who may call the management API: a client holding a client_credentials access token for its audience (RFC 6750). */
 import { InsufficientScopeError, InvalidTokenError } from '../errors/oauth.ts';
 import { bearerFromHeader, verifiedAccessToken } from '../endpoints/bearer.ts';
-import type { ClientStore, DenylistStore } from '../storage/interfaces.ts';
+import type { ClientStore } from '../storage/slices/clients.ts';
+import type { DenylistStore } from '../storage/slices/denylist.ts';
 import type { TokenIssuer } from '../tokens/issuer.ts';
-import type { ManagementScope } from './scopes.ts';
+import type { ManagementScope } from '../protocol/management-api.ts';
 
 export interface Caller {
   client_id: string;

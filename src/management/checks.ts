@@ -5,7 +5,8 @@
 import { clientProblems } from '../config/client-rules.ts';
 import { mfaProblems } from '../config/mfa-rules.ts';
 import { InvalidInputError, ResourceConflictError, type FieldProblem } from '../errors/management.ts';
-import type { ClientRecord, ConnectionRecord } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { ConnectionRecord } from '../model/directory.ts';
 import type { ManagementContext } from './context.ts';
 
 /** `list` with `changed` in place of the record of the same key, or added; and where it stands. */

@@ -1,7 +1,7 @@
 /** Connections (user directories) through the management API and the CLI. */
 import { z } from 'zod';
 import { connectionSchema } from '../config/schema.ts';
-import { MFA_FACTORS, MFA_POLICIES, type ConnectionRecord } from '../storage/interfaces.ts';
+import { MFA_FACTORS, MFA_POLICIES, type ConnectionRecord } from '../model/directory.ts';
 import { checkConnection, refuseIfUsed } from './checks.ts';
 import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './owned-records.ts';
 import type { Actor, ManagementContext } from './context.ts';

@@ -9,7 +9,8 @@ import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { importElements, type ImportReport, type JsonElement } from '../accounts/import/import-users.ts';
 import { TooManyJobsError } from '../errors/management.ts';
-import type { JobRecord, JobSummary, Store } from '../storage/interfaces.ts';
+import type { JobRecord, JobSummary } from '../model/jobs.ts';
+import type { Store } from '../storage/store.ts';
 import type { Actor, ManagementContext } from './context.ts';
 
 /** Jobs one node runs at once: each holds its whole file in memory. Auth0 also refuses a third concurrent import. */

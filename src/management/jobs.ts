@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ImportFileError, splitJsonArray } from '../accounts/import/import-users.ts';
 import { InvalidInputError } from '../errors/management.ts';
 import { NotFoundError } from '../errors/oauth.ts';
-import { JOB_STATUSES, UNFINISHED_JOB_STATUSES, type JobRecord, type JobStatus } from '../storage/interfaces.ts';
+import { JOB_STATUSES, UNFINISHED_JOB_STATUSES, type JobRecord, type JobStatus } from '../model/jobs.ts';
 import type { Actor, ManagementContext } from './context.ts';
 
 /** The multipart/form-data fields of POST /jobs/users-imports (every value arrives as text). */

@@ -3,9 +3,9 @@
  * change this node reloads its keys at once; the others within keys.cache_ttl.
  */
 import { z } from 'zod';
-import { SIGNING_ALGS, type SigningAlg } from '../keys/algorithms.ts';
+import { SIGNING_ALGS, type SigningAlg } from '../protocol/algorithms.ts';
 import { ensureSigningKeys, rotateSigningKeys, type Rotation } from '../keys/lifecycle.ts';
-import { KEY_STATES, type SigningKeyRecord } from '../storage/interfaces.ts';
+import { KEY_STATES, type SigningKeyRecord } from '../model/keys.ts';
 import { recordChange, type Actor, type ManagementContext } from './context.ts';
 
 /** A key as shown: never its private part, nor its public one (the JWKS publishes those). Times are unix seconds. */

@@ -4,7 +4,8 @@
  */
 import { ConfigManagedError, ResourceConflictError } from '../errors/management.ts';
 import { NotFoundError } from '../errors/oauth.ts';
-import { CONFIGURED_KEYS, ConflictError, type ConfiguredKind, type ConfiguredRecords, type Owned, type Owner } from '../storage/interfaces.ts';
+import { CONFIGURED_KEYS, type ConfiguredKind, type ConfiguredRecords, type Owned, type Owner } from '../model/directory.ts';
+import { ConflictError } from '../storage/errors.ts';
 import { recordChange, type Actor, type ManagementContext } from './context.ts';
 
 const NOUN = { clients: 'client', connections: 'connection', apis: 'API' } as const;

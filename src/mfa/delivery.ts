@@ -1,7 +1,7 @@
 /** Sending one-time codes out of band: email through SMTP (nodemailer), SMS through the operator's webhook; the mailer serves other notices too. */
 import nodemailer from 'nodemailer';
 import type { MfaConfig } from '../config/schema.ts';
-import type { OobChannel } from '../storage/interfaces.ts';
+import type { OobChannel } from '../model/mfa.ts';
 
 export interface CodeSender {
   send(address: string, code: string): Promise<void>;

@@ -4,7 +4,10 @@
  * code is replaced the moment it is used.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AuthenticatorRecord, MfaStore, OobChallengeRecord, OobChannel, SingleUseStore, UserRecord } from '../storage/interfaces.ts';
+import type { AuthenticatorRecord, OobChallengeRecord, OobChannel } from '../model/mfa.ts';
+import type { MfaStore } from '../storage/slices/mfa.ts';
+import type { SingleUseStore } from '../storage/slices/single-use.ts';
+import type { UserRecord } from '../model/user.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { CodeSenders } from './delivery.ts';
 import { newTotpSecret, totpStep, totpStepExpiry, totpUri } from './totp.ts';

@@ -5,7 +5,10 @@
  */
 import { InvalidGrantError, TooManyAttemptsError } from '../errors/oauth.ts';
 import type { AuditLog } from '../events/audit.ts';
-import type { AttemptStore, BucketPolicy, MfaStore, MfaTokenRecord } from '../storage/interfaces.ts';
+import type { AttemptStore } from '../storage/slices/attempts.ts';
+import type { BucketPolicy } from '../model/attempts.ts';
+import type { MfaStore } from '../storage/slices/mfa.ts';
+import type { MfaTokenRecord } from '../model/mfa.ts';
 import { newOpaqueToken, tokenHash } from '../tokens/opaque.ts';
 
 export const MFA_TOKEN_TTL = 600;

@@ -6,9 +6,14 @@
 import type { Logger } from 'pino';
 import { InvalidRequestError, MfaRequiredError, ServerError } from '../errors/oauth.ts';
 import type { AuditLog, EventInput } from '../events/audit.ts';
-import type {
-  AttemptStore, AuthenticatorRecord, ClientRecord, DirectoryStore, MfaLoginState, MfaPolicy, MfaStore, MfaTokenRecord, SingleUseStore, UserRecord,
-} from '../storage/interfaces.ts';
+import type { AttemptStore } from '../storage/slices/attempts.ts';
+import type { AuthenticatorRecord, MfaLoginState, MfaTokenRecord } from '../model/mfa.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { DirectoryStore } from '../storage/slices/directory.ts';
+import type { MfaPolicy } from '../model/directory.ts';
+import type { MfaStore } from '../storage/slices/mfa.ts';
+import type { SingleUseStore } from '../storage/slices/single-use.ts';
+import type { UserRecord } from '../model/user.ts';
 import type { ActionOutcome } from '../actions/action-calls.ts';
 import type { LoginProtocol } from '../actions/types.ts';
 import type { Authorization } from '../tokens/token-services.ts';

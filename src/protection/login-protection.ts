@@ -9,7 +9,8 @@
  */
 import { TooManyAttemptsError } from '../errors/oauth.ts';
 import type { AttackProtectionConfig } from '../config/schema.ts';
-import type { AttemptStore, BucketPolicy, LoginFailureKey } from '../storage/interfaces.ts';
+import type { AttemptStore } from '../storage/slices/attempts.ts';
+import type { BucketPolicy, LoginFailureKey } from '../model/attempts.ts';
 import type { AuditLog } from '../events/audit.ts';
 import type { ProtectionSettings } from './live-settings.ts';
 import { SlotQueue } from './slot-queue.ts';

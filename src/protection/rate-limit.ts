@@ -4,7 +4,7 @@
  * With a cache configured, src/cache/rate-limit.ts shares the limit between nodes instead.
  */
 import { TooManyRequestsError } from '../errors/oauth.ts';
-import type { BucketPolicy } from '../storage/interfaces.ts';
+import type { BucketPolicy } from '../model/attempts.ts';
 import { bucketLevel, bucketRetryAfter } from '../storage/attempts.ts';
 import type { IpMatcher } from './ip-list.ts';
 

@@ -6,7 +6,9 @@
  * be unexpired. Every place that revokes a family goes through here: /oauth/revoke, reuse detection, a blocked or
  * deleted user, a password change.
  */
-import type { DenylistStore, DirectoryStore, RefreshTokenStore } from '../storage/interfaces.ts';
+import type { DenylistStore } from '../storage/slices/denylist.ts';
+import type { DirectoryStore } from '../storage/slices/directory.ts';
+import type { RefreshTokenStore } from '../storage/slices/refresh-families.ts';
 import { sessionIdOf } from './refresh.ts';
 
 /**

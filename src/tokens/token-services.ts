@@ -1,7 +1,14 @@
 /** What grants need to turn an authenticated user into tokens; built once per server and passed explicitly. */
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/authenticate.ts';
-import type { ClientRecord, Confirmation, DirectoryStore, UserRecord, ApiRecord, LegacyTokenStore, RefreshTokenStore, UserStore } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { Confirmation } from '../model/tokens.ts';
+import type { DirectoryStore } from '../storage/slices/directory.ts';
+import type { UserRecord } from '../model/user.ts';
+import type { ApiRecord } from '../model/directory.ts';
+import type { LegacyTokenStore } from '../storage/slices/legacy-tokens.ts';
+import type { RefreshTokenStore } from '../storage/slices/refresh-families.ts';
+import type { UserStore } from '../storage/slices/users.ts';
 import { AccessDeniedError, InvalidRequestError } from '../errors/oauth.ts';
 import type { TokenIssuer } from './issuer.ts';
 import type { LoginProtection } from '../protection/login-protection.ts';

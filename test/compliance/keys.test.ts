@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { decodeProtectedHeader, errors } from 'jose';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { rotateSigningKeys } from '../../src/keys/lifecycle.ts';
-import type { KeyState } from '../../src/storage/interfaces.ts';
+import type { KeyState } from '../../src/model/keys.ts';
 import { API, NOW, aliceLogin, basicAuth, startTollgate, webClient, type TestTollgate } from '../helpers/tollgate.ts';
 import { fetchJwks, verifyWithJwks } from '../helpers/jwks.ts';
 import { nodesOnPostgres } from '../helpers/nodes.ts';

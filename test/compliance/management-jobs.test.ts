@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { housekeep } from '../../src/housekeeping.ts';
 import { INTERRUPTED, MAX_JOB_ERRORS, STALE_AFTER } from '../../src/management/import-jobs.ts';
-import type { JobRecord } from '../../src/storage/interfaces.ts';
+import type { JobRecord } from '../../src/model/jobs.ts';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
 import { managed, startManaged, withOps, type ManagedTollgate } from '../helpers/management.ts';
 import { NOW, PASSWORD, start, startTollgate, webClient, type TestTollgate } from '../helpers/tollgate.ts';

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
-import { StoreUnavailableError, type Store } from '../../src/storage/interfaces.ts';
+import { StoreUnavailableError } from '../../src/storage/errors.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { aliceLogin, start, webClient } from '../helpers/tollgate.ts';
 
 /** A real store whose methods can be made to fail as an unreachable database does. */

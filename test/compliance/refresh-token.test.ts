@@ -15,7 +15,7 @@ import { findPresented, MAX_LIVE_TOKENS } from '../../src/tokens/refresh.ts';
 import { verifyWithJwks } from '../helpers/jwks.ts';
 import { countCalls, holdCalls, type HeldCalls } from '../helpers/barrier.ts';
 import { openTestPostgres } from '../helpers/postgres.ts';
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 
 type RefreshPolicy = NonNullable<NonNullable<ConfigInput['clients']>[number]['refresh_token']>;
 type Res = Awaited<ReturnType<TestTollgate['token']>>;

@@ -2,7 +2,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { ConflictError, StoreUnavailableError, type MfaPolicy, type RefreshFamilyRecord, type RefreshFamilyState } from '../../src/storage/interfaces.ts';
+import { ConflictError, StoreUnavailableError } from '../../src/storage/errors.ts';
+import type { MfaPolicy } from '../../src/model/directory.ts';
+import type { RefreshFamilyRecord, RefreshFamilyState } from '../../src/model/tokens.ts';
 
 const NO_MFA: MfaPolicy = { policy: 'never', factors: ['otp'] };
 import { openPostgres, type PostgresOptions, type PostgresStore } from '../../src/storage/postgres/store.ts';

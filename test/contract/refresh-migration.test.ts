@@ -13,7 +13,7 @@ import { migrations as sqliteMigrations } from '../../src/storage/sqlite/migrati
 import { migrations as postgresMigrations } from '../../src/storage/postgres/migrations.ts';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
 import { openPostgres } from '../../src/storage/postgres/store.ts';
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { newOpaqueToken, tokenHash } from '../../src/tokens/opaque.ts';
 import { findPresented, rotated } from '../../src/tokens/refresh.ts';
 import { createDatabase, databaseUrl, dropDatabase, psql } from '../helpers/postgres.ts';

@@ -1,6 +1,9 @@
 /** The storage contract: every method of every store, the same assertions for each backend. */
 import assert from 'node:assert/strict';
-import { ConflictError, type MfaPolicy, type NewUser, type RefreshFamilyRecord, type RefreshFamilyState } from '../../src/storage/interfaces.ts';
+import { ConflictError } from '../../src/storage/errors.ts';
+import type { MfaPolicy } from '../../src/model/directory.ts';
+import type { NewUser } from '../../src/model/user.ts';
+import type { RefreshFamilyRecord, RefreshFamilyState } from '../../src/model/tokens.ts';
 import { forEachStore } from './each-store.ts';
 
 const T = 1_767_225_600;

@@ -1,6 +1,6 @@
 /** The storage contract for batch imports and password history, the same assertions for each backend. */
 import assert from 'node:assert/strict';
-import type { NewUser } from '../../src/storage/interfaces.ts';
+import type { NewUser } from '../../src/model/user.ts';
 import { forEachStore } from './each-store.ts';
 
 const T = 1_767_225_600;

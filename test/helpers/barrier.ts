@@ -4,7 +4,7 @@
  * calls of one store method until all of them have arrived puts every request at the critical point together: each
  * has read the state before any has written it, and only the store's conditional write can tell them apart.
  */
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 
 type AsyncMethod = (...args: any[]) => Promise<unknown>;
 type AsyncMethodNames<T> = { [K in keyof T]: T[K] extends AsyncMethod ? K : never }[keyof T];

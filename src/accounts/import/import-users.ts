@@ -8,7 +8,9 @@
 import { describeIssues } from '../../config/load.ts';
 import { profileOf } from '../../config/sync.ts';
 import type { PasswordPolicy, UserConfig } from '../../config/schema.ts';
-import type { ImportProblem, NewUser, UserImportStore, UserStore } from '../../storage/interfaces.ts';
+import type { ImportProblem } from '../../model/jobs.ts';
+import type { NewUser } from '../../model/user.ts';
+import type { UserImportStore, UserStore } from '../../storage/slices/users.ts';
 import { BREACHED_REFUSAL } from '../../errors/management.ts';
 import { HashFormatError } from '../legacy/encoding.ts';
 import { isForeignHash, storedHashFromAuth0 } from '../legacy/registry.ts';

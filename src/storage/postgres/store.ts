@@ -2,12 +2,19 @@
  * The PostgreSQL store, for several Tollgate nodes on one database. Same semantics as the SQLite store; every
  * single-use consumption is a conditional write inside a transaction that holds the token family's lock.
  */
-import {
-  CONFIGURED_KEYS, ConflictError, type MetadataPatch,
-  type ApiRecord, type AttemptStore, type AvailabilityWatcher, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type DeniedEntry, type EventStore, type ImportedUser,
-  type JobStore, type SettingStore, type LegacyTokenStore, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store, type UserFilter,
-  type UserProfile, type UserRecord,
-} from '../interfaces.ts';
+import { CONFIGURED_KEYS, type ApiRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type Owned, type Owner } from '../../model/directory.ts';
+import { ConflictError, type AvailabilityWatcher } from '../errors.ts';
+import type { MetadataPatch, ImportedUser, NewUser, UserFilter, UserProfile, UserRecord } from '../../model/user.ts';
+import type { AttemptStore } from '../slices/attempts.ts';
+import type { ClientRecord } from '../../model/client.ts';
+import type { DeniableToken, DeniedEntry, RefreshFamilyRecord, RefreshFamilyState } from '../../model/tokens.ts';
+import type { EventStore } from '../slices/events.ts';
+import type { JobStore } from '../slices/jobs.ts';
+import type { SettingStore } from '../slices/settings.ts';
+import type { LegacyTokenStore } from '../slices/legacy-tokens.ts';
+import type { MfaStore } from '../slices/mfa.ts';
+import type { NewSigningKey, SigningKeyRecord } from '../../model/keys.ts';
+import type { Store } from '../store.ts';
 import type { Migration, SchemaMigrations } from '../migrations.ts';
 import { ConfiguredCache } from '../configured-cache.ts';
 import { PROFILE_COLUMNS, newUserId, profileColumns, userSearch } from '../users.ts';

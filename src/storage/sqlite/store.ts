@@ -2,12 +2,19 @@
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  CONFIGURED_KEYS, ConflictError, patchedMetadata, type MetadataPatch,
-  type ApiRecord, type AttemptStore, type ClientRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type DeniableToken, type DeniedEntry, type EventStore, type ImportedUser,
-  type JobStore, type SettingStore, type LegacyTokenStore, type KeyState, type MfaStore, type NewSigningKey, type NewUser, type Owned, type Owner, type RefreshFamilyRecord, type RefreshFamilyState, type SigningKeyRecord, type Store,
-  type UserFilter, type UserProfile, type UserRecord,
-} from '../interfaces.ts';
+import { CONFIGURED_KEYS, type ApiRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type Owned, type Owner } from '../../model/directory.ts';
+import { ConflictError } from '../errors.ts';
+import { patchedMetadata, type MetadataPatch, type ImportedUser, type NewUser, type UserFilter, type UserProfile, type UserRecord } from '../../model/user.ts';
+import type { AttemptStore } from '../slices/attempts.ts';
+import type { ClientRecord } from '../../model/client.ts';
+import type { DeniableToken, DeniedEntry, RefreshFamilyRecord, RefreshFamilyState } from '../../model/tokens.ts';
+import type { EventStore } from '../slices/events.ts';
+import type { JobStore } from '../slices/jobs.ts';
+import type { SettingStore } from '../slices/settings.ts';
+import type { LegacyTokenStore } from '../slices/legacy-tokens.ts';
+import type { KeyState, NewSigningKey, SigningKeyRecord } from '../../model/keys.ts';
+import type { MfaStore } from '../slices/mfa.ts';
+import type { Store } from '../store.ts';
 import { migrations } from './migrations.ts';
 import { systemClock } from '../../clock.ts';
 import { pendingMigrations, type Migration, type SchemaMigrations } from '../migrations.ts';

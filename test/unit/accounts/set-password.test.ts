@@ -9,7 +9,8 @@ import { passwordPolicySchema } from '../../../src/config/schema.ts';
 import { PasswordPolicyError } from '../../../src/errors/management.ts';
 import { AuditLog } from '../../../src/events/audit.ts';
 import { openSqlite } from '../../../src/storage/sqlite/store.ts';
-import type { NewUser, Store } from '../../../src/storage/interfaces.ts';
+import type { NewUser } from '../../../src/model/user.ts';
+import type { Store } from '../../../src/storage/store.ts';
 import { FamilyRevocation } from '../../../src/tokens/family-revocation.ts';
 import { sessionIdOf } from '../../../src/tokens/refresh.ts';
 

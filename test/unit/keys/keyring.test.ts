@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyRing, UNKNOWN_KID_RELOAD_INTERVAL } from '../../../src/keys/keyring.ts';
 import { rotateSigningKeys } from '../../../src/keys/lifecycle.ts';
-import type { Store } from '../../../src/storage/interfaces.ts';
+import type { Store } from '../../../src/storage/store.ts';
 import { openSqlite } from '../../../src/storage/sqlite/store.ts';
 
 const T = 1_767_225_600;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../../src/storage/sqlite/store.ts';
 import { BACKSTOP_PAGES } from '../../../src/storage/sqlite/checkpoints.ts';
-import type { NewUser } from '../../../src/storage/interfaces.ts';
+import type { NewUser } from '../../../src/model/user.ts';
 import { within } from '../../helpers/poll.ts';
 
 const T = 1_767_225_600;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqlite } from '../../../src/storage/sqlite/store.ts';
-import type { RefreshFamilyRecord } from '../../../src/storage/interfaces.ts';
+import type { RefreshFamilyRecord } from '../../../src/model/tokens.ts';
 
 const T = 1_767_225_600;
 const FAMILIES = 2_500;

@@ -1,7 +1,7 @@
 /** The pure parts of refresh-token families: a token's selector, what a token is to its family, and the next state. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RefreshFamilyRecord } from '../../../src/storage/interfaces.ts';
+import type { RefreshFamilyRecord } from '../../../src/model/tokens.ts';
 import { tokenHash } from '../../../src/tokens/opaque.ts';
 import { presentedAs, reissued, rotated, selectorOf } from '../../../src/tokens/refresh.ts';
 

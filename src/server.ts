@@ -141,16 +141,17 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const rateLimit = requestLimiter(config, { cached, audit, allowlist, now });
     const proofs = clientProofs(config, { issuer: iss, hasher, store, keys, trustedProxies, now });
     const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now });
-    const breachedChecks = breachedPasswords(config, { users: store, audit, log, now, waitForIndex: false },
+    const breachedChecks = breachedPasswords(config, { users: store.users, audit, log, now, waitForIndex: false },
       () => protection.latest().config.breached_password_detection);
     breached = breachedChecks;
     // Not awaited: logins pass unchecked until the index is ready (fail-open), and the log says when it is.
     if (protection.latest().config.breached_password_detection.enabled) breachedChecks.prepare().catch(() => {});
     const services: TokenServices = {
-      accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
-      directory: store,
-      users: store,
-      refreshTokens: store,
+      accounts: new Accounts({ users: store.users, hasher, decoy: await decoyHash(hasher), now }),
+      connections: store.connections,
+      apis: store.apis,
+      users: store.users,
+      refreshTokens: store.refreshFamilies,
       legacyTokens: store.legacyTokens,
       families,
       issuer,
@@ -164,7 +165,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       breached: breachedChecks,
       audit,
       mfa: new Mfa({
-        store: store.mfa, once: store, attempts: store.attempts, directory: store, box: secretBoxFor(config), config: config.mfa, audit, log, now,
+        store: store.mfa, once: store.singleUse, attempts: store.attempts, connections: store.connections, apis: store.apis, box: secretBoxFor(config), config: config.mfa, audit, log, now,
       }),
       actions: new ActionPipeline(await loadActions(config.actions), config.custom_claims.allow, audit),
       log,
@@ -194,14 +195,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
       clientCertificate: proofs.clientCertificate, features: proofs.features,
-      token: { clients: store, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store, denylist: store, clients: store, legacyTokens: store.legacyTokens, families, now },
-      users: store, directory: store, keys, legacy: deprecationHeaders(config.legacy),
-      mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
+      token: { clients: store.clients, clientAuth, services, dpop }, lookup: { issuer, refreshTokens: store.refreshFamilies, denylist: store.denylist, clients: store.clients, legacyTokens: store.legacyTokens, families, now },
+      users: store.users, connections: store.connections, apis: store.apis, keys, legacy: deprecationHeaders(config.legacy),
+      mfa: { mfa: services.mfa, users: store.users, clients: store.clients, clientAuth, issuer, denylist: store.denylist, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     const configured = configuredContext(config, hasher, breachedChecks);
     const jobs = new ImportJobs({ store, hasher, audit, now, log, ...configured });
     const management: ManagementContext = { store, hasher, audit, now, keys, jobs, families, protection, ...configured };
-    const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };
+    const callers = { issuer, denylist: store.denylist, clients: store.clients, audience: services.policy.managementAudience };
     await app.register(async (scoped) => managementPlugin(scoped, { context: management, callers, issuer: iss, uploadLimit: config.management.import_max_bytes }),
       { prefix: `${new URL(iss).pathname.replace(/\/+$/, '')}${MANAGEMENT_PREFIX}` });
     await app.ready();

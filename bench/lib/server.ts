@@ -85,7 +85,7 @@ export async function addUsers(store: Store, count: number, phc: string): Promis
   const users = Array.from({ length: count }, (_, i) => `user${String(i).padStart(4, '0')}`);
   const now = Math.floor(Date.now() / 1000);
   for (const username of users) {
-    await store.createUser({
+    await store.users.createUser({
       connection: CONNECTION, username, email: `${username}@bench.example`, email_verified: true, password_hash: phc,
       name: null, given_name: null, family_name: null, nickname: null, picture: null, blocked: false, app_metadata: {}, user_metadata: {},
     }, now);

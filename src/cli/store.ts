@@ -43,7 +43,7 @@ export function silentAudit(store: Store): AuditLog {
  */
 export function commandBreachedPasswords(store: Store, config: Config): BreachedPasswords {
   const log = pino({ level: 'warn' }, pino.destination(2));
-  return breachedPasswords(config, { users: store, audit: silentAudit(store), log, now: nowSeconds, waitForIndex: true });
+  return breachedPasswords(config, { users: store.users, audit: silentAudit(store), log, now: nowSeconds, waitForIndex: true });
 }
 
 /** What the management operations need, for an operator at the command line (no acting client: events say client_id null). */

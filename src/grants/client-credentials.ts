@@ -17,7 +17,7 @@ export const clientCredentialsGrant: Grant = {
     }
     const audience = params.get('audience') ?? services.policy.defaultAudience;
     if (audience === undefined) throw new InvalidRequestError('Missing required parameter: audience.');
-    const api = await services.directory.getApi(audience);
+    const api = await services.apis.getApi(audience);
     if (!api) throw new InvalidRequestError(`The audience "${audience}" is not a known API.`);
     const granted = client.api_grants[audience];
     if (!granted) throw new AccessDeniedError(`The client has no grant for the API "${audience}".`);

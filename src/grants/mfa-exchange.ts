@@ -45,7 +45,7 @@ export async function mfaExchange(ctx: GrantContext, answer: (session: MfaSessio
   await mfa.confirm(result.authenticator, record, request);
   const extra = await result.after?.();
   await services.audit.emit({ type: 'mfa.success', outcome: 'success', reason: result.amr[0] ?? result.authenticator.type, username: user.username.toLowerCase(), ...mfa.tokens.eventFields(record, request) });
-  const api = record.audience === null ? undefined : await services.directory.getApi(record.audience);
+  const api = record.audience === null ? undefined : await services.apis.getApi(record.audience);
   if (record.audience !== null && !api) throw new InvalidGrantError('The audience of the first step no longer exists.', 'api removed');
   const login = {
     user, client, connection: record.connection, authorization: { api, scope: record.scope }, authTime: record.auth_time,

@@ -10,7 +10,7 @@ import { RESOURCE_OWNER_PARAMETERS, clientMayUse, resourceOwnerExchange } from '
 export async function namedConnection(ctx: GrantContext, parameter: 'realm' | 'connection'): Promise<string> {
   const name = ctx.params.get(parameter);
   if (name === undefined) throw new InvalidRequestError(`Missing required parameter: ${parameter}.`);
-  if (!(await ctx.services.directory.getConnection(name))) {
+  if (!(await ctx.services.connections.getConnection(name))) {
     throw new InvalidRequestError(`The ${parameter} "${name}" does not exist.`);
   }
   if (!clientMayUse(ctx.client, name)) {

@@ -100,7 +100,7 @@ export const refreshTokenGrant: Grant = {
       throw new InvalidGrantError(INVALID, user ? 'user blocked' : 'user deleted');
     }
     const scope = narrowedScope(ctx, record);
-    const api = record.audience === null ? undefined : await services.directory.getApi(record.audience);
+    const api = record.audience === null ? undefined : await services.apis.getApi(record.audience);
     const login = {
       user, client, connection: record.connection, authorization: { api, scope }, authTime: record.auth_time, amr: record.amr,
       request: ctx.request, possession: ctx.possession, protocol: 'oauth2-refresh-token', requestedScopes: scope,

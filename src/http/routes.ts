@@ -8,7 +8,8 @@ import { revokeEndpoint, type RevokeDeps } from '../endpoints/revoke.ts';
 import { introspectEndpoint } from '../endpoints/introspect.ts';
 import { authenticateClient } from '../client-auth/registry.ts';
 import type { KeyRing } from '../keys/keyring.ts';
-import type { DirectoryStore } from '../storage/slices/directory.ts';
+import type { ApiStore } from '../storage/slices/apis.ts';
+import type { ConnectionStore } from '../storage/slices/connections.ts';
 import type { UserStore } from '../storage/slices/users.ts';
 import { paramsOf } from './body.ts';
 import type { RequestLimiter } from '../protection/rate-limit.ts';
@@ -39,7 +40,8 @@ export interface RouteDeps {
   /** Finding a presented token (revocation, introspection) and revoking it. */
   lookup: RevokeDeps;
   users: UserStore;
-  directory: DirectoryStore;
+  connections: ConnectionStore;
+  apis: ApiStore;
   keys: KeyRing;
   features: DiscoveryFeatures;
   mfa: MfaEndpointDeps;
@@ -135,7 +137,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.get('/.well-known/openid-configuration', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
-    return discoveryDocument(deps.issuer, await deps.directory.listApis(), deps.keys.algorithms(), deps.features);
+    return discoveryDocument(deps.issuer, await deps.apis.listApis(), deps.keys.algorithms(), deps.features);
   });
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     reply.header('cache-control', `public, max-age=${deps.keys.maxAge}`);

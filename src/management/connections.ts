@@ -46,7 +46,7 @@ export async function updateConnection(ctx: ManagementContext, actor: Actor, nam
 /** Refused while users or clients still belong to it: deleting it would strand them. */
 export async function deleteConnection(ctx: ManagementContext, actor: Actor, name: string): Promise<void> {
   await findChangeable(ctx, 'connections', name);
-  const users = await ctx.store.countUsers({ connection: name });
+  const users = await ctx.store.users.countUsers({ connection: name });
   if (users > 0) throw new ResourceConflictError(`The connection "${name}" still has ${users} user${users === 1 ? '' : 's'}: delete them first.`);
   await refuseIfUsed(ctx, `The connection "${name}"`, (c) => c.default_connection === name || (c.connections?.includes(name) ?? false));
   await deleteOwned(ctx, actor, 'connections', name);

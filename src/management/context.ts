@@ -63,7 +63,7 @@ export type Actor = string | null;
 export function passwordDeps(ctx: ManagementContext): PasswordDeps {
   const { store, hasher, audit, now } = ctx;
   return {
-    users: store, history: store, families: ctx.families, attempts: store.attempts, hasher, audit, now,
+    users: store.users, history: store.passwordHistory, families: ctx.families, attempts: store.attempts, hasher, audit, now,
     policyOf: ctx.passwordPolicy, checks: ctx.passwordChecks, revokeRefreshTokens: ctx.revokeRefreshOnPasswordChange,
   };
 }

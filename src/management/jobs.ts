@@ -62,7 +62,7 @@ async function findJob(ctx: ManagementContext, id: string): Promise<JobRecord> {
 /** Checks the request (connection, a JSON array) before answering 201, so a job never fails for what the caller could fix. */
 export async function createImportJob(ctx: ManagementContext, actor: Actor, body: ImportJobBody): Promise<JobView> {
   if (!ctx.jobs) throw new Error('import jobs run on a node only');
-  if (!(await ctx.store.getConnection(body.connection_id))) {
+  if (!(await ctx.store.connections.getConnection(body.connection_id))) {
     throw new InvalidInputError('body', [{ field: 'connection_id', message: `unknown connection "${body.connection_id}"` }]);
   }
   let elements;

@@ -21,7 +21,7 @@ export function viewOfKey(key: SigningKeyRecord): KeyView {
 }
 
 export async function listKeys(ctx: ManagementContext): Promise<KeyView[]> {
-  return (await ctx.store.listSigningKeys()).map(viewOfKey);
+  return (await ctx.store.keys.listSigningKeys()).map(viewOfKey);
 }
 
 export const rotateBody = z.strictObject({ alg: z.enum(SIGNING_ALGS).optional().describe('The algorithm whose key rotates (default: tokens.signing_alg).') });
@@ -45,7 +45,7 @@ export type Revocation =
 
 export async function revokeKey(ctx: ManagementContext, actor: Actor, kid: string): Promise<Revocation> {
   const now = ctx.now();
-  const before = await ctx.store.revokeSigningKey(kid, now);
+  const before = await ctx.store.keys.revokeSigningKey(kid, now);
   if (!before) return { outcome: 'unknown' };
   if (before.state === 'current') return { outcome: 'current', key: before };
   if (before.state === 'revoked') return { outcome: 'already_revoked', key: before };

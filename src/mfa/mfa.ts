@@ -9,7 +9,8 @@ import type { AuditLog, EventInput } from '../events/audit.ts';
 import type { AttemptStore } from '../storage/slices/attempts.ts';
 import type { AuthenticatorRecord, MfaLoginState, MfaTokenRecord } from '../model/mfa.ts';
 import type { ClientRecord } from '../model/client.ts';
-import type { DirectoryStore } from '../storage/slices/directory.ts';
+import type { ApiStore } from '../storage/slices/apis.ts';
+import type { ConnectionStore } from '../storage/slices/connections.ts';
 import type { MfaPolicy } from '../model/directory.ts';
 import type { MfaStore } from '../storage/slices/mfa.ts';
 import type { SingleUseStore } from '../storage/slices/single-use.ts';
@@ -28,7 +29,8 @@ export interface MfaDeps {
   store: MfaStore;
   once: SingleUseStore;
   attempts: AttemptStore;
-  directory: DirectoryStore;
+  connections: ConnectionStore;
+  apis: ApiStore;
   box: SecretBox | undefined;
   config: MfaConfig;
   audit: AuditLog;
@@ -80,7 +82,7 @@ export class Mfa {
   }
 
   async policyFor(connection: string, client: ClientRecord): Promise<MfaPolicy> {
-    return effectivePolicy(await this.#deps.directory.getConnection(connection), client);
+    return effectivePolicy(await this.#deps.connections.getConnection(connection), client);
   }
 
   /** The user's authenticators of factors the policy allows, confirmed or not. */

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/authenticate.ts';
 import type { ClientRecord } from '../model/client.ts';
 import type { Confirmation } from '../model/tokens.ts';
-import type { DirectoryStore } from '../storage/slices/directory.ts';
+import type { ApiStore } from '../storage/slices/apis.ts';
+import type { ConnectionStore } from '../storage/slices/connections.ts';
 import type { UserRecord } from '../model/user.ts';
 import type { ApiRecord } from '../model/directory.ts';
 import type { LegacyTokenStore } from '../storage/slices/legacy-tokens.ts';
@@ -33,7 +34,8 @@ export interface TokenPolicy {
 
 export interface TokenServices {
   accounts: Accounts;
-  directory: DirectoryStore;
+  connections: ConnectionStore;
+  apis: ApiStore;
   users: UserStore;
   refreshTokens: RefreshTokenStore;
   /** The legacy /oauth/ro's opaque access tokens, good only at /userinfo. */
@@ -60,11 +62,11 @@ export interface Authorization {
 /** Resolves `audience` to an API and computes the granted scope (RFC 6749 §3.3). */
 export async function authorize(services: TokenServices, client: ClientRecord, audience: string | undefined, scope: string | undefined): Promise<Authorization> {
   const identifier = audience ?? services.policy.defaultAudience;
-  const api = identifier === undefined ? undefined : await services.directory.getApi(identifier);
+  const api = identifier === undefined ? undefined : await services.apis.getApi(identifier);
   if (identifier !== undefined && !api) throw new InvalidRequestError(`The audience "${identifier}" is not a known API.`);
   // A management token acts for the client holding it; one carrying a user would let any user act as an operator.
   if (identifier === services.policy.managementAudience) throw new AccessDeniedError('The management API accepts client credentials only.');
-  const apis = await services.directory.listApis();
+  const apis = await services.apis.listApis();
   const granted = grantScope(scope, {
     apiScopes: api?.scopes ?? [],
     knownScopes: new Set(apis.flatMap((a) => a.scopes)),

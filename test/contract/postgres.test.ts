@@ -82,8 +82,8 @@ test('migrations: manual refuses a store with pending migrations and names `toll
 test('one refresh token rotated by 20 parallel calls on two nodes: exactly one succeeds, one successor exists', async (t) => {
   const db = await database(t);
   const [a, b] = [await db.open(), await db.open()];
-  await a.createRefreshFamily(family());
-  const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).advanceRefreshFamily('s1', ['h0'], rotation(`h1-${i}`))));
+  await a.refreshFamilies.createRefreshFamily(family());
+  const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).refreshFamilies.advanceRefreshFamily('s1', ['h0'], rotation(`h1-${i}`))));
   assert.equal(attempts.filter(Boolean).length, 1);
   const live = await psql(db.name, `SELECT token_hashes FROM refresh_families`);
   assert.deepEqual(live, [{ token_hashes: [`h1-${attempts.indexOf(true)}`] }]);
@@ -93,24 +93,28 @@ test('a rotation racing the revocation of its family never leaves a live success
   const db = await database(t);
   const [a, b] = [await db.open(), await db.open()];
   for (let i = 0; i < 10; i++) {
-    await a.createRefreshFamily(family({ selector: `s${i}`, family_id: `f${i}` }));
-    await Promise.all([a.advanceRefreshFamily(`s${i}`, ['h0'], rotation(`h${i}-next`)), b.revokeRefreshFamily(`f${i}`, T + 1)]);
+    await a.refreshFamilies.createRefreshFamily(family({ selector: `s${i}`, family_id: `f${i}` }));
+    await Promise.all([a.refreshFamilies.advanceRefreshFamily(`s${i}`, ['h0'], rotation(`h${i}-next`)), b.refreshFamilies.revokeRefreshFamily(`f${i}`, T + 1)]);
   }
   assert.deepEqual(await psql(db.name, 'SELECT selector FROM refresh_families WHERE revoked_at IS NULL'), []);
 });
 
 test('configured records: a sync on one node reaches another within cacheTtlMs; what they return is frozen', async (t) => {
   const db = await database(t);
-  const [a, b] = [await db.open({ cacheTtlMs: 50 }), await db.open({ cacheTtlMs: 50 })];
-  await a.syncConnections([{ name: 'customers', display_name: null, mfa: NO_MFA }]);
-  assert.equal((await b.getConnection('customers'))?.display_name, null);
-  await a.syncConnections([{ name: 'customers', display_name: 'Customers', mfa: NO_MFA }]);
-  assert.equal((await a.getConnection('customers'))?.display_name, 'Customers', 'the syncing node sees it at once');
-  assert.equal((await b.getConnection('customers'))?.display_name, null, 'the other node serves its cache');
-  await new Promise((resolve) => setTimeout(resolve, 60));
-  assert.equal((await b.getConnection('customers'))?.display_name, 'Customers', 'and reloads once it is older than cacheTtlMs');
-  await a.syncApis([{ identifier: 'https://api', name: null, scopes: ['read'], access_token_ttl: null }]);
-  const api = await a.getApi('https://api');
+  let ms = 0;
+  const cacheClock = () => ms;
+  const [a, b] = [await db.open({ cacheTtlMs: 50, cacheClock }), await db.open({ cacheTtlMs: 50, cacheClock })];
+  await a.configured.syncConnections([{ name: 'customers', display_name: null, mfa: NO_MFA }]);
+  assert.equal((await b.connections.getConnection('customers'))?.display_name, null);
+  await a.configured.syncConnections([{ name: 'customers', display_name: 'Customers', mfa: NO_MFA }]);
+  assert.equal((await a.connections.getConnection('customers'))?.display_name, 'Customers', 'the syncing node sees it at once');
+  assert.equal((await b.connections.getConnection('customers'))?.display_name, null, 'the other node serves its cache');
+  ms += 49;
+  assert.equal((await b.connections.getConnection('customers'))?.display_name, null, 'still within cacheTtlMs');
+  ms += 1;
+  assert.equal((await b.connections.getConnection('customers'))?.display_name, 'Customers', 'and reloads once it is older than cacheTtlMs');
+  await a.configured.syncApis([{ identifier: 'https://api', name: null, scopes: ['read'], access_token_ttl: null }]);
+  const api = await a.apis.getApi('https://api');
   assert.deepEqual(api?.scopes, ['read'], 'the record is there (Object.isFrozen(undefined) is true)');
   assert.ok(Object.isFrozen(api) && Object.isFrozen(api.scopes), 'what the cache returns is frozen, deeply');
 });
@@ -121,8 +125,8 @@ test('an unreachable database is a StoreUnavailableError, at open and on every c
   await assert.rejects(openPostgres(url, options), StoreUnavailableError);
   const store = await openPostgres(url, { ...options, migrate: false });
   try {
-    await assert.rejects(store.getUser('u1'), StoreUnavailableError);
-    await assert.rejects(store.advanceRefreshFamily('s1', ['h0'], rotation('h1')), StoreUnavailableError);
+    await assert.rejects(store.users.getUser('u1'), StoreUnavailableError);
+    await assert.rejects(store.refreshFamilies.advanceRefreshFamily('s1', ['h0'], rotation('h1')), StoreUnavailableError);
   } finally {
     await store.close();
   }
@@ -142,7 +146,7 @@ test('pool timeouts, lost connections and server shutdown read as unavailable; a
 test('connections killed by the server: the call in flight fails as unavailable, writes nothing, and the pool recovers', async (t) => {
   const db = await database(t);
   const store = await db.open();
-  await store.createRefreshFamily(family());
+  await store.refreshFamilies.createRefreshFamily(family());
   // Another session holds the family record's row lock, so the rotation is in flight when its connection is killed.
   const operator = new pg.Client({ connectionString: db.url });
   await operator.connect();
@@ -150,7 +154,7 @@ test('connections killed by the server: the call in flight fails as unavailable,
     await operator.query(`BEGIN; SELECT 1 FROM refresh_families WHERE selector = 's1' FOR UPDATE`);
     // The expectation is attached at once: the rotation may fail before the terminating query's own answer arrives,
     // and a rejection nothing handles yet would fail the test on its own.
-    const rotating = assert.rejects(store.advanceRefreshFamily('s1', ['h0'], rotation('h1')), StoreUnavailableError);
+    const rotating = assert.rejects(store.refreshFamilies.advanceRefreshFamily('s1', ['h0'], rotation('h1')), StoreUnavailableError);
     await waitFor(async () => (await operator.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [db.name])).rowCount === 1);
     await operator.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name]);
     await rotating;
@@ -158,8 +162,8 @@ test('connections killed by the server: the call in flight fails as unavailable,
     await operator.end();
   }
   // Idle pooled connections were killed too; the pool drops each one as it learns of it, so a call may still meet one.
-  assert.deepEqual((await recovered(() => store.findRefreshFamily('s1')))?.token_hashes, ['h0'], 'nothing was half-done');
-  assert.equal(await recovered(() => store.advanceRefreshFamily('s1', ['h0'], rotation('h1'))), true, 'the pool reconnected by itself');
+  assert.deepEqual((await recovered(() => store.refreshFamilies.findRefreshFamily('s1')))?.token_hashes, ['h0'], 'nothing was half-done');
+  assert.equal(await recovered(() => store.refreshFamilies.advanceRefreshFamily('s1', ['h0'], rotation('h1'))), true, 'the pool reconnected by itself');
 });
 
 /** `call`, retried while it fails as unavailable (a bounded number of times): what a client does after an outage. */

@@ -1,5 +1,6 @@
 import type { ClientRecord } from '../../model/client.ts';
 
+/** Clients, read from the configured-record cache. */
 export interface ClientStore {
   getClient(clientId: string): Promise<ClientRecord | undefined>;
 }

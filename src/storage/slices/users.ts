@@ -34,9 +34,6 @@ export interface UserStore {
   patchMetadata(id: string, patch: MetadataPatch, now: number): Promise<boolean>;
   /** False when there was no such user. */
   deleteUser(id: string): Promise<boolean>;
-}
-
-export interface UserImportStore {
   /**
    * Creates `users` in order, in one transaction. One whose username or email is taken in its connection (by a
    * stored user or an earlier one of the batch) is a conflict; with `upsert`, when exactly one user holds them,

@@ -24,7 +24,7 @@ function ended(i: number): Partial<RefreshFamilyRecord> | undefined {
 test('SQLite purge: ended families across many slices all go, live ones all stay, and requests are served between slices', async (t) => {
   const store = openSqlite('sqlite::memory:');
   t.after(() => store.close());
-  for (let i = 0; i < FAMILIES; i++) await store.createRefreshFamily(family(i, ended(i)));
+  for (let i = 0; i < FAMILIES; i++) await store.refreshFamilies.createRefreshFamily(family(i, ended(i)));
 
   let done = false;
   let servedDuringPurge = false;
@@ -34,14 +34,14 @@ test('SQLite purge: ended families across many slices all go, live ones all stay
   assert.equal(await purging, endedCount);
   assert.ok(servedDuringPurge, 'the event loop turned before the purge finished');
   for (const i of [0, 1, 2, 3, 999, 1000, 1001, 2497, 2498, 2499]) {
-    assert.equal((await store.findRefreshFamily(family(i).selector)) === undefined, ended(i) !== undefined, `family ${i}`);
+    assert.equal((await store.refreshFamilies.findRefreshFamily(family(i).selector)) === undefined, ended(i) !== undefined, `family ${i}`);
   }
   assert.equal(await store.purge(T + 20), 0, 'nothing left to purge');
 });
 
 test('SQLite purge: closing the store stops a purge between slices, without an error', async () => {
   const store = openSqlite('sqlite::memory:');
-  for (let i = 0; i < FAMILIES; i++) await store.createRefreshFamily(family(i, { revoked_at: T }));
+  for (let i = 0; i < FAMILIES; i++) await store.refreshFamilies.createRefreshFamily(family(i, { revoked_at: T }));
   const purging = store.purge(T + 20);
   // A shutdown arrives as its own event (a signal, a timer), so it can only come between two slices.
   await new Promise((resolve) => setImmediate(resolve));

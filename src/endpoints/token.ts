@@ -13,7 +13,8 @@ import { certificatePossession } from '../tokens/confirmation.ts';
 import type { DpopVerifier } from '../dpop/proof.ts';
 import { endUserIp } from '../protection/forwarded-for.ts';
 import type { Params } from '../protocol/params.ts';
-import type { Grant, RequestInfo, TokenResponse } from '../grants/grant.ts';
+import type { Grant, RequestInfo } from '../grants/grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
 import { findGrant } from '../grants/registry.ts';
 import type { TokenServices } from '../tokens/token-services.ts';
 

@@ -4,6 +4,7 @@ import type { Confirmation } from '../model/tokens.ts';
 import type { Params } from '../protocol/params.ts';
 import type { GrantType } from '../protocol/grant-types.ts';
 import type { TokenServices } from '../tokens/token-services.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
 
 export interface RequestInfo {
   /** The client IP: the socket address, or what trusted proxies say it is; the end user's once the token endpoint has checked tollgate-forwarded-for. */
@@ -32,18 +33,6 @@ export interface GrantContext {
   receivedAt: number;
 }
 
-/** RFC 6749 §5.1 successful response. */
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer' | 'DPoP';
-  expires_in: number;
-  /** Always there at /oauth/token; Auth0's legacy /oauth/ro answered without it, and so does Tollgate's. */
-  scope?: string;
-  id_token?: string;
-  refresh_token?: string;
-  /** The mfa-recovery-code grant: the code that replaces the one just used (shown once). */
-  recovery_code?: string;
-}
 
 export interface Grant {
   grantType: GrantType;

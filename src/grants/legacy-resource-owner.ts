@@ -8,7 +8,8 @@
 import { InvalidRequestError } from '../errors/oauth.ts';
 import type { ClientRecord } from '../model/client.ts';
 import type { UserRecord } from '../model/user.ts';
-import type { Grant, GrantContext, TokenResponse } from './grant.ts';
+import type { Grant, GrantContext } from './grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
 import { resourceOwnerExchange, type ExchangeFormat } from './resource-owner.ts';
 import { namedConnection } from './password-realm.ts';
 import { OIDC_SCOPES, grantScope, parseScope } from '../tokens/scope.ts';

@@ -8,7 +8,7 @@ import type { PasswordLogin } from '../mfa/mfa.ts';
 import type { ActionOutcome } from '../actions/action-calls.ts';
 import { emptyOutcome } from '../actions/action-calls.ts';
 import { issueTokens, type IssueRequest, type TokenServices } from '../tokens/token-services.ts';
-import type { TokenResponse } from './grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
 
 export type Login = PasswordLogin & { possession: Confirmation };
 

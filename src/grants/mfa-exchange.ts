@@ -8,7 +8,8 @@ import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
 import type { AuthenticatorRecord, MfaTokenRecord } from '../model/mfa.ts';
 import type { MfaPolicy } from '../model/directory.ts';
 import type { UserRecord } from '../model/user.ts';
-import type { GrantContext, TokenResponse } from './grant.ts';
+import type { GrantContext } from './grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
 import { completeLogin, runActions } from './login.ts';
 
 export const MFA_GRANT_PARAMETERS = ['mfa_token'] as const;

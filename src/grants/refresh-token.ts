@@ -6,7 +6,8 @@
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors/oauth.ts';
 import type { RefreshFamilyRecord, RefreshFamilyState } from '../model/tokens.ts';
 import type { RefreshPolicy } from '../model/client.ts';
-import type { Grant, GrantContext, TokenResponse } from './grant.ts';
+import type { Grant, GrantContext } from './grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
 import { findPresented, MAX_LIVE_TOKENS, presentedAs, reissued, rotated, type Presented, type PresentedToken } from '../tokens/refresh.ts';
 import { parseScope } from '../tokens/scope.ts';
 import { completeLogin, runActions } from './login.ts';

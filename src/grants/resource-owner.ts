@@ -5,8 +5,10 @@
  * and answers (its `format`).
  */
 import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
-import type { GrantContext, TokenResponse } from './grant.ts';
-import { authorize, issueTokens, type Authorization, type IssueRequest, type TokenServices } from '../tokens/token-services.ts';
+import type { GrantContext } from './grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
+import { authorize, issueTokens, type IssueRequest, type TokenServices } from '../tokens/token-services.ts';
+import type { Authorization } from '../model/authorization.ts';
 import { eventFields, type LoginAttempt } from '../protection/login-protection.ts';
 import { parseScope } from '../tokens/scope.ts';
 import type { LoginProtocol } from '../actions/types.ts';

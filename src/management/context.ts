@@ -9,10 +9,13 @@ import { policyChecks, policyOf, type PolicyChecks } from '../accounts/password-
 import type { AuditLog, EventInput } from '../events/audit.ts';
 import type { SigningAlg } from '../protocol/algorithms.ts';
 import type { Store } from '../storage/store.ts';
+import type { Actor } from './actor.ts';
 import type { ImportJobs } from './import-jobs.ts';
 import type { FamilyRevocation } from '../tokens/family-revocation.ts';
 import type { LiveProtectionSettings } from '../protection/live-settings.ts';
 import type { BreachedPasswords } from '../breached/detection.ts';
+
+export type { Actor };
 
 export interface ManagementContext {
   store: Store;
@@ -57,8 +60,6 @@ export function configuredContext(config: Config, hasher: PasswordHasher, breach
   };
 }
 
-/** Who made a change: the management client's id, or null for the CLI (an operator with direct store access). */
-export type Actor = string | null;
 
 export function passwordDeps(ctx: ManagementContext): PasswordDeps {
   const { store, hasher, audit, now } = ctx;

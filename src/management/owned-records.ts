@@ -4,7 +4,7 @@
  */
 import { ConfigManagedError, ResourceConflictError } from '../errors/management.ts';
 import { NotFoundError } from '../errors/oauth.ts';
-import { CONFIGURED_KEYS, type ConfiguredKind, type ConfiguredRecords, type Owned, type Owner } from '../model/directory.ts';
+import { CONFIGURED_KEYS, type ConfiguredKind, type ConfiguredRecords, type Owned, type Owner } from '../model/configured.ts';
 import { ConflictError } from '../storage/errors.ts';
 import { recordChange, type Actor, type ManagementContext } from './context.ts';
 

@@ -17,7 +17,7 @@ import type { SingleUseStore } from '../storage/slices/single-use.ts';
 import type { UserRecord } from '../model/user.ts';
 import type { ActionOutcome } from '../actions/action-calls.ts';
 import type { LoginProtocol } from '../actions/types.ts';
-import type { Authorization } from '../tokens/token-services.ts';
+import type { Authorization } from '../model/authorization.ts';
 import type { MfaConfig } from '../config/schema.ts';
 import { MfaTokens, type MfaRequestInfo } from './mfa-tokens.ts';
 import { Factors } from './factors.ts';

@@ -1,5 +1,4 @@
-/** Connections and APIs, and what the configuration file and the management API share of them and of clients. */
-import type { ClientRecord } from './client.ts';
+/** Connections and APIs, and the MFA policy a connection sets. */
 
 export const MFA_POLICIES = ['never', 'if_enrolled', 'always'] as const;
 export type MfaPolicyName = (typeof MFA_POLICIES)[number];
@@ -23,25 +22,4 @@ export interface ApiRecord {
   name: string | null;
   scopes: string[];
   access_token_ttl: number | null;
-}
-
-/** The records the configuration file and the management API share, by kind (each kind is a table of its own). */
-export interface ConfiguredRecords {
-  clients: ClientRecord;
-  connections: ConnectionRecord;
-  apis: ApiRecord;
-}
-export type ConfiguredKind = keyof ConfiguredRecords;
-
-/** Each kind's key field. */
-export const CONFIGURED_KEYS = { clients: 'client_id', connections: 'name', apis: 'identifier' } as const satisfies {
-  [K in ConfiguredKind]: keyof ConfiguredRecords[K];
-};
-
-/** Who owns a configured record: the configuration file (synchronised at start) or the management API and CLI. */
-export type Owner = 'config' | 'api';
-
-export interface Owned<T> {
-  record: T;
-  managed_by: Owner;
 }

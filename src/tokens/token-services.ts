@@ -6,7 +6,6 @@ import type { Confirmation } from '../model/tokens.ts';
 import type { ApiStore } from '../storage/slices/apis.ts';
 import type { ConnectionStore } from '../storage/slices/connections.ts';
 import type { UserRecord } from '../model/user.ts';
-import type { ApiRecord } from '../model/directory.ts';
 import type { LegacyTokenStore } from '../storage/slices/legacy-tokens.ts';
 import type { RefreshTokenStore } from '../storage/slices/refresh-families.ts';
 import type { UserStore } from '../storage/slices/users.ts';
@@ -18,7 +17,8 @@ import type { BreachedPasswords } from '../breached/detection.ts';
 import type { Mfa } from '../mfa/mfa.ts';
 import type { ActionPipeline } from '../actions/pipeline.ts';
 import type { JsonValue } from '../actions/types.ts';
-import type { TokenResponse } from '../grants/grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
+import type { Authorization } from '../model/authorization.ts';
 import { grantScope } from './scope.ts';
 import { sessionIdOf, startFamily, wantsRefreshToken } from './refresh.ts';
 import type { FamilyRevocation } from './family-revocation.ts';
@@ -54,10 +54,6 @@ export interface TokenServices {
   now: () => number;
 }
 
-export interface Authorization {
-  api: ApiRecord | undefined;
-  scope: string[];
-}
 
 /** Resolves `audience` to an API and computes the granted scope (RFC 6749 §3.3). */
 export async function authorize(services: TokenServices, client: ClientRecord, audience: string | undefined, scope: string | undefined): Promise<Authorization> {

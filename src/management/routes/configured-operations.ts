@@ -1,6 +1,6 @@
 /** The five operations of a kind of configured record (clients, connections, APIs): list, read, create, change, delete. */
 import { z } from 'zod';
-import type { ConfiguredKind, ConfiguredRecords, Owner } from '../../model/directory.ts';
+import type { ConfiguredKind, ConfiguredRecords, Owner } from '../../model/configured.ts';
 import { findOwned, listViews } from '../owned-records.ts';
 import type { Caller } from '../auth.ts';
 import type { Actor, ManagementContext } from '../context.ts';

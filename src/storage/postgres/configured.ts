@@ -1,5 +1,6 @@
 /** Configured records (clients, connections, APIs) on PostgreSQL: one jsonb document per row, keyed by its identifier. */
-import { CONFIGURED_KEYS, type ApiRecord, type ConfiguredKind, type ConfiguredRecords, type ConnectionRecord, type Owned, type Owner } from '../../model/directory.ts';
+import { CONFIGURED_KEYS, type ConfiguredKind, type ConfiguredRecords, type Owned, type Owner } from '../../model/configured.ts';
+import type { ApiRecord, ConnectionRecord } from '../../model/directory.ts';
 import type { ClientRecord } from '../../model/client.ts';
 import { ConflictError } from '../errors.ts';
 import type { ConfiguredStore } from '../slices/configured.ts';

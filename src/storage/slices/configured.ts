@@ -1,5 +1,6 @@
 /** Records the configuration file and the management API share: clients, connections, APIs. */
-import type { ApiRecord, ConfiguredKind, ConfiguredRecords, ConnectionRecord, Owned, Owner } from '../../model/directory.ts';
+import type { ApiRecord, ConnectionRecord } from '../../model/directory.ts';
+import type { ConfiguredKind, ConfiguredRecords, Owned, Owner } from '../../model/configured.ts';
 import type { ClientRecord } from '../../model/client.ts';
 
 /**

@@ -8,12 +8,35 @@ function publicDescription(text: string): string {
 }
 
 /**
+ * Every `error` code Tollgate answers with: RFC 6749 §5.2 (token endpoint), RFC 6750 §3.1 (protected resources),
+ * RFC 8628 §3.5 (authorization_pending, slow_down, as Auth0's out-of-band MFA uses them), RFC 9449 §5 and §8 (DPoP),
+ * and Auth0's own (mfa_required, association_required, unsupported_challenge_type, too_many_attempts,
+ * password_leaked; not_found and too_many_requests at its MFA and rate-limited endpoints).
+ */
+export const OAUTH_ERROR_CODES = [
+  'invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope',
+  'access_denied', 'server_error', 'temporarily_unavailable',
+  'invalid_token', 'insufficient_scope',
+  'authorization_pending', 'slow_down',
+  'invalid_dpop_proof', 'use_dpop_nonce',
+  'mfa_required', 'association_required', 'unsupported_challenge_type', 'too_many_attempts', 'password_leaked', 'not_found', 'too_many_requests',
+] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+
+/** The management API's codes beside them (errors/management.ts), in the same JSON shape. */
+export const MANAGEMENT_ERROR_CODES = [
+  'invalid_body', 'invalid_query', 'invalid_path', 'conflict', 'config_managed', 'password_policy', 'password_breached', 'payload_too_large',
+  'too_many_jobs',
+] as const;
+export type ManagementErrorCode = (typeof MANAGEMENT_ERROR_CODES)[number];
+
+/**
  * OAuth errors: one class per RFC code. `description` is public (sent as
  * error_description); `detail` is private (logs and events only), so nothing
  * sensitive can leak through an error response.
  */
 export class OAuthError extends Error {
-  readonly error: string;
+  readonly error: OAuthErrorCode | ManagementErrorCode;
   readonly status: number;
   readonly description: string;
   readonly detail: string | undefined;
@@ -22,7 +45,7 @@ export class OAuthError extends Error {
   /** Extra members of the JSON error body (e.g. mfa_token). */
   readonly extra: Record<string, string> = {};
 
-  constructor(error: string, status: number, description: string, detail?: string) {
+  constructor(error: OAuthErrorCode | ManagementErrorCode, status: number, description: string, detail?: string) {
     super(detail ? `${error}: ${description} (${detail})` : `${error}: ${description}`);
     this.name = new.target.name;
     this.error = error;

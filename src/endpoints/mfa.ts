@@ -53,7 +53,7 @@ async function callerOf(authorization: string | undefined, deps: MfaEndpointDeps
     return { kind: 'access_token', claims, userId: claims.sub, clientId: claims.client_id };
   }
   try {
-    const record = await deps.mfa.tokens.live(token);
+    const record = await deps.mfa.liveToken(token);
     return { kind: 'mfa_token', record, userId: record.user_id, clientId: record.client_id };
   } catch (err) {
     if (err instanceof InvalidGrantError) throw new InvalidTokenError('The mfa_token is invalid or expired.', err.detail);
@@ -88,7 +88,7 @@ export async function listAuthenticators(req: Pick<MfaRequest, 'authorization'>,
 export async function deleteAuthenticator(req: Pick<MfaRequest, 'authorization' | 'request'> & { id: string }, deps: MfaEndpointDeps): Promise<void> {
   const caller = await callerOf(req.authorization, deps, ['remove:authenticators', 'enroll']);
   if (caller.kind !== 'access_token') throw new InvalidTokenError('Removing an authenticator needs an access token for the MFA API.', 'mfa_token used');
-  if (!(await deps.mfa.store.deleteAuthenticator(caller.userId, req.id))) throw new NotFoundError('The user has no such authenticator.');
+  if (!(await deps.mfa.deleteAuthenticator(caller.userId, req.id))) throw new NotFoundError('The user has no such authenticator.');
   await deps.mfa.audit({ type: 'mfa.authenticator_deleted', outcome: 'success', reason: req.id.split('|')[0] ?? null, user_id: caller.userId, client_id: caller.clientId, ip: req.request.ip, user_agent: req.request.userAgent ?? null });
 }
 
@@ -139,18 +139,18 @@ export async function associate(req: MfaRequest, deps: MfaEndpointDeps): Promise
   if (!policy.factors.includes(factor)) throw new InvalidRequestError(`The ${factor} factor is not enabled for this user.`);
 
   // An access-token enrolment gets its own mfa_token, which the token endpoint's mfa grants confirm it with.
-  const { record, token: mfaToken } = caller.kind === 'mfa_token' ? { record: caller.record, token: undefined } : await mfa.tokens.issue({
+  const { record, token: mfaToken } = caller.kind === 'mfa_token' ? { record: caller.record, token: undefined } : await mfa.issueToken({
     user_id: user.id, client_id: client.client_id, connection: user.connection, scope: caller.claims.scope.split(' '),
     audience: deps.audience, auth_time: caller.claims.iat, amr: [], login: null,
   });
-  if (channel !== null) await mfa.tokens.admitSend(record, req.request);
+  if (channel !== null) await mfa.admitSend(record, req.request);
   const enrolment = channel === null
-    ? await mfa.factors.enrolOtp(user)
-    : await mfa.factors.enrolOob(user, channel, oobAddress(channel, req.params, user), record.id);
+    ? await mfa.enrolOtp(user)
+    : await mfa.enrolOob(user, channel, oobAddress(channel, req.params, user), record.id);
   const firstRecoveryCode = policy.factors.includes('recovery-code') && !authenticators.some((a) => factorOf(a) === 'recovery-code');
   return {
     ...enrolment,
-    ...(firstRecoveryCode ? { recovery_codes: [await mfa.factors.enrolRecoveryCode(user)] } : {}),
+    ...(firstRecoveryCode ? { recovery_codes: [await mfa.enrolRecoveryCode(user)] } : {}),
     ...(mfaToken ? { mfa_token: mfaToken } : {}),
   };
 }
@@ -164,21 +164,21 @@ export async function challenge(req: MfaRequest, deps: MfaEndpointDeps): Promise
   const token = req.params.get('mfa_token');
   if (token === undefined) throw new InvalidRequestError('Missing required parameter: mfa_token.');
   const { mfa } = deps;
-  const record = await mfa.tokens.live(token, client.client_id);
+  const record = await mfa.liveToken(token, client.client_id);
   const types = (req.params.get('challenge_type') ?? '').split(' ').filter(Boolean);
   if (types.length === 0) throw new InvalidRequestError('Missing required parameter: challenge_type.');
   if (types.some((t) => !(CHALLENGE_TYPES as readonly string[]).includes(t))) throw new UnsupportedChallengeTypeError('challenge_type must be otp, oob or "otp oob".');
-  await mfa.tokens.admit(record, req.request);
+  await mfa.admit(record, req.request);
   const policy = await mfa.policyForToken(record, client);
-  const usable = usableAuthenticators(await mfa.store.listAuthenticators(record.user_id), policy);
+  const usable = usableAuthenticators(await mfa.listAuthenticators(record.user_id), policy);
   if (!isEnrolled(usable)) throw new AssociationRequiredError();
   const wanted = req.params.get('authenticator_id');
   const candidates = usable.filter((a) => types.includes(a.type) && (wanted === undefined || a.id === wanted));
   const chosen = candidates.find((a) => a.type === 'otp') ?? candidates[0];
   if (!chosen) throw new UnsupportedChallengeTypeError();
   if (chosen.type === 'otp') return { challenge_type: 'otp' };
-  await mfa.tokens.admitSend(record, req.request);
-  const oobCode = await mfa.factors.challengeOob(chosen, record.id);
-  await mfa.audit({ type: 'mfa.challenge_sent', outcome: 'success', reason: chosen.oob_channel, ...mfa.tokens.eventFields(record, req.request) });
+  await mfa.admitSend(record, req.request);
+  const oobCode = await mfa.challengeOob(chosen, record.id);
+  await mfa.audit({ type: 'mfa.challenge_sent', outcome: 'success', reason: chosen.oob_channel, ...mfa.eventFields(record, req.request) });
   return { challenge_type: 'oob', oob_code: oobCode, binding_method: 'prompt' };
 }

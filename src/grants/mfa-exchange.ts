@@ -35,17 +35,17 @@ export async function mfaExchange(ctx: GrantContext, answer: (session: MfaSessio
   const { mfa } = services;
   const token = ctx.params.get('mfa_token');
   if (token === undefined) throw new InvalidRequestError('Missing required parameter: mfa_token.');
-  const record = await mfa.tokens.live(token, client.client_id);
+  const record = await mfa.liveToken(token, client.client_id);
   const user = await services.users.getUser(record.user_id);
   if (!user || user.blocked) throw new InvalidGrantError('The mfa_token is invalid or expired.', 'user gone or blocked');
-  await mfa.tokens.admit(record, request);
+  await mfa.admit(record, request);
   const policy = await mfa.policyForToken(record, client);
   const result = await answer({ record, user, policy, authenticators: await mfa.allowedAuthenticators(user.id, policy) });
 
-  await mfa.tokens.consume(record);
+  await mfa.consumeToken(record);
   await mfa.confirm(result.authenticator, record, request);
   const extra = await result.after?.();
-  await services.audit.emit({ type: 'mfa.success', outcome: 'success', reason: result.amr[0] ?? result.authenticator.type, username: user.username.toLowerCase(), ...mfa.tokens.eventFields(record, request) });
+  await services.audit.emit({ type: 'mfa.success', outcome: 'success', reason: result.amr[0] ?? result.authenticator.type, username: user.username.toLowerCase(), ...mfa.eventFields(record, request) });
   const api = record.audience === null ? undefined : await services.apis.getApi(record.audience);
   if (record.audience !== null && !api) throw new InvalidGrantError('The audience of the first step no longer exists.', 'api removed');
   const login = {

@@ -17,18 +17,18 @@ export const mfaOobGrant: Grant = {
     const oobCode = ctx.params.get('oob_code');
     if (oobCode === undefined) throw new InvalidRequestError('Missing required parameter: oob_code.');
     const { mfa, now } = ctx.services;
-    const challenge = await mfa.store.findOobChallenge(tokenHash(oobCode));
+    const challenge = await mfa.findOobChallenge(tokenHash(oobCode));
     const authenticator = authenticators.find((a) => a.id === challenge?.authenticator_id);
     if (!challenge || !authenticator || challenge.mfa_token_id !== record.id || challenge.consumed_at !== null || challenge.expires_at <= now()) {
       throw new InvalidGrantError('The oob_code is invalid or expired.', challenge ? 'oob_code not live' : 'unknown oob_code');
     }
     const binding = ctx.params.get('binding_code');
     if (binding === undefined) {
-      if (!(await mfa.store.pollOobChallenge(challenge.id, now(), OOB_POLL_INTERVAL))) throw new SlowDownError(OOB_POLL_INTERVAL);
+      if (!(await mfa.pollOobChallenge(challenge.id, now(), OOB_POLL_INTERVAL))) throw new SlowDownError(OOB_POLL_INTERVAL);
       throw new AuthorizationPendingError();
     }
-    if (!mfa.factors.bindingMatches(challenge, binding)) throw await mfa.tokens.wrongCode(record, 'wrong_binding_code', 'Invalid binding_code.', ctx.request);
-    if (!(await mfa.store.consumeOobChallenge(challenge.id, now()))) throw new InvalidGrantError('The oob_code is invalid or expired.', 'oob_code used concurrently');
+    if (!mfa.bindingMatches(challenge, binding)) throw await mfa.wrongCode(record, 'wrong_binding_code', 'Invalid binding_code.', ctx.request);
+    if (!(await mfa.consumeOobChallenge(challenge.id, now()))) throw new InvalidGrantError('The oob_code is invalid or expired.', 'oob_code used concurrently');
     return { authenticator, amr: [authenticator.oob_channel!] };
   }),
 };

@@ -11,14 +11,14 @@ export const mfaRecoveryCodeGrant: Grant = {
     if (code === undefined) throw new InvalidRequestError('Missing required parameter: recovery_code.');
     const { mfa } = ctx.services;
     const authenticator = authenticators.find((a) => a.type === 'recovery-code' && a.activated_at !== null);
-    if (!authenticator || !mfa.factors.recoveryMatches(authenticator, code)) {
-      throw await mfa.tokens.wrongCode(record, 'wrong_recovery_code', 'Invalid recovery code.', ctx.request);
+    if (!authenticator || !mfa.recoveryMatches(authenticator, code)) {
+      throw await mfa.wrongCode(record, 'wrong_recovery_code', 'Invalid recovery code.', ctx.request);
     }
     return {
       authenticator,
       amr: [],
       after: async () => {
-        const next = await mfa.factors.replaceRecoveryCode(authenticator);
+        const next = await mfa.replaceRecoveryCode(authenticator);
         if (next === undefined) throw new InvalidGrantError('Invalid recovery code.', 'recovery code used concurrently');
         return { recovery_code: next };
       },

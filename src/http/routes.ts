@@ -60,7 +60,18 @@ export function onlyMethods(app: FastifyInstance, url: string, allowed: string[]
   app.route({ method: others, url, handler: async () => { throw new MethodNotAllowedError(allowed.join(', ')); } });
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The end user's address (trusted proxies and forwarded-for applied), worked out once when the request arrives. */
+    clientIp: string;
+  }
+}
+
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  app.decorateRequest('clientIp', '');
+  app.addHook('onRequest', async (request) => {
+    request.clientIp = deps.clientIp(request);
+  });
   const authenticated = async (request: FastifyRequest) => {
     const params = paramsOf(request.body);
     const input = { params, authorization: request.headers.authorization, certificate: deps.clientCertificate(request) };
@@ -68,12 +79,10 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return { client, params };
   };
 
-  // The client IP is worked out once, and the rate limit runs before the body is read, so a flood costs little.
-  const ips = new WeakMap<FastifyRequest, string>();
+  // The client IP is worked out once per request (request.clientIp, set by the onRequest hook below), and the rate
+  // limit runs before the body is read, so a flood costs little.
   const rateLimited = async (request: FastifyRequest) => {
-    const ip = deps.clientIp(request);
-    ips.set(request, ip);
-    await deps.rateLimit?.take(ip);
+    await deps.rateLimit?.take(request.clientIp);
   };
   /** The DPoP header; when nonces are required, every answer to a proof carries a fresh one (RFC 9449 §8.2). */
   const dpopOf = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -87,7 +96,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     params: paramsOf(request.body),
     authorization: request.headers.authorization,
     certificate: deps.clientCertificate(request),
-    request: { ip: ips.get(request)!, userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
+    request: { ip: request.clientIp, userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
   });
 
   app.post('/oauth/token', { onRequest: rateLimited }, async (request, reply) => {
@@ -132,7 +141,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   // The MFA API parses its bodies its own way, so it is a plugin of its own (Fastify scopes content-type parsers).
   app.register(async (scoped) => registerMfaRoutes(scoped, {
     endpoints: deps.mfa, rateLimited, noStore, clientCertificate: deps.clientCertificate,
-    requestInfo: (request) => ({ ip: ips.get(request) ?? deps.clientIp(request), userAgent: request.headers['user-agent'] }),
+    requestInfo: (request) => ({ ip: request.clientIp, userAgent: request.headers['user-agent'] }),
   }));
 
   app.get('/.well-known/openid-configuration', async (_request, reply) => {

@@ -52,17 +52,47 @@ export interface PasswordLogin {
   requestedScopes: readonly string[];
 }
 
+/**
+ * Multi-factor authentication as the grants and the MFA API use it: operations, never its parts (the mfa_token's
+ * steps in mfa-tokens.ts, the factors in factors.ts, the MFA slice of the store), so callers depend on what they do.
+ */
 export class Mfa {
-  readonly store: MfaStore;
-  readonly tokens: MfaTokens;
+  readonly #store: MfaStore;
+  readonly #tokens: MfaTokens;
   readonly #factors: Factors | undefined;
   readonly #deps: MfaDeps;
 
+  // The mfa_token's steps.
+  readonly liveToken: MfaTokens['live'] = (...args) => this.#tokens.live(...args);
+  readonly issueToken: MfaTokens['issue'] = (...args) => this.#tokens.issue(...args);
+  readonly admit: MfaTokens['admit'] = (...args) => this.#tokens.admit(...args);
+  readonly admitSend: MfaTokens['admitSend'] = (...args) => this.#tokens.admitSend(...args);
+  readonly wrongCode: MfaTokens['wrongCode'] = (...args) => this.#tokens.wrongCode(...args);
+  readonly consumeToken: MfaTokens['consume'] = (...args) => this.#tokens.consume(...args);
+  readonly eventFields: MfaTokens['eventFields'] = (...args) => this.#tokens.eventFields(...args);
+
+  // Factors: each fails with a clear error where no sealing key is configured.
+  readonly enrolOtp: Factors['enrolOtp'] = (...args) => this.#enabledFactors().enrolOtp(...args);
+  readonly enrolOob: Factors['enrolOob'] = (...args) => this.#enabledFactors().enrolOob(...args);
+  readonly enrolRecoveryCode: Factors['enrolRecoveryCode'] = (...args) => this.#enabledFactors().enrolRecoveryCode(...args);
+  readonly challengeOob: Factors['challengeOob'] = (...args) => this.#enabledFactors().challengeOob(...args);
+  readonly matchOtp: Factors['matchOtp'] = (...args) => this.#enabledFactors().matchOtp(...args);
+  readonly recoveryMatches: Factors['recoveryMatches'] = (...args) => this.#enabledFactors().recoveryMatches(...args);
+  readonly replaceRecoveryCode: Factors['replaceRecoveryCode'] = (...args) => this.#enabledFactors().replaceRecoveryCode(...args);
+  readonly bindingMatches: Factors['bindingMatches'] = (...args) => this.#enabledFactors().bindingMatches(...args);
+
+  // Authenticators and out-of-band challenges at rest.
+  readonly listAuthenticators: MfaStore['listAuthenticators'] = (...args) => this.#store.listAuthenticators(...args);
+  readonly deleteAuthenticator: MfaStore['deleteAuthenticator'] = (...args) => this.#store.deleteAuthenticator(...args);
+  readonly findOobChallenge: MfaStore['findOobChallenge'] = (...args) => this.#store.findOobChallenge(...args);
+  readonly pollOobChallenge: MfaStore['pollOobChallenge'] = (...args) => this.#store.pollOobChallenge(...args);
+  readonly consumeOobChallenge: MfaStore['consumeOobChallenge'] = (...args) => this.#store.consumeOobChallenge(...args);
+
   constructor(deps: MfaDeps) {
     this.#deps = deps;
-    this.store = deps.store;
+    this.#store = deps.store;
     const { codes, per } = deps.config.send_limit;
-    this.tokens = new MfaTokens({ ...deps, sendLimit: { capacity: codes, refill_per_second: codes / per } });
+    this.#tokens = new MfaTokens({ ...deps, sendLimit: { capacity: codes, refill_per_second: codes / per } });
     this.#factors = deps.box && new Factors({
       store: deps.store, once: deps.once, box: deps.box, senders: codeSenders(deps.config), otpIssuer: deps.config.otp_issuer,
       codeTtl: deps.config.code_ttl, now: deps.now,
@@ -76,7 +106,7 @@ export class Mfa {
   }
 
   /** The factor operations; a clear error where no sealing key is configured. */
-  get factors(): Factors {
+  #enabledFactors(): Factors {
     if (!this.#factors) throw new InvalidRequestError('Multi-factor authentication is not enabled on this server.', 'no mfa.encryption_keys');
     return this.#factors;
   }
@@ -87,7 +117,7 @@ export class Mfa {
 
   /** The user's authenticators of factors the policy allows, confirmed or not. */
   async allowedAuthenticators(userId: string, policy: MfaPolicy): Promise<AuthenticatorRecord[]> {
-    return (await this.store.listAuthenticators(userId)).filter((a) => policy.factors.includes(factorOf(a)));
+    return (await this.#store.listAuthenticators(userId)).filter((a) => policy.factors.includes(factorOf(a)));
   }
 
   /** The policy an mfa_token's login answers to: the connection's, narrowed to the factor an action asked for. */
@@ -102,7 +132,7 @@ export class Mfa {
   async requireIfNeeded(login: PasswordLogin): Promise<void> {
     const policy = await this.policyFor(login.connection, login.client);
     if (policy.policy === 'never') return;
-    const usable = usableAuthenticators(await this.store.listAuthenticators(login.user.id), policy);
+    const usable = usableAuthenticators(await this.#store.listAuthenticators(login.user.id), policy);
     if (!mfaRequired(policy, usable)) return;
     throw await this.#required(login, {}, policy.policy, `policy ${policy.policy}`);
   }
@@ -128,10 +158,10 @@ export class Mfa {
       audience: login.authorization.api?.identifier ?? null, auth_time: login.authTime, amr: [...login.amr],
       login: { protocol: login.protocol, requested_scopes: [...login.requestedScopes], ...state },
     };
-    const { token } = await this.tokens.issue(record);
+    const { token } = await this.#tokens.issue(record);
     return this.#deps.audit.fail(new MfaRequiredError(token, detail), {
       type: 'mfa.required', outcome: 'success', reason, username: login.user.username.toLowerCase(),
-      ...this.tokens.eventFields(record, login.request),
+      ...this.#tokens.eventFields(record, login.request),
     });
   }
 
@@ -139,9 +169,9 @@ export class Mfa {
   async confirm(authenticator: AuthenticatorRecord, record: MfaTokenRecord, request: MfaRequestInfo): Promise<void> {
     if (authenticator.activated_at !== null) return;
     const now = this.#deps.now();
-    if (!(await this.store.activateAuthenticator(authenticator.id, now))) return;
-    const pending = (await this.store.listAuthenticators(authenticator.user_id)).filter((a) => a.type === 'recovery-code' && a.activated_at === null);
-    await Promise.all(pending.map((a) => this.store.activateAuthenticator(a.id, now)));
-    await this.#deps.audit.emit({ type: 'mfa.enrolled', outcome: 'success', reason: factorOf(authenticator), ...this.tokens.eventFields(record, request) });
+    if (!(await this.#store.activateAuthenticator(authenticator.id, now))) return;
+    const pending = (await this.#store.listAuthenticators(authenticator.user_id)).filter((a) => a.type === 'recovery-code' && a.activated_at === null);
+    await Promise.all(pending.map((a) => this.#store.activateAuthenticator(a.id, now)));
+    await this.#deps.audit.emit({ type: 'mfa.enrolled', outcome: 'success', reason: factorOf(authenticator), ...this.#tokens.eventFields(record, request) });
   }
 }

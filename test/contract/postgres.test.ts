@@ -12,17 +12,12 @@ import { migrations } from '../../src/storage/postgres/migrations.ts';
 import { migrations as sqliteMigrations } from '../../src/storage/sqlite/migrations.ts';
 import { translateError } from '../../src/storage/postgres/db.ts';
 import { openStore } from '../../src/storage/open.ts';
+import { refreshFamily } from '../helpers/records.ts';
 import { createDatabase, databaseUrl, dropDatabase, psql, releaseDatabase, takeDatabase } from '../helpers/postgres.ts';
 
 const T = 1_767_225_600;
 
-function family(overrides: Partial<RefreshFamilyRecord> = {}): RefreshFamilyRecord {
-  return {
-    selector: 's1', family_id: 'f1', generation: 0, token_hashes: ['h0'], previous_hashes: [], rotated_at: null, client_id: 'web', user_id: 'u1',
-    connection: 'customers', scope: ['openid'], audience: null, auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000,
-    idle_expires_at: T + 100, revoked_at: null, cnf: null, device: null, ...overrides,
-  };
-}
+const family = (overrides: Partial<RefreshFamilyRecord> = {}) => refreshFamily({ scope: ['openid'], ...overrides });
 
 /** The first rotation of a family, to the token hashed `hash`. */
 function rotation(hash: string): RefreshFamilyState {

@@ -3,26 +3,20 @@ import assert from 'node:assert/strict';
 import { ConflictError } from '../../src/storage/errors.ts';
 import type { MfaPolicy } from '../../src/model/directory.ts';
 import type { NewUser } from '../../src/model/user.ts';
-import type { RefreshFamilyRecord, RefreshFamilyState } from '../../src/model/tokens.ts';
+import type { RefreshFamilyState } from '../../src/model/tokens.ts';
 import { forEachStore } from './each-store.ts';
+import { newUser as sharedNewUser, refreshFamily } from '../helpers/records.ts';
 
 const T = 1_767_225_600;
 
 function newUser(overrides: Partial<NewUser> = {}): NewUser {
-  return {
-    connection: 'customers', username: 'Alice', email: 'Alice@Example.com', email_verified: true, password_hash: '$argon2id$v=19$m=64,t=1,p=1$x$y',
-    name: 'Alice', given_name: null, family_name: null, nickname: null, picture: null, blocked: false,
-    app_metadata: { roles: ['admin'] }, user_metadata: {}, ...overrides,
-  };
+  return sharedNewUser('Alice', {
+    email: 'Alice@Example.com', email_verified: true, password_hash: '$argon2id$v=19$m=64,t=1,p=1$x$y', name: 'Alice',
+    app_metadata: { roles: ['admin'] }, ...overrides,
+  });
 }
 
-function family(overrides: Partial<RefreshFamilyRecord> = {}): RefreshFamilyRecord {
-  return {
-    selector: 's1', family_id: 'f1', generation: 0, token_hashes: ['h0'], previous_hashes: [], rotated_at: null, client_id: 'web', user_id: 'u1',
-    connection: 'customers', scope: ['openid', 'offline_access'], audience: null, auth_time: T, amr: ['pwd'], created_at: T,
-    family_expires_at: T + 1000, idle_expires_at: T + 100, revoked_at: null, cnf: null, device: null, ...overrides,
-  };
-}
+const family = refreshFamily;
 
 /** What a rotation from `hashes` to `hash` at `at` writes. */
 function rotation(hashes: string[], hash: string, at: number, generation = 1): RefreshFamilyState {

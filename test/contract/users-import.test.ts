@@ -1,17 +1,10 @@
 /** The storage contract for batch imports and password history, the same assertions for each backend. */
 import assert from 'node:assert/strict';
-import type { NewUser } from '../../src/model/user.ts';
 import { forEachStore } from './each-store.ts';
+import { newUser } from '../helpers/records.ts';
 
 const T = 1_767_225_600;
 
-function newUser(username: string, overrides: Partial<NewUser> = {}): NewUser {
-  return {
-    connection: 'customers', username, email: `${username}@example.com`, email_verified: false, password_hash: `$sha256$pos=prefix$$${username}`,
-    name: null, given_name: null, family_name: null, nickname: null, picture: null, blocked: false,
-    app_metadata: {}, user_metadata: {}, ...overrides,
-  };
-}
 
 forEachStore('storage contract: imports', (withStore) => {
   withStore('importUsers: creates in order; a taken username or email, stored or earlier in the batch, is a conflict', async (store) => {

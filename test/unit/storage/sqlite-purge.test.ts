@@ -3,16 +3,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqlite } from '../../../src/storage/sqlite/store.ts';
 import type { RefreshFamilyRecord } from '../../../src/model/tokens.ts';
+import { refreshFamily } from '../../helpers/records.ts';
 
 const T = 1_767_225_600;
 const FAMILIES = 2_500;
 
 function family(i: number, overrides: Partial<RefreshFamilyRecord> = {}): RefreshFamilyRecord {
-  return {
-    selector: `s${String(i).padStart(5, '0')}`, family_id: `f${i}`, generation: 0, token_hashes: [`h${i}`], previous_hashes: [], rotated_at: null,
-    client_id: 'web', user_id: 'u1', connection: 'customers', scope: ['offline_access'], audience: null, auth_time: T, amr: ['pwd'], created_at: T,
-    family_expires_at: T + 1000, idle_expires_at: T + 100, revoked_at: null, cnf: null, device: null, ...overrides,
-  };
+  return refreshFamily({
+    selector: `s${String(i).padStart(5, '0')}`, family_id: `f${i}`, token_hashes: [`h${i}`], scope: ['offline_access'], ...overrides,
+  });
 }
 
 /** Every third family has ended, one way or another, spread over the whole key range. */

@@ -6,6 +6,7 @@ import type { SingleUseStore } from '../storage/slices/single-use.ts';
 import type { Params } from '../protocol/params.ts';
 import type { ClientAuthMethod } from '../protocol/client-auth-methods.ts';
 import type { ClientKeys } from './client-keys.ts';
+import type { Detail } from '../errors/details.ts';
 
 export interface AuthInput {
   params: Params;
@@ -47,9 +48,9 @@ export interface ClientAuthDeps {
 }
 
 /** A method's answer: verified, or refused with a private reason (for logs and events, never the response). */
-export type Verdict = { ok: true } | { ok: false; detail: string };
+export type Verdict = { ok: true } | { ok: false; detail: Detail };
 export const VERIFIED: Verdict = { ok: true };
-export const refused = (detail: string): Verdict => ({ ok: false, detail });
+export const refused = (detail: Detail): Verdict => ({ ok: false, detail });
 
 export interface ClientAuthMethodModule {
   name: ClientAuthMethod;

@@ -63,7 +63,7 @@ async function callerOf(authorization: string | undefined, deps: MfaEndpointDeps
 
 async function userOf(caller: Caller, deps: MfaEndpointDeps): Promise<UserRecord> {
   const user = await deps.users.getUser(caller.userId);
-  if (!user || user.blocked) throw new InvalidTokenError('The token is invalid or expired.', 'user gone or blocked');
+  if (!user || user.blocked) throw new InvalidTokenError('The token is invalid or expired.', 'token.user_gone');
   return user;
 }
 
@@ -80,14 +80,14 @@ export async function listAuthenticators(req: Pick<MfaRequest, 'authorization'>,
   const caller = await callerOf(req.authorization, deps, ['read:authenticators', 'enroll']);
   const user = await userOf(caller, deps);
   const client = await deps.clients.getClient(caller.clientId);
-  if (!client) throw new InvalidTokenError('The token is invalid or expired.', 'client gone');
+  if (!client) throw new InvalidTokenError('The token is invalid or expired.', 'token.client_gone');
   return (await deps.mfa.allowedAuthenticators(user.id, await deps.mfa.policyFor(user.connection, client))).map(describeAuthenticator);
 }
 
 /** DELETE /mfa/authenticators/{id} */
 export async function deleteAuthenticator(req: Pick<MfaRequest, 'authorization' | 'request'> & { id: string }, deps: MfaEndpointDeps): Promise<void> {
   const caller = await callerOf(req.authorization, deps, ['remove:authenticators', 'enroll']);
-  if (caller.kind !== 'access_token') throw new InvalidTokenError('Removing an authenticator needs an access token for the MFA API.', 'mfa_token used');
+  if (caller.kind !== 'access_token') throw new InvalidTokenError('Removing an authenticator needs an access token for the MFA API.', 'token.mfa_token');
   if (!(await deps.mfa.deleteAuthenticator(caller.userId, req.id))) throw new NotFoundError('The user has no such authenticator.');
   await deps.mfa.audit({ type: 'mfa.authenticator_deleted', outcome: 'success', reason: req.id.split('|')[0] ?? null, user_id: caller.userId, client_id: caller.clientId, ip: req.request.ip, user_agent: req.request.userAgent ?? null });
 }
@@ -95,7 +95,7 @@ export async function deleteAuthenticator(req: Pick<MfaRequest, 'authorization' 
 /** The client named in the body (its secret there too: the header holds the bearer token) must be the token's. */
 async function clientOf(req: MfaRequest, caller: Caller, deps: MfaEndpointDeps): Promise<ClientRecord> {
   const { client } = await authenticateClient(req, deps.clients, deps.clientAuth, true);
-  if (client.client_id !== caller.clientId) throw new InvalidTokenError('The token was issued to another client.', 'client mismatch');
+  if (client.client_id !== caller.clientId) throw new InvalidTokenError('The token was issued to another client.', 'token.client_mismatch');
   return client;
 }
 

@@ -76,7 +76,7 @@ async function possessionOf(client: ClientRecord, req: TokenRequest, dpop: DpopV
   if (client.tls_client_certificate_bound_access_tokens && !possession['x5t#S256']) {
     throw new InvalidRequestError('This client\'s tokens are bound to its TLS client certificate, and the request presented none (RFC 8705 §3).');
   }
-  if (client.dpop_bound_access_tokens && !possession.jkt) throw new InvalidDpopProofError('This client must send a DPoP proof (RFC 9449 §5.2).', 'no proof');
+  if (client.dpop_bound_access_tokens && !possession.jkt) throw new InvalidDpopProofError('This client must send a DPoP proof (RFC 9449 §5.2).', 'dpop.missing');
   return possession;
 }
 

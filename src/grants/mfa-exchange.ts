@@ -37,7 +37,7 @@ export async function mfaExchange(ctx: GrantContext, answer: (session: MfaSessio
   if (token === undefined) throw new InvalidRequestError('Missing required parameter: mfa_token.');
   const record = await mfa.liveToken(token, client.client_id);
   const user = await services.users.getUser(record.user_id);
-  if (!user || user.blocked) throw new InvalidGrantError('The mfa_token is invalid or expired.', 'user gone or blocked');
+  if (!user || user.blocked) throw new InvalidGrantError('The mfa_token is invalid or expired.', 'token.user_gone');
   await mfa.admit(record, request);
   const policy = await mfa.policyForToken(record, client);
   const result = await answer({ record, user, policy, authenticators: await mfa.allowedAuthenticators(user.id, policy) });
@@ -47,7 +47,7 @@ export async function mfaExchange(ctx: GrantContext, answer: (session: MfaSessio
   const extra = await result.after?.();
   await services.audit.emit({ type: 'mfa.success', outcome: 'success', reason: result.amr[0] ?? result.authenticator.type, username: user.username.toLowerCase(), ...mfa.eventFields(record, request) });
   const api = record.audience === null ? undefined : await services.apis.getApi(record.audience);
-  if (record.audience !== null && !api) throw new InvalidGrantError('The audience of the first step no longer exists.', 'api removed');
+  if (record.audience !== null && !api) throw new InvalidGrantError('The audience of the first step no longer exists.', 'login.api_removed');
   const login = {
     user, client, connection: record.connection, authorization: { api, scope: record.scope }, authTime: record.auth_time,
     amr: [...record.amr, 'mfa', ...result.amr], request, possession: ctx.possession,

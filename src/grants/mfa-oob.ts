@@ -20,7 +20,7 @@ export const mfaOobGrant: Grant = {
     const challenge = await mfa.findOobChallenge(tokenHash(oobCode));
     const authenticator = authenticators.find((a) => a.id === challenge?.authenticator_id);
     if (!challenge || !authenticator || challenge.mfa_token_id !== record.id || challenge.consumed_at !== null || challenge.expires_at <= now()) {
-      throw new InvalidGrantError('The oob_code is invalid or expired.', challenge ? 'oob_code not live' : 'unknown oob_code');
+      throw new InvalidGrantError('The oob_code is invalid or expired.', challenge ? 'mfa.oob_not_live' : 'mfa.oob_unknown');
     }
     const binding = ctx.params.get('binding_code');
     if (binding === undefined) {
@@ -28,7 +28,7 @@ export const mfaOobGrant: Grant = {
       throw new AuthorizationPendingError();
     }
     if (!mfa.bindingMatches(challenge, binding)) throw await mfa.wrongCode(record, 'wrong_binding_code', 'Invalid binding_code.', ctx.request);
-    if (!(await mfa.consumeOobChallenge(challenge.id, now()))) throw new InvalidGrantError('The oob_code is invalid or expired.', 'oob_code used concurrently');
+    if (!(await mfa.consumeOobChallenge(challenge.id, now()))) throw new InvalidGrantError('The oob_code is invalid or expired.', 'mfa.oob_race_lost');
     return { authenticator, amr: [authenticator.oob_channel!] };
   }),
 };

@@ -19,7 +19,7 @@ export const mfaRecoveryCodeGrant: Grant = {
       amr: [],
       after: async () => {
         const next = await mfa.replaceRecoveryCode(authenticator);
-        if (next === undefined) throw new InvalidGrantError('Invalid recovery code.', 'recovery code used concurrently');
+        if (next === undefined) throw new InvalidGrantError('Invalid recovery code.', 'mfa.recovery_race_lost');
         return { recovery_code: next };
       },
     };

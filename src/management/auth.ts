@@ -23,11 +23,11 @@ export async function authenticateCaller(authorization: string | undefined, deps
   const claims = await verifiedAccessToken(bearerFromHeader(authorization), deps.audience, deps);
   // A client_credentials token's sub is the client itself (RFC 9068 §2.2). User tokens for this audience are never
   // issued (tokens/token-services.ts authorize), and are refused here as well.
-  if (claims.sub !== claims.client_id) throw new InvalidTokenError('The access token is invalid or expired.', 'not a client credentials token');
+  if (claims.sub !== claims.client_id) throw new InvalidTokenError('The access token is invalid or expired.', 'token.not_client_credentials');
   // A deleted client's token is already refused above (tokens/in-force.ts). The grant is read again on every request
   // (from the cache, within storage_cache_ttl), so withdrawing a scope takes effect without waiting for its tokens to expire.
   const granted = (await deps.clients.getClient(claims.client_id))?.api_grants[deps.audience];
-  if (!granted) throw new InvalidTokenError('The access token is invalid or expired.', 'the client no longer has a grant for the management API');
+  if (!granted) throw new InvalidTokenError('The access token is invalid or expired.', 'token.grant_removed');
   return { client_id: claims.client_id, scopes: new Set(claims.scope.split(' ').filter((s) => granted.includes(s))) };
 }
 

@@ -77,7 +77,7 @@ export class Factors {
   async challengeOob(authenticator: AuthenticatorRecord, mfaTokenId: string): Promise<string> {
     const channel = authenticator.oob_channel!;
     const sender = this.#deps.senders[channel];
-    if (!sender || authenticator.address === null) throw new TemporarilyUnavailableError(`no ${channel} delivery configured`);
+    if (!sender || authenticator.address === null) throw new TemporarilyUnavailableError(`mfa.delivery_unconfigured: ${channel}`);
     const oobCode = newOpaqueToken();
     const binding = newBindingCode();
     const id = tokenHash(oobCode);
@@ -91,7 +91,7 @@ export class Factors {
       await sender.send(authenticator.address, binding);
     } catch (err) {
       this.#deps.onDeliveryError(channel, err);
-      throw new TemporarilyUnavailableError(`${channel} delivery failed`);
+      throw new TemporarilyUnavailableError(`mfa.delivery_failed: ${channel}`);
     }
     return oobCode;
   }

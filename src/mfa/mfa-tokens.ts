@@ -56,9 +56,9 @@ export class MfaTokens {
   async live(token: string, clientId?: string): Promise<MfaTokenRecord> {
     const record = await this.#deps.store.findMfaToken(tokenHash(token));
     if (!record || record.consumed_at !== null || record.expires_at <= this.#deps.now() || record.failures >= MAX_WRONG_CODES) {
-      throw new InvalidGrantError(INVALID, record ? 'mfa_token no longer live' : 'unknown mfa_token');
+      throw new InvalidGrantError(INVALID, record ? 'mfa.token_not_live' : 'mfa.token_unknown');
     }
-    if (clientId !== undefined && record.client_id !== clientId) throw new InvalidGrantError(INVALID, 'mfa_token of another client');
+    if (clientId !== undefined && record.client_id !== clientId) throw new InvalidGrantError(INVALID, 'mfa.token_client');
     return record;
   }
 
@@ -67,7 +67,7 @@ export class MfaTokens {
     const { allowed, retry_after } = await this.#deps.attempts.takeFromBucket(this.#bucket(record), 0, this.#deps.now(), USER_BUCKET);
     if (allowed) return;
     throw await this.#deps.audit.fail(
-      new TooManyAttemptsError('Too many wrong verification codes; try again later.', 'mfa bucket empty', retry_after),
+      new TooManyAttemptsError('Too many wrong verification codes; try again later.', 'mfa.too_many_codes', retry_after),
       { type: 'mfa.throttled', outcome: 'failure', reason: 'too_many_codes', ...this.eventFields(record, request) },
     );
   }
@@ -81,7 +81,7 @@ export class MfaTokens {
     const { allowed, retry_after } = await this.#deps.attempts.takeFromBucket(`mfa-send:${record.user_id}`, 1, this.#deps.now(), this.#deps.sendLimit);
     if (allowed) return;
     throw await this.#deps.audit.fail(
-      new TooManyAttemptsError('Too many verification codes sent; try again later.', 'mfa send limit', retry_after),
+      new TooManyAttemptsError('Too many verification codes sent; try again later.', 'mfa.too_many_sends', retry_after),
       { type: 'mfa.throttled', outcome: 'failure', reason: 'too_many_sends', ...this.eventFields(record, request) },
     );
   }
@@ -92,14 +92,14 @@ export class MfaTokens {
       this.#deps.store.addMfaTokenFailure(record.id),
       this.#deps.attempts.takeFromBucket(this.#bucket(record), 1, this.#deps.now(), USER_BUCKET),
     ]);
-    return this.#deps.audit.fail(new InvalidGrantError(description, `${reason} (${failures} of ${MAX_WRONG_CODES})`),
+    return this.#deps.audit.fail(new InvalidGrantError(description, `mfa.wrong_code: ${reason} (${failures} of ${MAX_WRONG_CODES})`),
       { type: 'mfa.failure', outcome: 'failure', reason, ...this.eventFields(record, request) });
   }
 
   /** The one conditional write that ends the exchange: of two concurrent answers, only one gets tokens. */
   async consume(record: MfaTokenRecord): Promise<void> {
     if (!(await this.#deps.store.consumeMfaToken(record.id, this.#deps.now(), MAX_WRONG_CODES))) {
-      throw new InvalidGrantError(INVALID, 'mfa_token consumed concurrently');
+      throw new InvalidGrantError(INVALID, 'mfa.token_race_lost');
     }
   }
 

@@ -24,6 +24,7 @@ import { Factors } from './factors.ts';
 import type { SecretBox } from './secret-box.ts';
 import { codeSenders } from './delivery.ts';
 import { effectivePolicy, factorOf, mfaRequired, usableAuthenticators } from './policy.ts';
+import type { Detail } from '../errors/details.ts';
 
 export interface MfaDeps {
   store: MfaStore;
@@ -107,7 +108,7 @@ export class Mfa {
 
   /** The factor operations; a clear error where no sealing key is configured. */
   #enabledFactors(): Factors {
-    if (!this.#factors) throw new InvalidRequestError('Multi-factor authentication is not enabled on this server.', 'no mfa.encryption_keys');
+    if (!this.#factors) throw new InvalidRequestError('Multi-factor authentication is not enabled on this server.', 'mfa.disabled');
     return this.#factors;
   }
 
@@ -134,7 +135,7 @@ export class Mfa {
     if (policy.policy === 'never') return;
     const usable = usableAuthenticators(await this.#store.listAuthenticators(login.user.id), policy);
     if (!mfaRequired(policy, usable)) return;
-    throw await this.#required(login, {}, policy.policy, `policy ${policy.policy}`);
+    throw await this.#required(login, {}, policy.policy, `mfa.required: policy ${policy.policy}`);
   }
 
   /**
@@ -145,14 +146,14 @@ export class Mfa {
     const factor = outcome.mfa ?? 'any';
     const { factors } = await this.policyFor(login.connection, login.client);
     if (factor !== 'any' && !factors.includes(factor)) {
-      throw new ServerError(`a post-login action asks for the ${factor} factor, which connection ${login.connection} does not allow`);
+      throw new ServerError(`mfa.factor_not_allowed: ${factor} in connection ${login.connection}`);
     }
-    throw await this.#required(login, { factor, actions: { ...outcome, mfa: undefined } }, `action:${factor}`, `a post-login action asks for ${factor}`);
+    throw await this.#required(login, { factor, actions: { ...outcome, mfa: undefined } }, `action:${factor}`, `mfa.required: a post-login action asks for ${factor}`);
   }
 
   /** `reason`, for the event: the policy that asked (if_enrolled, always) or `action:<factor>`; `detail`, for the log. */
-  async #required(login: PasswordLogin, state: Pick<MfaLoginState, 'factor' | 'actions'>, reason: string, detail: string): Promise<MfaRequiredError> {
-    if (!this.#factors) throw new ServerError('MFA is required but mfa.encryption_keys is not configured');
+  async #required(login: PasswordLogin, state: Pick<MfaLoginState, 'factor' | 'actions'>, reason: string, detail: Detail): Promise<MfaRequiredError> {
+    if (!this.#factors) throw new ServerError('mfa.disabled');
     const record = {
       user_id: login.user.id, client_id: login.client.client_id, connection: login.connection, scope: login.authorization.scope,
       audience: login.authorization.api?.identifier ?? null, auth_time: login.authTime, amr: [...login.amr],

@@ -348,7 +348,7 @@ test('RFC 9700 §4.14.2: a request that read the token unconsumed lost a race, n
   const { refresh_token } = await login(tg);
   // The loser reads the token, the winner rotates it, the clock ticks over, then the loser tries its write.
   const store = tg.store;
-  const find = store.refreshFamilies.findRefreshFamily.bind(store);
+  const find = store.refreshFamilies.findRefreshFamily.bind(store.refreshFamilies);
   let loserRead!: () => void;
   let releaseLoser!: () => void;
   const read = new Promise<void>((resolve) => (loserRead = resolve));

@@ -21,10 +21,11 @@ import { benchSettings, machineInfo, selected } from './lib/settings.ts';
 import type { Scenario } from './scenarios/types.ts';
 import { passwordScenario } from './scenarios/password.ts';
 import { passwordUnprotectedScenario } from './scenarios/password-unprotected.ts';
+import { passwordBreachedScenario } from './scenarios/password-breached.ts';
 import { refreshScenario } from './scenarios/refresh.ts';
 import { clientCredentialsScenario } from './scenarios/client-credentials.ts';
 
-const scenarios = selected('BENCH_SCENARIOS', [refreshScenario, clientCredentialsScenario, passwordScenario, passwordUnprotectedScenario]);
+const scenarios = selected('BENCH_SCENARIOS', [refreshScenario, clientCredentialsScenario, passwordScenario, passwordUnprotectedScenario, passwordBreachedScenario]);
 const { connections, signingAlg } = benchSettings();
 const rounds = Number(process.env.BENCH_COST_ROUNDS) || 5;
 const USERS = 200;

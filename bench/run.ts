@@ -7,6 +7,8 @@
  * whole set that many times and ends with each figure's median and range: on a machine whose speed wanders,
  * one run says little. Each run starts from a new server and database, so runs measure the same thing: a
  * store that grew by every earlier run's seeded refresh tokens would make each run slower than the one before.
+ * BENCH_METRICS=1 turns Prometheus metrics on: run it and a run without back to back to see what counting costs (the
+ * budget: 3% of the refresh grant's rate).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { startBenchServer, OWASP_ARGON2ID, PASSWORD, type BenchServer } from './lib/server.ts';
@@ -52,7 +54,7 @@ interface ScenarioResult extends LoadResult {
 
 console.log(`Tollgate benchmark on ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, UV_THREADPOOL_SIZE=${machine.uvThreadpoolSize}, load average ${machine.loadAverage1m.toFixed(2)}`);
 const { memory_cost: m, time_cost: t, parallelism: p } = OWASP_ARGON2ID;
-console.log(`${seconds}s per run, ${connections} connections, ${USERS} users, argon2id m=${m} t=${t} p=${p}, ${signingAlg}, WAL SQLite file\n`);
+console.log(`${seconds}s per run, ${connections} connections, ${USERS} users, argon2id m=${m} t=${t} p=${p}, ${signingAlg}, WAL SQLite file, metrics ${process.env.BENCH_METRICS === '1' ? 'on (BENCH_METRICS=1)' : 'off'}\n`);
 
 /** Half of the ceiling run: raw verifications with the HTTP run's concurrency. */
 async function ceilingHalf(server: BenchServer) {

@@ -3,7 +3,8 @@
  * deployed, `tollgate serve` processes, on SQLite and on PostgreSQL + Redis, with one node and with two; autocannon
  * (in a worker thread) spreads its connections over the nodes in turn, as a round-robin load balancer would.
  * BENCH_DURATION, BENCH_CONNECTIONS and BENCH_SIGNING_ALG as for `npm run bench`; BENCH_TOPOLOGIES picks some of
- * sqlite-1, sqlite-2, postgres-1, postgres-2 and BENCH_SCENARIOS some of password, refresh.
+ * sqlite-1, sqlite-2, postgres-1, postgres-2 (one worker per node) and sqlite-1w2, postgres-1w2 (one node with
+ * `workers: 2`), and BENCH_SCENARIOS some of password, refresh. CPU is counted for every node and worker process.
  * PostgreSQL and Redis are the servers the tests use (TOLLGATE_TEST_POSTGRES, TOLLGATE_TEST_REDIS).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,9 @@ const topologies = selected<Topology>('BENCH_TOPOLOGIES', [
   { id: 'sqlite-2', storage: 'sqlite', nodes: 2 },
   { id: 'postgres-1', storage: 'postgres', nodes: 1 },
   { id: 'postgres-2', storage: 'postgres', nodes: 2 },
+  // One node with two workers (workers: 2), to compare with one worker back to back.
+  { id: 'sqlite-1w2', storage: 'sqlite', nodes: 1, workers: 2 },
+  { id: 'postgres-1w2', storage: 'postgres', nodes: 1, workers: 2 },
 ]);
 const scenarios = selected('BENCH_SCENARIOS', [passwordScenario, refreshScenario]);
 const USERS = 1000;
@@ -33,8 +37,10 @@ const hashing = OWASP_ARGON2ID;
 interface Run extends LoadResult {
   topology: string;
   scenario: string;
-  /** Shares of the machine (cpus × wall time) used by the nodes, the load generator, and everything else. */
-  cpu: { nodes: number; loadGenerator: number; otherProcesses: number | null };
+  /** Shares of the machine (cpus × wall time) used by the nodes, the load generator, and everything else; idle: what none used. */
+  cpu: { nodes: number; loadGenerator: number; otherProcesses: number | null; idle: number | null };
+  /** CPU-milliseconds the nodes spent per request served. */
+  nodeCpuMsPerRequest: number;
 }
 
 console.log(`Tollgate scale-out benchmark on ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, load average ${machine.loadAverage1m.toFixed(2)}`);
@@ -60,7 +66,9 @@ for (const topology of topologies) {
           nodes: nodesCpu / capacity,
           loadGenerator: load.cpuSeconds / capacity,
           otherProcesses: used.machine === null ? null : Math.max(0, used.machine - used.process - nodesCpu) / capacity,
+          idle: used.machine === null ? null : Math.max(0, 1 - used.machine / capacity),
         },
+        nodeCpuMsPerRequest: (nodesCpu * 1000) / Math.max(1, load.requests),
       });
     }
   } finally {
@@ -79,7 +87,8 @@ for (const scenario of scenarios) {
   row(`${scenario.name}s/s`, (r) => r.perSecond.toFixed(1));
   row('  latency p50 / p99', (r) => `${r.latencyMs.p50} / ${r.latencyMs.p99} ms`);
   row('  non-2xx, errors', (r) => `${r.non2xx}, ${r.errors + r.timeouts}`);
-  row('  CPU nodes / load gen / other', (r) => `${pct(r.cpu.nodes)} / ${pct(r.cpu.loadGenerator)} / ${pct(r.cpu.otherProcesses)}`);
+  row('  CPU nodes / load gen / other / idle', (r) => `${pct(r.cpu.nodes)} / ${pct(r.cpu.loadGenerator)} / ${pct(r.cpu.otherProcesses)} / ${pct(r.cpu.idle)}`);
+  row('  node CPU per request', (r) => `${r.nodeCpuMsPerRequest.toFixed(2)} ms`);
 }
 console.log(`\n${grid(['', ...topologies.map((t) => t.id)], rows)}`);
 

@@ -15,6 +15,7 @@ import { clientCertificateReader, type CertificateReader } from './http/client-c
 import { endpointsOf, type DiscoveryFeatures, type Endpoints } from './endpoints/discovery.ts';
 import { DpopVerifier } from './dpop/proof.ts';
 import { DpopNonces } from './dpop/nonce.ts';
+import { withEquivalentAlgs } from './protocol/algorithms.ts';
 
 export interface ClientProofs {
   clientAuth: ClientAuthDeps;
@@ -23,6 +24,15 @@ export interface ClientProofs {
   /** Fastify's `https` options when Tollgate terminates TLS itself. */
   https: object | undefined;
   features: DiscoveryFeatures;
+}
+
+/**
+ * RFC 7523 §3: the aud must identify the authorization server: its issuer, written with or without the trailing
+ * slash (Auth0's SDKs append one to the domain), or the token endpoint's URL.
+ */
+export function assertionAudiences(issuer: string, tokenUrls: readonly string[]): string[] {
+  const bare = issuer.replace(/\/+$/, '');
+  return [...new Set([issuer, bare, `${bare}/`, ...tokenUrls])];
 }
 
 /**
@@ -50,13 +60,13 @@ export function clientProofs(config: Config, deps: {
       // client_secret_jwt keys its HMAC with the secret itself, which the store keeps only hashed (docs/client-authentication.md).
       hmacSecrets: new Map(config.clients.flatMap((c) => (c.token_endpoint_auth_method === 'client_secret_jwt' && c.client_secret ? [[c.client_id, c.client_secret]] : []))),
       clientKeys: new ClientKeys({ now }),
-      assertionAudiences: [issuer, ...urlsOf('token')],
+      assertionAudiences: assertionAudiences(issuer, urlsOf('token')),
       singleUse: store.singleUse,
       trustedCas: config.tls?.client_ca === undefined ? [] : certificatesOf(config.tls.client_ca),
       now,
     },
     dpop: new DpopVerifier({
-      algs: config.dpop.signing_algs,
+      algs: withEquivalentAlgs(config.dpop.signing_algs),
       proofLifetime: config.dpop.proof_lifetime,
       urls: { token: urlsOf('token'), userinfo: urlsOf('userinfo') },
       singleUse: store.singleUse,
@@ -65,6 +75,6 @@ export function clientProofs(config: Config, deps: {
     }),
     clientCertificate: clientCertificateReader(config.tls?.client_certificate_header, trustedProxies),
     https: httpsOptions(config),
-    features: { clientCertificates: hasCertificateSource(config), mtlsBaseUrl: config.tls?.mtls_base_url, dpopAlgs: config.dpop.signing_algs },
+    features: { clientCertificates: hasCertificateSource(config), mtlsBaseUrl: config.tls?.mtls_base_url, dpopAlgs: withEquivalentAlgs(config.dpop.signing_algs) },
   };
 }

@@ -16,6 +16,7 @@ export async function housekeep(store: Store, config: Pick<Config, 'events' | 'm
     store.purge(at),
     store.events.purgeEvents(at - config.events.retention_days * DAY),
     store.jobs.purgeJobs(at - config.management.job_retention_days * DAY),
+    store.exports.purgeExports(at),
     failStaleJobs(store, at).then(() => 0),
   ]);
   return counts.reduce((sum, n) => sum + n, 0);

@@ -3,6 +3,7 @@
  * with Redis), each node its own process with its own event loop and thread pool. Users and refresh tokens are
  * written by this process through the same store the nodes serve from.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,12 +23,21 @@ export interface Topology {
   id: string;
   storage: 'sqlite' | 'postgres';
   nodes: number;
+  /** Processes per node (`workers`), behind its one listening socket; 1 when unset. */
+  workers?: number;
 }
 
 export interface BenchNodes extends BenchTarget {
   urls: string[];
+  /** Every process serving: each node's, and its workers' when it has some. */
   pids: number[];
   close(): Promise<void>;
+}
+
+/** A process's children: a node's workers (ps exits with 1 when there are none). */
+function childrenOf(pid: number): number[] {
+  const out = spawnSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' }).stdout ?? '';
+  return out.split('\n').map((line) => Number(line.trim())).filter((child) => child > 0);
 }
 
 /** A database of its own on the PostgreSQL server: its URL, and how to drop it. */
@@ -75,13 +85,14 @@ export async function startNodes(topology: Topology, opts: { users: number; phc:
     }
     const file = join(dir, 'tollgate.json');
     // JSON is YAML.
-    writeFileSync(file, JSON.stringify(benchConfig({ storage, cache, hashing: opts.hashing, signingAlg: opts.signingAlg })));
+    writeFileSync(file, JSON.stringify(benchConfig({ storage, cache, hashing: opts.hashing, signingAlg: opts.signingAlg, workers: topology.workers })));
     processes.push(await serve(file));
     const store = await openStore(storage);
     cleanups.push(() => store.close());
     const users = await addUsers(store, opts.users, opts.phc);
     processes.push(...await Promise.all(Array.from({ length: topology.nodes - 1 }, () => serve(file))));
-    return { urls: processes.map((p) => p.url), pids: processes.map((p) => p.child.pid!), store, users, close };
+    const pids = processes.flatMap((p) => [p.child.pid!, ...childrenOf(p.child.pid!)]);
+    return { urls: processes.map((p) => p.url), pids, store, users, close };
   } catch (err) {
     await close();
     throw err;

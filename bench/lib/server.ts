@@ -55,6 +55,8 @@ export interface BenchSettings {
   hashing: PasswordHashing;
   signingAlg?: SigningAlg;
   protection?: boolean;
+  /** Processes per `tollgate serve` (its `workers`; 1 unless a topology asks for more). */
+  workers?: number;
 }
 
 /** The benchmark's configuration: one connection, one API, one client allowed every grant the scenarios use. */
@@ -64,7 +66,10 @@ export function benchConfig(settings: BenchSettings): ConfigInput {
     storage: settings.storage,
     ...(settings.cache ? { cache: settings.cache.url, cache_prefix: settings.cache.prefix } : {}),
     port: 0,
+    workers: settings.workers ?? 1,
     log_level: 'warn',
+    // BENCH_METRICS=1: metrics on (their own listener, unscraped), to measure what counting costs against a run without.
+    metrics: { enabled: process.env.BENCH_METRICS === '1', port: 0 },
     tokens: { signing_alg: settings.signingAlg ?? 'RS256' },
     password_hashing: settings.hashing,
     connections: [{ name: CONNECTION }],

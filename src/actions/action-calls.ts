@@ -9,7 +9,7 @@ import { claimNameProblem, claimValueProblem } from './claims.ts';
 export type { ActionOutcome };
 
 export function emptyOutcome(): ActionOutcome {
-  return { accessClaims: {}, idClaims: {}, appMetadata: {}, userMetadata: {}, mfa: undefined };
+  return { accessClaims: {}, idClaims: {}, appMetadata: {}, userMetadata: {}, mfa: undefined, removedScopes: [] };
 }
 
 const FACTORS: readonly ActionFactor[] = ['any', 'otp', 'email', 'sms'];
@@ -41,7 +41,16 @@ export class ActionCalls {
 
   api(): PostLoginApi {
     return {
-      accessToken: { setCustomClaim: (name, value) => this.#claim(this.#outcome.accessClaims, name, value) },
+      accessToken: {
+        setCustomClaim: (name, value) => this.#claim(this.#outcome.accessClaims, name, value),
+        removeScope: (scope) => {
+          this.#ensureOpen();
+          if (typeof scope !== 'string' || scope === '') this.#refuse('removeScope: a scope must be a non-empty string');
+          this.#outcome.removedScopes = [...(this.#outcome.removedScopes ?? []), scope];
+          // Later actions see the tokens' scopes as they now are.
+          this.#event.transaction.granted_scopes = this.#event.transaction.granted_scopes.filter((granted) => granted !== scope);
+        },
+      },
       idToken: { setCustomClaim: (name, value) => this.#claim(this.#outcome.idClaims, name, value) },
       access: {
         deny: (reason) => {

@@ -50,6 +50,12 @@ export interface PostLoginApi {
   accessToken: {
     /** A claim in the access token: a namespaced name (an http or https URL) unless allowlisted in `custom_claims.allow`. */
     setCustomClaim(name: string, value: JsonValue): void;
+    /**
+     * Takes a granted scope out of this login's tokens (Auth0's api.accessToken.removeScope): the access token, the
+     * answer's `scope`, and the refresh tokens of the login, so every refresh keeps it out. Removing `offline_access`
+     * means no refresh token; `openid`, no ID token. A scope not granted is ignored. Scopes can only be removed.
+     */
+    removeScope(scope: string): void;
   };
   idToken: {
     /** A claim in the ID token, under the same naming rule. */

@@ -1,7 +1,7 @@
 /**
- * The token endpoint's per-IP request rate limit, shared by every node through Redis (rate-limiter-flexible's
- * RateLimiterRedis, one atomic INCR per request). It counts fixed windows: at most `burst` requests per IP in
- * each window of ceil(burst / requests_per_second) seconds (at least 1), which starts with the IP's first
+ * The token endpoint's request rate limit, shared by every node through Redis (rate-limiter-flexible's
+ * RateLimiterRedis, one atomic INCR per request). It counts fixed windows: at most `burst` requests per key in
+ * each window of ceil(burst / requests_per_second) seconds (at least 1), which starts with the key's first
  * request. The sustained rate is therefore burst / window <= requests_per_second, and a client that
  * straddles the end of a window may get up to 2 x burst through in a short time.
  * While Redis is unreachable each node limits alone, with the same window in memory (the insurance limiter).
@@ -9,9 +9,7 @@
  */
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { TooManyRequestsError } from '../errors/oauth.ts';
-import type { IpMatcher } from '../protection/ip-list.ts';
-import type { RequestLimiter } from '../protection/rate-limit.ts';
+import type { RateCounter, RatePolicy, RateVerdict } from '../protection/rate-limit.ts';
 
 export function rateLimitWindow(requestsPerSecond: number, burst: number): number {
   return Math.max(1, Math.ceil(burst / requestsPerSecond));
@@ -32,43 +30,48 @@ class Insurance extends RateLimiterMemory {
   }
 }
 
-export interface SharedRateLimitDeps {
+export interface SharedRateCounterDeps {
   redis: Redis;
   keyPrefix: string;
-  requestsPerSecond: number;
-  burst: number;
-  allowlist: IpMatcher;
-  /** Told once per window in which an IP runs dry, across all nodes. */
-  onLimited: (ip: string) => void;
   /** Told when Redis did not answer and the node limited alone. */
   onUnavailable: () => void;
 }
 
-export class SharedRateLimiter implements RequestLimiter {
-  readonly #limiter: RateLimiterRedis;
-  readonly #burst: number;
-  readonly #allowlist: IpMatcher;
-  readonly #onLimited: (ip: string) => void;
+/** The buckets in Redis, one fixed-window limiter per policy (the address's, and each client limit in use). */
+export class SharedRateCounter implements RateCounter {
+  readonly #limiters = new Map<string, RateLimiterRedis>();
+  readonly #deps: SharedRateCounterDeps;
 
-  constructor(deps: SharedRateLimitDeps) {
-    const window = { points: deps.burst, duration: rateLimitWindow(deps.requestsPerSecond, deps.burst), keyPrefix: deps.keyPrefix };
-    this.#limiter = new RateLimiterRedis({
-      ...window, storeClient: deps.redis, rejectIfRedisNotReady: true, insuranceLimiter: new Insurance(window, deps.onUnavailable),
-    });
-    this.#burst = deps.burst;
-    this.#allowlist = deps.allowlist;
-    this.#onLimited = deps.onLimited;
+  constructor(deps: SharedRateCounterDeps) {
+    this.#deps = deps;
   }
 
-  async take(ip: string): Promise<void> {
-    if (this.#allowlist.has(ip)) return;
+  async take(key: string, policy: RatePolicy): Promise<RateVerdict> {
     try {
-      await this.#limiter.consume(ip);
+      await this.#limiter(policy).consume(key);
+      return { allowed: true };
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
       // The counter keeps counting refusals: exactly one request of the window sees burst + 1.
-      if (err.consumedPoints === this.#burst + 1) this.#onLimited(ip);
-      throw new TooManyRequestsError(Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
+      return { allowed: false, retryAfter: Math.max(1, Math.ceil(err.msBeforeNext / 1000)), ranDry: err.consumedPoints === policy.burst + 1 };
     }
+  }
+
+  async peek(key: string, policy: RatePolicy): Promise<RateVerdict> {
+    const res = await this.#limiter(policy).get(key);
+    if (!res || res.consumedPoints < policy.burst) return { allowed: true };
+    return { allowed: false, retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)), ranDry: false };
+  }
+
+  #limiter(policy: RatePolicy): RateLimiterRedis {
+    const name = `${policy.burst}/${policy.requestsPerSecond}`;
+    let limiter = this.#limiters.get(name);
+    if (!limiter) {
+      const { redis, keyPrefix, onUnavailable } = this.#deps;
+      const window = { points: policy.burst, duration: rateLimitWindow(policy.requestsPerSecond, policy.burst), keyPrefix };
+      limiter = new RateLimiterRedis({ ...window, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: new Insurance(window, onUnavailable) });
+      this.#limiters.set(name, limiter);
+    }
+    return limiter;
   }
 }

@@ -39,7 +39,7 @@ export function cachedStore(sql: Store, cache: Cache, deps: { outage: CacheOutag
   return {
     users: sql.users, passwordHistory: sql.passwordHistory, clients: sql.clients, connections: sql.connections, apis: sql.apis,
     configured: sql.configured, keys: sql.keys, refreshFamilies: sql.refreshFamilies, singleUse: sql.singleUse, events: sql.events,
-    mfa: sql.mfa, jobs: sql.jobs, legacyTokens: sql.legacyTokens, settings: sql.settings,
+    mfa: sql.mfa, jobs: sql.jobs, exports: sql.exports, legacyTokens: sql.legacyTokens, settings: sql.settings,
     attempts,
     denylist,
     async purge(at) {
@@ -68,7 +68,8 @@ export interface CacheSetup {
  */
 export async function setUpCache(sql: Store, config: Pick<Config, 'cache' | 'cache_prefix'>, deps: { audit: AuditLog; log: Logger; now: () => number }): Promise<CacheSetup | undefined> {
   if (config.cache === undefined) return undefined;
-  const outage = new CacheOutage({ audit: deps.audit, monitor: new OutageMonitor({ dependency: 'cache', host: hostOf(config.cache), log: deps.log }) });
+  // No settle time: the cache's outage state decides fallbacks and its events, which end at Redis's first answer.
+  const outage = new CacheOutage({ audit: deps.audit, monitor: new OutageMonitor({ dependency: 'cache', host: hostOf(config.cache), log: deps.log, settleMs: 0 }) });
   const cache = await openCache(config.cache, config.cache_prefix, (err) => void outage.failed(err)).catch(async (err: unknown) => {
     await sql.close();
     throw err;

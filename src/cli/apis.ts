@@ -31,6 +31,6 @@ async function add(args: string[]): Promise<number | void> {
 
 export const apis = (args: string[]) => dispatch('apis', args, {
   add,
-  list: listCommand('apis', HELP, withOwner, (x) => `${x.identifier}\t${x.scopes.join(' ') || '-'}\tmanaged by ${x.managed_by}`),
+  list: listCommand('apis', HELP, withOwner, ['identifier', 'scopes', 'managed_by'], (x) => [x.identifier, x.scopes.join(' ') || '-', x.managed_by]),
   delete: deleteCommand(HELP, 'API', 'IDENTIFIER', deleteApi),
 }, HELP);

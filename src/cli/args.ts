@@ -2,8 +2,17 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/schema.ts';
 import { UsageError, loadConfig } from './io.ts';
+import { didYouMean } from '../config/did-you-mean.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs' "Unknown option '--confg'" as `unknown option "--confg" (did you mean "--config"?)` when one is near. */
+function withSuggestion(err: Error & { code?: string }, options: Options): string {
+  const typed = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /Unknown option '(-[^']*)'/.exec(err.message)?.[1] : undefined;
+  const suggestion = typed === undefined ? '' : didYouMean(typed, [...Object.keys(options), 'help'].map((name) => `--${name}`));
+  // Without a suggestion, parseArgs' own words, which say how to pass an operand that starts with "-".
+  return suggestion === '' ? err.message : `unknown option "${typed}"${suggestion}`;
+}
 
 export function parseOptions<O extends Options>(args: string[], options: O, help: string) {
   return parseArguments(args, options, help, 0)?.values;
@@ -15,7 +24,7 @@ export function parseArguments<O extends Options>(args: string[], options: O, he
   try {
     parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals > 0, strict: true });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${help}`);
+    throw new UsageError(`${withSuggestion(err as Error, options)}\n\n${help}`);
   }
   if ((parsed.values as { help?: boolean }).help) {
     process.stdout.write(help);
@@ -51,6 +60,9 @@ export async function dispatch(group: string, args: string[], subcommands: Recor
     return;
   }
   const run = sub === undefined ? undefined : subcommands[sub];
-  if (!run) throw new UsageError(`${sub === undefined ? 'missing' : 'unknown'} ${group} command${sub ? ` "${sub}"` : ''}\n\n${help}`);
+  if (!run) {
+    const suggestion = sub === undefined ? '' : didYouMean(sub, Object.keys(subcommands));
+    throw new UsageError(`${sub === undefined ? 'missing' : 'unknown'} ${group} command${sub ? ` "${sub}"` : ''}${suggestion}\n\n${help}`);
+  }
   return run(rest);
 }

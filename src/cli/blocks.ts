@@ -1,7 +1,7 @@
 /** `tollgate blocks list|clear`: brute-force blocks, for operators with direct store access. */
 import { unblockAccount } from '../protection/unblock.ts';
 import { dispatch, parseOptions } from './args.ts';
-import { UsageError, isoTime, loadConfig } from './io.ts';
+import { UsageError, isoTime, loadConfig, tsv } from './io.ts';
 import { nowSeconds, silentAudit, withStore } from './store.ts';
 
 const HELP = `Usage:
@@ -22,9 +22,10 @@ async function list(args: string[]): Promise<number | void> {
     return;
   }
   if (blocks.length === 0) process.stdout.write('no blocks\n');
-  for (const b of blocks) {
-    const until = b.block_expires_at === null ? 'until cleared' : `until ${isoTime(b.block_expires_at)}`;
-    process.stdout.write(`${b.connection}\t${b.username}\t${b.ip}\t${b.failures} failures\tblocked ${isoTime(b.blocked_at!)}\t${until}\n`);
+  else {
+    process.stdout.write(tsv(['connection', 'username', 'ip', 'failures', 'blocked_at', 'until'], blocks.map((b) => [
+      b.connection, b.username, b.ip, String(b.failures), isoTime(b.blocked_at!), b.block_expires_at === null ? 'cleared' : isoTime(b.block_expires_at),
+    ])));
   }
 }
 

@@ -8,7 +8,8 @@ import { withManagement } from './store.ts';
 
 const HELP = `Usage:
   tollgate clients add [--client-id ID] [--name N] [--auth-method M] [--grant-types G,G] [--connections C,C] [--default-connection C]
-                       [--scope "S S"] [--api-grant AUDIENCE=SCOPE,SCOPE]... [--introspection] [--trust-forwarded-for] [--json] [--config FILE]
+                       [--scope "S S"] [--api-grant AUDIENCE=SCOPE,SCOPE]... [--allowed-origins O,O] [--introspection] [--trust-forwarded-for]
+                       [--json] [--config FILE]
   tollgate clients list [--json] [--config FILE]
   tollgate clients rotate-secret ID [--json] [--config FILE]
   tollgate clients delete ID [--config FILE]
@@ -16,6 +17,7 @@ const HELP = `Usage:
 A confidential client (--auth-method client_secret_basic, the default, or client_secret_post) gets a generated
 secret, printed once: only its SHA-256 is kept. The configuration file's clients are read-only here. Running nodes
 see a change within storage_cache_ttl. The rules of the configuration file apply (docs/configuration.md).
+--allowed-origins names the web origins (https://app.example.com) whose pages may call Tollgate as the client (CORS).
 `;
 
 const config = { type: 'string' } as const;
@@ -39,13 +41,13 @@ async function add(args: string[]): Promise<number | void> {
   const opts = parseOptions(args, {
     config, json, 'client-id': { type: 'string' }, name: { type: 'string' }, 'auth-method': { type: 'string' }, 'grant-types': { type: 'string' },
     connections: { type: 'string' }, 'default-connection': { type: 'string' }, scope: { type: 'string' }, 'api-grant': { type: 'string', multiple: true },
-    introspection: { type: 'boolean' }, 'trust-forwarded-for': { type: 'boolean' },
+    introspection: { type: 'boolean' }, 'trust-forwarded-for': { type: 'boolean' }, 'allowed-origins': { type: 'string' },
   }, HELP);
   if (!opts) return;
   const body = parseInput(createClientBody, {
     client_id: opts['client-id'], name: opts.name, token_endpoint_auth_method: opts['auth-method'], grant_types: listOf(opts['grant-types']),
     connections: listOf(opts.connections), default_connection: opts['default-connection'], scope: opts.scope, api_grants: apiGrants(opts['api-grant']),
-    introspection: opts.introspection, trust_forwarded_for: opts['trust-forwarded-for'],
+    introspection: opts.introspection, trust_forwarded_for: opts['trust-forwarded-for'], allowed_origins: listOf(opts['allowed-origins']),
   }, 'body');
   const client = await withManagement(loadConfig(opts.config).config, (ctx) => createClient(ctx, null, body));
   print(opts.json, client, (c) => `created client ${c.client_id} (${c.token_endpoint_auth_method}, ${c.grant_types.join(', ')})\n${shownOnce(c)}`);
@@ -60,7 +62,8 @@ async function rotateSecret(args: string[]): Promise<number | void> {
 
 export const clients = (args: string[]) => dispatch('clients', args, {
   add,
-  list: listCommand('clients', HELP, viewOfClient, (c) => `${c.client_id}\t${c.token_endpoint_auth_method}\t${c.grant_types.join(',')}\tmanaged by ${c.managed_by}`),
+  list: listCommand('clients', HELP, viewOfClient, ['client_id', 'auth_method', 'grant_types', 'managed_by'],
+    (c) => [c.client_id, c.token_endpoint_auth_method, c.grant_types.join(','), c.managed_by]),
   'rotate-secret': rotateSecret,
   delete: deleteCommand(HELP, 'client', 'the client ID', deleteClient),
 }, HELP);

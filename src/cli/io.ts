@@ -30,6 +30,11 @@ export function print<T>(json: boolean | undefined, value: T, human: (value: T) 
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : human(value));
 }
 
+/** Rows as tab-separated lines under a header line naming the columns (human mode; --json has the field names). */
+export function tsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [header, ...rows].map((row) => `${row.join('\t')}\n`).join('');
+}
+
 /** Unix seconds as an ISO 8601 instant, for human-readable output. */
 export function isoTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');

@@ -2,7 +2,7 @@
 import { SIGNING_ALGS, type SigningAlg } from '../protocol/algorithms.ts';
 import { listKeys, revokeKey, rotateKeys, type KeyView } from '../management/keys.ts';
 import { dispatch, parseArguments, parseOptions } from './args.ts';
-import { EXIT, UsageError, isoTime, loadConfig } from './io.ts';
+import { EXIT, UsageError, isoTime, loadConfig, tsv } from './io.ts';
 import { withManagement } from './store.ts';
 
 const HELP = `Usage:
@@ -17,9 +17,10 @@ previous, and announces a new next one; "revoke" retires a previous (or next) ke
 Every node picks up a change within keys.cache_ttl seconds. A KID that starts with "-" goes after "--".
 `;
 
-function describe(k: KeyView): string {
-  const times = [['created', k.created_at], ['activated', k.activated_at], ['retired', k.retired_at], ['revoked', k.revoked_at]] as const;
-  return [k.kid, k.alg, k.state, ...times.filter(([, at]) => at !== null).map(([what, at]) => `${what} ${isoTime(at!)}`)].join('\t');
+const COLUMNS = ['kid', 'alg', 'state', 'created', 'activated', 'retired', 'revoked'];
+
+function describe(k: KeyView): string[] {
+  return [k.kid, k.alg, k.state, ...[k.created_at, k.activated_at, k.retired_at, k.revoked_at].map((at) => (at === null ? '-' : isoTime(at)))];
 }
 
 async function list(args: string[]): Promise<number | void> {
@@ -33,7 +34,7 @@ async function list(args: string[]): Promise<number | void> {
     return;
   }
   if (keys.length === 0) process.stdout.write('no signing keys (a node makes them when it starts)\n');
-  for (const k of keys) process.stdout.write(`${describe(k)}\n`);
+  else process.stdout.write(tsv(COLUMNS, keys.map(describe)));
 }
 
 async function rotate(args: string[]): Promise<number | void> {

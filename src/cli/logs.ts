@@ -1,7 +1,7 @@
 /** `tollgate logs`: the audit events, newest first. */
 import { EVENT_TYPES, type EventType } from '../model/events.ts';
 import { parseOptions } from './args.ts';
-import { UsageError, isoTime, loadConfig } from './io.ts';
+import { UsageError, isoTime, loadConfig, tsv } from './io.ts';
 import { nowSeconds, withStore } from './store.ts';
 
 const HELP = `Usage:
@@ -41,8 +41,8 @@ export async function logs(args: string[]): Promise<number | void> {
     process.stdout.write(`${JSON.stringify(events, null, 2)}\n`);
     return;
   }
-  for (const e of events) {
-    const who = [e.connection, e.username ?? e.user_id].filter(Boolean).join('/');
-    process.stdout.write(`${isoTime(e.time)}\t${e.type}\t${e.outcome}\t${who || '-'}\t${e.ip ?? '-'}\t${e.client_id ?? '-'}\t${e.reason ?? ''}\n`);
-  }
+  process.stdout.write(tsv(['time', 'type', 'outcome', 'user', 'ip', 'client_id', 'request_id', 'reason'], events.map((e) => [
+    isoTime(e.time), e.type, e.outcome, [e.connection, e.username ?? e.user_id].filter(Boolean).join('/') || '-', e.ip ?? '-', e.client_id ?? '-',
+    e.request_id ?? '-', e.reason ?? '',
+  ])));
 }

@@ -11,6 +11,8 @@ import { clients } from './clients.ts';
 import { connections } from './connections.ts';
 import { apis } from './apis.ts';
 import { backup, restore } from './backup.ts';
+import { didYouMean } from '../config/did-you-mean.ts';
+import { VERSION } from '../version.ts';
 
 const HELP = `Usage: tollgate <command> [options]
 
@@ -32,7 +34,7 @@ Commands:
   backup           copy the SQLite store (and its MFA key file) while the server runs
   restore          restore such a copy into a fresh SQLite store
 
-Run "tollgate <command> --help" for a command's options.
+Run "tollgate <command> --help" for a command's options; "tollgate --version" (after any command too) prints the version.
 Exit codes: 0 success, 1 failure, 2 usage or configuration error.
 `;
 
@@ -51,7 +53,17 @@ const commands: Record<string, (args: string[]) => Promise<number | void>> = {
   restore,
 };
 
+/** `--version` anywhere before `--`, on `tollgate` and on every command (an operator checks what a node runs). */
+function asksVersion(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--version');
+}
+
 export async function main(argv: string[]): Promise<number> {
+  if (asksVersion(argv)) {
+    process.stdout.write(`tollgate ${VERSION}\n`);
+    return EXIT.ok;
+  }
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(HELP);
@@ -59,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`tollgate: unknown command "${name}"\n\n${HELP}`);
+    process.stderr.write(`tollgate: unknown command "${name}"${didYouMean(name, Object.keys(commands))}\n\n${HELP}`);
     return EXIT.usage;
   }
   return run(() => command(rest));

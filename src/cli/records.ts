@@ -3,16 +3,16 @@ import { listViews } from '../management/owned-records.ts';
 import type { Actor, ManagementContext } from '../management/context.ts';
 import type { ConfiguredKind, ConfiguredRecords, Owner } from '../model/configured.ts';
 import { parseOptions, withOperand } from './args.ts';
-import { loadConfig, print } from './io.ts';
+import { loadConfig, print, tsv } from './io.ts';
 import { withManagement } from './store.ts';
 
-/** `tollgate <kind> list [--json]`: one `line` per record, or the views as JSON. */
-export function listCommand<K extends ConfiguredKind, V>(kind: K, help: string, viewOf: (record: ConfiguredRecords[K], managedBy: Owner) => V, line: (view: V) => string) {
+/** `tollgate <kind> list [--json]`: a header naming the columns, then one row per record; or the views as JSON. */
+export function listCommand<K extends ConfiguredKind, V>(kind: K, help: string, viewOf: (record: ConfiguredRecords[K], managedBy: Owner) => V, header: readonly string[], row: (view: V) => string[]) {
   return async (args: string[]): Promise<number | void> => {
     const opts = parseOptions(args, { config: { type: 'string' }, json: { type: 'boolean' } }, help);
     if (!opts) return;
     const views = await withManagement(loadConfig(opts.config).config, (ctx) => listViews(ctx, kind, viewOf));
-    print(opts.json, views, (all) => all.map((view) => `${line(view)}\n`).join(''));
+    print(opts.json, views, (all) => tsv(header, all.map(row)));
   };
 }
 

@@ -1,4 +1,5 @@
 /** Commands that work on the store directly open it for one piece of work and always close it. */
+import { existsSync } from 'node:fs';
 import pino from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../storage/store.ts';
@@ -21,8 +22,20 @@ function cacheDeps(sql: Store) {
   return { audit: new AuditLog({ store: sql.events, log, now: nowSeconds }), log, now: nowSeconds };
 }
 
+/**
+ * A command other than migrate and serve never creates a SQLite database: a mistyped path or a configuration read
+ * from the wrong folder would otherwise leave an empty store behind and answer as if it were the real one.
+ */
+export function requireExistingDatabase(config: Config): void {
+  const path = /^sqlite:(.+)$/.exec(config.storage)?.[1];
+  if (path === undefined || path === ':memory:' || existsSync(path)) return;
+  throw new Error(`no database at ${path} (storage in the configuration, relative to its file): `
+    + 'run "tollgate migrate" or "tollgate serve" with this configuration to create it, or correct the path');
+}
+
 /** With `cache` configured, the counters (`tollgate blocks`) are read and cleared where the nodes keep them. */
 export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
+  requireExistingDatabase(config);
   const sql = await openStore(config.storage, storeOptions(config));
   const store = config.cache === undefined ? sql : (await setUpCache(sql, config, cacheDeps(sql)))!.store;
   try {

@@ -4,15 +4,16 @@ import { resetMfa as removeAuthenticators } from '../management/authenticators.t
 import { unblockUser } from '../management/blocks.ts';
 import type { ManagementContext } from '../management/context.ts';
 import { parseInput } from '../management/input.ts';
-import { createUser, createUserBody, deleteUser, searchUsers, updateUser, updateUserBody, viewOfUser, type UserView } from '../management/users.ts';
+import { createUser, createUserBody, deleteUser, updateUser, updateUserBody, viewOfUser, type UserView } from '../management/users.ts';
+import { searchUsers } from '../management/user-search.ts';
 import { dispatch, parseOptions, withOperand } from './args.ts';
-import { UsageError, describeRecord, loadConfig, print, readPassword } from './io.ts';
+import { UsageError, describeRecord, loadConfig, print, readPassword, tsv } from './io.ts';
 import { withManagement } from './store.ts';
 import { importUsers } from './users-import.ts';
 
 const HELP = `Usage:
   tollgate users add --connection C --username U [--email E] [--name N] --password-stdin [--json] [--config FILE]
-  tollgate users list [--connection C] [--username U] [--email E] [--json] [--config FILE]
+  tollgate users list [--connection C] [--username U] [--email E] [--query Q] [--json] [--config FILE]
   tollgate users show USER [--json] [--config FILE]
   tollgate users update USER [--username U] [--email E] [--email-verified true|false] [--name N] [--given-name N]
                         [--family-name N] [--nickname N] [--picture URL] [--app-metadata JSON] [--user-metadata JSON] [--json] [--config FILE]
@@ -67,12 +68,15 @@ async function add(args: string[]): Promise<number | void> {
 }
 
 async function list(args: string[]): Promise<number | void> {
-  const opts = parseOptions(args, { config, json, connection: { type: 'string' }, username: { type: 'string' }, email: { type: 'string' } }, HELP);
+  const opts = parseOptions(args, { config, json, connection: { type: 'string' }, username: { type: 'string' }, email: { type: 'string' }, query: { type: 'string' } }, HELP);
   if (!opts) return;
-  const { connection, username, email } = opts;
+  const { connection, username, email, query } = opts;
+  // --query is the management API's q (Auth0's v3 search syntax), parsed the same way.
   const users = await withManagement(loadConfig(opts.config).config, (ctx) =>
-    searchUsers(ctx, { connection, username, email }, { page: 0, per_page: 100_000, include_totals: false })) as UserView[];
-  print(opts.json, users, (all) => all.map((u) => `${u.connection}\t${u.username}\t${u.email ?? '-'}\t${u.user_id}${u.blocked ? '\tblocked' : ''}${u.password_leaked ? '\tpassword leaked' : ''}\n`).join(''));
+    searchUsers(ctx, { connection, username, email, q: query, include_fields: true, page: 0, per_page: 100_000, include_totals: false })) as UserView[];
+  print(opts.json, users, (all) => tsv(['connection', 'username', 'email', 'user_id', 'status'], all.map((u) => [
+    u.connection, u.username, u.email ?? '-', u.user_id, [u.blocked ? 'blocked' : '', u.password_leaked ? 'password leaked' : ''].filter(Boolean).join(',') || '-',
+  ])));
 }
 
 async function show(args: string[]): Promise<number | void> {

@@ -5,6 +5,7 @@
  */
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth.ts';
+import { withEquivalentAlgs } from '../protocol/algorithms.ts';
 import type { ClientRecord } from '../model/client.ts';
 import { VERIFIED, refused, type AuthInput, type ClientAuthDeps, type Presented, type Verdict } from './method.ts';
 
@@ -54,7 +55,7 @@ export async function verifyAssertion(
       subject: client.client_id,
       audience: [...deps.assertionAudiences],
       // Only the registered algorithm: never none, never a symmetric one for a key pair.
-      algorithms: [alg],
+      algorithms: withEquivalentAlgs([alg]),
       requiredClaims: ['exp', 'jti'],
       currentDate: new Date(now * 1000),
       clockTolerance: CLOCK_SKEW,

@@ -54,10 +54,17 @@ function presentedCredentials(input: AuthInput): Presented {
   return presented;
 }
 
-/** Whether the client's registered method accepts what was presented. */
-function methodAccepted(registered: ClientAuthMethod, presented: ClientAuthMethod, headerTaken: boolean): boolean {
-  // Where the Authorization header is not used for Basic (the MFA API), a Basic client may send its secret in the body (RFC 6749 §2.3.1).
-  return registered === presented || (headerTaken && registered === 'client_secret_basic' && presented === 'client_secret_post');
+/** The two ways of sending the client secret itself (RFC 6749 §2.3.1): in the Authorization header, or in the body. */
+const SECRET_PLACEMENTS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+
+/**
+ * Whether the client's registered method accepts what was presented. As Auth0's token endpoint does, a client
+ * registered for client_secret_basic or client_secret_post may send its secret either way: the proof is the same
+ * secret, only where it travels differs (Auth0's SDKs always send it in the body). Every other method must be the
+ * registered one, so a secret never stands in for a key pair or a certificate.
+ */
+function methodAccepted(registered: ClientAuthMethod, presented: ClientAuthMethod): boolean {
+  return registered === presented || (SECRET_PLACEMENTS.includes(registered) && SECRET_PLACEMENTS.includes(presented));
 }
 
 /** `headerTaken`: the Authorization header is not Basic credentials (a bearer token, or none at the MFA API), so they come in the body. */
@@ -68,7 +75,11 @@ export async function authenticateClient(input: AuthInput, clients: ClientStore,
   if (!client) throw failed('client_auth.unknown_client');
   const registered = client.token_endpoint_auth_method;
   const used = presented.method ?? (methods[registered].extract ? 'none' : registered);
-  if (!methodAccepted(registered, used, headerTaken)) throw failed(`client_auth.method_mismatch: registered for ${registered}, used ${used}`);
+  if (!methodAccepted(registered, used)) {
+    // The registered method is no secret and helps the developer; a wrong secret still says only "failed", as for an unknown client.
+    throw new InvalidClientError(`Client authentication failed: the client is registered for ${registered}, not ${used}.`,
+      `client_auth.method_mismatch: registered for ${registered}, used ${used}`, presented.viaHeader);
+  }
   const verdict = await methods[used].verify(presented, client, deps);
   if (!verdict.ok) throw failed(verdict.detail);
   return { client, method: used };

@@ -58,6 +58,9 @@ export function checkReferences(config: Config): string[] {
     if (usesSecret(client) && !hasSecret) {
       problems.push(`${at}.client_secret: required for token_endpoint_auth_method ${client.token_endpoint_auth_method}`);
     }
+    if (client.token_endpoint_auth_method === 'none' && client.rate_limit) {
+      problems.push(`${at}.rate_limit: a public client proves nothing about who calls as it, so a limit of its own would be anyone's`);
+    }
     if (client.token_endpoint_auth_method !== 'none' && !usesSecret(client) && hasSecret) {
       problems.push(`${at}.client_secret: a client authenticating with ${client.token_endpoint_auth_method} has no secret`);
     }

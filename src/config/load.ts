@@ -4,7 +4,7 @@
  * key path, e.g. `clients[1].grant_types[0]: unknown grant type "pasword"`.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, type Config } from './schema.ts';
 import { checkReferences } from './cross-references.ts';
@@ -59,10 +59,13 @@ export function parseConfig(raw: unknown, source = 'configuration', env: NodeJS.
   // A missing variable would also fail validation with a confusing echo: report it alone.
   if (problems.length > 0) throw new ConfigError(source, problems);
   const result = configSchema.safeParse(substituted);
-  if (!result.success) problems.push(...describeIssues(result.error.issues));
+  if (!result.success) problems.push(...describeIssues(result.error.issues, configSchema));
   if (problems.length === 0 && result.success) problems.push(...checkReferences(result.data));
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
   for (const action of result.data.actions) if (action.module !== undefined) action.module = resolve(baseDir, action.module);
+  // Like every other path in the file: relative to the file, not to wherever the command happens to run.
+  const sqlite = /^sqlite:(.+)$/.exec(result.data.storage)?.[1];
+  if (sqlite !== undefined && sqlite !== ':memory:' && !isAbsolute(sqlite)) result.data.storage = `sqlite:${resolve(baseDir, sqlite)}`;
   const breached = result.data.attack_protection.breached_password_detection;
   if (breached.file !== undefined) breached.file = resolve(baseDir, breached.file);
   return result.data;
@@ -90,6 +93,9 @@ export function configWarnings(config: Config): string[] {
   const { memory_cost, time_cost } = config.password_hashing;
   if (memory_cost < 19456 || time_cost < 2) {
     warnings.push(`password_hashing is below the OWASP minimum (memory_cost 19456, time_cost 2): stored passwords are cheaper to crack`);
+  }
+  if (config.issuer === undefined) {
+    warnings.push(`issuer is not set: tokens name ${issuerOf(config)} (the address this node listens on); set issuer to the public URL clients and APIs use, the same on every node`);
   }
   const issuer = issuerOf(config);
   if (!issuer.startsWith('https:') && !/^http:\/\/(127\.|localhost|\[::1\])/.test(issuer)) {

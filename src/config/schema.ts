@@ -8,10 +8,11 @@ import { GRANT_TYPES } from '../protocol/grant-types.ts';
 import { CLIENT_AUTH_METHODS } from '../protocol/client-auth-methods.ts';
 import { SIGNING_ALGS } from '../protocol/algorithms.ts';
 import { isIpOrCidr } from '../protection/ip-list.ts';
-import { httpUrl, jsonObject, oneOf } from './fields.ts';
+import { httpUrl, jsonObject, oneOf, webOrigin } from './fields.ts';
 import { clientProofFields, dpopSchema, tlsSchema } from './proof-schema.ts';
 import { httpSchema } from './http-schema.ts';
 import { breachedPasswordSchema } from './breached-schema.ts';
+import { metricsSchema, tracingSchema } from './observability-schema.ts';
 import { MFA_FACTORS, MFA_POLICIES } from '../model/directory.ts';
 import { BUILTIN_ACTIONS, BUILTIN_NAMES } from '../actions/builtins/index.ts';
 import { REGISTERED_CLAIMS } from '../actions/claims.ts';
@@ -49,6 +50,8 @@ export const passwordPolicySchema = z.strictObject({
 export const connectionSchema = z.strictObject({
   name: name.describe('Directory name, used as the `realm` of the password-realm grant.'),
   display_name: z.string().optional().describe('Human-readable name.'),
+  public: z.boolean().default(false)
+    .describe('List this connection\'s name and display_name at GET {issuer}/realms?client_id=... for the clients that may use it, so a login form can offer a realm dropdown without a management token (docs/browser-apps.md). Off by default: the list tells any visitor which directories exist.'),
   mfa: z.strictObject({
     policy: mfaPolicy.default('never'),
     factors: mfaFactors.default(['otp', 'recovery-code']),
@@ -86,12 +89,19 @@ export const clientSchema = z.strictObject({
   introspection: z.boolean().default(false).describe('Whether the client may call the introspection endpoint (RFC 7662).'),
   trust_forwarded_for: z.boolean().default(false)
     .describe("Honour the end user's IP sent in tollgate-forwarded-for (or auth0-forwarded-for); only for a confidential client calling on users' behalf."),
+  rate_limit: z.strictObject({
+    requests_per_second: z.number().int().min(1).max(1_000_000).describe('Sustained requests per second.'),
+    burst: z.number().int().min(1).max(1_000_000).describe('Requests at once.'),
+  }).optional()
+    .describe('This confidential client\'s own request rate limit at the token endpoint, counted once it has authenticated, in place of the limit of the address it calls from (docs/attack-protection.md). Default: none, the per-address limit applies.'),
   api_grants: z.record(z.string(), z.array(scopeToken)).default({})
     .describe('client_credentials: the scopes the client is granted per API identifier, e.g. {"https://api.example.com": [read:items]}.'),
   mfa: z.strictObject({
     policy: mfaPolicy.optional(),
     factors: mfaFactors.optional(),
   }).optional().describe("Overrides the connection's MFA policy and factors for this client's logins."),
+  allowed_origins: z.array(webOrigin).max(100).refine((o) => new Set(o).size === o.length, { error: 'lists an origin twice' }).default([])
+    .describe('Web origins (scheme://host[:port], no path, no wildcard) whose pages may call the token, revocation, userinfo, realms and /mfa/* endpoints as this client from the browser (CORS, Auth0\'s Allowed Origins); docs/browser-apps.md.'),
   client_metadata: z.record(z.string().max(255), z.string().max(255)).default({})
     .describe('Free-form string pairs about the client (Auth0\'s client_metadata), given to post-login actions as event.client.metadata.'),
   ...clientProofFields,
@@ -105,6 +115,8 @@ export const userSchema = z.strictObject({
   password: z.string().min(1).max(1024).optional().describe('A plain password, hashed with argon2id when stored.'),
   password_hash: z.string().regex(/^\$argon2(id|i|d)\$/, 'must be an argon2 PHC string ($argon2id$...)').optional()
     .describe('Instead of password: an argon2 PHC string.'),
+  otp_secret: z.string().regex(/^[A-Z2-7]{16,128}$/, 'must be 16-128 base32 characters (A-Z, 2-7, no padding)').optional()
+    .describe('An authenticator app\'s TOTP secret (base32, at least 80 bits) enrolled for the user at start, already confirmed, unless the user has an OTP authenticator already: for demos, and for users moving from a system that kept their TOTP secrets. Stored sealed like one enrolled through /mfa/associate. Use `${ENV}` rather than a literal.'),
   name: z.string().optional().describe('Profile claims (OIDC Core §5.1), released with the profile scope.'),
   given_name: z.string().optional(),
   family_name: z.string().optional(),
@@ -192,7 +204,7 @@ export const attackProtectionSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   issuer: httpUrl.optional()
-    .describe('The `iss` of every token; every endpoint lives under this URL (its path is the route prefix). Default: http://{host}:{port}.'),
+    .describe('The `iss` of every token, written exactly as given; every endpoint lives under this URL (its path is the route prefix). A trailing slash is kept in iss and discovery but never doubled in endpoint URLs: write https://{domain}/ for Auth0\'s SDKs, which require it (docs/auth0-compatibility.md). Default: http://{host}:{port}.'),
   port: z.number().int().min(0).max(65535).default(8080).describe('TCP port; 0 picks a free one.'),
   host: z.string().default('127.0.0.1').describe('Address to listen on.'),
   http: httpSchema.prefault({}).describe('Timeouts and the per-address connection cap that keep slow and idle clients from tying a node up.'),
@@ -214,7 +226,14 @@ export const configSchema = z.strictObject({
     .describe('Every Redis key Tollgate writes starts with this, so several deployments can share one Redis.'),
   shutdown_delay: z.number().int().min(0).max(3600).default(0)
     .describe('Seconds a node keeps serving after SIGTERM while /health/ready answers 503 "draining", so that a load balancer stops sending it requests before it closes: at least the load balancer\'s health check interval times its unhealthy threshold. A second SIGTERM, or SIGINT, closes at once.'),
-  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(1024)]).default('auto')
+    .describe('Processes `tollgate serve` runs behind one listening socket (node:cluster), each a full node sharing the store; a worker that dies is restarted. auto: one per core (os.availableParallelism()) on PostgreSQL, 1 on SQLite, where one writer at a time is the limit (docs/deployment.md). `--workers` overrides it.'),
+  thread_pool_size: z.union([z.literal('auto'), z.number().int().min(1).max(1024)]).default('auto')
+    .describe('Threads of each process\'s libuv pool, where argon2id hashing and signing run (UV_THREADPOOL_SIZE, set before the pool starts). auto: the cores divided among the workers, at least 4 (libuv\'s default, which also serves DNS lookups and file reads).'),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    .describe('Log level (pino); health probes are logged at debug. Lines are JSON with level names and ISO 8601 times, or pino-pretty\'s when standard output is a terminal.'),
+  metrics: metricsSchema.prefault({}).describe('Prometheus metrics (docs/operations.md lists them).'),
+  tracing: tracingSchema.prefault({}).describe('OpenTelemetry traces (docs/operations.md).'),
   tokens: z.strictObject({
     access_token_ttl: seconds.default(600).describe('Access token lifetime in seconds.'),
     revoke_refresh_on_password_change: z.boolean().default(true).describe("A password change revokes the user's refresh tokens and the access tokens issued from them."),
@@ -237,7 +256,7 @@ export const configSchema = z.strictObject({
   apis: z.array(apiSchema).default([]).describe('Resource servers (audiences) and their scopes.'),
   clients: z.array(clientSchema).default([]).describe('Registered clients.'),
   trusted_proxies: z.array(ipOrCidr).default([])
-    .describe('Proxies whose X-Forwarded-For / Forwarded headers name the client IP; with none, the socket address is the client IP.'),
+    .describe('Proxies whose X-Forwarded-For / Forwarded headers name the client IP, and whose X-Request-Id becomes the request\'s id; with none, the socket address is the client IP and every request gets a new id.'),
   tls: tlsSchema,
   dpop: dpopSchema,
   attack_protection: attackProtectionSchema.prefault({}).describe('Brute-force protection, suspicious IP throttling, breached-password detection and rate limits. The management API\'s /attack-protection resources change some of these settings at runtime, on every node; a change made there holds until the file\'s value for that setting is edited (docs/management.md).'),

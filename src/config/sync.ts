@@ -52,6 +52,7 @@ export function clientRecordOf(c: Omit<ClientConfig, 'client_secret' | 'client_s
     api_grants: c.api_grants,
     mfa: c.mfa ?? null,
     client_metadata: c.client_metadata,
+    allowed_origins: c.allowed_origins,
     ...proofMetadata(c),
   };
 }
@@ -141,7 +142,7 @@ async function syncUser(store: Store, u: UserConfig, { config, hasher, families,
 
 /** The file's connections, APIs and clients into the store: what it lists is the file's (managed_by config), what it no longer lists goes. */
 export async function syncRecords(store: Pick<Store, 'configured'>, config: Config): Promise<void> {
-  await store.configured.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null, mfa: c.mfa })));
+  await store.configured.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null, mfa: c.mfa, public: c.public })));
   await store.configured.syncApis(apiRecords(config));
   await store.configured.syncClients(clientRecords(config));
 }

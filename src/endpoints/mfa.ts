@@ -143,10 +143,11 @@ export async function associate(req: MfaRequest, deps: MfaEndpointDeps): Promise
     user_id: user.id, client_id: client.client_id, connection: user.connection, scope: caller.claims.scope.split(' '),
     audience: deps.audience, auth_time: caller.claims.iat, amr: [], login: null,
   });
-  if (channel !== null) await mfa.admitSend(record, req.request);
-  const enrolment = channel === null
+  // The address is checked before a code is taken from the allowance: a refused call spends none.
+  const oob = channel === null ? null : { channel, address: oobAddress(channel, req.params, user) };
+  const enrolment = oob === null
     ? await mfa.enrolOtp(user)
-    : await mfa.enrolOob(user, channel, oobAddress(channel, req.params, user), record.id);
+    : await mfa.withinSendLimit(record, req.request, () => mfa.enrolOob(user, oob.channel, oob.address, record.id));
   const firstRecoveryCode = policy.factors.includes('recovery-code') && !authenticators.some((a) => factorOf(a) === 'recovery-code');
   return {
     ...enrolment,
@@ -168,7 +169,7 @@ export async function challenge(req: MfaRequest, deps: MfaEndpointDeps): Promise
   const types = (req.params.get('challenge_type') ?? '').split(' ').filter(Boolean);
   if (types.length === 0) throw new InvalidRequestError('Missing required parameter: challenge_type.');
   if (types.some((t) => !(CHALLENGE_TYPES as readonly string[]).includes(t))) throw new UnsupportedChallengeTypeError('challenge_type must be otp, oob or "otp oob".');
-  await mfa.admit(record, req.request);
+  await mfa.refuseThrottled(record, req.request);
   const policy = await mfa.policyForToken(record, client);
   const usable = usableAuthenticators(await mfa.listAuthenticators(record.user_id), policy);
   if (!isEnrolled(usable)) throw new AssociationRequiredError();
@@ -177,8 +178,7 @@ export async function challenge(req: MfaRequest, deps: MfaEndpointDeps): Promise
   const chosen = candidates.find((a) => a.type === 'otp') ?? candidates[0];
   if (!chosen) throw new UnsupportedChallengeTypeError();
   if (chosen.type === 'otp') return { challenge_type: 'otp' };
-  await mfa.admitSend(record, req.request);
-  const oobCode = await mfa.challengeOob(chosen, record.id);
+  const oobCode = await mfa.withinSendLimit(record, req.request, () => mfa.challengeOob(chosen, record.id));
   await mfa.audit({ type: 'mfa.challenge_sent', outcome: 'success', reason: chosen.oob_channel, ...mfa.eventFields(record, req.request) });
   return { challenge_type: 'oob', oob_code: oobCode, binding_method: 'prompt' };
 }

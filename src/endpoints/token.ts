@@ -2,7 +2,9 @@
  * POST {issuer}/oauth/token as a short list of named steps (RFC 6749 §3.2),
  * framework-free: the HTTP layer hands in parsed parameters.
  */
-import { InvalidDpopProofError, InvalidRequestError, OAuthError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.ts';
+import {
+  InvalidDpopProofError, InvalidRequestError, OAuthError, TooManyRequestsError, UnauthorizedClientError, UnsupportedGrantTypeError,
+} from '../errors/oauth.ts';
 import { authenticateClient, claimedClientId } from '../client-auth/registry.ts';
 import type { ClientAuthDeps } from '../client-auth/method.ts';
 import type { X509Certificate } from 'node:crypto';
@@ -12,6 +14,7 @@ import type { Confirmation } from '../model/tokens.ts';
 import { certificatePossession } from '../tokens/confirmation.ts';
 import type { DpopVerifier } from '../dpop/proof.ts';
 import { endUserIp } from '../protection/forwarded-for.ts';
+import type { DeferredRateLimit } from '../protection/client-rate-limit.ts';
 import type { Params } from '../protocol/params.ts';
 import type { Grant, RequestInfo } from '../grants/grant.ts';
 import type { TokenResponse } from '../protocol/token-response.ts';
@@ -23,7 +26,11 @@ export interface TokenEndpointDeps {
   clientAuth: ClientAuthDeps;
   services: TokenServices;
   dpop: DpopVerifier;
+  /** Runs a step in a trace span of its own, when tracing is on. */
+  span?: <T>(name: string, work: () => Promise<T>) => Promise<T>;
 }
+
+const untraced = <T>(_name: string, work: () => Promise<T>): Promise<T> => work();
 
 export interface TokenRequest {
   params: Params;
@@ -33,6 +40,8 @@ export interface TokenRequest {
   /** The DPoP header (RFC 9449 §4.1), if any. */
   dpop?: string | undefined;
   request: RequestInfo;
+  /** The rate limit still to take once the client has authenticated, when its client may have buckets of its own. */
+  rateLimit?: DeferredRateLimit | undefined;
 }
 
 /** What differs where these steps serve another wire format: the legacy /oauth/ro (endpoints/legacy-resource-owner.ts). */
@@ -103,19 +112,24 @@ export async function tokenEndpoint(req: TokenRequest, deps: TokenEndpointDeps, 
   const { audit } = deps.services;
   // Read before anything waits, so a grant can tell what happened before this request arrived from what happened while it waited.
   const receivedAt = deps.services.now();
+  const span = deps.span ?? untraced;
   let client: ClientRecord | undefined;
   try {
-    ({ client } = await authenticateClient(req, deps.clients, deps.clientAuth, variant.secretInBody && req.authorization === undefined));
+    ({ client } = await span('client_authentication', () => authenticateClient(req, deps.clients, deps.clientAuth, variant.secretInBody && req.authorization === undefined)));
+    await req.rateLimit?.authenticated(client);
     const grant = lookupGrant(req.params, variant);
     if (!client.grant_types.includes(grant.grantType)) {
       throw new UnauthorizedClientError(`The client is not allowed to use the grant type "${grant.grantType}".`);
     }
     const possession = variant.bearerOnly ? bearerPossession(client) : await possessionOf(client, req, deps.dpop);
     const request = await requestFrom(client, req, deps.services);
-    return await grant.handle({ params: declaredParameters(req.params, grant), client, request, services: deps.services, possession, receivedAt });
+    const context = { params: declaredParameters(req.params, grant), client, request, services: deps.services, possession, receivedAt };
+    return await span(`grant ${grant.grantType}`, () => grant.handle(context));
   } catch (err) {
-    // Logins describe themselves; every other refused exchange is recorded here, by its error code only.
-    if (!audit.wasReported(err)) {
+    if (client === undefined) await req.rateLimit?.failed();
+    // Logins describe themselves; every other refused exchange is recorded here, by its error code only. A request
+    // refused by the rate limit is not: its bucket running dry is one ip.rate_limited event, not one per request.
+    if (!audit.wasReported(err) && !(err instanceof TooManyRequestsError)) {
       await audit.emit({
         type: 'token.failure', outcome: 'failure', reason: err instanceof OAuthError ? err.error : 'server_error',
         client_id: client?.client_id ?? claimedClientId(req), ip: req.request.ip, user_agent: req.request.userAgent ?? null,

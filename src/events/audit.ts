@@ -6,6 +6,9 @@
  * in the order they happened, so an outage leaves no gap in the trail. Past the bound, newer events are dropped and
  * counted, and the count is itself recorded, as an `audit.dropped` event (reason: the number), where they would have
  * been. A graceful shutdown writes what is queued, or logs how many events it could not write.
+ *
+ * An event made while a request is served carries that request's id (`request_id`), so it can be joined to the
+ * request's log lines; observers (metrics) see each event as it is made.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -14,6 +17,19 @@ import type { AuditEvent } from '../model/events.ts';
 import type { EventStore } from '../storage/slices/events.ts';
 
 export type EventInput = Pick<AuditEvent, 'type' | 'outcome'> & Partial<Omit<AuditEvent, 'id' | 'time' | 'type' | 'outcome'>>;
+
+export interface AuditLogOptions {
+  store: EventStore;
+  log: Logger;
+  now: () => number;
+  queueLimit?: number;
+  /** The id of the request being served, if any (observability/request-scope.ts). */
+  requestId?: () => string | undefined;
+  /** Told of every event as it is made, before it is stored (metrics count logins and blocks from here). */
+  onEvent?: (event: AuditEvent) => void;
+  /** Told each time an event is dropped because the queue for an unreachable store is full. */
+  onDropped?: () => void;
+}
 
 /** Request-supplied strings (usernames, user agents, client ids) are cut, so an event stays small. */
 const MAX_FIELD = 256;
@@ -37,6 +53,9 @@ export class AuditLog {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #limit: number;
+  readonly #requestId: () => string | undefined;
+  readonly #onEvent: ((event: AuditEvent) => void) | undefined;
+  readonly #onDropped: (() => void) | undefined;
   /** Events not written yet, oldest first; while any waits, new events queue behind it to keep the order. */
   readonly #queue: AuditEvent[] = [];
   /** Events dropped since the queue filled up, not yet recorded as audit.dropped. */
@@ -44,23 +63,27 @@ export class AuditLog {
   #flushing: Promise<void> | undefined;
   #retry: NodeJS.Timeout | undefined;
 
-  constructor(deps: { store: EventStore; log: Logger; now: () => number; queueLimit?: number }) {
+  constructor(deps: AuditLogOptions) {
     this.#store = deps.store;
     this.#log = deps.log;
     this.#now = deps.now;
     this.#limit = deps.queueLimit ?? AUDIT_QUEUE_LIMIT;
+    this.#requestId = deps.requestId ?? (() => undefined);
+    this.#onEvent = deps.onEvent;
+    this.#onDropped = deps.onDropped;
   }
 
   #event(input: EventInput): AuditEvent {
     return {
       id: randomUUID(), time: this.#now(), client_id: null, connection: null, username: null, user_id: null,
-      ip: null, user_agent: null, reason: null, ...bounded(input),
+      ip: null, user_agent: null, reason: null, request_id: this.#requestId() ?? null, ...bounded(input),
     };
   }
 
   async emit(input: EventInput): Promise<void> {
     const event = this.#event(input);
     this.#log.info({ event }, event.type);
+    this.#onEvent?.(event);
     if (this.#queue.length > 0 || this.#dropped > 0) return this.#enqueue(event);
     try {
       await this.#store.addEvent(event);
@@ -80,6 +103,7 @@ export class AuditLog {
     // One place is kept for the audit.dropped event that will say how many did not fit.
     if (this.#queue.length >= this.#limit - 1) {
       this.#dropped++;
+      this.#onDropped?.();
     } else {
       this.#recordDropped();
       this.#queue.push(event);

@@ -48,8 +48,10 @@ export async function completeLogin(
       connection: login.connection, username: login.user.username.toLowerCase(), ip: login.request.ip, user_agent: login.request.userAgent ?? null,
     });
   }
+  const removed = new Set(outcome.removedScopes ?? []);
+  const authorization = removed.size === 0 ? login.authorization : { ...login.authorization, scope: login.authorization.scope.filter((s) => !removed.has(s)) };
   return issue(services, {
-    user: login.user, client: login.client, authorization: login.authorization, authTime: login.authTime, amr: login.amr,
+    user: login.user, client: login.client, authorization, authTime: login.authTime, amr: login.amr,
     refresh, possession: login.possession, claims: { access: outcome.accessClaims, id: outcome.idClaims },
   });
 }

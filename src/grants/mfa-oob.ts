@@ -13,7 +13,7 @@ export const OOB_POLL_INTERVAL = 5;
 export const mfaOobGrant: Grant = {
   grantType: 'http://auth0.com/oauth/grant-type/mfa-oob',
   parameters: [...MFA_GRANT_PARAMETERS, 'oob_code', 'binding_code'],
-  handle: (ctx) => mfaExchange(ctx, async ({ record, authenticators }) => {
+  handle: (ctx) => mfaExchange(ctx, async ({ record, authenticators, admit }) => {
     const oobCode = ctx.params.get('oob_code');
     if (oobCode === undefined) throw new InvalidRequestError('Missing required parameter: oob_code.');
     const { mfa, now } = ctx.services;
@@ -27,7 +27,8 @@ export const mfaOobGrant: Grant = {
       if (!(await mfa.pollOobChallenge(challenge.id, now(), OOB_POLL_INTERVAL))) throw new SlowDownError(OOB_POLL_INTERVAL);
       throw new AuthorizationPendingError();
     }
-    if (!mfa.bindingMatches(challenge, binding)) throw await mfa.wrongCode(record, 'wrong_binding_code', 'Invalid binding_code.', ctx.request);
+    const admission = await admit();
+    if (!mfa.bindingMatches(challenge, binding)) throw await mfa.wrongAnswer(admission, 'wrong_binding_code', 'Invalid binding_code.', ctx.request);
     if (!(await mfa.consumeOobChallenge(challenge.id, now()))) throw new InvalidGrantError('The oob_code is invalid or expired.', 'mfa.oob_race_lost');
     return { authenticator, amr: [authenticator.oob_channel!] };
   }),

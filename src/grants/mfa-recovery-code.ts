@@ -6,13 +6,14 @@ import { MFA_GRANT_PARAMETERS, mfaExchange } from './mfa-exchange.ts';
 export const mfaRecoveryCodeGrant: Grant = {
   grantType: 'http://auth0.com/oauth/grant-type/mfa-recovery-code',
   parameters: [...MFA_GRANT_PARAMETERS, 'recovery_code'],
-  handle: (ctx) => mfaExchange(ctx, async ({ record, authenticators }) => {
+  handle: (ctx) => mfaExchange(ctx, async ({ authenticators, admit }) => {
     const code = ctx.params.get('recovery_code');
     if (code === undefined) throw new InvalidRequestError('Missing required parameter: recovery_code.');
     const { mfa } = ctx.services;
     const authenticator = authenticators.find((a) => a.type === 'recovery-code' && a.activated_at !== null);
+    const admission = await admit();
     if (!authenticator || !mfa.recoveryMatches(authenticator, code)) {
-      throw await mfa.wrongCode(record, 'wrong_recovery_code', 'Invalid recovery code.', ctx.request);
+      throw await mfa.wrongAnswer(admission, 'wrong_recovery_code', 'Invalid recovery code.', ctx.request);
     }
     return {
       authenticator,

@@ -50,7 +50,10 @@ async function successor(ctx: GrantContext, family: RefreshFamilyRecord, present
   // RFC 6819 §5.2.2.3: a token the family has moved past was used again; it may have been stolen, so the family goes.
   await ctx.services.families.revokeFamily(family.family_id);
   ctx.services.log.warn({ event: 'refresh_token_reuse', client_id: ctx.client.client_id, user_id: family.user_id }, 'refresh token reuse: family revoked');
-  throw new InvalidGrantError(INVALID, 'refresh.reused');
+  throw await ctx.services.audit.fail(new InvalidGrantError(INVALID, 'refresh.reused'), {
+    type: 'refresh_token.reused', outcome: 'failure', reason: 'family_revoked', client_id: ctx.client.client_id, connection: family.connection,
+    user_id: family.user_id, ip: ctx.request.ip, user_agent: ctx.request.userAgent ?? null,
+  });
 }
 
 /** Times a rotation decides again after another request changed the family first; each retry follows that request's write. */

@@ -40,12 +40,16 @@ export function toOAuthError(err: FastifyError | Error, descriptions: Record<str
  */
 export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
-export function sendError(reply: FastifyReply, error: OAuthError): FastifyReply {
-  return reply.code(error.status).headers({ ...NO_STORE, ...error.headers }).send(error.toJSON());
+/** How an error becomes a JSON body: RFC 6749 §5.2's by default; the management API renders Auth0's shape. */
+export type ErrorBody = (error: OAuthError) => Record<string, unknown>;
+const oauthBody: ErrorBody = (error) => error.toJSON();
+
+export function sendError(reply: FastifyReply, error: OAuthError, body: ErrorBody = oauthBody): FastifyReply {
+  return reply.code(error.status).headers({ ...NO_STORE, ...error.headers }).send(body(error));
 }
 
 /** The error handler alone, for a plugin nested in one that has the not-found handler already. */
-export function handleErrors(app: FastifyInstance, descriptions: Record<string, FrameworkAnswer> = {}): void {
+export function handleErrors(app: FastifyInstance, descriptions: Record<string, FrameworkAnswer> = {}, body: ErrorBody = oauthBody): void {
   const described = { ...FRAMEWORK_ERRORS, ...descriptions };
   app.setErrorHandler((err, request, reply) => {
     const error = toOAuthError(err as Error, described);
@@ -53,11 +57,11 @@ export function handleErrors(app: FastifyInstance, descriptions: Record<string, 
     if (err instanceof StoreUnavailableError) request.log.debug({ code: error.error }, error.description);
     else if (error.status >= 500) request.log.error({ err, code: error.error }, 'request failed');
     else request.log.info({ code: error.error, detail: error.detail }, error.description);
-    return sendError(reply, error);
+    return sendError(reply, error, body);
   });
 }
 
-export function registerErrorHandler(app: FastifyInstance, descriptions: Record<string, FrameworkAnswer> = {}): void {
-  handleErrors(app, descriptions);
-  app.setNotFoundHandler((_request, reply) => sendError(reply, new NotFoundError('No such endpoint.')));
+export function registerErrorHandler(app: FastifyInstance, descriptions: Record<string, FrameworkAnswer> = {}, body: ErrorBody = oauthBody): void {
+  handleErrors(app, descriptions, body);
+  app.setNotFoundHandler((_request, reply) => sendError(reply, new NotFoundError('No such endpoint.'), body));
 }

@@ -8,12 +8,15 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { HttpConfig } from '../config/http-schema.ts';
 import { InvalidRequestError, OAuthError } from '../errors/oauth.ts';
-import { NO_STORE, sendError } from './errors.ts';
+import { NO_STORE, sendError, type ErrorBody } from './errors.ts';
 
 const ms = (seconds: number) => Math.round(seconds * 1000);
 
-/** The Fastify options that set node:http's timeouts; `https` gets node:http's own options too (it takes the same). */
-export function serverOptions(http: HttpConfig, https: object | undefined) {
+/**
+ * The Fastify options that set node:http's timeouts; `https` gets node:http's own options too (it takes the same).
+ * `bodyFor` picks the error shape of a path the router could not take (the management API's paths answer in Auth0's).
+ */
+export function serverOptions(http: HttpConfig, https: object | undefined, bodyFor: (url: string) => ErrorBody | undefined = () => undefined) {
   const node: ServerOptions = {
     headersTimeout: ms(http.headers_timeout),
     // node:http checks the header and request timeouts on this interval, 30 s by default (so a stalled request held
@@ -28,7 +31,7 @@ export function serverOptions(http: HttpConfig, https: object | undefined) {
     connectionTimeout: ms(http.idle_timeout),
     ...(https ? { https: { ...https, ...node } } : { http: node }),
     clientErrorHandler: answerClientError,
-    frameworkErrors: (err: FastifyError, _request: unknown, reply: FastifyReply) => sendError(reply, frameworkError(err)),
+    frameworkErrors: (err: FastifyError, request: { url: string }, reply: FastifyReply) => sendError(reply, frameworkError(err), bodyFor(request.url)),
   };
 }
 

@@ -26,8 +26,8 @@ export interface LegacyRouteDeps {
   /** The Deprecation (and Link) headers. */
   headers: Record<string, string>;
   token: TokenEndpointDeps;
-  /** Runs before the body is read: the token endpoint's rate limit. */
-  rateLimited: (request: FastifyRequest) => Promise<void>;
+  /** The token endpoint's rate limit: the client IP before the body is read, the limit once its client is named. */
+  rateLimited: { preHandler: (request: FastifyRequest) => Promise<void> };
   /** The token request as /oauth/token reads it. */
   tokenRequest: (request: FastifyRequest) => TokenRequest;
   onlyMethods: (app: FastifyInstance, url: string, allowed: string[]) => void;
@@ -38,6 +38,6 @@ export function registerLegacyRoutes(app: FastifyInstance, deps: LegacyRouteDeps
     // RFC 6749 §5.1: like the token endpoint's, no answer here may be cached, errors included.
     reply.headers({ ...deps.headers, 'cache-control': 'no-store', pragma: 'no-cache' });
   });
-  app.post('/oauth/ro', { onRequest: deps.rateLimited }, async (request) => legacyResourceOwnerEndpoint(deps.tokenRequest(request), deps.token));
+  app.post('/oauth/ro', deps.rateLimited, async (request) => legacyResourceOwnerEndpoint(deps.tokenRequest(request), deps.token));
   deps.onlyMethods(app, '/oauth/ro', ['POST']);
 }

@@ -6,18 +6,29 @@ import { userinfoEndpoint } from '../endpoints/userinfo.ts';
 import { discoveryDocument, type DiscoveryFeatures } from '../endpoints/discovery.ts';
 import { revokeEndpoint, type RevokeDeps } from '../endpoints/revoke.ts';
 import { introspectEndpoint } from '../endpoints/introspect.ts';
-import { authenticateClient } from '../client-auth/registry.ts';
+import { authenticateClient, claimedClientId } from '../client-auth/registry.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { ApiStore } from '../storage/slices/apis.ts';
 import type { ConnectionStore } from '../storage/slices/connections.ts';
 import type { UserStore } from '../storage/slices/users.ts';
 import { paramsOf } from './body.ts';
-import type { RequestLimiter } from '../protection/rate-limit.ts';
+import type { RequestRateLimit } from '../protection/rate-limit.ts';
+import type { ClientRateLimits, DeferredRateLimit } from '../protection/client-rate-limit.ts';
 import { FORWARDED_FOR_HEADERS } from '../protection/forwarded-for.ts';
 import type { CertificateReader } from './client-certificate.ts';
 import { registerMfaRoutes } from './mfa-routes.ts';
 import { registerLegacyRoutes } from './legacy-routes.ts';
 import type { MfaEndpointDeps } from '../endpoints/mfa.ts';
+import { realmsEndpoint } from '../endpoints/realms.ts';
+import { registerCors, type CorsDeps } from './cors.ts';
+
+/** The endpoints a browser app calls, with their methods: CORS answers them for the client's registered origins. */
+const BROWSER_ROUTES = {
+  '/oauth/token': ['POST'], '/oauth/revoke': ['POST'], '/userinfo': ['GET', 'POST'], '/realms': ['GET'],
+  '/mfa/associate': ['POST'], '/mfa/challenge': ['POST'], '/mfa/authenticators': ['GET'], '/mfa/authenticators/:id': ['DELETE'],
+} as const satisfies Record<string, readonly string[]>;
+/** Seconds a browser or proxy may keep the realm list: a connection made public shows within this. */
+const REALMS_MAX_AGE = 300;
 
 /** A header sent once; a repeated one is passed on joined, so it fails validation rather than picking a side. */
 function headerOf(request: FastifyRequest, names: readonly string[]): string | undefined {
@@ -34,8 +45,8 @@ export interface RouteDeps {
   clientIp: (request: FastifyRequest) => string;
   /** The TLS client certificate (Tollgate's own TLS, or a trusted proxy's header). */
   clientCertificate: CertificateReader;
-  /** The token endpoint's per-IP request rate limit, when enabled. */
-  rateLimit: RequestLimiter | undefined;
+  /** The request rate limit, when enabled: per address, and at the token endpoint by client (client-rate-limit.ts). */
+  rateLimit: { limit: RequestRateLimit; byClient: ClientRateLimits } | undefined;
   token: TokenEndpointDeps;
   /** Finding a presented token (revocation, introspection) and revoking it. */
   lookup: RevokeDeps;
@@ -45,6 +56,8 @@ export interface RouteDeps {
   keys: KeyRing;
   features: DiscoveryFeatures;
   mfa: MfaEndpointDeps;
+  /** Finding the client a browser request names, for CORS. */
+  cors: CorsDeps;
   /** The legacy /oauth/ro's Deprecation headers when it is enabled (legacy-routes.ts); undefined: not mounted. */
   legacy: Record<string, string> | undefined;
 }
@@ -72,6 +85,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.addHook('onRequest', async (request) => {
     request.clientIp = deps.clientIp(request);
   });
+  registerCors(app, BROWSER_ROUTES, deps.cors);
   const authenticated = async (request: FastifyRequest) => {
     const params = paramsOf(request.body);
     const input = { params, authorization: request.headers.authorization, certificate: deps.clientCertificate(request) };
@@ -79,11 +93,21 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return { client, params };
   };
 
-  // The client IP is worked out once per request (request.clientIp, set by the onRequest hook below), and the rate
-  // limit runs before the body is read, so a flood costs little.
+  // The client IP is worked out once per request (request.clientIp, set by the onRequest hook above). The MFA API's
+  // rate limit runs before the body is read, so a flood costs little; the token endpoint's once the body (16 KiB at
+  // most) names the client, before the client authenticates.
+  const deferred = new WeakMap<FastifyRequest, DeferredRateLimit>();
   const rateLimited = async (request: FastifyRequest) => {
-    await deps.rateLimit?.take(request.clientIp);
+    await deps.rateLimit?.limit.take([{ ip: request.clientIp }]);
   };
+  const limitedByClient = async (request: FastifyRequest) => {
+    if (!deps.rateLimit) return;
+    const claimedId = claimedClientId({ params: paramsOf(request.body), authorization: request.headers.authorization });
+    const claimed = claimedId === null ? undefined : await deps.token.clients.getClient(claimedId);
+    const later = await deps.rateLimit.byClient.admit(claimed, request.clientIp, headerOf(request, FORWARDED_FOR_HEADERS));
+    if (later) deferred.set(request, later);
+  };
+  const tokenLimited = { preHandler: limitedByClient };
   /** The DPoP header; when nonces are required, every answer to a proof carries a fresh one (RFC 9449 §8.2). */
   const dpopOf = async (request: FastifyRequest, reply: FastifyReply) => {
     const proof = headerOf(request, ['dpop']);
@@ -97,9 +121,10 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     authorization: request.headers.authorization,
     certificate: deps.clientCertificate(request),
     request: { ip: request.clientIp, userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
+    rateLimit: deferred.get(request),
   });
 
-  app.post('/oauth/token', { onRequest: rateLimited }, async (request, reply) => {
+  app.post('/oauth/token', tokenLimited, async (request, reply) => {
     noStore(reply);
     return tokenEndpoint({ ...tokenRequest(request), dpop: await dpopOf(request, reply) }, deps.token);
   });
@@ -107,7 +132,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   if (deps.legacy) {
     const headers = deps.legacy;
-    app.register(async (scoped) => registerLegacyRoutes(scoped, { headers, token: deps.token, rateLimited, tokenRequest, onlyMethods }));
+    app.register(async (scoped) => registerLegacyRoutes(scoped, { headers, token: deps.token, rateLimited: tokenLimited, tokenRequest, onlyMethods }));
   }
 
   // RFC 7009 §2.2: 200 with an empty body, whether or not the token was known.
@@ -143,6 +168,13 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     endpoints: deps.mfa, rateLimited, noStore, clientCertificate: deps.clientCertificate,
     requestInfo: (request) => ({ ip: request.clientIp, userAgent: request.headers['user-agent'] }),
   }));
+
+  app.get('/realms', async (request, reply) => {
+    const answer = await realmsEndpoint((request.query as Record<string, unknown>).client_id, { clients: deps.token.clients, connections: deps.connections });
+    reply.header('cache-control', `public, max-age=${REALMS_MAX_AGE}`);
+    return answer;
+  });
+  onlyMethods(app, '/realms', ['GET']);
 
   app.get('/.well-known/openid-configuration', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');

@@ -53,6 +53,7 @@ export const clientView = z.object({
   introspection: z.boolean(), trust_forwarded_for: z.boolean(), api_grants: z.record(z.string(), z.array(z.string())),
   mfa: z.object({ policy: z.enum(MFA_POLICIES).optional(), factors: z.array(z.enum(MFA_FACTORS)).optional() }).nullable(),
   client_metadata: z.record(z.string(), z.string()).describe('Free-form pairs post-login actions read as event.client.metadata.'),
+  allowed_origins: z.array(z.string()).describe('Web origins whose pages may call Tollgate as this client (CORS).'),
   managed_by: z.enum(['config', 'api']).describe('config: the configuration file owns it (read-only here); api: the management API and CLI do.'),
   ...optionalFields(clientProofFields),
 });
@@ -63,7 +64,7 @@ export type ClientWithSecret = z.output<typeof clientWithSecret>;
 
 export function viewOfClient(client: ClientRecord, managed_by: Owner): ClientView {
   const { secret_hash: _stored, ...view } = client;
-  return { ...view, client_metadata: client.client_metadata ?? {}, managed_by };
+  return { ...view, client_metadata: client.client_metadata ?? {}, allowed_origins: client.allowed_origins ?? [], managed_by };
 }
 
 export async function createClient(ctx: ManagementContext, actor: Actor, body: CreateClientBody): Promise<ClientWithSecret> {

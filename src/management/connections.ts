@@ -15,6 +15,7 @@ export type CreateConnectionBody = z.output<typeof createConnectionBody>;
 const mfaShape = connectionSchema.shape.mfa.unwrap().shape;
 export const updateConnectionBody = z.strictObject({
   display_name: connectionSchema.shape.display_name.unwrap().nullable(),
+  public: connectionSchema.shape.public.unwrap(),
   mfa: patchOf(mfaShape).describe('Changes the given MFA settings; the others stay.'),
 }).partial();
 export type UpdateConnectionBody = z.output<typeof updateConnectionBody>;
@@ -22,13 +23,13 @@ export type UpdateConnectionBody = z.output<typeof updateConnectionBody>;
 export const connectionParams = z.strictObject({ name: z.string().describe('The connection name.') });
 
 export const connectionView = z.object({
-  name: z.string(), display_name: z.string().nullable(),
+  name: z.string(), display_name: z.string().nullable(), public: z.boolean().describe('Listed at {issuer}/realms for the clients that may use it.'),
   mfa: z.object({ policy: z.enum(MFA_POLICIES), factors: z.array(z.enum(MFA_FACTORS)) }),
   managed_by: z.enum(['config', 'api']).describe('config: the configuration file owns it (read-only here); api: the management API and CLI do.'),
 });
 
 export async function createConnection(ctx: ManagementContext, actor: Actor, body: CreateConnectionBody): Promise<ConnectionRecord> {
-  const record: ConnectionRecord = { name: body.name, display_name: body.display_name ?? null, mfa: body.mfa };
+  const record: ConnectionRecord = { name: body.name, display_name: body.display_name ?? null, mfa: body.mfa, public: body.public };
   await checkConnection(ctx, record);
   await insertOwned(ctx, actor, 'connections', record);
   return record;

@@ -32,7 +32,7 @@ const FAILED = 'failed: an internal error stopped the import (the node\'s log ha
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** `job_` and 16 characters of [A-Za-z0-9], Auth0's shape: 95 random bits. */
-function newJobId(): string {
+export function newJobId(): string {
   return `job_${Array.from({ length: 16 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join('')}`;
 }
 

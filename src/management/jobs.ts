@@ -1,6 +1,7 @@
 /** Jobs (Auth0's /jobs): the user import job, its status and its failed records. */
 import { z } from 'zod';
-import { ImportFileError, splitJsonArray } from '../accounts/import/import-users.ts';
+import { ImportFileError, splitUsersFile } from '../accounts/import/import-users.ts';
+import { viewOfExport, type UserExportView } from './user-exports.ts';
 import { InvalidInputError } from '../errors/management.ts';
 import { NotFoundError } from '../errors/oauth.ts';
 import { JOB_STATUSES, UNFINISHED_JOB_STATUSES, type JobRecord, type JobStatus } from '../model/jobs.ts';
@@ -59,7 +60,7 @@ async function findJob(ctx: ManagementContext, id: string): Promise<JobRecord> {
   return job;
 }
 
-/** Checks the request (connection, a JSON array) before answering 201, so a job never fails for what the caller could fix. */
+/** Checks the request (connection, a JSON array or NDJSON) before answering 201, so a job never fails for what the caller could fix. */
 export async function createImportJob(ctx: ManagementContext, actor: Actor, body: ImportJobBody): Promise<JobView> {
   if (!ctx.jobs) throw new Error('import jobs run on a node only');
   if (!(await ctx.store.connections.getConnection(body.connection_id))) {
@@ -67,16 +68,19 @@ export async function createImportJob(ctx: ManagementContext, actor: Actor, body
   }
   let elements;
   try {
-    elements = splitJsonArray(body.users);
+    elements = splitUsersFile(body.users);
   } catch (err) {
-    if (err instanceof ImportFileError) throw new InvalidInputError('body', [{ field: 'users', message: `not a JSON array of users: ${err.message}` }]);
+    if (err instanceof ImportFileError) throw new InvalidInputError('body', [{ field: 'users', message: `not a JSON array or NDJSON of users: ${err.message}` }]);
     throw err;
   }
   const job = await ctx.jobs.start({ elements, connection: body.connection_id, upsert: body.upsert, external_id: body.external_id ?? null, actor });
   return viewOfJob(job);
 }
 
-export async function getJob(ctx: ManagementContext, id: string): Promise<JobView> {
+export async function getJob(ctx: ManagementContext, id: string): Promise<JobView | UserExportView> {
+  // Export jobs live in their own table; both kinds answer at /jobs/{id}, as at Auth0.
+  const exported = await ctx.store.exports.getExport(id);
+  if (exported) return viewOfExport(ctx, exported);
   return viewOfJob(await findJob(ctx, id));
 }
 

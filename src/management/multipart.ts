@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidInputError, PayloadTooLargeError } from '../errors/management.ts';
 import { InvalidRequestError } from '../errors/oauth.ts';
 import { handleErrors } from '../http/errors.ts';
+import { auth0ErrorBody } from './error-shape.ts';
 
 /** "50 MiB", "1.5 KiB", "800 bytes": the limit as the answer and the docs say it. */
 export function describeBytes(bytes: number): string {
@@ -46,5 +47,5 @@ export function acceptUploads(app: FastifyInstance, limit: number): void {
   handleErrors(app, {
     FST_ERR_CTP_BODY_TOO_LARGE: () => new PayloadTooLargeError(describeBytes(limit)),
     FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The Content-Type must be multipart/form-data.',
-  });
+  }, auth0ErrorBody);
 }

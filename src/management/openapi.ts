@@ -79,10 +79,12 @@ export function openApiDocument(issuer: string, operations: readonly Operation[]
       schemas: {
         Error: {
           type: 'object',
-          required: ['error', 'error_description'],
+          required: ['statusCode', 'error', 'message', 'errorCode'],
           properties: {
-            error: { type: 'string' },
-            error_description: { type: 'string' },
+            statusCode: { type: 'integer' },
+            error: { type: 'string', description: 'The HTTP reason phrase' },
+            message: { type: 'string' },
+            errorCode: { type: 'string' },
             fields: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
           },
         },

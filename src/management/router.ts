@@ -9,6 +9,8 @@ import { registerErrorHandler } from '../http/errors.ts';
 import { onlyMethods } from '../http/routes.ts';
 import { authenticateCaller, requireScope, type Caller, type CallerDeps } from './auth.ts';
 import type { ManagementContext } from './context.ts';
+import { auth0ErrorBody } from './error-shape.ts';
+import { Download } from './user-exports.ts';
 import { parseInput } from './input.ts';
 import { acceptUploads } from './multipart.ts';
 import { openApiDocument } from './openapi.ts';
@@ -57,6 +59,7 @@ function register(app: FastifyInstance, op: Operation, deps: ManagementDeps): vo
         caller,
       }, deps.context);
       reply.code(op.status ?? 200).headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
+      if (result instanceof Download) return reply.type(result.contentType).send(result.body);
       return op.status === 204 ? reply.send() : result;
     },
   });
@@ -70,7 +73,7 @@ export async function managementPlugin(app: FastifyInstance, deps: ManagementDep
   registerErrorHandler(app, {
     FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than 64 KiB.',
     FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The Content-Type must be application/json.',
-  });
+  }, auth0ErrorBody);
   const methods = new Map<string, string[]>();
   for (const op of OPERATIONS) {
     if (!op.upload) register(app, op, deps);

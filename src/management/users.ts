@@ -8,10 +8,9 @@ import { InvalidInputError, ResourceConflictError } from '../errors/management.t
 import { NotFoundError } from '../errors/oauth.ts';
 import { unblockAccount } from '../protection/unblock.ts';
 import { ConflictError } from '../storage/errors.ts';
-import type { Metadata, UserFilter, UserRecord } from '../model/user.ts';
+import type { Metadata, UserRecord } from '../model/user.ts';
 import { profileFields } from '../storage/users.ts';
 import { passwordDeps, recordChange, type Actor, type ManagementContext } from './context.ts';
-import { offsetOf, pageQuery, pageResult, type Page } from './input.ts';
 
 const fields = userSchema.shape;
 const password = z.string().min(1).max(1024).describe('Never returned; stored as an argon2id hash.');
@@ -40,13 +39,6 @@ export const updateUserBody = z.strictObject({
   ...clearable.shape,
 }).partial();
 export type UpdateUserBody = z.output<typeof updateUserBody>;
-
-export const userSearchQuery = z.strictObject({
-  connection: z.string().optional().describe('Only users of this connection.'),
-  username: z.string().optional().describe('Exact username, case-insensitive.'),
-  email: z.string().optional().describe('Exact email address, case-insensitive.'),
-  ...pageQuery,
-});
 
 export const userIdParams = z.strictObject({ id: z.string().describe('The user id (the `sub` of their tokens).') });
 
@@ -135,9 +127,4 @@ export async function deleteUser(ctx: ManagementContext, actor: Actor, id: strin
     connection: user.connection, username: user.username, reason: 'user_deleted', user_id: id, client_id: actor,
   });
   await recordChange(ctx, actor, { type: 'user.deleted', connection: user.connection, username: user.username, user_id: id });
-}
-
-export async function searchUsers(ctx: ManagementContext, filter: UserFilter, page: Page): Promise<UserView[] | Record<string, unknown>> {
-  const users = await ctx.store.users.listUsers({ ...filter, limit: page.per_page, offset: offsetOf(page) });
-  return pageResult('users', users.map(viewOfUser), page, () => ctx.store.users.countUsers(filter));
 }

@@ -1,6 +1,7 @@
 /** Sending one-time codes out of band: email through SMTP (nodemailer), SMS through the operator's webhook; the mailer serves other notices too. */
 import nodemailer from 'nodemailer';
 import type { MfaConfig } from '../config/schema.ts';
+import { TemporarilyUnavailableError } from '../errors/oauth.ts';
 import type { OobChannel } from '../model/mfa.ts';
 
 export interface CodeSender {
@@ -8,6 +9,9 @@ export interface CodeSender {
 }
 
 export type CodeSenders = Partial<Record<OobChannel, CodeSender>>;
+
+/** A code handed to its sender, which failed: it may have gone out all the same (a webhook that timed out). */
+export class DeliveryFailedError extends TemporarilyUnavailableError {}
 
 /** One plain-text email; `to` may list several addresses. */
 export interface Mail {

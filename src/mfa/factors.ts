@@ -9,7 +9,7 @@ import type { MfaStore } from '../storage/slices/mfa.ts';
 import type { SingleUseStore } from '../storage/slices/single-use.ts';
 import type { UserRecord } from '../model/user.ts';
 import type { SecretBox } from './secret-box.ts';
-import type { CodeSenders } from './delivery.ts';
+import { DeliveryFailedError, type CodeSenders } from './delivery.ts';
 import { newTotpSecret, totpStep, totpStepExpiry, totpUri } from './totp.ts';
 import { newAuthenticatorId, newBindingCode, newRecoveryCode, normalizeRecoveryCode } from './codes.ts';
 import { newOpaqueToken, tokenHash } from '../tokens/opaque.ts';
@@ -91,7 +91,7 @@ export class Factors {
       await sender.send(authenticator.address, binding);
     } catch (err) {
       this.#deps.onDeliveryError(channel, err);
-      throw new TemporarilyUnavailableError(`mfa.delivery_failed: ${channel}`);
+      throw new DeliveryFailedError(`mfa.delivery_failed: ${channel}`);
     }
     return oobCode;
   }

@@ -1,7 +1,8 @@
 /**
  * The mfa_token: issued with `mfa_required`, it carries what the first step granted until a second factor is shown.
  * Opaque, only its SHA-256 at rest, valid 10 minutes, bound to the client; five wrong codes end it, and per user,
- * wrong codes draw from a bucket of 10 that refills one every 6 minutes.
+ * wrong codes draw from a bucket of 10 that refills one every 6 minutes. Both limits are reserved before an answer
+ * is checked and given back when it was right, so they hold exactly under any concurrency.
  */
 import { InvalidGrantError, TooManyAttemptsError } from '../errors/oauth.ts';
 import type { AuditLog } from '../events/audit.ts';
@@ -10,6 +11,7 @@ import type { BucketPolicy } from '../model/attempts.ts';
 import type { MfaStore } from '../storage/slices/mfa.ts';
 import type { MfaTokenRecord } from '../model/mfa.ts';
 import { newOpaqueToken, tokenHash } from '../tokens/opaque.ts';
+import { DeliveryFailedError } from './delivery.ts';
 
 export const MFA_TOKEN_TTL = 600;
 export const MAX_WRONG_CODES = 5;
@@ -19,6 +21,16 @@ const USER_BUCKET: BucketPolicy = { capacity: 10, refill_per_second: 1 / 360 };
 export interface MfaRequestInfo {
   ip: string;
   userAgent: string | undefined;
+}
+
+/** What one answer holds while it is checked; settled once, by MfaTokens.wrongAnswer, consume or abandon. */
+export interface AnswerAdmission {
+  readonly record: MfaTokenRecord;
+  /** The token's failures with this answer's reservation: the n of "n of 5" in the log. */
+  readonly failures: number;
+  /** Whether it holds a token of the user's bucket. */
+  bucket: boolean;
+  settled: boolean;
 }
 
 export type NewMfaToken = Omit<MfaTokenRecord, 'id' | 'created_at' | 'expires_at' | 'failures' | 'consumed_at'>;
@@ -62,44 +74,89 @@ export class MfaTokens {
     return record;
   }
 
-  /** Before a code is checked: a user whose wrong codes emptied the bucket is refused (429), costing nothing. */
-  async admit(record: MfaTokenRecord, request: MfaRequestInfo): Promise<void> {
+  /**
+   * /mfa/challenge checks nothing, so it only looks: a user whose wrong answers emptied the bucket is refused (429)
+   * before being sent a code they could not use.
+   */
+  async refuseThrottled(record: MfaTokenRecord, request: MfaRequestInfo): Promise<void> {
     const { allowed, retry_after } = await this.#deps.attempts.takeFromBucket(this.#bucket(record), 0, this.#deps.now(), USER_BUCKET);
-    if (allowed) return;
-    throw await this.#deps.audit.fail(
-      new TooManyAttemptsError('Too many wrong verification codes; try again later.', 'mfa.too_many_codes', retry_after),
-      { type: 'mfa.throttled', outcome: 'failure', reason: 'too_many_codes', ...this.eventFields(record, request) },
-    );
+    if (!allowed) throw await this.#throttled(record, request, retry_after);
   }
 
   /**
-   * Before an emailed or texted code is sent: takes one from the user's allowance (one atomic write, shared by every
-   * node), or refuses with 429 and sends nothing, so neither a client's loop nor an attacker holding a password turns
-   * Tollgate into a source of unwanted mail or paid texts.
+   * Just before an answer is checked, reserves what a wrong answer spends, each in one atomic write: one of the
+   * token's MAX_WRONG_CODES, then one of the user's bucket. However many answers race, on however many nodes, no
+   * more are checked than the limits allow. A token with none left is invalid_grant; an empty bucket is 429 (and
+   * the token's reservation goes back). The admission is then settled once: wrongAnswer, consume or abandon.
    */
-  async admitSend(record: Pick<MfaTokenRecord, 'client_id' | 'connection' | 'user_id'>, request: MfaRequestInfo): Promise<void> {
-    const { allowed, retry_after } = await this.#deps.attempts.takeFromBucket(`mfa-send:${record.user_id}`, 1, this.#deps.now(), this.#deps.sendLimit);
-    if (allowed) return;
-    throw await this.#deps.audit.fail(
-      new TooManyAttemptsError('Too many verification codes sent; try again later.', 'mfa.too_many_sends', retry_after),
-      { type: 'mfa.throttled', outcome: 'failure', reason: 'too_many_sends', ...this.eventFields(record, request) },
-    );
+  async admitAnswer(record: MfaTokenRecord, request: MfaRequestInfo): Promise<AnswerAdmission> {
+    const { store, attempts, now } = this.#deps;
+    const failures = await store.reserveMfaTokenAnswer(record.id, now(), MAX_WRONG_CODES);
+    if (failures === 0) throw new InvalidGrantError(INVALID, 'mfa.token_not_live');
+    const admission: AnswerAdmission = { record, failures, bucket: false, settled: false };
+    const { allowed, retry_after } = await attempts.takeFromBucket(this.#bucket(record), 1, now(), USER_BUCKET).catch(async (err: unknown) => {
+      await this.abandon(admission).catch(() => {}); // else the reservation stays counted: the token fails closed
+      throw err;
+    });
+    if (!allowed) {
+      await this.abandon(admission);
+      throw await this.#throttled(record, request, retry_after);
+    }
+    admission.bucket = true;
+    return admission;
   }
 
-  /** A wrong code: counted on the token and in the user's bucket, recorded, and answered invalid_grant. */
-  async wrongCode(record: MfaTokenRecord, reason: string, description: string, request: MfaRequestInfo): Promise<InvalidGrantError> {
-    const [failures] = await Promise.all([
-      this.#deps.store.addMfaTokenFailure(record.id),
-      this.#deps.attempts.takeFromBucket(this.#bucket(record), 1, this.#deps.now(), USER_BUCKET),
-    ]);
+  /** A wrong answer: what its admission reserved stays spent; it is recorded and answered invalid_grant. */
+  async wrongAnswer(admission: AnswerAdmission, reason: string, description: string, request: MfaRequestInfo): Promise<InvalidGrantError> {
+    admission.settled = true;
+    const { record, failures } = admission;
     return this.#deps.audit.fail(new InvalidGrantError(description, `mfa.wrong_code: ${reason} (${failures} of ${MAX_WRONG_CODES})`),
       { type: 'mfa.failure', outcome: 'failure', reason, ...this.eventFields(record, request) });
   }
 
-  /** The one conditional write that ends the exchange: of two concurrent answers, only one gets tokens. */
-  async consume(record: MfaTokenRecord): Promise<void> {
-    if (!(await this.#deps.store.consumeMfaToken(record.id, this.#deps.now(), MAX_WRONG_CODES))) {
-      throw new InvalidGrantError(INVALID, 'mfa.token_race_lost');
+  /**
+   * A right answer: the one conditional write that ends the exchange (of two concurrent right answers, only one
+   * gets tokens), and the bucket's token back. The answer's own reservation is among the token's failures, hence
+   * the limit one higher; consuming ends the token, so that reservation needs no giving back. A give-back that fails
+   * leaves the user's bucket a token short (it refills) rather than fail a login whose token is already consumed.
+   */
+  async consume(admission: AnswerAdmission): Promise<void> {
+    admission.settled = true;
+    const [consumed] = await Promise.all([
+      this.#deps.store.consumeMfaToken(admission.record.id, this.#deps.now(), MAX_WRONG_CODES + 1),
+      this.#giveBackBucket(admission).catch(() => {}),
+    ]);
+    if (!consumed) throw new InvalidGrantError(INVALID, 'mfa.token_race_lost');
+  }
+
+  /** An answer that ended without a verdict (refused by another limit, or an error): both reservations go back. */
+  async abandon(admission: AnswerAdmission): Promise<void> {
+    if (admission.settled) return;
+    admission.settled = true;
+    await Promise.all([this.#deps.store.releaseMfaTokenAnswer(admission.record.id), this.#giveBackBucket(admission)]);
+  }
+
+  /**
+   * Sends one emailed or texted code within the user's allowance (mfa.send_limit): one code is taken first, in one
+   * atomic write shared by every node, or the call is refused with 429 and nothing is sent, so neither a client's loop
+   * nor an attacker holding a password turns Tollgate into a source of unwanted mail or paid texts. When `send` fails
+   * before the code reached the sender, the code is given back; one whose delivery failed may have gone out, and counts.
+   */
+  async withinSendLimit<T>(record: Pick<MfaTokenRecord, 'client_id' | 'connection' | 'user_id'>, request: MfaRequestInfo, send: () => Promise<T>): Promise<T> {
+    const { attempts, now, sendLimit } = this.#deps;
+    const bucket = `mfa-send:${record.user_id}`;
+    const { allowed, retry_after } = await attempts.takeFromBucket(bucket, 1, now(), sendLimit);
+    if (!allowed) {
+      throw await this.#deps.audit.fail(
+        new TooManyAttemptsError('Too many verification codes sent; try again later.', 'mfa.too_many_sends', retry_after),
+        { type: 'mfa.throttled', outcome: 'failure', reason: 'too_many_sends', ...this.eventFields(record, request) },
+      );
+    }
+    try {
+      return await send();
+    } catch (err) {
+      if (!(err instanceof DeliveryFailedError)) await attempts.giveBackToBucket(bucket, now(), sendLimit).catch(() => {});
+      throw err;
     }
   }
 
@@ -109,5 +166,14 @@ export class MfaTokens {
 
   #bucket(record: MfaTokenRecord): string {
     return `mfa:${record.user_id}`;
+  }
+
+  async #giveBackBucket(admission: AnswerAdmission): Promise<void> {
+    if (admission.bucket) await this.#deps.attempts.giveBackToBucket(this.#bucket(admission.record), this.#deps.now(), USER_BUCKET);
+  }
+
+  #throttled(record: MfaTokenRecord, request: MfaRequestInfo, retryAfter: number): Promise<TooManyAttemptsError> {
+    return this.#deps.audit.fail(new TooManyAttemptsError('Too many wrong verification codes; try again later.', 'mfa.too_many_codes', retryAfter),
+      { type: 'mfa.throttled', outcome: 'failure', reason: 'too_many_codes', ...this.eventFields(record, request) });
   }
 }

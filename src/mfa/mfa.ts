@@ -66,9 +66,10 @@ export class Mfa {
   // The mfa_token's steps.
   readonly liveToken: MfaTokens['live'] = (...args) => this.#tokens.live(...args);
   readonly issueToken: MfaTokens['issue'] = (...args) => this.#tokens.issue(...args);
-  readonly admit: MfaTokens['admit'] = (...args) => this.#tokens.admit(...args);
-  readonly admitSend: MfaTokens['admitSend'] = (...args) => this.#tokens.admitSend(...args);
-  readonly wrongCode: MfaTokens['wrongCode'] = (...args) => this.#tokens.wrongCode(...args);
+  readonly refuseThrottled: MfaTokens['refuseThrottled'] = (...args) => this.#tokens.refuseThrottled(...args);
+  readonly admitAnswer: MfaTokens['admitAnswer'] = (...args) => this.#tokens.admitAnswer(...args);
+  readonly wrongAnswer: MfaTokens['wrongAnswer'] = (...args) => this.#tokens.wrongAnswer(...args);
+  readonly abandonAnswer: MfaTokens['abandon'] = (...args) => this.#tokens.abandon(...args);
   readonly consumeToken: MfaTokens['consume'] = (...args) => this.#tokens.consume(...args);
   readonly eventFields: MfaTokens['eventFields'] = (...args) => this.#tokens.eventFields(...args);
 
@@ -99,6 +100,11 @@ export class Mfa {
       codeTtl: deps.config.code_ttl, now: deps.now,
       onDeliveryError: (channel, err) => deps.log.error({ err, channel }, 'MFA code not delivered'),
     });
+  }
+
+  /** Sends one code within the user's allowance (mfa.send_limit); see MfaTokens.withinSendLimit. */
+  withinSendLimit<T>(record: Parameters<MfaTokens['withinSendLimit']>[0], request: MfaRequestInfo, send: () => Promise<T>): Promise<T> {
+    return this.#tokens.withinSendLimit(record, request, send);
   }
 
   /** Records an MFA event. */

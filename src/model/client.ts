@@ -27,6 +27,8 @@ export interface ClientRecord extends ClientProofMetadata {
   mfa: Partial<MfaPolicy> | null;
   /** Free-form pairs for post-login actions (Auth0's client_metadata); absent from records written before it existed. */
   client_metadata?: Record<string, string>;
+  /** Web origins whose pages may read this client's answers (CORS); absent from records written before it existed. */
+  allowed_origins?: string[];
 }
 
 /**

@@ -15,6 +15,8 @@ export interface ConnectionRecord {
   name: string;
   display_name: string | null;
   mfa: MfaPolicy;
+  /** Listed at {issuer}/realms for the clients that may use it; absent (not listed) on records written before it existed. */
+  public?: boolean;
 }
 
 export interface ApiRecord {

@@ -19,6 +19,8 @@ export const EVENT_TYPES = [
   // Breached password detection: a password found in the list of leaked ones (Auth0's log type name; reason: the
   // stage and shields applied), and a lookup that could not be made, so the password passed (fail-open).
   'pwd_leak', 'breached_password.unavailable',
+  // A refresh token used again after its rotation (RFC 6819 §5.2.2.3): its family was revoked.
+  'refresh_token.reused',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -37,11 +39,13 @@ export interface AuditEvent {
   outcome: 'success' | 'failure';
   /** A stable, short reason (an error code or a rule name; the kid for key events). */
   reason: string | null;
+  /** The request that caused it (the X-Request-Id its response carries, and its log lines' request_id); null outside a request. */
+  request_id: string | null;
 }
 
 /** The events table's columns, in the order every store writes them. */
 export const AUDIT_EVENT_COLUMNS = [
-  'id', 'time', 'type', 'client_id', 'connection', 'username', 'user_id', 'ip', 'user_agent', 'outcome', 'reason',
+  'id', 'time', 'type', 'client_id', 'connection', 'username', 'user_id', 'ip', 'user_agent', 'outcome', 'reason', 'request_id',
 ] as const satisfies readonly (keyof AuditEvent)[];
 
 /** Every field optional; `since` and `until` are unix seconds, both inclusive. */

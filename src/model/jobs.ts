@@ -57,3 +57,18 @@ export interface JobUpdate {
   status_details?: string;
   errors?: ImportProblem[];
 }
+
+/** A user export (Auth0's users-exports job): what to export, for whom, and until when it can be downloaded. */
+export interface UserExportRecord {
+  /** `job_` and 16 random characters, as Auth0's. */
+  id: string;
+  /** The management client that created it: the only one that may download it. */
+  client_id: string | null;
+  /** Only this connection's users; null for every connection. */
+  connection: string | null;
+  format: 'json' | 'csv';
+  /** The fields, in order, each with the name it is written under. */
+  fields: { name: string; export_as: string }[];
+  created_at: number;
+  expires_at: number;
+}

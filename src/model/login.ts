@@ -20,4 +20,6 @@ export interface ActionOutcome {
   userMetadata: Record<string, JsonValue>;
   /** A second factor asked for, if any. */
   mfa: ActionFactor | undefined;
+  /** Granted scopes to take out of the tokens; absent from outcomes kept by MFA logins begun before it existed. */
+  removedScopes?: string[];
 }

@@ -38,7 +38,7 @@ export interface MfaTokenRecord extends LoginGrant {
   login: MfaLoginState | null;
   created_at: number;
   expires_at: number;
-  /** Wrong codes presented with it; at the limit it is dead. */
+  /** Wrong answers given with it, plus answers being checked (each reserved before its check); at the limit it is dead. */
   failures: number;
   consumed_at: number | null;
 }

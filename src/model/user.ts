@@ -1,4 +1,5 @@
 /** Users: the records of accounts, what an operator may change, and how a batch import answers. */
+import type { UserQuery } from '../protocol/user-query.ts';
 
 export type Metadata = Record<string, unknown>;
 
@@ -34,6 +35,9 @@ export interface UserRecord {
 
 export type NewUser = Omit<UserRecord, 'id' | 'created_at' | 'updated_at' | 'password_leaked_at'>;
 
+/** A user an import brings, with the id it had where it came from when that id is kept (an `auth0|` export's). */
+export type ImportedNewUser = NewUser & { id?: string };
+
 /** What an operator may change about a user: everything but the id, the connection, the password and the times. */
 export type UserProfile = Omit<NewUser, 'connection' | 'password_hash'>;
 
@@ -42,6 +46,10 @@ export interface UserFilter {
   connection?: string;
   username?: string;
   email?: string;
+  /** Auth0's user search query, parsed (protocol/user-query.ts). */
+  query?: UserQuery;
+  /** Auth0's sort=field:1|-1; without it, by connection and username. */
+  sort?: { field: string; descending: boolean };
 }
 
 export interface MetadataPatch {

@@ -10,6 +10,13 @@ import { StoreUnavailableError } from '../storage/errors.ts';
 /** How often a dependency that stays down is reported, and probed when a probe is given. */
 export const OUTAGE_REPORT_INTERVAL_MS = 10_000;
 
+/**
+ * How long a dependency must go without a failure before an answer counts as its return. A database shutting down
+ * answers a query on a connection it has not closed yet between two refusals; without this, such an outage would be
+ * told as two.
+ */
+export const OUTAGE_SETTLE_MS = 1_000;
+
 export interface OutageMonitorOptions {
   /** What the log calls it: "store" (PostgreSQL) or "cache" (Redis). */
   dependency: string;
@@ -19,6 +26,8 @@ export interface OutageMonitorOptions {
   /** Asked every interval while down, so a recovery is noticed with no request to notice it. */
   probe?: () => Promise<void>;
   intervalMs?: number;
+  /** OUTAGE_SETTLE_MS unless given. */
+  settleMs?: number;
 }
 
 /** The cause as one short line: an error's message, or its cause's when it only wraps one (no stack). */
@@ -51,6 +60,11 @@ export class OutageMonitor {
   readonly #onRecovered: (() => void)[] = [];
   /** When the outage began (performance.now()), or undefined while the dependency answers. */
   #since: number | undefined;
+  /** When the last failure of the outage was seen, and the last answer (performance.now()). */
+  #lastFailure = 0;
+  #lastAnswer = 0;
+  /** Set while an answer waits for the settle time to pass without a failure. */
+  #settling: NodeJS.Timeout | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** Requests answered during the outage, in all and since the last report; and those of them that failed (5xx). */
   #requests = 0;
@@ -72,8 +86,9 @@ export class OutageMonitor {
 
   /** The dependency did not answer: announced when it is news. */
   failed(err?: unknown): void {
+    this.#lastFailure = performance.now();
     if (this.#since !== undefined) return;
-    this.#since = performance.now();
+    this.#since = this.#lastFailure;
     this.#requests = this.#failed = 0;
     this.#reported = { requests: 0, failed: 0 };
     const { dependency, host, log } = this.#options;
@@ -84,6 +99,22 @@ export class OutageMonitor {
   /** The dependency answered: announced, with the outage's length and counts, when it was down. Cheap when it was not. */
   answered(): void {
     if (this.#since === undefined) return;
+    this.#lastAnswer = performance.now();
+    this.#settle();
+  }
+
+  /**
+   * Answers between failures of one outage do not end it: the outage ends once the settle time has passed since its
+   * last failure with an answer after that failure (checked again when the time is up, so the last answers of a burst
+   * still end it).
+   */
+  #settle(): void {
+    if (this.#since === undefined || this.#lastAnswer <= this.#lastFailure) return;
+    const wait = (this.#options.settleMs ?? OUTAGE_SETTLE_MS) - (performance.now() - this.#lastFailure);
+    if (wait > 0) {
+      this.#settling ??= setTimeout(() => { this.#settling = undefined; this.#settle(); }, wait).unref();
+      return;
+    }
     const downMs = Math.round(performance.now() - this.#since);
     this.#stop();
     const { dependency, host, log } = this.#options;
@@ -109,12 +140,15 @@ export class OutageMonitor {
   }
 
   #stop(): void {
+    clearTimeout(this.#settling);
+    this.#settling = undefined;
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.#since = undefined;
   }
 
   close(): void {
+    clearTimeout(this.#settling);
     clearInterval(this.#timer);
   }
 }

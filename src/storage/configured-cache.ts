@@ -58,7 +58,10 @@ export function configuredReaders(cache: ConfiguredCache, load: LoadRecords): Pi
   const get = async <T>(table: string, key: string, value: string) => (await records(table, key)).get(value) as T | undefined;
   const list = async <T>(table: string, key: string) => [...(await records(table, key)).values()] as T[];
   return {
-    clients: { getClient: (clientId) => get<ClientRecord>('clients', 'client_id', clientId) },
+    clients: {
+      getClient: (clientId) => get<ClientRecord>('clients', 'client_id', clientId),
+      listClients: () => list<ClientRecord>('clients', 'client_id'),
+    },
     connections: {
       getConnection: (name) => get<ConnectionRecord>('connections', 'name', name),
       listConnections: () => list<ConnectionRecord>('connections', 'name'),

@@ -78,9 +78,14 @@ export class SqlMfaStore implements MfaStore {
     return row && toMfaToken(row);
   }
 
-  async addMfaTokenFailure(id: string): Promise<number> {
-    const [row] = await this.#run('UPDATE mfa_tokens SET failures = failures + 1 WHERE id = $1 AND consumed_at IS NULL RETURNING failures', [id]);
+  async reserveMfaTokenAnswer(id: string, now: number, maxFailures: number): Promise<number> {
+    const [row] = await this.#run(`UPDATE mfa_tokens SET failures = failures + 1
+      WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2 AND failures < $3 RETURNING failures`, [id, now, maxFailures]);
     return row ? Number(row.failures) : 0;
+  }
+
+  async releaseMfaTokenAnswer(id: string): Promise<void> {
+    await this.#run('UPDATE mfa_tokens SET failures = failures - 1 WHERE id = $1 AND failures > 0 RETURNING id', [id]);
   }
 
   async consumeMfaToken(id: string, now: number, maxFailures: number): Promise<boolean> {

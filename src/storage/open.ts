@@ -6,6 +6,7 @@ import { describeMigrations, type SchemaMigrations } from './migrations.ts';
 import type { PoolOptions } from './postgres/db.ts';
 import { openPostgres } from './postgres/store.ts';
 import { openSqlite } from './sqlite/store.ts';
+import { StoreOpenError } from './open-failure.ts';
 
 export interface StoreOptions {
   /**
@@ -32,7 +33,13 @@ export function storeOptions(config: Pick<Config, 'migrations' | 'storage_pool' 
 
 async function openBackend(storage: string, migrate: boolean, options: StoreOptions): Promise<MigratableStore> {
   if (storage.startsWith('sqlite:')) return openSqlite(storage, { migrate, cacheTtlMs: options.cacheTtlMs, backgroundCheckpoints: options.backgroundCheckpoints });
-  if (/^postgres(ql)?:\/\//.test(storage)) return openPostgres(storage, { migrate, pool: options.pool, cacheTtlMs: options.cacheTtlMs, watcher: options.watcher });
+  if (/^postgres(ql)?:\/\//.test(storage)) {
+    try {
+      return await openPostgres(storage, { migrate, pool: options.pool, cacheTtlMs: options.cacheTtlMs, watcher: options.watcher });
+    } catch (err) {
+      throw new StoreOpenError(storage, err);
+    }
+  }
   // Only the scheme: the rest of a URL may hold a password.
   throw new Error(`unsupported storage "${storage.split(':')[0]}:..." (expected sqlite: or postgres://)`);
 }

@@ -104,8 +104,18 @@ const SETTING_OVERRIDES_MIGRATION: Migration = {
   `,
 };
 
+export const EVENT_REQUEST_ID_MIGRATION: Migration = {
+  version: 19,
+  name: 'request ids on audit events',
+  sql: `
+    -- The request an audit event came from (its X-Request-Id), to join the event to the request's log lines.
+    ALTER TABLE events ADD COLUMN request_id TEXT;
+  `,
+};
+
 const SHARED_MIGRATIONS: Migration[] = [
   ...EARLY_MIGRATIONS, ...REFRESH_INDEX_AND_SID_MIGRATIONS, ...LOGIN_SLOT_MIGRATIONS, BREACHED_PASSWORD_MIGRATION, SETTING_OVERRIDES_MIGRATION,
+  EVENT_REQUEST_ID_MIGRATION,
 ];
 
 /** A dialect's own migrations and the shared ones, in version order. */

@@ -10,6 +10,7 @@ import type { ConfiguredStore } from './slices/configured.ts';
 import type { ConnectionStore } from './slices/connections.ts';
 import type { DenylistStore } from './slices/denylist.ts';
 import type { EventStore } from './slices/events.ts';
+import type { ExportStore } from './slices/exports.ts';
 import type { JobStore } from './slices/jobs.ts';
 import type { KeyStore } from './slices/keys.ts';
 import type { LegacyTokenStore } from './slices/legacy-tokens.ts';
@@ -37,6 +38,7 @@ export interface StoreSlices {
   readonly events: EventStore;
   readonly mfa: MfaStore;
   readonly jobs: JobStore;
+  readonly exports: ExportStore;
   readonly legacyTokens: LegacyTokenStore;
   readonly settings: SettingStore;
 }
@@ -53,6 +55,6 @@ export interface Store extends StoreSlices {
 /** Every slice's name, for code that must reach each of them (tests that wrap a store); the compiler refuses one missing. */
 const SLICE_NAMES: Record<keyof StoreSlices, true> = {
   users: true, passwordHistory: true, clients: true, connections: true, apis: true, configured: true, keys: true, refreshFamilies: true,
-  denylist: true, singleUse: true, attempts: true, events: true, mfa: true, jobs: true, legacyTokens: true, settings: true,
+  denylist: true, singleUse: true, attempts: true, events: true, mfa: true, jobs: true, exports: true, legacyTokens: true, settings: true,
 };
 export const STORE_SLICES = Object.keys(SLICE_NAMES) as (keyof StoreSlices)[];

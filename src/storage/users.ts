@@ -1,6 +1,7 @@
 /** User rows, the same in every SQL store: the columns a user is kept in, searches, and a new user's `sub`. */
 import { randomBytes } from 'node:crypto';
 import type { NewUser, UserFilter, UserProfile } from '../model/user.ts';
+import { userOrder, userQueryCondition, type SearchDialect } from './user-search-sql.ts';
 
 /** A new `sub`: 128 random bits, opaque and independent of connection and username. */
 export function newUserId(): string {
@@ -43,18 +44,22 @@ export function profileFields(user: UserProfile): UserProfile {
  * The WHERE clause of a user search and its values; `placeholder(n)` writes the n-th (1-based) parameter in the
  * backend's dialect. Only the filters given become conditions, so each search can use its index.
  */
-export function userSearch(filter: UserFilter, placeholder: (n: number) => string): { where: string; values: string[] } {
+export function userSearch(filter: UserFilter, placeholder: (n: number) => string, dialect: SearchDialect): { where: string; values: unknown[]; order: string } {
   const conditions: string[] = [];
-  const values: string[] = [];
-  const match = (column: string, value: string | undefined) => {
-    if (value === undefined) return;
+  const values: unknown[] = [];
+  const param = (value: unknown) => {
     values.push(value);
-    conditions.push(`${column} = ${placeholder(values.length)}`);
+    return placeholder(values.length);
+  };
+  const match = (column: string, value: string | undefined) => {
+    if (value !== undefined) conditions.push(`${column} = ${param(value)}`);
   };
   match('connection', filter.connection);
   match('username_lower', filter.username?.toLowerCase());
   match('email_lower', filter.email?.toLowerCase());
-  return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, values };
+  // Auth0's q (search_engine=v3), parsed into a tree: every value in it is a parameter (storage/user-search-sql.ts).
+  if (filter.query !== undefined) conditions.push(userQueryCondition(filter.query, param, dialect));
+  return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, values, order: userOrder(filter.sort) };
 }
 
 /** What an import's upsert replaces (Auth0's upsertable fields); username, email, blocked and the password stay. */

@@ -75,7 +75,7 @@ test('block: the right password, leaked, is refused with Auth0\'s error until it
   // A leaked new password is refused too, and changes nothing; a clean one ends the block.
   const leakedChange = await tg.call('PATCH', `/users/${id}`, { body: { password: LEAKED_NEW } });
   assert.equal(leakedChange.status, 400);
-  assert.equal(leakedChange.body.error, 'password_breached');
+  assert.equal(leakedChange.body.errorCode, 'password_breached');
   assert.deepEqual(leakedChange.body.fields, [{ field: 'password', message: 'is part of a known breached password dataset (attack_protection.breached_password_detection)' }]);
   assert.equal((await login(tg, LEAKED_NEW)).status, 400, 'the refused password was not stored');
   assert.equal((await tg.call('PATCH', `/users/${id}`, { body: { password: CLEAN } })).status, 200);
@@ -171,7 +171,7 @@ test('creating a user: a leaked password is refused per the pre-user-registratio
     stage: { 'pre-user-registration': { shields: ['block', 'admin_notification'] }, 'pre-change-password': { shields: [] } },
   }, (c) => { c.mfa = { email: { smtp: smtp.url, from: 'no-reply@example.com' } }; }));
   const refused = await tg.call('POST', '/users', { body: { connection: 'customers', username: 'carol', password: LEAKED_NEW } });
-  assert.deepEqual([refused.status, refused.body.error], [400, 'password_breached']);
+  assert.deepEqual([refused.status, refused.body.errorCode], [400, 'password_breached']);
   assert.equal(await tg.store.users.findUserByLogin('customers', 'carol'), undefined, 'no user was created');
   assert.equal(smtp.inbox.messages.length, 1);
   assert.match(unfolded(smtp.inbox.messages[0]!.body), /An attempt to create user "carol" \(connection customers\) gave a password found in a public data breach on another website\. It was refused, and nothing was stored\./);
@@ -206,7 +206,7 @@ test('method file: a local list refuses the leaked password at login and when se
   await within(5000, 'the index is built and the login refused', async () => (await login(tg)).status === 403);
   assert.deepEqual((await login(tg)).body, AUTH0_LEAKED);
   const created = await tg.call('POST', '/users', { body: { connection: 'customers', username: 'frank', password: LEAKED_NEW } });
-  assert.deepEqual([created.status, created.body.error], [400, 'password_breached']);
+  assert.deepEqual([created.status, created.body.errorCode], [400, 'password_breached']);
 
   const range = await startRangeServer(t, { [PASSWORD]: 1 });
   const off = await startManaged(t, (c) => { c.attack_protection = { breached_password_detection: { range_url: range.url } }; });

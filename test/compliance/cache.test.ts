@@ -19,7 +19,7 @@ import { within } from '../helpers/poll.ts';
 const WRONG = 'wrong-Pa55word-for-guessing';
 
 /** Servers on one Redis prefix, each with its own SQLite store (`store` for the first); keys deleted after. */
-async function nodes(t: TestContext, count: number, protection: NonNullable<ConfigInput['attack_protection']>, options: { url?: string; store?: Store; storage?: string } = {}) {
+async function nodes(t: TestContext, count: number, protection: NonNullable<ConfigInput['attack_protection']>, options: { url?: string; store?: Store; storage?: string; modify?: (c: ConfigInput) => void } = {}) {
   const prefix = testPrefix();
   t.after(() => deleteUnder(prefix));
   const configure = (c: ConfigInput) => {
@@ -27,6 +27,7 @@ async function nodes(t: TestContext, count: number, protection: NonNullable<Conf
     c.cache_prefix = prefix;
     c.attack_protection = protection;
     if (options.storage !== undefined) c.storage = options.storage;
+    options.modify?.(c);
   };
   const started: TestTollgate[] = [];
   for (let i = 0; i < count; i++) started.push(await start(t, configure, { store: i === 0 ? options.store : undefined }));
@@ -84,6 +85,20 @@ test('two nodes on one Redis: the request rate limit is shared: one burst across
   assert.equal((await login(servers[1]!, aliceLogin.password, '198.51.100.2')).status, 200, 'another IP has its own window');
   for (let i = 0; i < 6; i++) assert.equal((await login(servers[i % 2]!, aliceLogin.password, '192.0.2.10')).status, 200, 'allowlisted');
   assert.equal(await eventCount(servers, 'ip.rate_limited'), 1);
+});
+
+test('two nodes on one Redis: a client\'s own rate_limit is one bucket across both; naming it without its secret stops at the address\'s limit', async (t) => {
+  const secret = 'batch-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+  const servers = await nodes(t, 2, { rate_limit: { requests_per_second: 1, burst: 2 } }, {
+    modify: (c) => c.clients!.push({ client_id: 'batch', client_secret: secret, grant_types: ['password'], rate_limit: { requests_per_second: 1, burst: 4 } }),
+  });
+  const as = async (i: number, client: [string, string], remoteAddress: string) => (await servers[i % 2]!.token(aliceLogin, { basic: client, remoteAddress })).status;
+  const batch: number[] = [];
+  for (let i = 0; i < 6; i++) batch.push(await as(i, ['batch', secret], '198.51.100.1'));
+  assert.deepEqual(batch, [200, 200, 200, 200, 429, 429], 'past the address\'s 2, up to the client\'s 4, over both nodes');
+  const attacker: number[] = [];
+  for (let i = 0; i < 4; i++) attacker.push(await as(i, ['batch', 'wrong-secret'], '198.51.100.9'));
+  assert.deepEqual(attacker, [401, 401, 429, 429], 'failures count against the address, whose empty bucket refuses before authentication');
 });
 
 test('GET /health/ready names the cache: 200 "ok" while Redis answers, 200 "degraded" while the store serves for it; /health/live never asks', async (t) => {

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { API, ISSUER, NOW, PASSWORD, aliceLogin, start, type TestTollgate } from '../helpers/tollgate.ts';
 import { nodesOnPostgres } from '../helpers/nodes.ts';
-import { assertInvalidClient, assertIssuedTo } from '../helpers/client-auth.ts';
+import { assertInvalidClient, assertIssuedTo, assertWrongMethod } from '../helpers/client-auth.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -181,7 +181,7 @@ test('RFC 8725 §3.1 / RFC 7523 §3: alg none and algorithms the client did not 
     return `${enc({ alg: 'none' })}.${enc({ iss: client, sub: client, aud: TOKEN_URL, exp: NOW + 60, jti: randomUUID() })}.`;
   };
   assertInvalidClient(await tg.token(withAssertion(unsigned('signed'))));
-  assertInvalidClient(await tg.token(withAssertion(unsigned('hmac'))));
+  assertWrongMethod(await tg.token(withAssertion(unsigned('hmac'))), 'client_secret_jwt', 'private_key_jwt');
   // The same RSA key with PS256 instead of the registered RS256.
   const samePrivateKey = await importJWK(await exportJWK(rsa.privateKey), 'PS256') as CryptoKey;
   assertInvalidClient(await tg.token(withAssertion(await assertion(samePrivateKey, 'signed', { alg: 'PS256' }))));
@@ -189,9 +189,9 @@ test('RFC 8725 §3.1 / RFC 7523 §3: alg none and algorithms the client did not 
   assertInvalidClient(await tg.token(withAssertion(await assertion(hmacKey, 'hmac', { alg: 'HS384' }))));
   // Key confusion: an HMAC keyed with the client's public key is a client_secret_jwt, not its private_key_jwt.
   const publicAsSecret = new TextEncoder().encode(JSON.stringify(rsa.jwk));
-  assertInvalidClient(await tg.token(withAssertion(await assertion(publicAsSecret, 'signed', { alg: 'HS256' }))));
+  assertWrongMethod(await tg.token(withAssertion(await assertion(publicAsSecret, 'signed', { alg: 'HS256' }))), 'private_key_jwt', 'client_secret_jwt');
   // And a client_secret_jwt client cannot switch to a key pair.
-  assertInvalidClient(await tg.token(withAssertion(await assertion(rsa.privateKey, 'hmac'))));
+  assertWrongMethod(await tg.token(withAssertion(await assertion(rsa.privateKey, 'hmac'))), 'client_secret_jwt', 'private_key_jwt');
 });
 
 // ---- Rejections: the request ----
@@ -234,9 +234,9 @@ test('RFC 7523 §3: a client registered for a secret cannot authenticate with an
     c.clients!.push({ client_id: 'web-keys', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [stranger.jwk] }, grant_types: ['password'] });
   });
   // "post" is a client_secret_post client: a well-formed assertion in its name is the wrong method.
-  assertInvalidClient(await tg.token(withAssertion(await assertion(rsa.privateKey, 'post'))));
-  assertInvalidClient(await tg.token({ ...aliceLogin, client_id: 'signed', client_secret: 'anything' }));
-  assertInvalidClient(await tg.token({ ...aliceLogin, client_id: 'signed' }));
+  assertWrongMethod(await tg.token(withAssertion(await assertion(rsa.privateKey, 'post'))), 'client_secret_post', 'private_key_jwt');
+  assertWrongMethod(await tg.token({ ...aliceLogin, client_id: 'signed', client_secret: 'anything' }), 'private_key_jwt', 'client_secret_post');
+  assertWrongMethod(await tg.token({ ...aliceLogin, client_id: 'signed' }), 'private_key_jwt', 'none');
 });
 
 // ---- jwks_uri ----

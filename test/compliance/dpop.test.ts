@@ -300,7 +300,8 @@ test('RFC 9449 §6.2: introspection of a DPoP-bound token says token_type DPoP a
 test('RFC 9449 §5.1: discovery lists dpop_signing_alg_values_supported as configured', async (t) => {
   const tg = await startDpop(t, (c) => { c.dpop = { signing_algs: ['ES256', 'EdDSA'] }; });
   const doc = (await tg.app.inject({ method: 'GET', url: '/.well-known/openid-configuration' })).json();
-  assert.deepEqual(doc.dpop_signing_alg_values_supported, ['ES256', 'EdDSA']);
+  // RFC 9864: Ed25519 is the fully specified name of EdDSA with an Ed25519 key, so it comes with EdDSA.
+  assert.deepEqual(doc.dpop_signing_alg_values_supported, ['ES256', 'EdDSA', 'Ed25519']);
   const defaults = await startDpop(t);
   const all = (await defaults.app.inject({ method: 'GET', url: '/.well-known/openid-configuration' })).json().dpop_signing_alg_values_supported;
   assert.ok(all.includes('ES256') && all.includes('RS256') && all.includes('PS256') && all.includes('EdDSA') && !all.includes('HS256') && !all.includes('none'));

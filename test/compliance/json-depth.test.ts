@@ -19,7 +19,7 @@ test('POST /api/v2/users: app_metadata and user_metadata may nest 32 levels; 33 
       const body = deepBody(field, levels, user);
       const res = await tg.call('POST', '/users', { body });
       assert.equal(res.status, 400, `${field} ${levels} levels: ${JSON.stringify(res.body)}`);
-      assert.equal(res.body.error, 'invalid_body');
+      assert.equal(res.body.errorCode, 'invalid_body');
       assert.equal(res.body.fields[0].field, field);
       assert.match(res.body.fields[0].message, /nests more than 32 levels/);
       assert.equal(res.headers['cache-control'], 'no-store');

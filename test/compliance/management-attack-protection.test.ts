@@ -19,7 +19,7 @@ const WRONG = 'wrong-Pa55word-for-guessing';
 
 function assertRefused(res: Res, fields: string[]): void {
   assert.equal(res.status, 400, JSON.stringify(res.body));
-  assert.equal(res.body.error, 'invalid_body');
+  assert.equal(res.body.errorCode, 'invalid_body');
   assert.deepEqual(res.body.fields.map((f: { field: string }) => f.field), fields, JSON.stringify(res.body));
 }
 
@@ -54,11 +54,11 @@ test('scopes: read:attack_protection to read, update:attack_protection to change
   for (const path of [BRUTE, IP, BREACHED]) {
     assert.equal((await tg.call('GET', path, { token: null })).status, 401);
     const denied = await tg.call('GET', path, { token: other });
-    assert.deepEqual([denied.status, denied.body.error], [403, 'insufficient_scope']);
+    assert.deepEqual([denied.status, denied.body.errorCode], [403, 'insufficient_scope']);
     assert.match(String(denied.headers['www-authenticate']), /scope="read:attack_protection"/);
     assert.equal((await tg.call('GET', path, { token: readOnly })).status, 200);
     const change = await tg.call('PATCH', path, { token: readOnly, body: { enabled: true } });
-    assert.deepEqual([change.status, change.body.error], [403, 'insufficient_scope']);
+    assert.deepEqual([change.status, change.body.errorCode], [403, 'insufficient_scope']);
     assert.match(String(change.headers['www-authenticate']), /scope="update:attack_protection"/);
   }
 });
@@ -126,7 +126,7 @@ test('PATCH refuses, naming the field, what does not validate and what Tollgate 
   ];
   for (const [path, body, fields] of refusals) assertRefused(await tg.call('PATCH', path, { body }), fields);
   const notJson = await tg.call('PATCH', BRUTE, { body: '{"max_attempts": 3', headers: { 'content-type': 'application/json' } });
-  assert.deepEqual([notJson.status, notJson.body.error], [400, 'invalid_request']);
+  assert.deepEqual([notJson.status, notJson.body.errorCode], [400, 'invalid_request']);
   assert.deepEqual(await Promise.all([BRUTE, IP, BREACHED].map(async (path) => (await tg.call('GET', path)).body)), before);
   assert.deepEqual((await tg.call('GET', '/logs?type=attack_protection.updated')).body, []);
 });

@@ -10,8 +10,9 @@ function assertChallenge(res: { status: number; headers: Record<string, unknown>
   const challenge = String(res.headers['www-authenticate']);
   assert.match(challenge, /^Bearer realm="tollgate"/, 'RFC 6750 §3');
   if (error) assert.match(challenge, new RegExp(`error="${error}"`));
-  // RFC 6750 §3.1: no error code, in the challenge or the body, for a request that sent no token.
-  assert.equal(res.body.error, error);
+  // RFC 6750 §3.1: no error code in the challenge for a request that sent no token; the body is Auth0's shape.
+  assert.equal(res.body.errorCode, error ?? 'missing_authentication');
+  assert.equal(res.body.statusCode, status);
 }
 
 test('the management API exists without being declared: a client granted its scopes gets a token for {issuer}/api/v2/', async (t) => {
@@ -83,18 +84,18 @@ test('bodies are JSON only; malformed JSON, __proto__ keys, unknown query parame
   const tg = await startManaged(t);
   const form = await tg.call('POST', '/users', { body: 'username=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   assert.equal(form.status, 400);
-  assert.equal(form.body.error_description, 'The Content-Type must be application/json.');
+  assert.equal(form.body.message, 'The Content-Type must be application/json.');
   for (const body of ['{"username":', '{"__proto__":{"x":1}}', '[]']) {
     const res = await tg.call('POST', '/users', { body });
     assert.equal(res.status, 400, body);
-    assert.match(res.body.error, /^invalid_(request|body)$/);
+    assert.match(res.body.errorCode, /^invalid_(request|body)$/);
   }
   const big = await tg.call('POST', '/users', { body: { user_metadata: { blob: 'x'.repeat(70_000) } } });
   assert.equal(big.status, 400);
-  assert.equal(big.body.error_description, 'The request body is larger than 64 KiB.');
+  assert.equal(big.body.message, 'The request body is larger than 64 KiB.');
   const typo = await tg.call('GET', '/users?per-page=5');
   assert.equal(typo.status, 400);
-  assert.deepEqual([typo.body.error, typo.body.fields], ['invalid_query', [{ field: 'per-page', message: 'unknown key' }]]);
+  assert.deepEqual([typo.body.errorCode, typo.body.fields], ['invalid_query_string', [{ field: 'per-page', message: 'unknown key' }]]);
   const wrongMethod = await tg.call('PUT', '/users');
   assert.equal(wrongMethod.status, 405);
   assert.equal(wrongMethod.headers.allow, 'GET, POST');

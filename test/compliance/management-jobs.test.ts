@@ -145,14 +145,14 @@ test('an upload over management.import_max_bytes is 413 with a JSON error; nothi
   const tg = await startManaged(t, (c) => { c.management = { import_max_bytes: 2048 }; });
   const big = [['connection_id', 'customers'], ['users', file(many(40))]] as [string, Blob | string][];
   const res = await tg.upload('/jobs/users-imports', big);
-  assert.deepEqual([res.status, res.body], [413, { error: 'payload_too_large', error_description: 'The request body is larger than 2 KiB.' }]);
+  assert.deepEqual([res.status, res.body], [413, { statusCode: 413, error: 'Payload Too Large', errorCode: 'payload_too_large', message: 'The request body is larger than 2 KiB.' }]);
   assert.equal(res.headers['cache-control'], 'no-store');
   assert.equal((await tg.upload('/jobs/users-imports', big, { token: null })).status, 401, 'an anonymous upload is refused before its body is read');
   const small = await tg.upload('/jobs/users-imports', [['connection_id', 'customers'], ['users', file(many(3))]]);
   assert.equal(small.status, 201, 'the limit is the configured one');
   await tg.jobs.idle();
   const json = await tg.call('POST', '/users', { body: { user_metadata: { blob: 'x'.repeat(70_000) } } });
-  assert.deepEqual([json.status, json.body.error_description], [400, 'The request body is larger than 64 KiB.'], 'JSON bodies keep their own limit');
+  assert.deepEqual([json.status, json.body.message], [400, 'The request body is larger than 64 KiB.'], 'JSON bodies keep their own limit');
 });
 
 test('400s name the field: users and connection_id required, an unknown connection, a file that is not a JSON array, repeated and unknown fields', async (t) => {
@@ -161,11 +161,11 @@ test('400s name the field: users and connection_id required, an unknown connecti
   const fieldsOf = (res: { body: { fields?: { field: string }[] } }) => res.body.fields?.map((f) => f.field).sort();
 
   const missing = await post([['upsert', 'true']]);
-  assert.deepEqual([missing.status, missing.body.error, fieldsOf(missing)], [400, 'invalid_body', ['connection_id', 'users']]);
+  assert.deepEqual([missing.status, missing.body.errorCode, fieldsOf(missing)], [400, 'invalid_body', ['connection_id', 'users']]);
   const unknown = await post([['connection_id', 'nope'], ['users', file([])]]);
   assert.deepEqual([unknown.status, unknown.body.fields], [400, [{ field: 'connection_id', message: 'unknown connection "nope"' }]]);
-  const notArray = await post([['connection_id', 'customers'], ['users', new Blob(['{"email": "x@example.com"}'])]]);
-  assert.deepEqual([notArray.status, notArray.body.fields], [400, [{ field: 'users', message: 'not a JSON array of users: line 1: expected a JSON array of users ("[ {...}, {...} ]")' }]]);
+  const notArray = await post([['connection_id', 'customers'], ['users', new Blob(['"x@example.com"'])]]);
+  assert.deepEqual([notArray.status, notArray.body.fields], [400, [{ field: 'users', message: 'not a JSON array or NDJSON of users: line 1: expected a JSON array of users ("[ {...}, {...} ]") or one JSON object per line (NDJSON)' }]]);
   const unterminated = await post([['connection_id', 'customers'], ['users', new Blob(['[\n{"email": "x@example.com"},\n{"email": "y'])]]);
   assert.match(unterminated.body.fields[0].message, /line 3: the array does not end/);
   const repeated = await post([['connection_id', 'customers'], ['connection_id', 'employees'], ['users', file([])]]);
@@ -174,9 +174,9 @@ test('400s name the field: users and connection_id required, an unknown connecti
   assert.deepEqual([extra.status, fieldsOf(extra)], [400, ['colour', 'upsert']]);
 
   const json = await tg.call('POST', '/jobs/users-imports', { body: { connection_id: 'customers', users: '[]' } });
-  assert.deepEqual([json.status, json.body.error_description], [400, 'The Content-Type must be multipart/form-data.']);
+  assert.deepEqual([json.status, json.body.message], [400, 'The Content-Type must be multipart/form-data.']);
   const garbled = await tg.call('POST', '/jobs/users-imports', { body: 'not multipart at all', headers: { 'content-type': 'multipart/form-data; boundary=xyz' } });
-  assert.deepEqual([garbled.status, garbled.body], [400, { error: 'invalid_request', error_description: 'The multipart/form-data body is malformed.' }]);
+  assert.deepEqual([garbled.status, garbled.body], [400, { statusCode: 400, error: 'Bad Request', errorCode: 'invalid_request', message: 'The multipart/form-data body is malformed.' }]);
   const get = await tg.call('GET', '/jobs/users-imports');
   assert.deepEqual([get.status, get.headers.allow], [405, 'POST'], 'the upload path, not a job id');
   assert.deepEqual((await tg.store.events.listEvents({ type: 'users.imported', limit: 5 })), [], 'no job was created');
@@ -186,7 +186,7 @@ test('GET /jobs/{id}: 404 for an unknown job; /errors of an unfinished job answe
   const tg = await startManaged(t);
   for (const path of ['/jobs/job_nope', '/jobs/job_nope/errors']) {
     const res = await tg.call('GET', path);
-    assert.deepEqual([res.status, res.body.error], [404, 'not_found'], path);
+    assert.deepEqual([res.status, res.body.errorCode], [404, 'not_found'], path);
   }
   const running: JobRecord = {
     id: 'job_RunningElsewhere1', type: 'users_import', status: 'processing', connection: 'customers', upsert: false, external_id: null, client_id: 'ops',
@@ -255,7 +255,7 @@ test('a node runs two import jobs at once; a third is 429 too_many_jobs with Ret
   const answers = await Promise.all(uploads);
   assert.deepEqual(answers.map((a) => a.status).sort(), [201, 201, 429]);
   const refused = answers.find((a) => a.status === 429)!;
-  assert.deepEqual([refused.body.error, refused.headers['retry-after']], ['too_many_jobs', '60']);
+  assert.deepEqual([refused.body.errorCode, refused.headers['retry-after']], ['too_many_jobs', '60']);
   await tg.jobs.idle();
   for (const ok of answers.filter((a) => a.status === 201)) assert.equal((await tg.call('GET', `/jobs/${ok.body.id}`)).body.status, 'completed');
 });

@@ -61,12 +61,12 @@ test('POST /clients: the configuration\'s rules apply, each problem naming its f
   for (const [body, field, message] of cases) {
     const res = await tg.call('POST', '/clients', { body });
     assert.equal(res.status, 400, JSON.stringify(body));
-    assert.equal(res.body.error, 'invalid_body');
+    assert.equal(res.body.errorCode, 'invalid_body');
     const problem = res.body.fields.find((f: { field: string }) => f.field === field);
     assert.match(problem?.message ?? JSON.stringify(res.body.fields), message);
   }
   const taken = await tg.call('POST', '/clients', { body: { ...job, client_id: 'web' } });
-  assert.deepEqual([taken.status, taken.body.error], [409, 'conflict']);
+  assert.deepEqual([taken.status, taken.body.errorCode], [409, 'conflict']);
   assert.equal((await tg.call('GET', '/clients')).body.length, 4, 'nothing was created');
 });
 
@@ -77,13 +77,16 @@ test('PATCH /clients/{id}: changes what it names and keeps the rest; public and 
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.deepEqual([res.body.name, res.body.refresh_token.rotation, res.body.refresh_token.leeway, res.body.scope], ['Nightly', 'non-rotating', 10, 'openid']);
   assert.equal((await tg.call('PATCH', '/clients/nightly-job', { body: { scope: null } })).body.scope, null, 'null clears');
+  const origins = await tg.call('PATCH', '/clients/nightly-job', { body: { allowed_origins: ['https://app.example.com'] } });
+  assert.deepEqual(origins.body.allowed_origins, ['https://app.example.com']);
+  assert.equal((await tg.call('PATCH', '/clients/nightly-job', { body: { allowed_origins: ['https://*.example.com'] } })).status, 400, 'no wildcard');
   const swap = await tg.call('PATCH', '/clients/nightly-job', { body: { token_endpoint_auth_method: 'none' } });
   assert.deepEqual([swap.status, swap.body.fields[0].field], [400, 'token_endpoint_auth_method']);
   const broken = await tg.call('PATCH', '/clients/nightly-job', { body: { api_grants: { [API]: ['nope'] } } });
   assert.deepEqual([broken.status, broken.body.fields[0].field], [400, 'api_grants']);
   for (const [method, path] of [['PATCH', '/clients/web'], ['DELETE', '/clients/web'], ['POST', '/clients/web/rotate-secret']] as const) {
     const res = await tg.call(method, path, { body: method === 'PATCH' ? { name: 'x' } : undefined });
-    assert.deepEqual([res.status, res.body.error], [409, 'config_managed'], `${method} ${path}`);
+    assert.deepEqual([res.status, res.body.errorCode], [409, 'config_managed'], `${method} ${path}`);
   }
   assert.equal((await tg.call('PATCH', '/clients/nobody', { body: { name: 'x' } })).status, 404);
   assert.equal((await tg.token({ grant_type: 'password', username: 'alice', password: PASSWORD }, { basic: ['web', SECRET] })).status, 200, 'the file\'s client is untouched');
@@ -143,7 +146,7 @@ test('create:clients or update:clients never grants more management scopes than 
   const token = await tg.managementToken(['create:clients', 'update:clients', 'read:users']);
   const admin = { client_id: 'admin', grant_types: ['client_credentials'], api_grants: { [MANAGEMENT]: ['read:users', 'delete:users'] } };
   const escalate = await tg.call('POST', '/clients', { token, body: admin });
-  assert.deepEqual([escalate.status, escalate.body.error], [403, 'insufficient_scope']);
+  assert.deepEqual([escalate.status, escalate.body.errorCode], [403, 'insufficient_scope']);
   assert.match(String(escalate.headers['www-authenticate']), /scope="delete:users"/);
   assert.equal((await tg.call('POST', '/clients', { token, body: { ...admin, api_grants: { [MANAGEMENT]: ['read:users'] } } })).status, 201, 'what it holds, it may grant');
   const widen = await tg.call('PATCH', '/clients/admin', { token, body: { api_grants: { [MANAGEMENT]: ['read:users', 'create:clients', 'delete:users'] } } });
@@ -166,19 +169,21 @@ test('connections: created, used at once (users, realm logins), changed, and del
   const tg = await startManaged(t);
   const created = await tg.call('POST', '/connections', { body: { name: 'partners', display_name: 'Partners' } });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  assert.deepEqual(connectionView.strict().parse(created.body), { name: 'partners', display_name: 'Partners', mfa: { policy: 'never', factors: ['otp', 'recovery-code'] }, managed_by: 'api' });
+  assert.deepEqual(connectionView.strict().parse(created.body), { name: 'partners', display_name: 'Partners', public: false, mfa: { policy: 'never', factors: ['otp', 'recovery-code'] }, managed_by: 'api' });
   const user = (await tg.call('POST', '/users', { body: { connection: 'partners', username: 'pat', password: 'granite-Lantern-82' } })).body;
   const login = await tg.token({ grant_type: REALM_GRANT, realm: 'partners', username: 'pat', password: 'granite-Lantern-82' }, { basic: ['web', SECRET] });
   assert.equal(login.status, 200, JSON.stringify(login.body));
 
-  const renamed = await tg.call('PATCH', '/connections/partners', { body: { display_name: null, mfa: { factors: ['otp'] } } });
-  assert.deepEqual([renamed.body.display_name, renamed.body.mfa], [null, { policy: 'never', factors: ['otp'] }]);
+  const renamed = await tg.call('PATCH', '/connections/partners', { body: { display_name: null, public: true, mfa: { factors: ['otp'] } } });
+  assert.deepEqual([renamed.body.display_name, renamed.body.public, renamed.body.mfa], [null, true, { policy: 'never', factors: ['otp'] }]);
+  // Made public, it is listed at once in the realm list of a client that may use it.
+  assert.deepEqual((await tg.app.inject({ method: 'GET', url: '/realms?client_id=web' })).json(), { realms: [{ name: 'partners', display_name: null }] });
   assert.equal((await lastEvent(tg, 'connection.updated'))?.connection, 'partners');
   const inUse = await tg.call('DELETE', '/connections/partners');
-  assert.deepEqual([inUse.status, inUse.body.error_description], [409, "The connection 'partners' still has 1 user: delete them first."]);
+  assert.deepEqual([inUse.status, inUse.body.message], [409, "The connection 'partners' still has 1 user: delete them first."]);
   await tg.call('DELETE', `/users/${user.user_id}`);
   await tg.call('POST', '/clients', { body: { token_endpoint_auth_method: 'none', grant_types: [REALM_GRANT], connections: ['partners'], client_id: 'partner-app' } });
-  assert.match((await tg.call('DELETE', '/connections/partners')).body.error_description, /used by the client 'partner-app'/);
+  assert.match((await tg.call('DELETE', '/connections/partners')).body.message, /used by the client 'partner-app'/);
   await tg.call('DELETE', '/clients/partner-app');
   assert.equal((await tg.call('DELETE', '/connections/partners')).status, 204);
   assert.equal((await tg.call('GET', '/connections/partners')).status, 404);
@@ -188,8 +193,8 @@ test('connections: created, used at once (users, realm logins), changed, and del
 test('connections: the file\'s are read-only; a name is unique; MFA settings that would strand a login are refused, naming why', async (t) => {
   const tg = await startManaged(t);
   assert.deepEqual((await tg.call('GET', '/connections')).body.map((c: { name: string; managed_by: string }) => [c.name, c.managed_by]), [['customers', 'config'], ['employees', 'config']]);
-  assert.equal((await tg.call('PATCH', '/connections/customers', { body: { display_name: 'x' } })).body.error, 'config_managed');
-  assert.equal((await tg.call('DELETE', '/connections/customers')).body.error, 'config_managed');
+  assert.equal((await tg.call('PATCH', '/connections/customers', { body: { display_name: 'x' } })).body.errorCode, 'config_managed');
+  assert.equal((await tg.call('DELETE', '/connections/customers')).body.errorCode, 'config_managed');
   assert.equal((await tg.call('POST', '/connections', { body: { name: 'customers' } })).status, 409);
   assert.equal((await tg.call('POST', '/connections', { body: { name: 'bad name!' } })).body.fields[0].field, 'name');
   const email = await tg.call('POST', '/connections', { body: { name: 'partners', mfa: { policy: 'if_enrolled', factors: ['email'] } } });
@@ -216,7 +221,7 @@ test('resource servers: an API created here is an audience at once; granted scop
   const encoded = `/resource-servers/${encodeURIComponent('https://billing.example.com')}`;
   assert.equal((await tg.call('GET', encoded)).body.identifier, 'https://billing.example.com');
   const granted = await tg.call('PATCH', encoded, { body: { scopes: ['read:invoices'] } });
-  assert.deepEqual([granted.status, granted.body.error_description], [409, "The scope 'pay' of 'https://billing.example.com' is used by the client 'billing-job': change it first."]);
+  assert.deepEqual([granted.status, granted.body.message], [409, "The scope 'pay' of 'https://billing.example.com' is used by the client 'billing-job': change it first."]);
   const renamed = await tg.call('PATCH', encoded, { body: { name: 'Billing', scopes: ['pay', 'refund'], access_token_ttl: null } });
   assert.deepEqual([renamed.body.name, renamed.body.scopes, renamed.body.access_token_ttl], ['Billing', ['pay', 'refund'], null]);
   assert.equal((await tg.call('DELETE', encoded)).status, 409, 'a client is granted it');
@@ -228,7 +233,7 @@ test('resource servers: an API created here is an audience at once; granted scop
   assert.deepEqual(apis.map((a) => [a.identifier, a.managed_by]), [
     ['http://tollgate.test/api/v2/', 'config'], ['http://tollgate.test/mfa/', 'config'], [API, 'config'], ['https://other.example.com', 'config'],
   ]);
-  assert.equal((await tg.call('PATCH', `/resource-servers/${encodeURIComponent(MANAGEMENT)}`, { body: { scopes: [] } })).body.error, 'config_managed');
+  assert.equal((await tg.call('PATCH', `/resource-servers/${encodeURIComponent(MANAGEMENT)}`, { body: { scopes: [] } })).body.errorCode, 'config_managed');
   assert.equal((await tg.call('POST', '/resource-servers', { body: { identifier: MANAGEMENT } })).status, 409);
   const bad = await tg.call('POST', '/resource-servers', { body: { identifier: 'x', scopes: ['has space'], access_token_ttl: 0 } });
   assert.deepEqual(bad.body.fields.map((f: { field: string }) => f.field), ['scopes[0]', 'access_token_ttl']);

@@ -59,18 +59,18 @@ test('POST /users: each wrong or missing field is named (400 invalid_body); a ta
   const tg = await startManaged(t);
   const missing = await tg.call('POST', '/users', { body: { connection: 'customers', email: 'not-an-email', colour: 'red' } });
   assert.equal(missing.status, 400);
-  assert.equal(missing.body.error, 'invalid_body');
+  assert.equal(missing.body.errorCode, 'invalid_body');
   assert.deepEqual(missing.body.fields.map((f: { field: string }) => f.field).sort(), ['colour', 'email', 'password', 'username']);
-  assert.match(missing.body.error_description, /email: .*; /);
+  assert.match(missing.body.message, /email: .*; /);
   const unknown = await tg.call('POST', '/users', { body: { ...carol, connection: 'partners' } });
   assert.deepEqual([unknown.status, unknown.body.fields], [400, [{ field: 'connection', message: 'unknown connection "partners"' }]]);
   for (const taken of [{ username: 'ALICE' }, { username: 'other', email: 'Alice@Example.com' }]) {
     const res = await tg.call('POST', '/users', { body: { ...carol, ...taken } });
     assert.equal(res.status, 409, JSON.stringify(taken));
-    assert.equal(res.body.error, 'conflict');
+    assert.equal(res.body.errorCode, 'conflict');
   }
   const weak = await tg.call('POST', '/users', { body: { ...carol, password: 'carol-is-me' } });
-  assert.deepEqual([weak.status, weak.body.error, weak.body.fields], [400, 'password_policy', [
+  assert.deepEqual([weak.status, weak.body.errorCode, weak.body.fields], [400, 'password_policy', [
     { field: 'password', message: 'must not contain the username or email address (password_policy.no_personal_info)' },
   ]], 'the connection\'s password policy applies');
   assert.equal((await tg.call('POST', '/users', { body: carol })).status, 201);
@@ -94,7 +94,7 @@ test('GET /users lists and searches (connection, username, email; case-insensiti
   for (const query of ['?per_page=0', '?per_page=101', '?page=-1', '?include_totals=maybe', '?page=x']) {
     const res = await tg.call('GET', `/users${query}`);
     assert.equal(res.status, 400, query);
-    assert.equal(res.body.error, 'invalid_query');
+    assert.equal(res.body.errorCode, 'invalid_query_string');
   }
 });
 
@@ -105,7 +105,7 @@ test('GET /users/{id}: one user; an unknown id is 404 not_found', async (t) => {
   assert.equal(res.status, 200);
   assert.equal(strictUser.parse(res.body).name, 'Alice Liddell');
   const missing = await tg.call('GET', '/users/nobody');
-  assert.deepEqual([missing.status, missing.body.error], [404, 'not_found']);
+  assert.deepEqual([missing.status, missing.body.errorCode], [404, 'not_found']);
 });
 
 test('PATCH /users/{id}: profile fields change, null clears, metadata merges key by key; user.updated names the fields, not their values', async (t) => {
@@ -156,7 +156,7 @@ test('PATCH /users/{id} password: the new one works, the old one no longer; refr
   assert.equal(await userinfoStatus(tg, accessToken), 200);
   assert.equal((await login(tg, 'alice', PASSWORD)).status, 429, 'blocked');
   const weak = await tg.call('PATCH', `/users/${id}`, { body: { password: 'password1', name: 'Not applied' } });
-  assert.deepEqual([weak.status, weak.body.error], [400, 'password_policy']);
+  assert.deepEqual([weak.status, weak.body.errorCode], [400, 'password_policy']);
   assert.equal((await tg.store.users.getUser(id))?.name, 'Alice Liddell', 'a refused password changes nothing, the rest of the patch included');
   const res = await tg.call('PATCH', `/users/${id}`, { body: { password: 'a-New-passw0rd' } });
   assert.equal(res.status, 200, JSON.stringify(res.body));

@@ -6,8 +6,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
-import { ISSUER, NOW, REALM_GRANT, aliceLogin, start, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
-import { MFA_OTP, MFA_RECOVERY, mfaApi, webInBody, withMfa } from '../helpers/mfa.ts';
+import { ISSUER, NOW, REALM_GRANT, aliceLogin, start, webClient, type Res } from '../helpers/tollgate.ts';
+import { MFA_OTP, MFA_RECOVERY, enrolOtp, mfaApi, mfaRequired, webInBody, withMfa } from '../helpers/mfa.ts';
 import { totpCode } from '../../src/mfa/totp.ts';
 import { holdCalls } from '../helpers/barrier.ts';
 
@@ -17,24 +17,6 @@ function assertError(res: Res, status: number, error: string): void {
   assert.equal(res.status, status, JSON.stringify(res.body));
   assert.equal(res.body.error, error, JSON.stringify(res.body));
   assert.equal(typeof res.body.error_description, 'string');
-}
-
-async function mfaRequired(tg: TestTollgate): Promise<string> {
-  const res = await tg.token({ ...aliceLogin, scope: 'openid offline_access' }, { basic: webClient });
-  assertError(res, 403, 'mfa_required');
-  assert.equal(res.body.error_description, 'Multifactor authentication required');
-  assert.match(res.body.mfa_token, /^[A-Za-z0-9_-]{43}$/);
-  return res.body.mfa_token;
-}
-
-/** policy always: the first login enrols OTP with its mfa_token and confirms it; returns the secret and recovery code. */
-async function enrolOtp(tg: TestTollgate): Promise<{ secret: string; recoveryCode: string }> {
-  const mfaToken = await mfaRequired(tg);
-  const res = await mfaApi(tg, 'POST', '/mfa/associate', { bearer: mfaToken, body: { ...webInBody, authenticator_types: ['otp'] } });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  const confirmed = await tg.token({ grant_type: MFA_OTP, mfa_token: mfaToken, otp: totpCode(res.body.secret, NOW) }, { basic: webClient });
-  assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
-  return { secret: res.body.secret, recoveryCode: res.body.recovery_codes[0] };
 }
 
 describe('MFA policy and enrolment', () => {

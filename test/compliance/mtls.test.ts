@@ -11,7 +11,7 @@ import { decodeJwt } from 'jose';
 import { API, NOW, PASSWORD, REALM_GRANT, SECRET, aliceLogin, basicAuth, start } from '../helpers/tollgate.ts';
 import { certificateAuthority, selfSigned, type Issued } from '../helpers/certificates.ts';
 import { startTls, type TlsTollgate } from '../helpers/tls.ts';
-import { assertInvalidClient, assertIssuedTo } from '../helpers/client-auth.ts';
+import { assertInvalidClient, assertIssuedTo, assertWrongMethod } from '../helpers/client-auth.ts';
 import { withMfa } from '../helpers/mfa.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 
@@ -84,9 +84,9 @@ test('RFC 8705 §2.1: a certificate from another CA, an expired one, or none at 
 
 test('RFC 6749 §2.3: a certificate client cannot use a secret, and a secret client\'s certificate does not authenticate it', async (t) => {
   const tg = await startTls(t, mtlsClients);
-  assertInvalidClient(await token(tg, { ...ccGrant, client_id: 'by-dn', client_secret: SECRET }, byDn));
+  assertWrongMethod(await token(tg, { ...ccGrant, client_id: 'by-dn', client_secret: SECRET }, byDn), 'tls_client_auth', 'client_secret_post');
   // web is a client_secret_basic client: with only a certificate and its client_id, it has not authenticated.
-  assertInvalidClient(await token(tg, { ...aliceLogin, client_id: 'web' }, byDn));
+  assertWrongMethod(await token(tg, { ...aliceLogin, client_id: 'web' }, byDn), 'client_secret_basic', 'none');
   // With its secret it authenticates, and the certificate (not asked for) changes nothing.
   const res = await token(tg, aliceLogin, byDn, { authorization: basicAuth('web', SECRET) });
   assertIssuedTo(res, 'web');

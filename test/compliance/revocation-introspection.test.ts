@@ -232,7 +232,9 @@ test('RFC 7009 §2.1: the client authenticates as at the token endpoint', async 
   assert.equal(wrongSecret.status, 401);
   assert.equal(wrongSecret.body.error, 'invalid_client');
   assert.match(String(wrongSecret.headers['www-authenticate']), /^Basic /);
-  const wrongMethod = await revoke(tg, { token: refresh_token, client_id: 'web', client_secret: SECRET }, null);
+  const wrongSecretInBody = await revoke(tg, { token: refresh_token, client_id: 'web', client_secret: 'not-the-secret' }, null);
+  assert.equal(wrongSecretInBody.body.error, 'invalid_client');
+  const wrongMethod = await revoke(tg, { token: refresh_token, client_id: 'web' }, null);
   assert.equal(wrongMethod.body.error, 'invalid_client', 'web is registered for client_secret_basic');
   const unknown = await revoke(tg, { token: refresh_token }, ['nobody', SECRET]);
   assert.equal(unknown.status, 401);

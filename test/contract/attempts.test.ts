@@ -17,7 +17,7 @@ const daily: BucketPolicy = { capacity: 5, refill_per_second: 100 / 86_400 };
 function event(overrides: Partial<AuditEvent> & Pick<AuditEvent, 'id'>): AuditEvent {
   return {
     time: T, type: 'login.wrong_password', client_id: 'web', connection: 'customers', username: 'alice', user_id: 'u1',
-    ip: '203.0.113.1', user_agent: 'agent/1.0', outcome: 'failure', reason: 'wrong_password', ...overrides,
+    ip: '203.0.113.1', user_agent: 'agent/1.0', outcome: 'failure', reason: 'wrong_password', request_id: null, ...overrides,
   };
 }
 

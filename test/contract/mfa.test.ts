@@ -37,16 +37,21 @@ forEachStore('mfa storage contract', (withStore) => {
     assert.equal((await store.mfa.findMfaToken('tok-hash'))?.consumed_at, T + 1);
   });
 
-  withStore('mfa tokens: expired or at the failure limit cannot be consumed; failures count atomically', async (store) => {
+  withStore('mfa tokens: expired or at the failure limit cannot be consumed; answers are reserved exactly up to the limit', async (store) => {
     await store.mfa.createMfaToken(mfaToken());
     await store.mfa.createMfaToken(mfaToken({ id: 'expired', expires_at: T + 10 }));
     assert.equal(await store.mfa.consumeMfaToken('expired', T + 10, 5), false);
-    const counts = await Promise.all(Array.from({ length: 5 }, () => store.mfa.addMfaTokenFailure('tok-hash')));
-    assert.deepEqual(counts.sort(), [1, 2, 3, 4, 5]);
+    assert.equal(await store.mfa.reserveMfaTokenAnswer('expired', T + 10, 5), 0, 'an expired token admits no answer');
+    const counts = await Promise.all(Array.from({ length: 12 }, () => store.mfa.reserveMfaTokenAnswer('tok-hash', T + 1, 5)));
+    assert.deepEqual(counts.sort((a, b) => a - b), [0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5], 'of 12 racing answers, exactly 5 are admitted');
+    await store.mfa.releaseMfaTokenAnswer('tok-hash');
+    assert.equal((await store.mfa.findMfaToken('tok-hash'))?.failures, 4, 'a reservation given back');
+    assert.equal(await store.mfa.reserveMfaTokenAnswer('tok-hash', T + 1, 5), 5);
     assert.equal(await store.mfa.consumeMfaToken('tok-hash', T + 1, 5), false, 'five wrong codes kill it');
     assert.equal(await store.mfa.consumeMfaToken('tok-hash', T + 1, 6), true);
-    assert.equal(await store.mfa.addMfaTokenFailure('tok-hash'), 0, 'a consumed token counts nothing');
-    assert.equal(await store.mfa.addMfaTokenFailure('unknown'), 0);
+    assert.equal(await store.mfa.reserveMfaTokenAnswer('tok-hash', T + 1, 10), 0, 'a consumed token admits no answer');
+    assert.equal(await store.mfa.reserveMfaTokenAnswer('unknown', T + 1, 5), 0);
+    await store.mfa.releaseMfaTokenAnswer('unknown');
   });
 
   withStore('authenticators: listed per user oldest first, activated once, deleted per user', async (store) => {

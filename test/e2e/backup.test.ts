@@ -26,6 +26,7 @@ const MFA_KEYS = 'mfa: { encryption_keys: ["backup-test-key-0123456789-abcdefghi
 
 function configText(storage: string, extra = ''): string {
   return `issuer: http://tollgate.test
+workers: 1
 storage: ${storage}
 log_level: warn
 password_hashing: { memory_cost: 64, time_cost: 1 }
@@ -42,6 +43,12 @@ function writeConfig(storage: (dir: string) => string, extra = ''): { dir: strin
   const file = join(dir, 'tollgate.yaml');
   writeFileSync(file, configText(storage(dir), extra));
   return { dir, file };
+}
+
+/** Creates the store: commands other than migrate and serve never create a SQLite database. */
+async function migrate(file: string): Promise<void> {
+  const migrated = await tollgate(['migrate', '--config', file]);
+  assert.equal(migrated.code, 0, migrated.stderr);
 }
 
 async function addUser(file: string, connection: string, username: string): Promise<void> {
@@ -98,6 +105,7 @@ async function assertRestored(node: ServeProcess, before: Before): Promise<strin
 
 test('SQLite: tollgate backup while the server runs and writes; tollgate restore into a fresh store; the restored server logs users in', { timeout: 60_000 }, async (t) => {
   const source = writeConfig((dir) => `sqlite:${join(dir, 'db.sqlite')}`);
+  await migrate(source.file);
   await addUser(source.file, 'customers', 'alice');
   await addUser(source.file, 'staff', 'bob');
   const running = await serve(source.file);
@@ -143,6 +151,7 @@ test('SQLite: tollgate backup while the server runs and writes; tollgate restore
 
 test('SQLite: the backup holds commits still in the WAL, not yet checkpointed into the database file (a file copy would not)', async (t) => {
   const source = writeConfig((dir) => `sqlite:${join(dir, 'db.sqlite')}`);
+  await migrate(source.file);
   await addUser(source.file, 'customers', 'alice');
   // A connection that never checkpoints and stays open, as a serving node's may: its commit lives in the -wal file only.
   const live = new DatabaseSync(join(source.dir, 'db.sqlite'));

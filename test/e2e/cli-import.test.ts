@@ -55,9 +55,9 @@ test('users import --upsert --json: conflicts become updates; the JSON report; e
 
 test('users import: a file that is not a JSON array imports nothing and exits 1; usage errors exit 2', async () => {
   const config = configFile();
-  const notArray = await tollgate(['users', 'import', usersFile(config, '{"email": "a@example.com"}'), '--connection', 'customers', '--config', config]);
+  const notArray = await tollgate(['users', 'import', usersFile(config, '"a@example.com"'), '--connection', 'customers', '--config', config]);
   assert.equal(notArray.code, 1);
-  assert.match(notArray.stderr, /line 1: expected a JSON array of users .*; nothing was imported\n$/);
+  assert.match(notArray.stderr, /line 1: expected a JSON array of users .* or one JSON object per line \(NDJSON\); nothing was imported\n$/);
   const file = usersFile(config, []);
   assert.equal((await tollgate(['users', 'import', file, '--config', config])).code, 2, 'no --connection');
   assert.equal((await tollgate(['users', 'import', '--connection', 'customers', '--config', config])).code, 2, 'no FILE');

@@ -79,13 +79,15 @@ test('users: a missing USER, no --password-stdin, an empty password or nothing t
 test('clients: add prints a generated secret once; list shows who manages each; rotate-secret replaces it; the file\'s are read-only', async () => {
   const file = configFile();
   const at = ['--config', file];
-  const added = await ok(['clients', 'add', ...at, '--client-id', 'job', '--grant-types', 'client_credentials,password', '--connections', 'customers']);
+  const added = await ok(['clients', 'add', ...at, '--client-id', 'job', '--grant-types', 'client_credentials,password', '--connections', 'customers',
+    '--allowed-origins', 'https://app.example.com,http://localhost:5173']);
   const secret = /^client_secret: ([\w-]{43})$/m.exec(added)?.[1];
   assert.ok(secret, added);
   assert.match(added, /^created client job \(client_secret_basic, client_credentials, password\)\n/);
   const stored = await inStore(file, async (s) => (await s.clients.getClient('job'))!.secret_hash);
   assert.match(stored!, /^sha256:/);
-  assert.equal(await ok(['clients', 'list', ...at]), 'app\tnone\tpassword\tmanaged by config\njob\tclient_secret_basic\tclient_credentials,password\tmanaged by api\n');
+  assert.deepEqual(await inStore(file, async (s) => (await s.clients.getClient('job'))!.allowed_origins), ['https://app.example.com', 'http://localhost:5173']);
+  assert.equal(await ok(['clients', 'list', ...at]), 'client_id\tauth_method\tgrant_types\tmanaged_by\napp\tnone\tpassword\tconfig\njob\tclient_secret_basic\tclient_credentials,password\tapi\n');
   assert.ok(!(await ok(['clients', 'list', ...at, '--json'])).includes(secret!), 'never shown again');
 
   const rotated = JSON.parse(await ok(['clients', 'rotate-secret', 'job', ...at, '--json']));
@@ -105,8 +107,8 @@ test('clients: add prints a generated secret once; list shows who manages each; 
 test('connections and apis: add, list and delete; what users or clients still need stays', async () => {
   const file = configFile();
   const at = ['--config', file];
-  assert.equal(await ok(['connections', 'add', 'partners', ...at, '--display-name', 'Partners']), 'created connection partners (MFA never)\n');
-  assert.equal(await ok(['connections', 'list', ...at]), 'customers\t-\tMFA never\tmanaged by config\nemployees\t-\tMFA never\tmanaged by config\npartners\tPartners\tMFA never\tmanaged by api\n');
+  assert.equal(await ok(['connections', 'add', 'partners', ...at, '--display-name', 'Partners', '--public']), 'created connection partners (MFA never)\n');
+  assert.equal(await ok(['connections', 'list', ...at]), 'name\tdisplay_name\tpublic\tmfa_policy\tmanaged_by\ncustomers\t-\t-\tnever\tconfig\nemployees\t-\t-\tnever\tconfig\npartners\tPartners\tpublic\tnever\tapi\n');
   await ok(['users', 'add', ...at, '--connection', 'partners', '--username', 'pat', '--password-stdin'], 'velvet-Canyon-64');
   const held = await tollgate(['connections', 'delete', 'partners', ...at]);
   assert.deepEqual([held.code, held.stderr], [1, "tollgate: The connection 'partners' still has 1 user: delete them first.\n"]);
@@ -115,7 +117,7 @@ test('connections and apis: add, list and delete; what users or clients still ne
 
   assert.equal(await ok(['apis', 'add', 'https://billing.example.com', ...at, '--scopes', 'pay,refund', '--access-token-ttl', '120']), 'created API https://billing.example.com with scopes pay refund\n');
   await ok(['clients', 'add', ...at, '--client-id', 'billing', '--grant-types', 'client_credentials', '--api-grant', 'https://billing.example.com=pay']);
-  assert.match(await ok(['apis', 'list', ...at]), /^https:\/\/billing\.example\.com\tpay refund\tmanaged by api$/m);
+  assert.match(await ok(['apis', 'list', ...at]), /^identifier\tscopes\tmanaged_by\n(.*\n)*https:\/\/billing\.example\.com\tpay refund\tapi$/m);
   assert.match((await tollgate(['apis', 'delete', 'https://billing.example.com', ...at])).stderr, /used by the client 'billing'/);
   const own = await tollgate(['apis', 'delete', 'http://127.0.0.1:8080/api/v2/', ...at]);
   assert.match(own.stderr, /managed by the configuration file/, 'the management API is Tollgate\'s own');

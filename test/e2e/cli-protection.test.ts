@@ -42,9 +42,10 @@ test('blocks list: the blocks in force, one per line; --json prints the records;
   ]);
   assert.equal(list.code, 0, list.stderr);
   const lines = list.stdout.trimEnd().split('\n');
-  assert.equal(lines.length, 2, list.stdout);
-  assert.match(lines[0]!, new RegExp(`^customers\\talice\\t203\\.0\\.113\\.1\\t3 failures\\tblocked ${iso}\\tuntil cleared$`));
-  assert.match(lines[1]!, new RegExp(`^customers\\tbob\\t\\*\\t4 failures\\tblocked ${iso}\\tuntil ${iso}$`));
+  assert.equal(lines.length, 3, list.stdout);
+  assert.equal(lines[0], 'connection\tusername\tip\tfailures\tblocked_at\tuntil');
+  assert.match(lines[1]!, new RegExp(`^customers\\talice\\t203\\.0\\.113\\.1\\t3\\t${iso}\\tcleared$`));
+  assert.match(lines[2]!, new RegExp(`^customers\\tbob\\t\\*\\t4\\t${iso}\\t${iso}$`));
 
   assert.equal(json.code, 0, json.stderr);
   const blocks = JSON.parse(json.stdout) as Record<string, unknown>[];
@@ -95,7 +96,7 @@ test('blocks clear: one IP with --ip, then the whole account; each clearing is a
 test('logs: newest first, filtered by --type, --since and --user; --json prints the events; bad --type, --since or --limit exit 2', async () => {
   let seededEvents: AuditEvent[] = [];
   const file = await seeded(async (store, at) => {
-    const base = { client_id: 'web', connection: 'customers', user_agent: 'agent/1.0', ip: '203.0.113.9' };
+    const base = { client_id: 'web', connection: 'customers', user_agent: 'agent/1.0', ip: '203.0.113.9', request_id: 'req-e' };
     seededEvents = [
       { ...base, id: 'e1', time: at - 7200, type: 'login.success', username: 'alice', user_id: 'u1', outcome: 'success', reason: null },
       { ...base, id: 'e2', time: at - 600, type: 'login.wrong_password', username: 'alice', user_id: 'u1', outcome: 'failure', reason: 'wrong_password' },
@@ -137,7 +138,7 @@ test('logs: newest first, filtered by --type, --since and --user; --json prints 
   queries.forEach(([, expected, what], i) => {
     assert.deepEqual(answers[i], expected, what);
   });
-  assert.match(human.stdout, new RegExp(`^${iso}\\tlogin\\.unknown_user\\tfailure\\tcustomers/nobody\\t203\\.0\\.113\\.9\\tweb\\tunknown_user\\n$`));
+  assert.match(human.stdout, new RegExp(`^time\\ttype\\toutcome\\tuser\\tip\\tclient_id\\trequest_id\\treason\\n${iso}\\tlogin\\.unknown_user\\tfailure\\tcustomers/nobody\\t203\\.0\\.113\\.9\\tweb\\treq-e\\tunknown_user\\n$`));
   bad.forEach(([args, message], i) => {
     assert.equal(refusals[i]!.code, 2, `${args.join(' ')}: ${refusals[i]!.stderr}`);
     assert.match(refusals[i]!.stderr, message);

@@ -55,7 +55,14 @@ test('users add reads the password from stdin; users list shows the user but nev
   assert.equal(users[0]?.username, 'carol');
   assert.ok(!list.stdout.includes('argon2'), 'no password hash in the listing');
   const human = await tollgate(['users', 'list', '--config', file]);
-  assert.match(human.stdout, /^customers\tcarol\tcarol@example.com\t[0-9a-f]{32}$/m);
+  assert.match(human.stdout, /^connection\tusername\temail\tuser_id\tstatus\ncustomers\tcarol\tcarol@example.com\t[0-9a-f]{32}\t-$/m);
+  // --query takes Auth0's search syntax, as the management API's q.
+  const found = await tollgate(['users', 'list', '--config', file, '--json', '--query', 'username:car* AND email_verified:false']);
+  assert.deepEqual(JSON.parse(found.stdout).map((u: { username: string }) => u.username), ['carol']);
+  assert.deepEqual(JSON.parse((await tollgate(['users', 'list', '--config', file, '--json', '--query', 'username:zz*'])).stdout), []);
+  const bad = await tollgate(['users', 'list', '--config', file, '--query', 'username:(']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /q: unexpected/);
 });
 
 test('users add: a duplicate username exits 1; missing options, no --password-stdin or an unknown connection exit 2', async () => {

@@ -14,12 +14,20 @@ async function listening(t: Parameters<typeof start>[0]): Promise<number> {
   return Number(new URL(await tg.app.listen({ port: 0, host: '127.0.0.1' })).port);
 }
 
-function assertError(response: RawResponse | undefined, status: number, description: RegExp): void {
+/** The endpoints' error shape: RFC 6749 §5.2's, and Auth0's under the management API's `/api/v2`. */
+function assertError(response: RawResponse | undefined, status: number, description: RegExp, path = ''): void {
   assert.ok(response, 'an answer');
   assert.equal(response.status, status, response.body);
-  assert.deepEqual(Object.keys(JSON.parse(response.body)), ['error', 'error_description']);
-  assert.equal(JSON.parse(response.body).error, 'invalid_request');
-  assert.match(JSON.parse(response.body).error_description, description);
+  const body = JSON.parse(response.body);
+  if (path.startsWith('/api/v2/')) {
+    assert.deepEqual(Object.keys(body), ['statusCode', 'error', 'message', 'errorCode']);
+    assert.deepEqual([body.statusCode, body.errorCode], [status, 'invalid_request']);
+    assert.match(body.message, description);
+  } else {
+    assert.deepEqual(Object.keys(body), ['error', 'error_description']);
+    assert.equal(body.error, 'invalid_request');
+    assert.match(body.error_description, description);
+  }
   assert.equal(response.headers['cache-control'], 'no-store');
   assert.match(response.headers['content-type']!, /^application\/json/);
 }
@@ -28,11 +36,11 @@ test('RFC 9112 §3.2: two Host headers, no Host on HTTP/1.1, or a Host that is n
   const port = await listening(t);
   for (const path of ['/.well-known/jwks.json', '/oauth/token', '/userinfo', '/mfa/authenticators', '/api/v2/users', '/nowhere']) {
     const twice = await rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`);
-    assertError(twice.response, 400, /more than one Host/);
+    assertError(twice.response, 400, /more than one Host/, path);
     const none = await rawExchange(port, `GET ${path} HTTP/1.1\r\nConnection: close\r\n\r\n`);
-    assertError(none.response, 400, /no Host/);
+    assertError(none.response, 400, /no Host/, path);
     const bad = await rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: a b/c\r\nConnection: close\r\n\r\n`);
-    assertError(bad.response, 400, /not a host/);
+    assertError(bad.response, 400, /not a host/, path);
   }
   for (const [name, values] of [['Authorization', ['Bearer a', 'Basic b']], ['Content-Type', ['application/x-www-form-urlencoded', 'application/json']]] as const) {
     const twice = await rawExchange(port, `POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n${name}: ${values[0]}\r\n${name.toUpperCase()}: ${values[1]}\r\nConnection: close\r\n\r\n`);
@@ -49,7 +57,7 @@ test('a path that is not percent-encoded UTF-8 (%ZZ, overlong %C0%AF, a lone %E0
   for (const path of ['/api/v2/users/%ZZ', '/api/v2/users/%C0%AF', '/api/v2/clients/%E0%80', '/mfa/authenticators/%ZZ', '/oauth/token/%ZZ', '/%C0%AF']) {
     for (const method of ['GET', 'DELETE', 'PATCH']) {
       const { response } = await rawExchange(port, `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
-      assertError(response, 400, /percent-encoded UTF-8/);
+      assertError(response, 400, /percent-encoded UTF-8/, path);
     }
   }
   const long = await rawExchange(port, `DELETE /mfa/authenticators/${'a'.repeat(101)} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);

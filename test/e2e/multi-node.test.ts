@@ -29,6 +29,7 @@ const client = { authorization: basicAuth('web', SECRET) };
 
 function configText(database: string, prefix: string): string {
   return `issuer: http://127.0.0.1
+workers: 1
 storage: ${databaseUrl(database)}
 cache: ${REDIS_URL}
 cache_prefix: "${prefix}"

@@ -47,6 +47,8 @@ test('PostgreSQL stopped and started under load: 503 with Retry-After, then serv
   writeFileSync(file, `issuer: http://127.0.0.1
 storage: ${database.url}
 storage_pool: { connect_timeout: 1 }
+# One process: each worker logs an outage on its own (docs/deployment.md), and this counts one node's lines.
+workers: 1
 log_level: warn
 password_hashing: { memory_cost: 64, time_cost: 1 }
 attack_protection: { rate_limit: { requests_per_second: 100000, burst: 100000 } }
@@ -104,8 +106,10 @@ users:
   }
   assert.ok(refused.every((a) => a.phase !== 'before'), 'nothing refused before the outage');
 
+  // The return is told once the database has answered for OUTAGE_SETTLE_MS without a failure.
+  await within(5_000, 'the recovery line', async () => node!.output().includes('store reachable again'));
   const output = node.output();
-  const lines = output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; level: number; host?: string; cause?: string });
+  const lines = output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; level: string; host?: string; cause?: string });
   const down = lines.filter((l) => l.msg === 'store unreachable');
   const back = lines.filter((l) => l.msg.startsWith('store reachable again'));
   assert.equal(down.length, 1, output);

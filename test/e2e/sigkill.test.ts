@@ -28,6 +28,7 @@ after(async () => {
 function configFor(storage: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'tollgate-sigkill-')), 'tollgate.yaml');
   writeFileSync(file, `issuer: http://127.0.0.1
+workers: 1
 storage: ${storage.replace('FILE', join(file, '..', 'db.sqlite'))}
 log_level: warn
 password_hashing: { memory_cost: 64, time_cost: 1 }

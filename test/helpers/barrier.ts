@@ -14,13 +14,13 @@ export interface HeldCalls {
   readonly calls: number;
 }
 
-/** Wraps `target[method]` so that each call first awaits `before()`; counts the calls. */
-function wrap<T extends object>(target: T, method: AsyncMethodNames<T>, before: () => Promise<void> | void): HeldCalls {
+/** Wraps `target[method]` so that each call first awaits `before(...its arguments)`; counts the calls. */
+function wrap<T extends object>(target: T, method: AsyncMethodNames<T>, before: (...args: unknown[]) => Promise<void> | void): HeldCalls {
   const original = (target[method] as AsyncMethod).bind(target);
   const state = { calls: 0 };
   (target as Record<PropertyKey, unknown>)[method] = async (...args: unknown[]) => {
     state.calls++;
-    await before();
+    await before(...args);
     return original(...args);
   };
   return state;
@@ -55,6 +55,14 @@ export function holdCalls<T extends object>(target: T, method: AsyncMethodNames<
     }
     await gate;
   });
+}
+
+/**
+ * Makes the calls of `target[method]` (those `when` picks, by default all) wait at `barrier`, armed by the caller:
+ * one barrier can hold calls on several nodes' stores together, or several barriers hold each request twice.
+ */
+export function holdAt<T extends object>(barrier: Barrier, target: T, method: AsyncMethodNames<T>, when: (...args: any[]) => boolean = () => true): HeldCalls {
+  return wrap(target, method, (...args) => (when(...args) ? barrier.wait() : undefined));
 }
 
 /**

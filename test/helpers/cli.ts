@@ -8,10 +8,10 @@ export const BIN = new URL('../../bin/tollgate.ts', import.meta.url).pathname;
 
 export interface Run { code: number | null; stdout: string; stderr: string }
 
-/** `tollgate ...args` with `stdin` piped in; TOLLGATE_CONFIG is cleared so only --config counts. */
-export function tollgate(args: string[], stdin = ''): Promise<Run> {
+/** `tollgate ...args` with `stdin` piped in (in `cwd`, by default this process's); TOLLGATE_CONFIG is cleared so only --config counts. */
+export function tollgate(args: string[], stdin = '', options: { cwd?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TOLLGATE_CONFIG: '' } });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TOLLGATE_CONFIG: '' }, cwd: options.cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -24,7 +24,8 @@ export function tollgate(args: string[], stdin = ''): Promise<Run> {
 
 /**
  * A configuration file in a fresh directory, its store a SQLite file next to it (databaseOf); `extra` is appended
- * YAML; `connections` replaces the two default connections (a YAML flow list).
+ * YAML; `connections` replaces the two default connections (a YAML flow list). The database file is created empty
+ * (SQLite's empty database), as `tollgate migrate` would: commands other than migrate and serve refuse to create one.
  */
 export function configFile(extra = '', connections = '[{ name: customers }, { name: employees }]'): string {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
@@ -36,6 +37,7 @@ connections: ${connections}
 clients:
   - { client_id: app, token_endpoint_auth_method: none, grant_types: [password] }
 ${extra}`);
+  writeFileSync(databaseOf(file), '');
   return file;
 }
 

@@ -16,3 +16,10 @@ export function assertInvalidClient(res: Res): void {
   assert.equal(res.body.error_description, 'Client authentication failed.');
   assert.equal(res.headers['www-authenticate'], undefined);
 }
+
+/** invalid_client for a known client that used another method than its registered one: the description names it. */
+export function assertWrongMethod(res: Res, registered: string, used: string): void {
+  assert.equal(res.status, res.headers['www-authenticate'] === undefined ? 400 : 401, JSON.stringify(res.body));
+  assert.equal(res.body.error, 'invalid_client');
+  assert.equal(res.body.error_description, `Client authentication failed: the client is registered for ${registered}, not ${used}.`);
+}

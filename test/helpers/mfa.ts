@@ -1,10 +1,12 @@
 /** MFA test kit: a real SMTP listener and an SMS webhook receiver that hand over the codes they got, and MFA API calls. */
+import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { ConfigInput } from '../../src/config/schema.ts';
+import { totpCode } from '../../src/mfa/totp.ts';
 import type { TestTollgate, Res } from './tollgate.ts';
-import { NOW, REALM_GRANT, SECRET } from './tollgate.ts';
+import { NOW, REALM_GRANT, SECRET, aliceLogin, webClient } from './tollgate.ts';
 
 export const MFA_OTP = 'http://auth0.com/oauth/grant-type/mfa-otp' as const;
 export const MFA_OOB = 'http://auth0.com/oauth/grant-type/mfa-oob' as const;
@@ -103,5 +105,25 @@ export async function mfaApi(tg: TestTollgate, method: 'GET' | 'POST' | 'DELETE'
 
 /** The web client's credentials in an MFA API body. */
 export const webInBody = { client_id: 'web', client_secret: SECRET };
+
+/** Alice's password login, answered 403 mfa_required: its mfa_token. */
+export async function mfaRequired(tg: TestTollgate): Promise<string> {
+  const res = await tg.token({ ...aliceLogin, scope: 'openid offline_access' }, { basic: webClient });
+  assert.equal(res.status, 403, JSON.stringify(res.body));
+  assert.equal(res.body.error, 'mfa_required');
+  assert.equal(res.body.error_description, 'Multifactor authentication required');
+  assert.match(res.body.mfa_token, /^[A-Za-z0-9_-]{43}$/);
+  return res.body.mfa_token;
+}
+
+/** policy always: the first login enrols OTP with its mfa_token and confirms it; returns the secret and recovery code. */
+export async function enrolOtp(tg: TestTollgate): Promise<{ secret: string; recoveryCode: string }> {
+  const mfaToken = await mfaRequired(tg);
+  const res = await mfaApi(tg, 'POST', '/mfa/associate', { bearer: mfaToken, body: { ...webInBody, authenticator_types: ['otp'] } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const confirmed = await tg.token({ grant_type: MFA_OTP, mfa_token: mfaToken, otp: totpCode(res.body.secret, NOW) }, { basic: webClient });
+  assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+  return { secret: res.body.secret, recoveryCode: res.body.recovery_codes[0] };
+}
 
 export { NOW, REALM_GRANT };

@@ -15,3 +15,6 @@ export const blockOperations = [
     handle: ({ params, query, caller }, ctx) => unblockUser(ctx, caller.client_id, params.id, query.ip),
   }),
 ];
+
+/** The same operations at Auth0's own paths, /user-blocks/{id}, which Auth0's SDKs call (userBlocks.get / .delete). */
+export const auth0BlockOperations = blockOperations.map((op) => ({ ...op, path: op.path.replace('/users/:id/blocks', '/user-blocks/:id'), summary: `${op.summary} (Auth0's path)` }));

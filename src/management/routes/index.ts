@@ -2,7 +2,7 @@
 import type { Operation } from '../operation.ts';
 import { attackProtectionOperations } from './attack-protection.ts';
 import { authenticatorOperations } from './authenticators.ts';
-import { blockOperations } from './blocks.ts';
+import { auth0BlockOperations, blockOperations } from './blocks.ts';
 import { clientOperations } from './clients.ts';
 import { connectionOperations } from './connections.ts';
 import { jobOperations } from './jobs.ts';
@@ -12,5 +12,5 @@ import { resourceServerOperations } from './resource-servers.ts';
 import { userOperations } from './users.ts';
 
 export const OPERATIONS: readonly Operation[] = [
-  ...userOperations, ...blockOperations, ...authenticatorOperations, ...jobOperations, ...clientOperations, ...connectionOperations, ...resourceServerOperations, ...keyOperations, ...attackProtectionOperations, ...logOperations,
+  ...userOperations, ...blockOperations, ...auth0BlockOperations, ...authenticatorOperations, ...jobOperations, ...clientOperations, ...connectionOperations, ...resourceServerOperations, ...keyOperations, ...attackProtectionOperations, ...logOperations,
 ];

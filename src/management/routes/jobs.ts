@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { createImportJob, getJob, getJobErrors, importJobBody, jobErrorView, jobParams, jobView } from '../jobs.ts';
 import { operation } from '../operation.ts';
+import { createUserExport, downloadUserExport, userExportBody, userExportView } from '../user-exports.ts';
 
 export const jobOperations = [
   operation({
@@ -11,8 +12,19 @@ export const jobOperations = [
     handle: ({ body, caller }, ctx) => createImportJob(ctx, caller.client_id, body),
   }),
   operation({
+    method: 'POST', path: '/jobs/users-exports', scope: 'read:users',
+    summary: 'Export users in Auth0\'s formats (NDJSON or CSV): a completed job whose location serves the file to this client for an hour',
+    body: userExportBody, response: userExportView, status: 201,
+    handle: ({ body, caller }, ctx) => createUserExport(ctx, caller.client_id, body),
+  }),
+  operation({
+    method: 'GET', path: '/jobs/:id/download', scope: 'read:users', summary: 'An export job\'s file, to the client that created it, until it expires',
+    params: jobParams,
+    handle: ({ params, caller }, ctx) => downloadUserExport(ctx, caller.client_id, params.id),
+  }),
+  operation({
     method: 'GET', path: '/jobs/:id', scope: 'read:users', summary: 'A job\'s status and summary (on any node)',
-    params: jobParams, response: jobView,
+    params: jobParams, response: z.union([jobView, userExportView]),
     handle: ({ params }, ctx) => getJob(ctx, params.id),
   }),
   operation({

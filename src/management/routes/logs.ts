@@ -6,7 +6,8 @@ import { operation } from '../operation.ts';
 export const logOperations = [
   operation({
     method: 'GET', path: '/logs', scope: 'read:logs', summary: 'Audit events, newest first, filtered by user, type and time',
-    query: logQuery, response: z.array(eventView),
+    query: logQuery,
+    response: z.union([z.array(eventView), z.object({ start: z.number(), limit: z.number(), length: z.number(), logs: z.array(eventView) })]),
     handle: ({ query }, ctx) => listLogs(ctx, query),
   }),
 ];

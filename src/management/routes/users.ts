@@ -1,13 +1,20 @@
 /** /users: Auth0's shape (GET list and search, GET one, POST, PATCH, DELETE). */
-import { createUser, createUserBody, deleteUser, findUser, searchUsers, updateUser, updateUserBody, userIdParams, userSearchQuery, userView, viewOfUser } from '../users.ts';
+import { z } from 'zod';
+import { createUser, createUserBody, deleteUser, findUser, updateUser, updateUserBody, userIdParams, userView, viewOfUser } from '../users.ts';
+import { searchUsers, userSearchQuery, usersByEmail, usersByEmailQuery } from '../user-search.ts';
 import { pagedResponse } from '../input.ts';
 import { operation } from '../operation.ts';
 
 export const userOperations = [
   operation({
-    method: 'GET', path: '/users', scope: 'read:users', summary: 'List users, or search them by connection, username or email',
-    query: userSearchQuery, response: pagedResponse('users', userView),
-    handle: ({ query: { connection, username, email, ...page } }, ctx) => searchUsers(ctx, { connection, username, email }, page),
+    method: 'GET', path: '/users', scope: 'read:users', summary: 'List users, or search them (Auth0\'s q, v3 syntax; or by connection, username, email)',
+    query: userSearchQuery, response: pagedResponse('users', userView.partial()),
+    handle: ({ query }, ctx) => searchUsers(ctx, query),
+  }),
+  operation({
+    method: 'GET', path: '/users-by-email', scope: 'read:users', summary: 'Every user with an email address, in every connection (Auth0\'s users-by-email)',
+    query: usersByEmailQuery, response: z.array(userView.partial()),
+    handle: ({ query }, ctx) => usersByEmail(ctx, query),
   }),
   operation({
     method: 'GET', path: '/users/:id', scope: 'read:users', summary: 'Read a user', params: userIdParams, response: userView,

@@ -3,6 +3,7 @@
  * An applied migration's checksum must never change (../migrations.ts). Unix seconds are BIGINT; keys that are
  * listed in order use COLLATE "C" so they sort by code point, as SQLite's BINARY collation does.
  */
+import { USER_EXPORTS_SQL } from '../exports-sql.ts';
 import type { Migration } from '../migrations.ts';
 import { withSharedMigrations } from '../shared-migrations.ts';
 
@@ -180,6 +181,19 @@ const POSTGRES_MIGRATIONS: Migration[] = [
         audience, auth_time, amr, created_at, family_expires_at, idle_expires_at, NULL, cnf, device
         FROM refresh_tokens WHERE consumed_at IS NULL AND revoked_at IS NULL;
       DROP TABLE refresh_tokens;
+    `,
+  },
+  {
+    version: 20,
+    name: 'user search',
+    sql: `
+      -- Auth0's user search: prefixes (username:jo*) are LIKE 'jo%', which only a text_pattern_ops index serves
+      -- whatever the database's collation; created_at ranges and sorts get their own index.
+      CREATE INDEX users_username_pattern ON users (username_lower text_pattern_ops);
+      CREATE INDEX users_email_pattern ON users (email_lower text_pattern_ops) WHERE email_lower IS NOT NULL;
+      CREATE INDEX users_created_at ON users (created_at);
+      -- Auth0's users-exports jobs: what to export and until when it is served (storage/exports-sql.ts).
+      ${USER_EXPORTS_SQL}
     `,
   },
 ];

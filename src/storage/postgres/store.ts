@@ -11,6 +11,7 @@ import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
 import { PostgresAttempts } from './attempts.ts';
 import { PostgresEvents } from './events.ts';
 import { SqlJobStore } from '../jobs-sql.ts';
+import { SqlExportStore } from '../exports-sql.ts';
 import { SqlSettingStore } from '../settings-sql.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
 import type { RunSql } from '../portable-sql.ts';
@@ -64,6 +65,7 @@ export class PostgresStore implements Store, SchemaMigrations {
   readonly events: Store['events'];
   readonly mfa: Store['mfa'];
   readonly jobs: Store['jobs'];
+  readonly exports: Store['exports'];
   readonly legacyTokens: Store['legacyTokens'];
   readonly settings: Store['settings'];
 
@@ -75,6 +77,7 @@ export class PostgresStore implements Store, SchemaMigrations {
     this.events = new PostgresEvents(db.query);
     this.mfa = new SqlMfaStore(run);
     this.jobs = new SqlJobStore(run);
+    this.exports = new SqlExportStore(run);
     this.settings = new SqlSettingStore(run);
     this.legacyTokens = new SqlLegacyTokenStore(run);
     this.users = new PostgresUsers(db);

@@ -1,8 +1,9 @@
 /** Users and their password history on PostgreSQL. */
-import type { ImportedUser, MetadataPatch, NewUser, UserFilter, UserProfile, UserRecord } from '../../model/user.ts';
+import type { ImportedNewUser, ImportedUser, MetadataPatch, NewUser, UserFilter, UserProfile, UserRecord } from '../../model/user.ts';
 import { ConflictError } from '../errors.ts';
 import type { PasswordHistoryStore } from '../slices/password-history.ts';
 import type { UserStore } from '../slices/users.ts';
+import { POSTGRES_SEARCH } from '../user-search-sql.ts';
 import { PROFILE_COLUMNS, newUserId, profileColumns, userSearch } from '../users.ts';
 import type { Db, Query, Row } from './db.ts';
 import { insertManySql, insertSql, toUser, userColumns } from './rows.ts';
@@ -119,9 +120,9 @@ export class PostgresUsers implements UserStore {
 
   // UserImportStore
 
-  async importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
+  async importUsers(users: ImportedNewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
     if (users.length === 0) return [];
-    const rows = users.map((user) => ({ ...userColumns(user), id: newUserId(), created_at: now, updated_at: now }));
+    const rows = users.map((user) => ({ ...userColumns(user), id: user.id ?? newUserId(), created_at: now, updated_at: now }));
     return this.#db.transaction(async (query) => {
       const inserted = await insertUsers(query, rows);
       const results: ImportedUser[] = [];
@@ -134,14 +135,14 @@ export class PostgresUsers implements UserStore {
   }
 
   async listUsers(filter: UserFilter & { limit: number; offset: number }): Promise<UserRecord[]> {
-    const { where, values } = userSearch(filter, $);
-    const { rows } = await this.#db.query(`SELECT * FROM users ${where} ORDER BY connection, username_lower LIMIT ${$(values.length + 1)} OFFSET ${$(values.length + 2)}`,
+    const { where, values, order } = userSearch(filter, $, POSTGRES_SEARCH);
+    const { rows } = await this.#db.query(`SELECT * FROM users ${where} ${order} LIMIT ${$(values.length + 1)} OFFSET ${$(values.length + 2)}`,
       [...values, filter.limit, filter.offset]);
     return rows.map(toUser);
   }
 
   async countUsers(filter: UserFilter): Promise<number> {
-    const { where, values } = userSearch(filter, $);
+    const { where, values } = userSearch(filter, $, POSTGRES_SEARCH);
     const { rows } = await this.#db.query(`SELECT count(*)::int AS n FROM users ${where}`, values);
     return rows[0]!.n as number;
   }

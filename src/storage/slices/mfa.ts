@@ -4,8 +4,14 @@ import type { AuthenticatorRecord, MfaTokenRecord, OobChallengeRecord } from '..
 export interface MfaStore {
   createMfaToken(token: MfaTokenRecord): Promise<void>;
   findMfaToken(id: string): Promise<MfaTokenRecord | undefined>;
-  /** One atomic increment of an unconsumed token's wrong codes; returns the count after it (0 when there is no such token). */
-  addMfaTokenFailure(id: string): Promise<number>;
+  /**
+   * Admits one answer to be checked, before it is: one conditional write counts it as a failure in advance, only
+   * while the token is unconsumed, unexpired at `now` and below `maxFailures`. However many answers race, at most
+   * `maxFailures` are checked. Returns the count with this answer (0 when the token is not live or has no answer left).
+   */
+  reserveMfaTokenAnswer(id: string, now: number, maxFailures: number): Promise<number>;
+  /** Gives an answer's reservation back: its check ended without a wrong answer (refused by another limit, or failed). */
+  releaseMfaTokenAnswer(id: string): Promise<void>;
   /** Consumes the token if it is unconsumed, unexpired at `now` and below `maxFailures`; false otherwise. */
   consumeMfaToken(id: string, now: number, maxFailures: number): Promise<boolean>;
   /** Oldest first. */

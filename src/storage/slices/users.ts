@@ -1,5 +1,5 @@
 /** Users: accounts by login or id, profile and metadata changes, conditional password writes, batch import. */
-import type { ImportedUser, MetadataPatch, NewUser, UserFilter, UserProfile, UserRecord } from '../../model/user.ts';
+import type { ImportedUser, MetadataPatch, ImportedNewUser, NewUser, UserFilter, UserProfile, UserRecord } from '../../model/user.ts';
 
 export interface UserStore {
   /** Case-insensitive lookup by username, then by email, within one connection. */
@@ -40,5 +40,6 @@ export interface UserStore {
    * that user's profile (PROFILE_COLUMNS in ../users.ts) is replaced instead: never its username, email, blocked
    * flag or password hash.
    */
-  importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]>;
+  /** A user's own id is kept when given; one already taken is a conflict, as a taken username is. */
+  importUsers(users: ImportedNewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]>;
 }

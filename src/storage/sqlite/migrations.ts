@@ -1,4 +1,5 @@
 /** SQLite schema migrations; an applied migration's checksum must never change (../migrations.ts). */
+import { USER_EXPORTS_SQL } from '../exports-sql.ts';
 import type { Migration } from '../migrations.ts';
 import { withSharedMigrations } from '../shared-migrations.ts';
 
@@ -174,6 +175,17 @@ const SQLITE_MIGRATIONS: Migration[] = [
         audience, auth_time, amr, created_at, family_expires_at, idle_expires_at, NULL, cnf, device
         FROM refresh_tokens WHERE consumed_at IS NULL AND revoked_at IS NULL;
       DROP TABLE refresh_tokens;
+    `,
+  },
+  {
+    version: 20,
+    name: 'user search',
+    sql: `
+      -- Auth0's user search: prefixes on username and email are ranges on the indexes they already have (SQLite's
+      -- binary collation orders bytes); created_at ranges and sorts get their own index.
+      CREATE INDEX users_created_at ON users (created_at);
+      -- Auth0's users-exports jobs: what to export and until when it is served (storage/exports-sql.ts).
+      ${USER_EXPORTS_SQL}
     `,
   },
 ];

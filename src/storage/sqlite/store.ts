@@ -10,6 +10,7 @@ import { ConfiguredCache, configuredReaders } from '../configured-cache.ts';
 import { SqliteAttempts } from './attempts.ts';
 import { SqliteEvents } from './events.ts';
 import { SqlJobStore } from '../jobs-sql.ts';
+import { SqlExportStore } from '../exports-sql.ts';
 import { SqlSettingStore } from '../settings-sql.ts';
 import { SqlMfaStore } from '../mfa-sql.ts';
 import type { RunSql } from '../portable-sql.ts';
@@ -61,6 +62,7 @@ export class SqliteStore implements Store, SchemaMigrations {
   readonly events: Store['events'];
   readonly mfa: Store['mfa'];
   readonly jobs: Store['jobs'];
+  readonly exports: Store['exports'];
   readonly legacyTokens: Store['legacyTokens'];
   readonly settings: Store['settings'];
 
@@ -82,6 +84,7 @@ export class SqliteStore implements Store, SchemaMigrations {
     this.events = new SqliteEvents(sql);
     this.mfa = new SqlMfaStore(run);
     this.jobs = new SqlJobStore(run);
+    this.exports = new SqlExportStore(run);
     this.settings = new SqlSettingStore(run);
     this.legacyTokens = new SqlLegacyTokenStore(run);
     const slices: SqliteDb = { sql, transaction: (work) => this.#transaction(work) };

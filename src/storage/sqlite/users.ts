@@ -1,9 +1,11 @@
 /** Users and their password history on SQLite. */
-import { patchedMetadata, type ImportedUser, type MetadataPatch, type NewUser, type UserFilter, type UserProfile, type UserRecord } from '../../model/user.ts';
+import { patchedMetadata, type ImportedNewUser, type ImportedUser, type MetadataPatch, type NewUser, type UserFilter, type UserProfile, type UserRecord } from '../../model/user.ts';
 import { ConflictError } from '../errors.ts';
 import type { PasswordHistoryStore } from '../slices/password-history.ts';
 import type { UserStore } from '../slices/users.ts';
+import { SQLITE_SEARCH } from '../user-search-sql.ts';
 import { PROFILE_COLUMNS, newUserId, profileColumns, userColumns as columnsOf, userSearch } from '../users.ts';
+import type { SQLInputValue } from 'node:sqlite';
 import type { Row, SqliteDb } from './db.ts';
 
 function toUser(row: Row): UserRecord {
@@ -60,8 +62,8 @@ export class SqliteUsers implements UserStore {
   }
 
   /** The new user's row, or undefined when its username or email is taken in the connection. */
-  #insertUser(user: NewUser, now: number): Row | undefined {
-    const row = { ...userColumns(user), id: newUserId(), created_at: now, updated_at: now };
+  #insertUser(user: ImportedNewUser, now: number): Row | undefined {
+    const row = { ...userColumns(user), id: user.id ?? newUserId(), created_at: now, updated_at: now };
     const inserted = this.#db.sql(`INSERT INTO users (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((k) => `:${k}`).join(', ')})
       ON CONFLICT DO NOTHING`).run(row);
     return inserted.changes === 1 ? row : undefined;
@@ -75,7 +77,7 @@ export class SqliteUsers implements UserStore {
 
   // UserImportStore
 
-  async importUsers(users: NewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
+  async importUsers(users: ImportedNewUser[], now: number, options: { upsert: boolean }): Promise<ImportedUser[]> {
     return this.#db.transaction(() => users.map((user): ImportedUser => {
       const row = this.#insertUser(user, now);
       if (row) return { outcome: 'created', id: row.id as string };
@@ -137,13 +139,13 @@ export class SqliteUsers implements UserStore {
   }
 
   async listUsers(filter: UserFilter & { limit: number; offset: number }): Promise<UserRecord[]> {
-    const { where, values } = userSearch(filter, () => '?');
-    return this.#db.sql(`SELECT * FROM users ${where} ORDER BY connection, username_lower LIMIT ? OFFSET ?`).all(...values, filter.limit, filter.offset).map(toUser);
+    const { where, values, order } = userSearch(filter, (n) => `?${n}`, SQLITE_SEARCH);
+    return this.#db.sql(`SELECT * FROM users ${where} ${order} LIMIT ?${values.length + 1} OFFSET ?${values.length + 2}`).all(...(values as SQLInputValue[]), filter.limit, filter.offset).map(toUser);
   }
 
   async countUsers(filter: UserFilter): Promise<number> {
-    const { where, values } = userSearch(filter, () => '?');
-    return this.#db.sql(`SELECT count(*) AS n FROM users ${where}`).get(...values)!.n as number;
+    const { where, values } = userSearch(filter, (n) => `?${n}`, SQLITE_SEARCH);
+    return this.#db.sql(`SELECT count(*) AS n FROM users ${where}`).get(...(values as SQLInputValue[]))!.n as number;
   }
 }
 

@@ -55,6 +55,7 @@ test('private_key_jwt needs exactly one of jwks and jwks_uri, public keys only, 
 
 test('assertion clients get their method\'s default algorithm; a jwks_uri that is not https is a boot warning', () => {
   const config = parseConfig({
+    issuer: 'https://auth.example.com',
     clients: [
       { client_id: 'hmac', token_endpoint_auth_method: 'client_secret_jwt', client_secret: SECRET },
       { client_id: 'keys', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://keys.example/jwks' },

@@ -58,7 +58,7 @@ test('a problem names its key path: clients[1].grant_types[0]: unknown grant typ
 
 test('unknown keys, bad types and ranges are all reported at once', () => {
   const problems = problemsOf({ prot: 1, port: 70000, tokens: { signing_alg: 'HS256' } });
-  assert.ok(problems.includes('prot: unknown key'), problems.join('\n'));
+  assert.ok(problems.includes('prot: unknown key (did you mean "port"?)'), problems.join('\n'));
   assert.ok(problems.some((p) => p.startsWith('port: ')));
   assert.ok(problems.some((p) => p.startsWith('tokens.signing_alg: unknown signing algorithm "HS256"')));
 });
@@ -122,12 +122,14 @@ test('unsafe settings produce boot warnings', () => {
     issuer: 'http://auth.example.com', password_hashing: { memory_cost: 1024, time_cost: 1 }, clients: [{ client_id: 'w', client_secret: 'short' }],
   }, 'test', {}));
   assert.equal(warnings.length, 3, warnings.join('\n'));
-  assert.deepEqual(configWarnings(parseConfig({}, 'test', {})), []);
+  assert.deepEqual(configWarnings(parseConfig({ issuer: 'https://auth.example.com' }, 'test', {})), []);
+  assert.deepEqual(configWarnings(parseConfig({}, 'test', {})),
+    ['issuer is not set: tokens name http://127.0.0.1:8080 (the address this node listens on); set issuer to the public URL clients and APIs use, the same on every node']);
 });
 
 test('disabled attack protection and an ignored trust_forwarded_for produce boot warnings', () => {
   const warnings = configWarnings(parseConfig({
-    attack_protection: { brute_force: { enabled: false }, rate_limit: { enabled: false } },
+    issuer: 'https://auth.example.com', attack_protection: { brute_force: { enabled: false }, rate_limit: { enabled: false } },
     clients: [{ client_id: 'm', token_endpoint_auth_method: 'none', grant_types: ['password'], trust_forwarded_for: true }],
   }, 'test', {}));
   assert.deepEqual(warnings.map((w) => w.split(' ')[0]), ['clients[0].trust_forwarded_for', 'attack_protection.brute_force', 'attack_protection.rate_limit']);

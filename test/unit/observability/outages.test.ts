@@ -7,7 +7,7 @@ import { OutageMonitor, causeOf, hostOf } from '../../../src/observability/outag
 import { StoreUnavailableError } from '../../../src/storage/errors.ts';
 import { within } from '../../helpers/poll.ts';
 
-function monitor(options: { intervalMs?: number; probe?: () => Promise<void> } = {}) {
+function monitor(options: { intervalMs?: number; probe?: () => Promise<void>; settleMs?: number } = {}) {
   const lines: Record<string, any>[] = [];
   const log = pino({ level: 'info' }, new Writable({ write(chunk, _e, done) { lines.push(JSON.parse(chunk.toString())); done(); } }));
   const m = new OutageMonitor({ dependency: 'store', host: hostOf('postgres://tollgate:s3cret@db.internal:5433/tollgate?sslmode=require'), log, ...options });
@@ -17,7 +17,7 @@ function monitor(options: { intervalMs?: number; probe?: () => Promise<void> } =
 const refused = new StoreUnavailableError({ cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5433'), { code: 'ECONNREFUSED' }) });
 
 test('outages: one warning when the dependency goes, with host and cause; none per failed call; one when it is back, with duration and counts', async (t) => {
-  const { m, lines } = monitor();
+  const { m, lines } = monitor({ settleMs: 0 });
   t.after(() => m.close());
   m.answered();
   assert.equal(lines.length, 0, 'nothing while it answers');
@@ -55,6 +55,19 @@ test('outages: one line per interval while it stays down, with the requests of t
   await within(2000, 'the probe notices', async () => recovered === 1);
   assert.match(lines.at(-1)!.msg, /^store reachable again/);
   assert.equal(lines.at(-1)!.requests, 2, 'the recovery line has the whole outage\'s count');
+});
+
+test('outages: answers between failures of one outage (a database shutting down) do not end it; one after the settle time does', async (t) => {
+  const { m, lines } = monitor({ settleMs: 200 });
+  t.after(() => m.close());
+  m.failed(refused);
+  m.answered();
+  m.failed(refused);
+  m.answered();
+  assert.deepEqual(lines.map((l) => l.msg), ['store unreachable'], 'still one outage');
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  m.answered();
+  assert.deepEqual(lines.map((l) => l.msg.replace(/ after .*/, '')), ['store unreachable', 'store reachable again']);
 });
 
 test('outages: the cause is one line, the wrapped error\'s', () => {

@@ -1,0 +1,4 @@
+/** Tollgate's version, as package.json states it (printed by --version and on the start line). */
+import { readFileSync } from 'node:fs';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

@@ -15,7 +15,7 @@ import autocannon, { type Result } from 'autocannon';
 import { parseConfig } from '../src/config/load.ts';
 import { createServer } from '../src/server.ts';
 import { openStore } from '../src/storage/open.ts';
-import { MANAGEMENT_SCOPES } from '../src/management/scopes.ts';
+import { MANAGEMENT_SCOPES } from '../src/protocol/management-api.ts';
 
 const count = Number(process.env.BENCH_SEARCH_USERS || 1_000_000);
 if (!Number.isInteger(count) || count < 100) throw new Error('BENCH_SEARCH_USERS must be an integer of at least 100');

@@ -3,7 +3,7 @@
  * (RFC 7523, RFC 8705 §2), Tollgate's own TLS, the client certificate of a request, and DPoP proofs (RFC 9449).
  */
 import type { Config } from './config/schema.ts';
-import type { Store } from './storage/interfaces.ts';
+import type { Store } from './storage/store.ts';
 import type { PasswordHasher } from './accounts/passwords.ts';
 import type { KeyRing } from './keys/keyring.ts';
 import type { IpList } from './protection/ip-list.ts';
@@ -15,7 +15,7 @@ import { clientCertificateReader, type CertificateReader } from './http/client-c
 import { endpointsOf, type DiscoveryFeatures, type Endpoints } from './endpoints/discovery.ts';
 import { DpopVerifier } from './dpop/proof.ts';
 import { DpopNonces } from './dpop/nonce.ts';
-import { withEquivalentAlgs } from './keys/algorithms.ts';
+import { withEquivalentAlgs } from './protocol/algorithms.ts';
 
 export interface ClientProofs {
   clientAuth: ClientAuthDeps;
@@ -61,7 +61,7 @@ export function clientProofs(config: Config, deps: {
       hmacSecrets: new Map(config.clients.flatMap((c) => (c.token_endpoint_auth_method === 'client_secret_jwt' && c.client_secret ? [[c.client_id, c.client_secret]] : []))),
       clientKeys: new ClientKeys({ now }),
       assertionAudiences: assertionAudiences(issuer, urlsOf('token')),
-      singleUse: store,
+      singleUse: store.singleUse,
       trustedCas: config.tls?.client_ca === undefined ? [] : certificatesOf(config.tls.client_ca),
       now,
     },
@@ -69,7 +69,7 @@ export function clientProofs(config: Config, deps: {
       algs: withEquivalentAlgs(config.dpop.signing_algs),
       proofLifetime: config.dpop.proof_lifetime,
       urls: { token: urlsOf('token'), userinfo: urlsOf('userinfo') },
-      singleUse: store,
+      singleUse: store.singleUse,
       nonces: config.dpop.require_nonce ? new DpopNonces({ keys, alg: config.tokens.signing_alg, issuer, lifetime: config.dpop.nonce_lifetime, now }) : undefined,
       now,
     }),

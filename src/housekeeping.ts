@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { failStaleJobs } from './management/import-jobs.ts';
-import type { Store } from './storage/interfaces.ts';
+import type { Store } from './storage/store.ts';
 import { logUnlessOutage } from './observability/outages.ts';
 
 const DAY = 86_400;

@@ -2,20 +2,20 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config/schema.ts';
-import type { Store } from './storage/interfaces.ts';
+import type { Store } from './storage/store.ts';
 import { OutageMonitor, hostOf, logUnlessOutage } from './observability/outages.ts';
 import { openStore, storeOptions } from './storage/open.ts';
 import { argon2Hasher, decoyHash, type PasswordHasher } from './accounts/passwords.ts';
 import { Accounts } from './accounts/authenticate.ts';
 import { KeyRing } from './keys/keyring.ts';
-import type { SigningAlg } from './keys/algorithms.ts';
+import type { SigningAlg } from './protocol/algorithms.ts';
 import { TokenIssuer } from './tokens/issuer.ts';
 import { FamilyRevocation } from './tokens/family-revocation.ts';
-import type { TokenServices } from './tokens/services.ts';
+import type { TokenServices } from './tokens/token-services.ts';
 import { endpointsOf } from './endpoints/discovery.ts';
 import { syncConfig } from './config/sync.ts';
 import { issuerOf } from './config/issuer.ts';
-import { MANAGEMENT_PREFIX, managementAudience } from './management/scopes.ts';
+import { MANAGEMENT_PREFIX, managementAudience } from './protocol/management-api.ts';
 import { configuredContext, type ManagementContext } from './management/context.ts';
 import { managementPlugin } from './management/router.ts';
 import { auth0ErrorBody } from './management/error-shape.ts';
@@ -42,10 +42,10 @@ import { setUpCache, type CacheSetup } from './cache/store.ts';
 import { EPOCH_CHECK_MS } from './cache/epoch.ts';
 import { SharedRateCounter } from './cache/rate-limit.ts';
 import { clientProofs } from './client-proofs.ts';
-import { Mfa } from './mfa/service.ts';
+import { Mfa } from './mfa/mfa.ts';
 import { secretBoxFor } from './mfa/secret-box.ts';
 import { enrolConfiguredOtp } from './mfa/configured-otp.ts';
-import { mfaAudience } from './mfa/api.ts';
+import { mfaAudience } from './protocol/audiences.ts';
 import { ActionPipeline } from './actions/pipeline.ts';
 import { loadActions } from './actions/load.ts';
 import { startHousekeeping } from './housekeeping.ts';
@@ -136,7 +136,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let keyStore: Store | undefined;
   const observability = new Observability(config, scope, log, {
     dependencies: () => ({ store: !storeOutages?.down, ...(cached ? { cache: !cached.outage.monitor.down } : {}) }),
-    signingKeyAges: async () => Object.fromEntries((await keyStore?.listSigningKeys() ?? [])
+    signingKeyAges: async () => Object.fromEntries((await keyStore?.keys.listSigningKeys() ?? [])
       .filter((key) => key.state === 'current' && key.activated_at !== null).map((key) => [key.alg, now() - key.activated_at!])),
   });
   const hasher = observability.hasher(options.hasher ?? argon2Hasher(config.password_hashing));
@@ -185,16 +185,17 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const rateLimit = requestLimiter(config, { cached, audit, allowlist, now, counter: options.rateCounter });
     const proofs = clientProofs(config, { issuer: iss, hasher, store, keys, trustedProxies, now });
     const families = new FamilyRevocation({ store, accessTokenTtl: config.tokens.access_token_ttl, now });
-    const breachedChecks = breachedPasswords(config, { users: store, audit, log, now, waitForIndex: false },
+    const breachedChecks = breachedPasswords(config, { users: store.users, audit, log, now, waitForIndex: false },
       () => protection.latest().config.breached_password_detection);
     breached = breachedChecks;
     // Not awaited: logins pass unchecked until the index is ready (fail-open), and the log says when it is.
     if (protection.latest().config.breached_password_detection.enabled) breachedChecks.prepare().catch(() => {});
     const services: TokenServices = {
-      accounts: new Accounts({ users: store, hasher, decoy: await decoyHash(hasher), now }),
-      directory: store,
-      users: store,
-      refreshTokens: store,
+      accounts: new Accounts({ users: store.users, hasher, decoy: await decoyHash(hasher), now }),
+      connections: store.connections,
+      apis: store.apis,
+      users: store.users,
+      refreshTokens: store.refreshFamilies,
       legacyTokens: store.legacyTokens,
       families,
       issuer,
@@ -208,7 +209,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       breached: breachedChecks,
       audit,
       mfa: new Mfa({
-        store: store.mfa, once: store, attempts: store.attempts, directory: store, box, config: config.mfa, audit, log, now,
+        store: store.mfa, once: store.singleUse, attempts: store.attempts, connections: store.connections, apis: store.apis, box, config: config.mfa, audit, log, now,
       }),
       actions: new ActionPipeline(await loadActions(config.actions), config.custom_claims.allow, audit),
       log,
@@ -243,14 +244,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(async (scoped) => registerRoutes(scoped, {
       issuer: iss, clientIp: (request) => clientIp(request.socket.remoteAddress, request.headers, trustedProxies), rateLimit,
       clientCertificate: proofs.clientCertificate, features: proofs.features,
-      token: { clients: store, clientAuth, services, dpop, span: (name, work) => observability.span(name, work) }, lookup: { issuer, refreshTokens: store, denylist: store, clients: store, legacyTokens: store.legacyTokens, families, now },
-      users: store, directory: store, keys, legacy: deprecationHeaders(config.legacy), cors: { clients: store, mfa: store.mfa },
-      mfa: { mfa: services.mfa, users: store, clients: store, clientAuth, issuer, denylist: store, audience: mfaAudience(iss) },
+      token: { clients: store.clients, clientAuth, services, dpop, span: (name, work) => observability.span(name, work) }, lookup: { issuer, refreshTokens: store.refreshFamilies, denylist: store.denylist, clients: store.clients, legacyTokens: store.legacyTokens, families, now },
+      users: store.users, connections: store.connections, apis: store.apis, keys, legacy: deprecationHeaders(config.legacy), cors: { clients: store.clients, mfa: store.mfa },
+      mfa: { mfa: services.mfa, users: store.users, clients: store.clients, clientAuth, issuer, denylist: store.denylist, audience: mfaAudience(iss) },
     }), { prefix: new URL(iss).pathname.replace(/\/+$/, '') });
     const configured = configuredContext(config, hasher, breachedChecks);
     const jobs = new ImportJobs({ store, hasher, audit, now, log, ...configured });
     const management: ManagementContext = { store, hasher, audit, now, keys, jobs, families, protection, ...configured };
-    const callers = { issuer, denylist: store, clients: store, audience: services.policy.managementAudience };
+    const callers = { issuer, denylist: store.denylist, clients: store.clients, audience: services.policy.managementAudience };
     await app.register(async (scoped) => managementPlugin(scoped, { context: management, callers, issuer: iss, uploadLimit: config.management.import_max_bytes }),
       { prefix: managementPath });
     await app.ready();

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { PasswordHashing } from '../../src/accounts/passwords.ts';
-import type { SigningAlg } from '../../src/keys/algorithms.ts';
+import type { SigningAlg } from '../../src/protocol/algorithms.ts';
 import { openStore } from '../../src/storage/open.ts';
 import { serve, type ServeProcess } from '../../test/helpers/cli.ts';
 import { REDIS_URL, deleteUnder } from '../../test/helpers/redis.ts';

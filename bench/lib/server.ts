@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { parseConfig } from '../../src/config/load.ts';
 import { argon2Hasher, type PasswordHashing } from '../../src/accounts/passwords.ts';
 import { createServer, type Tollgate } from '../../src/server.ts';
-import type { SigningAlg } from '../../src/keys/algorithms.ts';
+import type { SigningAlg } from '../../src/protocol/algorithms.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { writePwnedList } from './pwned-list.ts';
 
 /** OWASP's argon2id minimum, which is also Tollgate's default. */
@@ -90,7 +90,7 @@ export async function addUsers(store: Store, count: number, phc: string): Promis
   const users = Array.from({ length: count }, (_, i) => `user${String(i).padStart(4, '0')}`);
   const now = Math.floor(Date.now() / 1000);
   for (const username of users) {
-    await store.createUser({
+    await store.users.createUser({
       connection: CONNECTION, username, email: `${username}@bench.example`, email_verified: true, password_hash: phc,
       name: null, given_name: null, family_name: null, nickname: null, picture: null, blocked: false, app_metadata: {}, user_metadata: {},
     }, now);

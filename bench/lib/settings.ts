@@ -1,6 +1,6 @@
 /** What every benchmark reads from the environment, and the machine it runs on. */
 import { cpus, loadavg } from 'node:os';
-import { SIGNING_ALGS, type SigningAlg } from '../../src/keys/algorithms.ts';
+import { SIGNING_ALGS, type SigningAlg } from '../../src/protocol/algorithms.ts';
 
 export function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name] || String(fallback);

@@ -23,13 +23,13 @@ export const refreshScenario: Scenario = {
   verificationsPerRequest: 0,
   singleUse: true,
   async prepare({ store, users: usernames, requests }) {
-    const client = await store.getClient('bench');
+    const client = await store.clients.getClient('bench');
     if (!client) throw new Error('bench client missing');
-    const users = await store.listUsers({ connection: CONNECTION, limit: usernames.length, offset: 0 });
+    const users = await store.users.listUsers({ connection: CONNECTION, limit: usernames.length, offset: 0 });
     const now = Math.floor(Date.now() / 1000);
     const issue = async (i: number) => {
       const user = users[i % users.length]!;
-      const { token } = await startFamily(store, {
+      const { token } = await startFamily(store.refreshFamilies, {
         client, userId: user.id, connection: CONNECTION, scope: ['offline_access', 'read:items'], audience: API, authTime: now, amr: ['pwd'], cnf: null, device: null,
       }, now);
       return new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString();

@@ -4,7 +4,8 @@
  * (ARCHITECTURE.md principle 5). Every call costs one verification with the current parameters (two for an
  * account whose hash has other ones).
  */
-import type { UserStore, UserRecord } from '../storage/interfaces.ts';
+import type { UserStore } from '../storage/slices/users.ts';
+import type { UserRecord } from '../model/user.ts';
 import type { PasswordHasher } from './passwords.ts';
 
 export type LoginResult =

@@ -3,7 +3,8 @@
  * replaces. The store keeps only as many as the policy needs (history − 1, the current hash being the other one).
  */
 import type { PasswordPolicy } from '../config/schema.ts';
-import type { PasswordHistoryStore, UserRecord } from '../storage/interfaces.ts';
+import type { PasswordHistoryStore } from '../storage/slices/password-history.ts';
+import type { UserRecord } from '../model/user.ts';
 import { isForeignHash } from './legacy/registry.ts';
 
 /** For checkPassword's `previousHashes`: the current hash first, then replaced ones, newest first. */

@@ -8,7 +8,10 @@ import { PasswordBreachedError, PasswordPolicyError } from '../errors/management
 import type { PasswordStage } from '../config/breached-schema.ts';
 import type { AuditLog } from '../events/audit.ts';
 import { unblockAccount } from '../protection/unblock.ts';
-import type { AttemptStore, PasswordHistoryStore, UserRecord, UserStore } from '../storage/interfaces.ts';
+import type { AttemptStore } from '../storage/slices/attempts.ts';
+import type { PasswordHistoryStore } from '../storage/slices/password-history.ts';
+import type { UserRecord } from '../model/user.ts';
+import type { UserStore } from '../storage/slices/users.ts';
 import type { FamilyRevocation } from '../tokens/family-revocation.ts';
 import { recentPasswordHashes, rememberReplacedHash } from './password-history.ts';
 import { checkPassword, describeRefusal, type PasswordOwner, type PolicyChecks } from './password-policy.ts';

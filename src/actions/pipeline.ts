@@ -5,8 +5,9 @@
  */
 import type { AuditLog } from '../events/audit.ts';
 import { AccessDeniedError, InvalidRequestError, ServerError, type OAuthError } from '../errors/oauth.ts';
-import type { ClientRecord, UserRecord } from '../storage/interfaces.ts';
-import { ActionCalls, emptyOutcome, type ActionOutcome } from './api.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { UserRecord } from '../model/user.ts';
+import { ActionCalls, emptyOutcome, type ActionOutcome } from './action-calls.ts';
 import { MAX_CUSTOM_CLAIMS_BYTES } from './claims.ts';
 import type { Action, LoginProtocol, PostLoginEvent } from './types.ts';
 
@@ -67,13 +68,13 @@ export class ActionPipeline {
   /** The error the recorded calls end the login with, if any. */
   #judge(calls: ActionCalls, outcome: ActionOutcome): Failure | undefined {
     if (calls.redirected) {
-      return { error: new InvalidRequestError('A post-login action asked to redirect the user, which a token request cannot do.', 'redirect'), type: 'action.failed', reason: 'redirect.sendUserTo is impossible in a password exchange' };
+      return { error: new InvalidRequestError('A post-login action asked to redirect the user, which a token request cannot do.', 'action.redirect'), type: 'action.failed', reason: 'redirect.sendUserTo is impossible in a password exchange' };
     }
     if (calls.violation) return serverError(calls.violation);
     for (const [token, claims] of [['access token', outcome.accessClaims], ['ID token', outcome.idClaims]] as const) {
       if (JSON.stringify(claims).length > MAX_CUSTOM_CLAIMS_BYTES) return serverError(`custom claims of the ${token} exceed ${MAX_CUSTOM_CLAIMS_BYTES} bytes`);
     }
-    if (calls.denied !== undefined) return { error: new AccessDeniedError(calls.denied, 'denied by a post-login action'), type: 'action.denied', reason: calls.denied };
+    if (calls.denied !== undefined) return { error: new AccessDeniedError(calls.denied, 'action.denied'), type: 'action.denied', reason: calls.denied };
     return undefined;
   }
 
@@ -94,7 +95,7 @@ interface Failure {
 }
 
 function serverError(reason: string): Failure {
-  return { error: new ServerError(`post-login action: ${reason}`), type: 'action.failed', reason };
+  return { error: new ServerError(`action.failed: ${reason}`), type: 'action.failed', reason };
 }
 
 function runsFor(action: LoadedAction, client: ClientRecord, connection: string): boolean {

@@ -8,13 +8,9 @@
  * Everything here is a copy: changing the event changes nothing, only API calls do.
  */
 
-/** Which exchange the login came through (event.transaction.protocol). */
-export type LoginProtocol = 'oauth2-password' | 'oauth2-password-realm' | 'oauth2-refresh-token' | 'oauth2-resource-owner';
+import type { ActionFactor, JsonValue, LoginProtocol } from '../model/login.ts';
 
-/** Second factors an action may ask for; `any` lets the user answer with whichever the policy allows. */
-export type ActionFactor = 'any' | 'otp' | 'email' | 'sms';
-
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type { ActionFactor, JsonValue, LoginProtocol };
 
 export interface PostLoginEvent {
   user: {

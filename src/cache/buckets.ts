@@ -5,7 +5,8 @@
  * (a bucket never seen is full), whereas brute-force counters and blocks stay in SQL, the authority.
  */
 import type { Redis } from 'ioredis';
-import type { BucketPolicy, BucketResult, BucketStore } from '../storage/interfaces.ts';
+import type { BucketPolicy, BucketResult } from '../model/attempts.ts';
+import type { BucketStore } from '../storage/slices/attempts.ts';
 import { bucketLevel, bucketResult } from '../storage/attempts.ts';
 import { CLOCK_MARGIN, type CacheKeys } from './keys.ts';
 import { scripts } from './scripts.ts';

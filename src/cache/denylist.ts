@@ -7,7 +7,9 @@
  * the store's entries in force back into Redis before trusting it again.
  */
 import type { Redis } from 'ioredis';
-import type { DeniableToken, DeniedEntry, DenylistStore } from '../storage/interfaces.ts';
+import type { Store } from '../storage/store.ts';
+import type { DeniableToken, DeniedEntry } from '../model/tokens.ts';
+import type { DenylistStore } from '../storage/slices/denylist.ts';
 import { denylistKeys, sessionKey } from '../storage/denylist-keys.ts';
 import type { CacheEpoch } from './epoch.ts';
 import type { CacheOutage } from './fallback.ts';
@@ -20,12 +22,12 @@ const COPY_PAGE = 1000;
 export class CachedDenylist implements DenylistStore {
   readonly #redis: Redis;
   readonly #keys: CacheKeys;
-  readonly #store: DenylistStore;
+  readonly #store: Pick<Store, 'denylist'>;
   readonly #outage: CacheOutage;
   readonly #epoch: CacheEpoch;
   readonly #now: () => number;
 
-  constructor(deps: { redis: Redis; keys: CacheKeys; store: DenylistStore; outage: CacheOutage; epoch: CacheEpoch; now: () => number }) {
+  constructor(deps: { redis: Redis; keys: CacheKeys; store: Pick<Store, 'denylist'>; outage: CacheOutage; epoch: CacheEpoch; now: () => number }) {
     this.#redis = deps.redis;
     this.#keys = deps.keys;
     this.#store = deps.store;
@@ -54,28 +56,28 @@ export class CachedDenylist implements DenylistStore {
   }
 
   async denyAccessToken(jti: string, expiresAt: number): Promise<void> {
-    await this.#store.denyAccessToken(jti, expiresAt);
+    await this.#store.denylist.denyAccessToken(jti, expiresAt);
     await this.#deny(jti, expiresAt);
   }
 
   async denySession(sid: string, expiresAt: number): Promise<void> {
-    await this.#store.denySession(sid, expiresAt);
+    await this.#store.denylist.denySession(sid, expiresAt);
     await this.#deny(sessionKey(sid), expiresAt);
   }
 
   /** One MGET for the marker, the jti and the family together. */
   async isAccessTokenDenied(token: DeniableToken): Promise<boolean> {
-    if (!this.#epoch.trusted) return this.#store.isAccessTokenDenied(token);
+    if (!this.#epoch.trusted) return this.#store.denylist.isAccessTokenDenied(token);
     const keys = [this.#epoch.key, ...denylistKeys(token).map((key) => this.#keys.denied(key))];
     return this.#outage.run(async () => {
       const [marker, ...entries] = await this.#redis.mget(...keys);
-      if (!this.#epoch.confirms(marker ?? null)) return this.#store.isAccessTokenDenied(token);
+      if (!this.#epoch.confirms(marker ?? null)) return this.#store.denylist.isAccessTokenDenied(token);
       return entries.some((entry) => entry !== null);
-    }, () => this.#store.isAccessTokenDenied(token));
+    }, () => this.#store.denylist.isAccessTokenDenied(token));
   }
 
   listDenied(after: string, limit: number, now: number): Promise<DeniedEntry[]> {
-    return this.#store.listDenied(after, limit, now);
+    return this.#store.denylist.listDenied(after, limit, now);
   }
 
   /** Every entry in force, from the store into Redis, a page per round trip; returns how many. */
@@ -84,7 +86,7 @@ export class CachedDenylist implements DenylistStore {
     let after = '';
     for (;;) {
       const now = this.#now();
-      const page = await this.#store.listDenied(after, COPY_PAGE, now);
+      const page = await this.#store.denylist.listDenied(after, COPY_PAGE, now);
       if (page.length === 0) return copied;
       const pipeline = this.#redis.pipeline();
       for (const { key, expires_at } of page) pipeline.set(this.#keys.denied(key), expires_at, 'EX', this.#lifetime(expires_at, now));

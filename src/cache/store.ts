@@ -8,7 +8,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { AuditLog } from '../events/audit.ts';
-import type { AttemptStore, BucketStore, Store } from '../storage/interfaces.ts';
+import type { AttemptStore, BucketStore } from '../storage/slices/attempts.ts';
+import type { Store } from '../storage/store.ts';
 import { RedisBuckets } from './buckets.ts';
 import { CachedDenylist } from './denylist.ts';
 import { CacheEpoch } from './epoch.ts';
@@ -34,34 +35,24 @@ export function cachedStore(sql: Store, cache: Cache, deps: { outage: CacheOutag
     ...withFallback<BucketStore, typeof BUCKET_METHODS[number]>(new RedisBuckets(redis, keys), sqlAttempts, BUCKET_METHODS, outage),
   };
   const denylist = new CachedDenylist({ redis, keys, store: sql, outage, epoch, now });
-  const overrides: Partial<Store> = {
+  // Every other slice is the SQL store's own: the compiler refuses a store missing one.
+  return {
+    users: sql.users, passwordHistory: sql.passwordHistory, clients: sql.clients, connections: sql.connections, apis: sql.apis,
+    configured: sql.configured, keys: sql.keys, refreshFamilies: sql.refreshFamilies, singleUse: sql.singleUse, events: sql.events,
+    mfa: sql.mfa, jobs: sql.jobs, exports: sql.exports, legacyTokens: sql.legacyTokens, settings: sql.settings,
     attempts,
-    denyAccessToken: (jti, expiresAt) => denylist.denyAccessToken(jti, expiresAt),
-    denySession: (sid, expiresAt) => denylist.denySession(sid, expiresAt),
-    isAccessTokenDenied: (token) => denylist.isAccessTokenDenied(token),
+    denylist,
     async purge(at) {
       const counts = await Promise.all([sql.purge(at), outage.run(() => purgeCache(redis, keys, at), async () => 0)]);
       return counts[0] + counts[1];
     },
+    ping: () => sql.ping(),
     async close() {
       epoch.close();
       outage.monitor.close();
       await Promise.all([sql.close(), cache.close()]);
     },
   };
-  // Methods are bound once, not on every call: the token endpoint reaches the store through here.
-  const bound = new Map<PropertyKey, unknown>();
-  return new Proxy(sql, {
-    get(target, prop) {
-      if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof Store];
-      if (bound.has(prop)) return bound.get(prop);
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      const method = value.bind(target);
-      bound.set(prop, method);
-      return method;
-    },
-  });
 }
 
 export interface CacheSetup {

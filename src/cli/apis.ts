@@ -1,5 +1,5 @@
 /** `tollgate apis ...`: APIs (resource servers) the management API and the CLI own, beside the configuration file's. */
-import { withOwner } from '../management/configured.ts';
+import { withOwner } from '../management/owned-records.ts';
 import { parseInput } from '../management/input.ts';
 import { createApi, createApiBody, deleteApi } from '../management/resource-servers.ts';
 import { dispatch, withOperand } from './args.ts';

@@ -1,5 +1,5 @@
 /** `tollgate connections ...`: connections the management API and the CLI own, beside the configuration file's. */
-import { withOwner } from '../management/configured.ts';
+import { withOwner } from '../management/owned-records.ts';
 import { createConnection, createConnectionBody, deleteConnection } from '../management/connections.ts';
 import { parseInput } from '../management/input.ts';
 import { dispatch, withOperand } from './args.ts';

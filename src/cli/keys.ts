@@ -1,5 +1,5 @@
 /** `tollgate keys list|rotate|revoke`: the signing key lifecycle, for operators with direct store access. */
-import { SIGNING_ALGS, type SigningAlg } from '../keys/algorithms.ts';
+import { SIGNING_ALGS, type SigningAlg } from '../protocol/algorithms.ts';
 import { listKeys, revokeKey, rotateKeys, type KeyView } from '../management/keys.ts';
 import { dispatch, parseArguments, parseOptions } from './args.ts';
 import { EXIT, UsageError, isoTime, loadConfig, tsv } from './io.ts';

@@ -1,5 +1,5 @@
 /** `tollgate logs`: the audit events, newest first. */
-import { EVENT_TYPES, type EventType } from '../storage/interfaces.ts';
+import { EVENT_TYPES, type EventType } from '../model/events.ts';
 import { parseOptions } from './args.ts';
 import { UsageError, isoTime, loadConfig, tsv } from './io.ts';
 import { nowSeconds, withStore } from './store.ts';

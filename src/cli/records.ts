@@ -1,7 +1,7 @@
 /** The list and delete commands of clients, connections and APIs: the same for each kind but the words. */
-import { listViews } from '../management/configured.ts';
+import { listViews } from '../management/owned-records.ts';
 import type { Actor, ManagementContext } from '../management/context.ts';
-import type { ConfiguredKind, ConfiguredRecords, Owner } from '../storage/interfaces.ts';
+import type { ConfiguredKind, ConfiguredRecords, Owner } from '../model/configured.ts';
 import { parseOptions, withOperand } from './args.ts';
 import { loadConfig, print, tsv } from './io.ts';
 import { withManagement } from './store.ts';

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import pino from 'pino';
 import type { Config } from '../config/schema.ts';
-import type { Store } from '../storage/interfaces.ts';
+import type { Store } from '../storage/store.ts';
 import { openStore, storeOptions } from '../storage/open.ts';
 import { AuditLog } from '../events/audit.ts';
 import { setUpCache } from '../cache/store.ts';
@@ -56,7 +56,7 @@ export function silentAudit(store: Store): AuditLog {
  */
 export function commandBreachedPasswords(store: Store, config: Config): BreachedPasswords {
   const log = pino({ level: 'warn' }, pino.destination(2));
-  return breachedPasswords(config, { users: store, audit: silentAudit(store), log, now: nowSeconds, waitForIndex: true });
+  return breachedPasswords(config, { users: store.users, audit: silentAudit(store), log, now: nowSeconds, waitForIndex: true });
 }
 
 /** `work` with the command's breached password detection, closed afterwards. */

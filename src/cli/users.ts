@@ -43,10 +43,10 @@ function describeUser(user: UserView): string {
 
 /** USER: an id, else CONNECTION/USERNAME (a name, not an email address, so it names one user). */
 async function findUser(ctx: ManagementContext, ref: string) {
-  const byId = await ctx.store.getUser(ref);
+  const byId = await ctx.store.users.getUser(ref);
   if (byId) return byId;
   const slash = ref.indexOf('/');
-  const found = slash > 0 ? await ctx.store.findUserByLogin(ref.slice(0, slash), ref.slice(slash + 1)) : undefined;
+  const found = slash > 0 ? await ctx.store.users.findUserByLogin(ref.slice(0, slash), ref.slice(slash + 1)) : undefined;
   if (!found || found.username.toLowerCase() !== ref.slice(slash + 1).toLowerCase()) throw new NotFoundError(`No user "${ref}".`);
   return found;
 }

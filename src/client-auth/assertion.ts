@@ -5,8 +5,8 @@
  */
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth.ts';
-import { withEquivalentAlgs } from '../keys/algorithms.ts';
-import type { ClientRecord } from '../storage/interfaces.ts';
+import { withEquivalentAlgs } from '../protocol/algorithms.ts';
+import type { ClientRecord } from '../model/client.ts';
 import { VERIFIED, refused, type AuthInput, type ClientAuthDeps, type Presented, type Verdict } from './method.ts';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -25,17 +25,17 @@ export function extractAssertion(input: AuthInput, method: 'client_secret_jwt' |
   if (type === undefined) throw new InvalidRequestError('Missing required parameter: client_assertion_type.');
   if (type !== JWT_BEARER) throw new InvalidRequestError(`The client_assertion_type must be ${JWT_BEARER} (RFC 7523 §2.2).`);
   if (assertion === undefined) throw new InvalidRequestError('Missing required parameter: client_assertion.');
-  const malformed = (detail: string) => new InvalidClientError('The client assertion is malformed.', detail);
+  const malformed = (context: string) => new InvalidClientError('The client assertion is malformed.', `client_auth.assertion: ${context}`);
   let alg: unknown;
   let sub: unknown;
   try {
     alg = decodeProtectedHeader(assertion).alg;
     sub = decodeJwt(assertion).sub;
   } catch {
-    throw malformed('client assertion is not a JWT');
+    throw malformed('not a JWT');
   }
   // RFC 7523 §3 item 2: the subject is the client_id.
-  if (typeof sub !== 'string' || sub === '') throw malformed('client assertion has no sub');
+  if (typeof sub !== 'string' || sub === '') throw malformed('no sub');
   const hmac = typeof alg === 'string' && alg.startsWith('HS');
   if (hmac !== (method === 'client_secret_jwt')) return undefined;
   return { method, clientId: sub, viaHeader: false, assertion };
@@ -47,7 +47,7 @@ export async function verifyAssertion(
 ): Promise<Verdict> {
   const now = deps.now();
   const alg = client.token_endpoint_auth_signing_alg;
-  if (presented.assertion === undefined || alg === undefined) return refused('no assertion or no registered algorithm');
+  if (presented.assertion === undefined || alg === undefined) return refused('client_auth.assertion: none, or no registered algorithm');
   let payload;
   try {
     ({ payload } = await jwtVerify(presented.assertion, key as JWTVerifyGetKey, {
@@ -63,12 +63,12 @@ export async function verifyAssertion(
   } catch (err) {
     // An unknown kid goes back to ClientKeys.withKeys, which fetches the client's keys again once.
     if (err instanceof errors.JWKSNoMatchingKey) throw err;
-    return refused(`client assertion: ${err instanceof errors.JOSEError ? err.code : 'invalid'}${err instanceof errors.JWTClaimValidationFailed ? ` (${err.claim})` : ''}`);
+    return refused(`client_auth.assertion: ${err instanceof errors.JOSEError ? err.code : 'invalid'}${err instanceof errors.JWTClaimValidationFailed ? ` (${err.claim})` : ''}`);
   }
   const { exp, jti } = payload as { exp: number; jti: unknown };
-  if (exp > now + MAX_ASSERTION_LIFETIME + CLOCK_SKEW) return refused('client assertion: exp too far ahead');
-  if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) return refused('client assertion: unusable jti');
+  if (exp > now + MAX_ASSERTION_LIFETIME + CLOCK_SKEW) return refused('client_auth.assertion: exp too far ahead');
+  if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) return refused('client_auth.assertion: unusable jti');
   // RFC 7523 §3 item 7: remembered until the assertion could no longer be accepted, in the shared store (every node).
-  if (!(await deps.singleUse.useOnce(`jwt:${client.client_id}:${jti}`, exp + CLOCK_SKEW, now))) return refused('client assertion: jti replayed');
+  if (!(await deps.singleUse.useOnce(`jwt:${client.client_id}:${jti}`, exp + CLOCK_SKEW, now))) return refused('client_auth.assertion: jti replayed');
   return VERIFIED;
 }

@@ -3,7 +3,7 @@
  * name the client registered, a distinguished name (RFC 4514) or a subjectAltName entry.
  */
 import { createHash, type X509Certificate } from 'node:crypto';
-import type { ClientRecord } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
 
 /** RFC 8705 §3.1: the x5t#S256 confirmation, base64url SHA-256 of the DER certificate. */
 export function certificateThumbprint(cert: X509Certificate): string {

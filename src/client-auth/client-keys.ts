@@ -5,7 +5,7 @@
  * made-up kids cannot turn Tollgate against the client's server.
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import type { ClientRecord } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
 
 export const FETCH_TIMEOUT_MS = 5000;
 export const MAX_JWKS_BYTES = 64 * 1024;

@@ -1,6 +1,6 @@
 /** client_secret_basic: HTTP Basic with the form-urlencoded id and secret (RFC 6749 §2.3.1). */
 import { InvalidClientError } from '../errors/oauth.ts';
-import { formDecode } from '../http/form.ts';
+import { formDecode } from '../protocol/form.ts';
 import { VERIFIED, refused, type ClientAuthMethodModule } from './method.ts';
 import { verifyClientSecret } from './secrets.ts';
 
@@ -10,7 +10,7 @@ export const clientSecretBasic: ClientAuthMethodModule = {
   name: 'client_secret_basic',
   extract({ authorization }) {
     if (authorization === undefined || !/^Basic\b/i.test(authorization)) return undefined;
-    const malformed = () => new InvalidClientError('The Authorization header is malformed.', 'bad Basic credentials', true);
+    const malformed = () => new InvalidClientError('The Authorization header is malformed.', 'client_auth.basic_malformed', true);
     const match = BASIC.exec(authorization.trim());
     if (!match?.[1]) throw malformed();
     const decoded = Buffer.from(match[1], 'base64').toString('utf8');
@@ -29,5 +29,5 @@ export const clientSecretBasic: ClientAuthMethodModule = {
   },
   verify: async (presented, client, deps) =>
     client.secret_hash !== null && presented.secret !== undefined && (await verifyClientSecret(client.secret_hash, presented.secret, deps.hasher))
-      ? VERIFIED : refused('wrong client secret'),
+      ? VERIFIED : refused('client_auth.secret_mismatch'),
 };

@@ -13,7 +13,7 @@ export const clientSecretJwt: ClientAuthMethodModule = {
   async verify(presented, client, deps) {
     const secret = deps.hmacSecrets.get(client.client_id);
     if (secret === undefined || client.secret_hash === null || !(await verifyClientSecret(client.secret_hash, secret, deps.hasher))) {
-      return refused('client_secret_jwt: this node has no current secret for the client');
+      return refused('client_auth.assertion: client_secret_jwt, and this node has no current secret for the client');
     }
     return verifyAssertion(presented, client, new TextEncoder().encode(secret), deps);
   },

@@ -1,10 +1,12 @@
 /** The shape every client authentication method shares (one file per method, registered in registry.ts). */
 import type { X509Certificate } from 'node:crypto';
 import type { PasswordHasher } from '../accounts/passwords.ts';
-import type { ClientRecord, SingleUseStore } from '../storage/interfaces.ts';
-import type { Params } from '../http/params.ts';
-import type { ClientAuthMethod } from './names.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { SingleUseStore } from '../storage/slices/single-use.ts';
+import type { Params } from '../protocol/params.ts';
+import type { ClientAuthMethod } from '../protocol/client-auth-methods.ts';
 import type { ClientKeys } from './client-keys.ts';
+import type { Detail } from '../errors/details.ts';
 
 export interface AuthInput {
   params: Params;
@@ -46,9 +48,9 @@ export interface ClientAuthDeps {
 }
 
 /** A method's answer: verified, or refused with a private reason (for logs and events, never the response). */
-export type Verdict = { ok: true } | { ok: false; detail: string };
+export type Verdict = { ok: true } | { ok: false; detail: Detail };
 export const VERIFIED: Verdict = { ok: true };
-export const refused = (detail: string): Verdict => ({ ok: false, detail });
+export const refused = (detail: Detail): Verdict => ({ ok: false, detail });
 
 export interface ClientAuthMethodModule {
   name: ClientAuthMethod;

@@ -4,5 +4,5 @@ import { VERIFIED, refused, type ClientAuthMethodModule } from './method.ts';
 export const none: ClientAuthMethodModule = {
   name: 'none',
   // Nothing to prove: what a public client may do is limited by its registration instead.
-  verify: async (_presented, client) => (client.secret_hash === null ? VERIFIED : refused('a confidential client presented no credentials')),
+  verify: async (_presented, client) => (client.secret_hash === null ? VERIFIED : refused('client_auth.credentials_missing')),
 };

@@ -7,5 +7,5 @@ export const privateKeyJwt: ClientAuthMethodModule = {
   extract: (input) => extractAssertion(input, 'private_key_jwt'),
   verify: (presented, client, deps) =>
     deps.clientKeys.withKeys(client, (_keys, verifier) => verifyAssertion(presented, client, verifier, deps))
-      .catch((err: unknown) => refused(`private_key_jwt: ${(err as Error).message}`)),
+      .catch((err: unknown) => refused(`client_auth.assertion: private_key_jwt, ${(err as Error).message}`)),
 };

@@ -3,9 +3,10 @@
  * it against the client's registered method.
  */
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth.ts';
-import type { ClientRecord, ClientStore } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { ClientStore } from '../storage/slices/clients.ts';
 import type { AuthInput, ClientAuthDeps, ClientAuthMethodModule, Presented } from './method.ts';
-import type { ClientAuthMethod } from './names.ts';
+import type { ClientAuthMethod } from '../protocol/client-auth-methods.ts';
 import { clientSecretBasic } from './client-secret-basic.ts';
 import { clientSecretPost } from './client-secret-post.ts';
 import { clientSecretJwt } from './client-secret-jwt.ts';
@@ -13,6 +14,7 @@ import { privateKeyJwt } from './private-key-jwt.ts';
 import { tlsClientAuth } from './tls-client-auth.ts';
 import { selfSignedTlsClientAuth } from './self-signed-tls-client-auth.ts';
 import { none } from './none.ts';
+import type { Detail } from '../errors/details.ts';
 
 const methods: Record<ClientAuthMethod, ClientAuthMethodModule> = {
   client_secret_basic: clientSecretBasic,
@@ -34,7 +36,7 @@ function presentedCredentials(input: AuthInput): Presented {
   // RFC 6749 §2.3.1: client credentials come in the Authorization header only as Basic. Any other scheme (Digest,
   // Bearer) is a failed attempt through the header, which §5.2 answers 401 with a challenge, whatever the body holds.
   if (input.authorization !== undefined && !proofs.some((p) => p.viaHeader)) {
-    throw new InvalidClientError('The Authorization header must use the Basic scheme.', 'unsupported authorization scheme', true);
+    throw new InvalidClientError('The Authorization header must use the Basic scheme.', 'client_auth.scheme', true);
   }
   if (proofs.length > 1) {
     throw new InvalidRequestError('The client used more than one authentication method (RFC 6749 §2.3).');
@@ -42,7 +44,7 @@ function presentedCredentials(input: AuthInput): Presented {
   const bodyId = input.params.get('client_id');
   // No proof in the request: the client names itself, and its registration says how it proves it (none, or a certificate).
   const presented = proofs[0] ?? (bodyId === undefined ? undefined : { clientId: bodyId, viaHeader: false, certificate: input.certificate });
-  if (!presented) throw new InvalidClientError('Client authentication is required.', 'no client credentials');
+  if (!presented) throw new InvalidClientError('Client authentication is required.', 'client_auth.missing');
   if (bodyId !== undefined && bodyId !== presented.clientId) {
     throw new InvalidRequestError(presented.viaHeader
       ? 'The client_id in the body does not match the Authorization header.'
@@ -68,15 +70,15 @@ function methodAccepted(registered: ClientAuthMethod, presented: ClientAuthMetho
 /** `headerTaken`: the Authorization header is not Basic credentials (a bearer token, or none at the MFA API), so they come in the body. */
 export async function authenticateClient(input: AuthInput, clients: ClientStore, deps: ClientAuthDeps, headerTaken = false): Promise<AuthenticatedClient> {
   const presented = presentedCredentials(headerTaken ? { ...input, authorization: undefined } : input);
-  const failed = (detail: string) => new InvalidClientError('Client authentication failed.', detail, presented.viaHeader);
+  const failed = (detail: Detail) => new InvalidClientError('Client authentication failed.', detail, presented.viaHeader);
   const client = await clients.getClient(presented.clientId);
-  if (!client) throw failed('unknown client');
+  if (!client) throw failed('client_auth.unknown_client');
   const registered = client.token_endpoint_auth_method;
   const used = presented.method ?? (methods[registered].extract ? 'none' : registered);
   if (!methodAccepted(registered, used)) {
     // The registered method is no secret and helps the developer; a wrong secret still says only "failed", as for an unknown client.
     throw new InvalidClientError(`Client authentication failed: the client is registered for ${registered}, not ${used}.`,
-      `client registered for ${registered}, used ${used}`, presented.viaHeader);
+      `client_auth.method_mismatch: registered for ${registered}, used ${used}`, presented.viaHeader);
   }
   const verdict = await methods[used].verify(presented, client, deps);
   if (!verdict.ok) throw failed(verdict.detail);

@@ -9,7 +9,7 @@ import { NoMatchingKey } from './client-keys.ts';
 export const selfSignedTlsClientAuth: ClientAuthMethodModule = {
   name: 'self_signed_tls_client_auth',
   async verify({ certificate }, client, deps) {
-    if (!certificate) return refused('self_signed_tls_client_auth: no client certificate');
+    if (!certificate) return refused('client_auth.certificate: self_signed_tls_client_auth, none presented');
     const registered = (x5c: unknown) => {
       const der = Array.isArray(x5c) && typeof x5c[0] === 'string' ? Buffer.from(x5c[0], 'base64') : undefined;
       return der !== undefined && der.length === certificate.raw.length && timingSafeEqual(der, certificate.raw);
@@ -17,6 +17,6 @@ export const selfSignedTlsClientAuth: ClientAuthMethodModule = {
     return deps.clientKeys.withKeys(client, async ({ keys }) => {
       if (keys.some((key) => registered(key.x5c))) return VERIFIED;
       throw new NoMatchingKey();
-    }).catch(() => refused('self_signed_tls_client_auth: certificate is not in the client\'s keys'));
+    }).catch(() => refused('client_auth.certificate: self_signed_tls_client_auth, not in the client\'s keys'));
   },
 };

@@ -5,8 +5,8 @@ import { chainsTo, matchesRegistration } from './certificates.ts';
 export const tlsClientAuth: ClientAuthMethodModule = {
   name: 'tls_client_auth',
   async verify({ certificate }, client, deps) {
-    if (!certificate) return refused('tls_client_auth: no client certificate');
-    if (!chainsTo(certificate, deps.trustedCas, deps.now())) return refused('tls_client_auth: certificate not from tls.client_ca, or not valid now');
-    return matchesRegistration(certificate, client) ? VERIFIED : refused('tls_client_auth: certificate subject is not the registered one');
+    if (!certificate) return refused('client_auth.certificate: tls_client_auth, none presented');
+    if (!chainsTo(certificate, deps.trustedCas, deps.now())) return refused('client_auth.certificate: tls_client_auth, not from tls.client_ca, or not valid now');
+    return matchesRegistration(certificate, client) ? VERIFIED : refused('client_auth.certificate: tls_client_auth, subject is not the registered one');
   },
 };

@@ -2,7 +2,8 @@
  * The rules a client must keep with the connections and APIs around it: checked for the configuration file at boot
  * and for clients the management API writes, with the same messages.
  */
-import type { ApiRecord, ClientRecord } from '../storage/interfaces.ts';
+import type { ApiRecord } from '../model/directory.ts';
+import type { ClientRecord } from '../model/client.ts';
 
 /** A broken rule: `field` is the path within the client ("" for the client as a whole). */
 export interface Problem {

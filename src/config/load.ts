@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, type Config } from './schema.ts';
-import { checkReferences } from './references.ts';
+import { checkReferences } from './cross-references.ts';
 import { issuerOf } from './issuer.ts';
 import { describeIssues, formatPath } from './issues.ts';
 import { MAX_JSON_DEPTH } from '../protocol/json-depth.ts';

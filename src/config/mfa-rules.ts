@@ -2,8 +2,9 @@
  * MFA settings that would leave a login stuck halfway: no way to finish it, no key, no delivery. Checked for the
  * configuration file at boot and for connections and clients the management API writes.
  */
-import { GRANT_TYPES } from '../grants/names.ts';
-import type { ClientRecord, ConnectionRecord } from '../storage/interfaces.ts';
+import { GRANT_TYPES } from '../protocol/grant-types.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { ConnectionRecord } from '../model/directory.ts';
 import type { Config } from './schema.ts';
 
 export interface MfaSettings {

@@ -1,7 +1,7 @@
 /** Cross-checks of client authentication beyond secrets, TLS and certificate-bound tokens (RFC 7523, RFC 8705). */
 import type { ClientConfig, Config } from './schema.ts';
-import { CERTIFICATE_METHODS, SECRET_METHODS } from '../client-auth/names.ts';
-import { HMAC_ALGS, hmacKeyBytes } from '../keys/algorithms.ts';
+import { CERTIFICATE_METHODS, SECRET_METHODS } from '../protocol/client-auth-methods.ts';
+import { HMAC_ALGS, hmacKeyBytes } from '../protocol/algorithms.ts';
 
 const TLS_NAMES = ['tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email'] as const;
 /** JWK members that hold private or secret key material (RFC 7518 §6). */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { ASYMMETRIC_ALGS, HMAC_ALGS } from '../keys/algorithms.ts';
+import { ASYMMETRIC_ALGS, HMAC_ALGS } from '../protocol/algorithms.ts';
 import { httpUrl, jsonObject, oneOf } from './fields.ts';
 
 const CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;

@@ -4,16 +4,16 @@
  * Names follow RFC 7591 client metadata and Auth0's vocabulary.
  */
 import { z } from 'zod';
-import { GRANT_TYPES } from '../grants/names.ts';
-import { CLIENT_AUTH_METHODS } from '../client-auth/names.ts';
-import { SIGNING_ALGS } from '../keys/algorithms.ts';
+import { GRANT_TYPES } from '../protocol/grant-types.ts';
+import { CLIENT_AUTH_METHODS } from '../protocol/client-auth-methods.ts';
+import { SIGNING_ALGS } from '../protocol/algorithms.ts';
 import { isIpOrCidr } from '../protection/ip-list.ts';
 import { httpUrl, jsonObject, oneOf, webOrigin } from './fields.ts';
 import { clientProofFields, dpopSchema, tlsSchema } from './proof-schema.ts';
 import { httpSchema } from './http-schema.ts';
 import { breachedPasswordSchema } from './breached-schema.ts';
 import { metricsSchema, tracingSchema } from './observability-schema.ts';
-import { MFA_FACTORS, MFA_POLICIES } from '../storage/interfaces.ts';
+import { MFA_FACTORS, MFA_POLICIES } from '../model/directory.ts';
 import { BUILTIN_ACTIONS, BUILTIN_NAMES } from '../actions/builtins/index.ts';
 import { REGISTERED_CLAIMS } from '../actions/claims.ts';
 

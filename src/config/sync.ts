@@ -1,15 +1,18 @@
 /** Upserts the configuration's connections, APIs (and Tollgate's own), clients and users into the store at start. */
 import type { JSONWebKeySet } from 'jose';
 import type { ClientConfig, Config, UserConfig } from './schema.ts';
-import type { ApiRecord, ClientProofMetadata, ClientRecord, ConfiguredStore, NewUser, Store } from '../storage/interfaces.ts';
-import { ConflictError } from '../storage/interfaces.ts';
+import type { ApiRecord } from '../model/directory.ts';
+import type { ClientProofMetadata, ClientRecord } from '../model/client.ts';
+import type { NewUser } from '../model/user.ts';
+import type { Store } from '../storage/store.ts';
+import { ConflictError } from '../storage/errors.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
 import type { AuditLog } from '../events/audit.ts';
 import { hashClientSecret } from '../client-auth/secrets.ts';
 import { passwordChanged } from '../accounts/set-password.ts';
 import { FamilyRevocation } from '../tokens/family-revocation.ts';
-import { managementApi } from '../management/scopes.ts';
-import { mfaApi } from '../mfa/api.ts';
+import { managementApi } from '../protocol/management-api.ts';
+import { mfaApi } from '../protocol/audiences.ts';
 import { issuerOf } from './issuer.ts';
 
 /** The metadata a client set, with the assertion algorithm's default for its method; unset keys stay absent. */
@@ -110,7 +113,7 @@ interface UserSync {
 
 /** The stored user a configured one is (by username: a match by email is another user). */
 async function storedUser(store: Store, u: UserConfig) {
-  const found = await store.findUserByLogin(u.connection, u.username);
+  const found = await store.users.findUserByLogin(u.connection, u.username);
   return found?.username.toLowerCase() === u.username.toLowerCase() ? found : undefined;
 }
 
@@ -120,7 +123,7 @@ async function syncUser(store: Store, u: UserConfig, { config, hasher, families,
   const user = { ...profileOf(u), password_hash: await passwordHashFor(u, existing?.password_hash, hasher) };
   if (!existing) {
     try {
-      await store.createUser(user, now);
+      await store.users.createUser(user, now);
       return true;
     } catch (err) {
       if (err instanceof ConflictError && (await storedUser(store, u))) return false;
@@ -129,7 +132,7 @@ async function syncUser(store: Store, u: UserConfig, { config, hasher, families,
   }
   // A configured password that changed is a new password: what breached password detection found no longer holds.
   const leakedAt = user.password_hash === existing.password_hash ? existing.password_leaked_at : null;
-  await store.updateUser({ ...existing, ...user, password_leaked_at: leakedAt }, now);
+  await store.users.updateUser({ ...existing, ...user, password_leaked_at: leakedAt }, now);
   if (user.password_hash !== existing.password_hash) {
     await passwordChanged({ families, attempts: store.attempts, audit, revokeRefreshTokens: config.tokens.revoke_refresh_on_password_change }, existing);
   }
@@ -138,10 +141,10 @@ async function syncUser(store: Store, u: UserConfig, { config, hasher, families,
 }
 
 /** The file's connections, APIs and clients into the store: what it lists is the file's (managed_by config), what it no longer lists goes. */
-export async function syncRecords(store: ConfiguredStore, config: Config): Promise<void> {
-  await store.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null, mfa: c.mfa, public: c.public })));
-  await store.syncApis(apiRecords(config));
-  await store.syncClients(clientRecords(config));
+export async function syncRecords(store: Pick<Store, 'configured'>, config: Config): Promise<void> {
+  await store.configured.syncConnections(config.connections.map((c) => ({ name: c.name, display_name: c.display_name ?? null, mfa: c.mfa, public: c.public })));
+  await store.configured.syncApis(apiRecords(config));
+  await store.configured.syncClients(clientRecords(config));
 }
 
 /** `audit`, when given, records the brute-force blocks a password change ends. */

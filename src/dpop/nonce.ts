@@ -6,7 +6,7 @@
  */
 import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { KeyRing } from '../keys/keyring.ts';
-import type { SigningAlg } from '../keys/algorithms.ts';
+import type { SigningAlg } from '../protocol/algorithms.ts';
 
 const TYP = 'dpop-nonce+jwt';
 

@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { EmbeddedJWK, calculateJwkThumbprint, errors, jwtVerify, type JWK } from 'jose';
 import { InvalidDpopProofError, UseDpopNonceError } from '../errors/oauth.ts';
-import type { SingleUseStore } from '../storage/interfaces.ts';
+import type { SingleUseStore } from '../storage/slices/single-use.ts';
 import type { DpopNonces } from './nonce.ts';
 
 /** A proof larger than this is refused unread: an RSA-4096 key and every claim fit in well under half. */
@@ -71,7 +71,7 @@ export class DpopVerifier {
   /** Verifies the DPoP header of a request; returns the thumbprint (jkt, RFC 7638) of the key it proves. */
   async verify(proof: string, request: DpopRequest): Promise<string> {
     const { algs, proofLifetime, singleUse, nonces, now } = this.#options;
-    const invalid = (detail: string) => new InvalidDpopProofError('The DPoP proof is invalid.', detail);
+    const invalid = (context: string) => new InvalidDpopProofError('The DPoP proof is invalid.', `dpop.proof: ${context}`);
     if (proof.length > MAX_PROOF_LENGTH) throw invalid('proof too large');
     let verified;
     try {
@@ -92,7 +92,7 @@ export class DpopVerifier {
     if (request.accessToken !== undefined && !sameText(ath, createHash('sha256').update(request.accessToken).digest('base64url'))) {
       throw invalid('ath is not the access token\'s hash');
     }
-    if (nonces && (typeof nonce !== 'string' || !(await nonces.valid(nonce)))) throw new UseDpopNonceError(await nonces.current(), 'no fresh nonce');
+    if (nonces && (typeof nonce !== 'string' || !(await nonces.valid(nonce)))) throw new UseDpopNonceError(await nonces.current(), 'dpop.nonce');
     const jkt = await calculateJwkThumbprint(protectedHeader.jwk as JWK, 'sha256');
     // RFC 9449 §11.1: remembered while the proof could be accepted, on every node; checked last, so a refused proof uses up nothing.
     if (!(await singleUse.useOnce(`dpop:${jkt}:${jti}`, iat + proofLifetime + 1, now()))) throw invalid('jti replayed');

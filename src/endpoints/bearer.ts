@@ -23,10 +23,10 @@ export async function verifiedAccessToken(token: string, audience: string, deps:
   try {
     claims = await deps.issuer.verifyAccessToken(token, audience);
   } catch (err) {
-    throw new InvalidTokenError('The access token is invalid or expired.', (err as Error).message);
+    throw new InvalidTokenError('The access token is invalid or expired.', `token.invalid: ${(err as Error).message}`);
   }
   const why = await notInForce(claims, deps);
-  if (why) throw new InvalidTokenError('The access token is invalid or expired.', why);
+  if (why) throw new InvalidTokenError('The access token is invalid or expired.', `token.invalid: ${why}`);
   return claims;
 }
 

@@ -1,12 +1,12 @@
 /** {issuer}/.well-known/openid-configuration (OIDC Discovery §3): only what Tollgate really supports. */
 import { supportedAuthMethods } from '../client-auth/registry.ts';
-import { CERTIFICATE_METHODS } from '../client-auth/names.ts';
-import { GRANT_TYPES } from '../grants/names.ts';
-import type { ApiRecord } from '../storage/interfaces.ts';
+import { CERTIFICATE_METHODS } from '../protocol/client-auth-methods.ts';
+import { GRANT_TYPES } from '../protocol/grant-types.ts';
+import type { ApiRecord } from '../model/directory.ts';
 import { SUPPORTED_CLAIMS } from '../tokens/claims.ts';
 import { OIDC_SCOPES } from '../tokens/scope.ts';
-import { ASYMMETRIC_ALGS, HMAC_ALGS, type SigningAlg } from '../keys/algorithms.ts';
-import { managementAudience } from '../management/scopes.ts';
+import { ASYMMETRIC_ALGS, HMAC_ALGS, type SigningAlg } from '../protocol/algorithms.ts';
+import { managementAudience } from '../protocol/management-api.ts';
 
 export interface Endpoints {
   token: string;

@@ -4,8 +4,8 @@
  * else, whether expired, revoked, unknown or not the caller's to see.
  */
 import { InvalidRequestError, UnauthorizedClientError } from '../errors/oauth.ts';
-import type { ClientRecord } from '../storage/interfaces.ts';
-import type { Params } from '../http/params.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { Params } from '../protocol/params.ts';
 import { findToken, refreshTokenLive, type LookupDeps } from './token-lookup.ts';
 import { tokenType } from '../tokens/confirmation.ts';
 

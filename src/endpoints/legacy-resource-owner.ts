@@ -4,7 +4,7 @@
  * format.
  */
 import { legacyResourceOwnerGrant } from '../grants/legacy-resource-owner.ts';
-import type { TokenResponse } from '../grants/grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
 import { tokenEndpoint, type TokenEndpointDeps, type TokenEndpointVariant, type TokenRequest } from './token.ts';
 
 const LEGACY_RESOURCE_OWNER: TokenEndpointVariant = {

@@ -6,10 +6,15 @@ import type { X509Certificate } from 'node:crypto';
 import { AccessDeniedError, AssociationRequiredError, InvalidGrantError, InvalidRequestError, InvalidTokenError, NotFoundError, UnsupportedChallengeTypeError } from '../errors/oauth.ts';
 import { authenticateClient } from '../client-auth/registry.ts';
 import type { ClientAuthDeps } from '../client-auth/method.ts';
-import type { AuthenticatorRecord, ClientRecord, ClientStore, DenylistStore, MfaTokenRecord, OobChannel, UserRecord, UserStore } from '../storage/interfaces.ts';
+import type { AuthenticatorRecord, MfaTokenRecord, OobChannel } from '../model/mfa.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { ClientStore } from '../storage/slices/clients.ts';
+import type { DenylistStore } from '../storage/slices/denylist.ts';
+import type { UserRecord } from '../model/user.ts';
+import type { UserStore } from '../storage/slices/users.ts';
 import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
-import type { Params } from '../http/params.ts';
-import type { Mfa } from '../mfa/service.ts';
+import type { Params } from '../protocol/params.ts';
+import type { Mfa } from '../mfa/mfa.ts';
 import type { MfaRequestInfo } from '../mfa/mfa-tokens.ts';
 import { factorOf, isEnrolled, usableAuthenticators } from '../mfa/policy.ts';
 import { maskAddress } from '../mfa/codes.ts';
@@ -48,7 +53,7 @@ async function callerOf(authorization: string | undefined, deps: MfaEndpointDeps
     return { kind: 'access_token', claims, userId: claims.sub, clientId: claims.client_id };
   }
   try {
-    const record = await deps.mfa.tokens.live(token);
+    const record = await deps.mfa.liveToken(token);
     return { kind: 'mfa_token', record, userId: record.user_id, clientId: record.client_id };
   } catch (err) {
     if (err instanceof InvalidGrantError) throw new InvalidTokenError('The mfa_token is invalid or expired.', err.detail);
@@ -58,7 +63,7 @@ async function callerOf(authorization: string | undefined, deps: MfaEndpointDeps
 
 async function userOf(caller: Caller, deps: MfaEndpointDeps): Promise<UserRecord> {
   const user = await deps.users.getUser(caller.userId);
-  if (!user || user.blocked) throw new InvalidTokenError('The token is invalid or expired.', 'user gone or blocked');
+  if (!user || user.blocked) throw new InvalidTokenError('The token is invalid or expired.', 'token.user_gone');
   return user;
 }
 
@@ -75,22 +80,22 @@ export async function listAuthenticators(req: Pick<MfaRequest, 'authorization'>,
   const caller = await callerOf(req.authorization, deps, ['read:authenticators', 'enroll']);
   const user = await userOf(caller, deps);
   const client = await deps.clients.getClient(caller.clientId);
-  if (!client) throw new InvalidTokenError('The token is invalid or expired.', 'client gone');
+  if (!client) throw new InvalidTokenError('The token is invalid or expired.', 'token.client_gone');
   return (await deps.mfa.allowedAuthenticators(user.id, await deps.mfa.policyFor(user.connection, client))).map(describeAuthenticator);
 }
 
 /** DELETE /mfa/authenticators/{id} */
 export async function deleteAuthenticator(req: Pick<MfaRequest, 'authorization' | 'request'> & { id: string }, deps: MfaEndpointDeps): Promise<void> {
   const caller = await callerOf(req.authorization, deps, ['remove:authenticators', 'enroll']);
-  if (caller.kind !== 'access_token') throw new InvalidTokenError('Removing an authenticator needs an access token for the MFA API.', 'mfa_token used');
-  if (!(await deps.mfa.store.deleteAuthenticator(caller.userId, req.id))) throw new NotFoundError('The user has no such authenticator.');
+  if (caller.kind !== 'access_token') throw new InvalidTokenError('Removing an authenticator needs an access token for the MFA API.', 'token.mfa_token');
+  if (!(await deps.mfa.deleteAuthenticator(caller.userId, req.id))) throw new NotFoundError('The user has no such authenticator.');
   await deps.mfa.audit({ type: 'mfa.authenticator_deleted', outcome: 'success', reason: req.id.split('|')[0] ?? null, user_id: caller.userId, client_id: caller.clientId, ip: req.request.ip, user_agent: req.request.userAgent ?? null });
 }
 
 /** The client named in the body (its secret there too: the header holds the bearer token) must be the token's. */
 async function clientOf(req: MfaRequest, caller: Caller, deps: MfaEndpointDeps): Promise<ClientRecord> {
   const { client } = await authenticateClient(req, deps.clients, deps.clientAuth, true);
-  if (client.client_id !== caller.clientId) throw new InvalidTokenError('The token was issued to another client.', 'client mismatch');
+  if (client.client_id !== caller.clientId) throw new InvalidTokenError('The token was issued to another client.', 'token.client_mismatch');
   return client;
 }
 
@@ -134,19 +139,19 @@ export async function associate(req: MfaRequest, deps: MfaEndpointDeps): Promise
   if (!policy.factors.includes(factor)) throw new InvalidRequestError(`The ${factor} factor is not enabled for this user.`);
 
   // An access-token enrolment gets its own mfa_token, which the token endpoint's mfa grants confirm it with.
-  const { record, token: mfaToken } = caller.kind === 'mfa_token' ? { record: caller.record, token: undefined } : await mfa.tokens.issue({
+  const { record, token: mfaToken } = caller.kind === 'mfa_token' ? { record: caller.record, token: undefined } : await mfa.issueToken({
     user_id: user.id, client_id: client.client_id, connection: user.connection, scope: caller.claims.scope.split(' '),
     audience: deps.audience, auth_time: caller.claims.iat, amr: [], login: null,
   });
   // The address is checked before a code is taken from the allowance: a refused call spends none.
   const oob = channel === null ? null : { channel, address: oobAddress(channel, req.params, user) };
   const enrolment = oob === null
-    ? await mfa.factors.enrolOtp(user)
-    : await mfa.tokens.withinSendLimit(record, req.request, () => mfa.factors.enrolOob(user, oob.channel, oob.address, record.id));
+    ? await mfa.enrolOtp(user)
+    : await mfa.withinSendLimit(record, req.request, () => mfa.enrolOob(user, oob.channel, oob.address, record.id));
   const firstRecoveryCode = policy.factors.includes('recovery-code') && !authenticators.some((a) => factorOf(a) === 'recovery-code');
   return {
     ...enrolment,
-    ...(firstRecoveryCode ? { recovery_codes: [await mfa.factors.enrolRecoveryCode(user)] } : {}),
+    ...(firstRecoveryCode ? { recovery_codes: [await mfa.enrolRecoveryCode(user)] } : {}),
     ...(mfaToken ? { mfa_token: mfaToken } : {}),
   };
 }
@@ -160,20 +165,20 @@ export async function challenge(req: MfaRequest, deps: MfaEndpointDeps): Promise
   const token = req.params.get('mfa_token');
   if (token === undefined) throw new InvalidRequestError('Missing required parameter: mfa_token.');
   const { mfa } = deps;
-  const record = await mfa.tokens.live(token, client.client_id);
+  const record = await mfa.liveToken(token, client.client_id);
   const types = (req.params.get('challenge_type') ?? '').split(' ').filter(Boolean);
   if (types.length === 0) throw new InvalidRequestError('Missing required parameter: challenge_type.');
   if (types.some((t) => !(CHALLENGE_TYPES as readonly string[]).includes(t))) throw new UnsupportedChallengeTypeError('challenge_type must be otp, oob or "otp oob".');
-  await mfa.tokens.refuseThrottled(record, req.request);
+  await mfa.refuseThrottled(record, req.request);
   const policy = await mfa.policyForToken(record, client);
-  const usable = usableAuthenticators(await mfa.store.listAuthenticators(record.user_id), policy);
+  const usable = usableAuthenticators(await mfa.listAuthenticators(record.user_id), policy);
   if (!isEnrolled(usable)) throw new AssociationRequiredError();
   const wanted = req.params.get('authenticator_id');
   const candidates = usable.filter((a) => types.includes(a.type) && (wanted === undefined || a.id === wanted));
   const chosen = candidates.find((a) => a.type === 'otp') ?? candidates[0];
   if (!chosen) throw new UnsupportedChallengeTypeError();
   if (chosen.type === 'otp') return { challenge_type: 'otp' };
-  const oobCode = await mfa.tokens.withinSendLimit(record, req.request, () => mfa.factors.challengeOob(chosen, record.id));
-  await mfa.audit({ type: 'mfa.challenge_sent', outcome: 'success', reason: chosen.oob_channel, ...mfa.tokens.eventFields(record, req.request) });
+  const oobCode = await mfa.withinSendLimit(record, req.request, () => mfa.challengeOob(chosen, record.id));
+  await mfa.audit({ type: 'mfa.challenge_sent', outcome: 'success', reason: chosen.oob_channel, ...mfa.eventFields(record, req.request) });
   return { challenge_type: 'oob', oob_code: oobCode, binding_method: 'prompt' };
 }

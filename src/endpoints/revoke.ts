@@ -4,8 +4,8 @@
  * /oauth/ro is forgotten.
  */
 import { InvalidRequestError, UnauthorizedClientError } from '../errors/oauth.ts';
-import type { ClientRecord } from '../storage/interfaces.ts';
-import type { Params } from '../http/params.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { Params } from '../protocol/params.ts';
 import { findToken, type LookupDeps } from './token-lookup.ts';
 import type { FamilyRevocation } from '../tokens/family-revocation.ts';
 

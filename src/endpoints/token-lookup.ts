@@ -5,7 +5,9 @@
  */
 import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
 import { notInForce, type InForceDeps } from '../tokens/in-force.ts';
-import type { LegacyAccessTokenRecord, LegacyTokenStore, RefreshFamilyRecord, RefreshTokenStore } from '../storage/interfaces.ts';
+import type { LegacyAccessTokenRecord, RefreshFamilyRecord } from '../model/tokens.ts';
+import type { LegacyTokenStore } from '../storage/slices/legacy-tokens.ts';
+import type { RefreshTokenStore } from '../storage/slices/refresh-families.ts';
 import { familyLive, findPresented, type Presented } from '../tokens/refresh.ts';
 import { liveLegacyToken, mayBeLegacyToken } from '../tokens/legacy-token.ts';
 

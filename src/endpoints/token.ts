@@ -8,15 +8,18 @@ import {
 import { authenticateClient, claimedClientId } from '../client-auth/registry.ts';
 import type { ClientAuthDeps } from '../client-auth/method.ts';
 import type { X509Certificate } from 'node:crypto';
-import type { ClientRecord, ClientStore, Confirmation } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { ClientStore } from '../storage/slices/clients.ts';
+import type { Confirmation } from '../model/tokens.ts';
 import { certificatePossession } from '../tokens/confirmation.ts';
 import type { DpopVerifier } from '../dpop/proof.ts';
 import { endUserIp } from '../protection/forwarded-for.ts';
 import type { DeferredRateLimit } from '../protection/client-rate-limit.ts';
-import type { Params } from '../http/params.ts';
-import type { Grant, RequestInfo, TokenResponse } from '../grants/grant.ts';
+import type { Params } from '../protocol/params.ts';
+import type { Grant, RequestInfo } from '../grants/grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
 import { findGrant } from '../grants/registry.ts';
-import type { TokenServices } from '../tokens/services.ts';
+import type { TokenServices } from '../tokens/token-services.ts';
 
 export interface TokenEndpointDeps {
   clients: ClientStore;
@@ -82,7 +85,7 @@ async function possessionOf(client: ClientRecord, req: TokenRequest, dpop: DpopV
   if (client.tls_client_certificate_bound_access_tokens && !possession['x5t#S256']) {
     throw new InvalidRequestError('This client\'s tokens are bound to its TLS client certificate, and the request presented none (RFC 8705 §3).');
   }
-  if (client.dpop_bound_access_tokens && !possession.jkt) throw new InvalidDpopProofError('This client must send a DPoP proof (RFC 9449 §5.2).', 'no proof');
+  if (client.dpop_bound_access_tokens && !possession.jkt) throw new InvalidDpopProofError('This client must send a DPoP proof (RFC 9449 §5.2).', 'dpop.missing');
   return possession;
 }
 

@@ -4,10 +4,11 @@ import {
   InsufficientScopeError, InvalidDpopProofError, InvalidRequestError, InvalidTokenError, OAuthError, withDpopChallenge,
 } from '../errors/oauth.ts';
 import { bearerToken, verifiedAccessToken } from './bearer.ts';
-import type { LegacyTokenStore, UserStore } from '../storage/interfaces.ts';
+import type { LegacyTokenStore } from '../storage/slices/legacy-tokens.ts';
+import type { UserStore } from '../storage/slices/users.ts';
 import type { InForceDeps } from '../tokens/in-force.ts';
 import type { AccessTokenClaims, TokenIssuer } from '../tokens/issuer.ts';
-import type { Params } from '../http/params.ts';
+import type { Params } from '../protocol/params.ts';
 import { scopeClaims } from '../tokens/claims.ts';
 import { certificatePossession, proves } from '../tokens/confirmation.ts';
 import type { DpopVerifier } from '../dpop/proof.ts';
@@ -39,7 +40,7 @@ type TokenGrant = Pick<AccessTokenClaims, 'sub' | 'scope' | 'cnf'>;
 async function grantOf(token: string, deps: UserinfoDeps): Promise<TokenGrant> {
   if (!mayBeLegacyToken(token)) return verifiedAccessToken(token, deps.issuer.userinfoUrl, deps);
   const record = await liveLegacyToken(deps, token, deps.now());
-  if (!record) throw new InvalidTokenError('The access token is invalid or expired.', 'unknown, revoked or expired opaque token');
+  if (!record) throw new InvalidTokenError('The access token is invalid or expired.', 'token.unknown');
   return { sub: record.user_id, scope: record.scope.join(' ') };
 }
 
@@ -60,17 +61,17 @@ function presentedToken(req: UserinfoRequest): PresentedToken {
 async function checkBinding(claims: TokenGrant, presented: PresentedToken, req: UserinfoRequest, dpop: DpopVerifier): Promise<void> {
   const possession = certificatePossession(req.certificate);
   if (presented.scheme === 'DPoP') {
-    if (req.dpop === undefined) throw new InvalidDpopProofError('The DPoP scheme needs a DPoP proof (RFC 9449 §7.1).', 'no proof');
+    if (req.dpop === undefined) throw new InvalidDpopProofError('The DPoP scheme needs a DPoP proof (RFC 9449 §7.1).', 'dpop.missing');
     possession.jkt = await dpop.verify(req.dpop, { method: req.method, endpoint: 'userinfo', accessToken: presented.token });
   }
   const dpopBound = claims.cnf?.jkt !== undefined;
   if (dpopBound !== (presented.scheme === 'DPoP')) {
     throw new InvalidTokenError(dpopBound
       ? 'A DPoP-bound access token must be sent with the DPoP scheme and a proof (RFC 9449 §7.1).'
-      : 'The access token is not DPoP-bound: send it as a Bearer token.', 'wrong scheme');
+      : 'The access token is not DPoP-bound: send it as a Bearer token.', 'dpop.scheme');
   }
   if (claims.cnf && !proves(possession, claims.cnf)) {
-    throw new InvalidTokenError('The access token is bound to a key or certificate this request did not prove.', 'binding not proven');
+    throw new InvalidTokenError('The access token is bound to a key or certificate this request did not prove.', 'token.binding');
   }
 }
 
@@ -82,7 +83,7 @@ export async function userinfoEndpoint(req: UserinfoRequest, deps: UserinfoDeps)
     dpopBound ||= claims.cnf?.jkt !== undefined;
     await checkBinding(claims, presented, req, deps.dpop);
     const user = await deps.users.getUser(claims.sub);
-    if (!user) throw new InvalidTokenError('The access token is invalid or expired.', 'user no longer exists');
+    if (!user) throw new InvalidTokenError('The access token is invalid or expired.', 'token.user_gone');
     // A token issued without any audience also names userinfo, but only OpenID Connect (the openid scope)
     // grants access to it (OIDC Core §5.3); a valid token without it is short of scope (RFC 6750 §3.1),
     // checked after validity so a revoked token is always invalid_token.

@@ -3,7 +3,7 @@
  * ({error, error_description}); 401 and 403 are RFC 6750's (InvalidTokenError, InsufficientScopeError), 404 is
  * oauth.ts's NotFoundError.
  */
-import { OAuthError } from './oauth.ts';
+import { OAuthError, type ManagementErrorCode } from './oauth.ts';
 
 export interface FieldProblem {
   /** The field's path: `email`, `refresh_token.rotation`, `connections[1]`; "(root)" for the input as a whole. */
@@ -41,7 +41,7 @@ export class ConfigManagedError extends OAuthError {
 
 /** 400: the connection's password policy refuses a new password; `refusal` names the rule, never the password. */
 export class PasswordPolicyError extends OAuthError {
-  constructor(refusal: string, code = 'password_policy') {
+  constructor(refusal: string, code: ManagementErrorCode = 'password_policy') {
     super(code, 400, refusal);
   }
 

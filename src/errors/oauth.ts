@@ -1,3 +1,7 @@
+import type { Detail } from './details.ts';
+
+export type { Detail };
+
 /**
  * RFC 6749 §5.2 and RFC 6750 §3: error_description is %x20-21 / %x23-5B / %x5D-7E only.
  * Descriptions quote names with "..." and may echo request input: quotes become
@@ -8,21 +12,44 @@ function publicDescription(text: string): string {
 }
 
 /**
+ * Every `error` code Tollgate answers with: RFC 6749 §5.2 (token endpoint), RFC 6750 §3.1 (protected resources),
+ * RFC 8628 §3.5 (authorization_pending, slow_down, as Auth0's out-of-band MFA uses them), RFC 9449 §5 and §8 (DPoP),
+ * and Auth0's own (mfa_required, association_required, unsupported_challenge_type, too_many_attempts,
+ * password_leaked; not_found and too_many_requests at its MFA and rate-limited endpoints).
+ */
+export const OAUTH_ERROR_CODES = [
+  'invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope',
+  'access_denied', 'server_error', 'temporarily_unavailable',
+  'invalid_token', 'insufficient_scope',
+  'authorization_pending', 'slow_down',
+  'invalid_dpop_proof', 'use_dpop_nonce',
+  'mfa_required', 'association_required', 'unsupported_challenge_type', 'too_many_attempts', 'password_leaked', 'not_found', 'too_many_requests',
+] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+
+/** The management API's codes beside them (errors/management.ts), in the same JSON shape. */
+export const MANAGEMENT_ERROR_CODES = [
+  'invalid_body', 'invalid_query', 'invalid_path', 'conflict', 'config_managed', 'password_policy', 'password_breached', 'payload_too_large',
+  'too_many_jobs',
+] as const;
+export type ManagementErrorCode = (typeof MANAGEMENT_ERROR_CODES)[number];
+
+/**
  * OAuth errors: one class per RFC code. `description` is public (sent as
  * error_description); `detail` is private (logs and events only), so nothing
  * sensitive can leak through an error response.
  */
 export class OAuthError extends Error {
-  readonly error: string;
+  readonly error: OAuthErrorCode | ManagementErrorCode;
   readonly status: number;
   readonly description: string;
-  readonly detail: string | undefined;
+  readonly detail: Detail | undefined;
   /** Extra response headers (WWW-Authenticate, Retry-After, ...). */
   readonly headers: Record<string, string> = {};
   /** Extra members of the JSON error body (e.g. mfa_token). */
   readonly extra: Record<string, string> = {};
 
-  constructor(error: string, status: number, description: string, detail?: string) {
+  constructor(error: OAuthErrorCode | ManagementErrorCode, status: number, description: string, detail?: Detail) {
     super(detail ? `${error}: ${description} (${detail})` : `${error}: ${description}`);
     this.name = new.target.name;
     this.error = error;
@@ -39,7 +66,7 @@ export class OAuthError extends Error {
 
 // RFC 6749 §5.2
 export class InvalidRequestError extends OAuthError {
-  constructor(description = 'The request is missing a parameter or is otherwise malformed.', detail?: string) {
+  constructor(description = 'The request is missing a parameter or is otherwise malformed.', detail?: Detail) {
     super('invalid_request', 400, description, detail);
   }
 }
@@ -49,7 +76,7 @@ export class InvalidRequestError extends OAuthError {
  * Authorization header, 400 otherwise.
  */
 export class InvalidClientError extends OAuthError {
-  constructor(description = 'Client authentication failed.', detail?: string, viaHeader = false) {
+  constructor(description = 'Client authentication failed.', detail?: Detail, viaHeader = false) {
     super('invalid_client', viaHeader ? 401 : 400, description, detail);
     if (viaHeader) this.headers['www-authenticate'] = 'Basic realm="tollgate", charset="UTF-8"';
   }
@@ -61,43 +88,43 @@ export class InvalidClientError extends OAuthError {
 }
 
 export class InvalidGrantError extends OAuthError {
-  constructor(description = 'The provided authorization grant is invalid.', detail?: string) {
+  constructor(description = 'The provided authorization grant is invalid.', detail?: Detail) {
     super('invalid_grant', 400, description, detail);
   }
 }
 
 export class UnauthorizedClientError extends OAuthError {
-  constructor(description = 'The client is not authorized to use this grant type.', detail?: string) {
+  constructor(description = 'The client is not authorized to use this grant type.', detail?: Detail) {
     super('unauthorized_client', 400, description, detail);
   }
 }
 
 export class UnsupportedGrantTypeError extends OAuthError {
-  constructor(description = 'The grant type is not supported.', detail?: string) {
+  constructor(description = 'The grant type is not supported.', detail?: Detail) {
     super('unsupported_grant_type', 400, description, detail);
   }
 }
 
 export class InvalidScopeError extends OAuthError {
-  constructor(description = 'The requested scope is invalid or unknown.', detail?: string) {
+  constructor(description = 'The requested scope is invalid or unknown.', detail?: Detail) {
     super('invalid_scope', 400, description, detail);
   }
 }
 
 export class AccessDeniedError extends OAuthError {
-  constructor(description = 'Access denied.', detail?: string) {
+  constructor(description = 'Access denied.', detail?: Detail) {
     super('access_denied', 403, description, detail);
   }
 }
 
 export class ServerError extends OAuthError {
-  constructor(detail?: string) {
+  constructor(detail?: Detail) {
     super('server_error', 500, 'The server encountered an unexpected condition.', detail);
   }
 }
 
 export class TemporarilyUnavailableError extends OAuthError {
-  constructor(detail?: string) {
+  constructor(detail?: Detail) {
     super('temporarily_unavailable', 503, 'The server is temporarily unavailable.', detail);
   }
 }
@@ -105,7 +132,7 @@ export class TemporarilyUnavailableError extends OAuthError {
 // The MFA exchange (Auth0's MFA API; draft-ietf-oauth-mfa / RFC 8628 §3.5 for the polling codes).
 /** The password was right but a second factor is needed: the mfa_token continues the exchange. */
 export class MfaRequiredError extends OAuthError {
-  constructor(mfaToken: string, detail?: string) {
+  constructor(mfaToken: string, detail?: Detail) {
     super('mfa_required', 403, 'Multifactor authentication required', detail);
     this.extra.mfa_token = mfaToken;
   }
@@ -124,7 +151,7 @@ export class SlowDownError extends OAuthError {
 }
 
 export class UnsupportedChallengeTypeError extends OAuthError {
-  constructor(description = 'The user has no active authenticator of the requested challenge type.', detail?: string) {
+  constructor(description = 'The user has no active authenticator of the requested challenge type.', detail?: Detail) {
     super('unsupported_challenge_type', 400, description, detail);
   }
 }
@@ -156,7 +183,7 @@ export class PasswordLeakedError extends OAuthError {
 
 /** Attack protection (Auth0's code): a brute-force block or a throttled IP; 429 per RFC 6585 §4. */
 export class TooManyAttemptsError extends OAuthError {
-  constructor(description: string, detail?: string, retryAfter?: number) {
+  constructor(description: string, detail?: Detail, retryAfter?: number) {
     super('too_many_attempts', 429, description, detail);
     if (retryAfter !== undefined) this.headers['retry-after'] = String(retryAfter);
   }
@@ -176,7 +203,7 @@ function bearerChallenge(error: string | undefined, description: string): string
 }
 
 export class InvalidTokenError extends OAuthError {
-  constructor(description = 'The access token is invalid.', detail?: string) {
+  constructor(description = 'The access token is invalid.', detail?: Detail) {
     super('invalid_token', 401, description, detail);
     this.headers['www-authenticate'] = bearerChallenge('invalid_token', this.description);
   }
@@ -199,7 +226,7 @@ export class MissingTokenError extends OAuthError {
 
 export class InsufficientScopeError extends OAuthError {
   /** `scope`: the scope the request needs, named in the challenge (RFC 6750 §3). */
-  constructor(description = 'The access token does not carry the required scope.', detail?: string, scope?: string) {
+  constructor(description = 'The access token does not carry the required scope.', detail?: Detail, scope?: string) {
     super('insufficient_scope', 403, description, detail);
     this.headers['www-authenticate'] = bearerChallenge('insufficient_scope', this.description) + (scope ? `, scope="${scope}"` : '');
   }
@@ -207,14 +234,14 @@ export class InsufficientScopeError extends OAuthError {
 
 // RFC 9449 §5, §8: DPoP errors of the token endpoint (400); a protected resource answers them as withDpopChallenge says.
 export class InvalidDpopProofError extends OAuthError {
-  constructor(description = 'The DPoP proof is invalid.', detail?: string) {
+  constructor(description = 'The DPoP proof is invalid.', detail?: Detail) {
     super('invalid_dpop_proof', 400, description, detail);
   }
 }
 
 /** RFC 9449 §8: the proof lacks a fresh nonce; DPoP-Nonce carries the one to use. */
 export class UseDpopNonceError extends OAuthError {
-  constructor(nonce: string, detail?: string) {
+  constructor(nonce: string, detail?: Detail) {
     super('use_dpop_nonce', 400, 'Resend the request with a DPoP proof that carries the nonce in the DPoP-Nonce header.', detail);
     this.headers['dpop-nonce'] = nonce;
   }

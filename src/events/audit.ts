@@ -12,7 +12,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { StoreUnavailableError, type AuditEvent, type EventStore } from '../storage/interfaces.ts';
+import { StoreUnavailableError } from '../storage/errors.ts';
+import type { AuditEvent } from '../model/events.ts';
+import type { EventStore } from '../storage/slices/events.ts';
 
 export type EventInput = Pick<AuditEvent, 'type' | 'outcome'> & Partial<Omit<AuditEvent, 'id' | 'time' | 'type' | 'outcome'>>;
 
@@ -40,6 +42,12 @@ function bounded(input: EventInput): EventInput {
   return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, MAX_FIELD) : v])) as EventInput;
 }
 
+/**
+ * Marks an error an event already described, so the token endpoint does not record it twice. A symbol, set
+ * non-enumerable on the error itself: it travels with the error and never shows in a log line or a response.
+ */
+const REPORTED = Symbol('audit event reported');
+
 export class AuditLog {
   readonly #store: EventStore;
   readonly #log: Logger;
@@ -48,8 +56,6 @@ export class AuditLog {
   readonly #requestId: () => string | undefined;
   readonly #onEvent: ((event: AuditEvent) => void) | undefined;
   readonly #onDropped: (() => void) | undefined;
-  /** Errors already described by an event, so the token endpoint does not record them twice. */
-  readonly #reported = new WeakSet<Error>();
   /** Events not written yet, oldest first; while any waits, new events queue behind it to keep the order. */
   readonly #queue: AuditEvent[] = [];
   /** Events dropped since the queue filled up, not yet recorded as audit.dropped. */
@@ -159,12 +165,12 @@ export class AuditLog {
 
   /** Emits and marks `error` as reported; returns it, for `throw audit.fail(...)`. */
   async fail<E extends Error>(error: E, input: EventInput): Promise<E> {
-    this.#reported.add(error);
+    Object.defineProperty(error, REPORTED, { value: true });
     await this.emit(input);
     return error;
   }
 
   wasReported(error: unknown): boolean {
-    return error instanceof Error && this.#reported.has(error);
+    return error instanceof Error && (error as { [REPORTED]?: boolean })[REPORTED] === true;
   }
 }

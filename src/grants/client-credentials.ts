@@ -4,20 +4,30 @@
  * token (§4.4.3) and no ID token: there is no user.
  */
 import { AccessDeniedError, InvalidRequestError, InvalidScopeError, UnauthorizedClientError } from '../errors/oauth.ts';
-import type { Grant } from './grant.ts';
+import type { Grant, GrantContextWith } from './grant.ts';
+import type { ApiStore } from '../storage/slices/apis.ts';
+import type { TokenIssuer } from '../tokens/issuer.ts';
+import type { TokenPolicy } from '../tokens/token-services.ts';
 import { parseScope } from '../tokens/scope.ts';
 import { accessTokenBinding, tokenType } from '../tokens/confirmation.ts';
+
+/** What the grant uses: the APIs, the policy's defaults, and the access-token signer. */
+export interface ClientCredentialsServices {
+  apis: Pick<ApiStore, 'getApi'>;
+  policy: Pick<TokenPolicy, 'defaultAudience' | 'accessTokenTtl'>;
+  issuer: Pick<TokenIssuer, 'accessToken'>;
+}
 
 export const clientCredentialsGrant: Grant = {
   grantType: 'client_credentials',
   parameters: ['audience', 'scope'],
-  async handle({ params, client, services, possession }) {
+  async handle({ params, client, services, possession }: GrantContextWith<ClientCredentialsServices>) {
     if (client.token_endpoint_auth_method === 'none') {
       throw new UnauthorizedClientError('Public clients cannot use client_credentials (RFC 6749 §4.4).');
     }
     const audience = params.get('audience') ?? services.policy.defaultAudience;
     if (audience === undefined) throw new InvalidRequestError('Missing required parameter: audience.');
-    const api = await services.directory.getApi(audience);
+    const api = await services.apis.getApi(audience);
     if (!api) throw new InvalidRequestError(`The audience "${audience}" is not a known API.`);
     const granted = client.api_grants[audience];
     if (!granted) throw new AccessDeniedError(`The client has no grant for the API "${audience}".`);

@@ -1,8 +1,10 @@
 /** The shape every grant shares (one file per grant, registered in registry.ts), after node-oidc-provider. */
-import type { ClientRecord, Confirmation } from '../storage/interfaces.ts';
-import type { Params } from '../http/params.ts';
-import type { GrantType } from './names.ts';
-import type { TokenServices } from '../tokens/services.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { Confirmation } from '../model/tokens.ts';
+import type { Params } from '../protocol/params.ts';
+import type { GrantType } from '../protocol/grant-types.ts';
+import type { TokenServices } from '../tokens/token-services.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
 
 export interface RequestInfo {
   /** The client IP: the socket address, or what trusted proxies say it is; the end user's once the token endpoint has checked tollgate-forwarded-for. */
@@ -31,18 +33,12 @@ export interface GrantContext {
   receivedAt: number;
 }
 
-/** RFC 6749 §5.1 successful response. */
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer' | 'DPoP';
-  expires_in: number;
-  /** Always there at /oauth/token; Auth0's legacy /oauth/ro answered without it, and so does Tollgate's. */
-  scope?: string;
-  id_token?: string;
-  refresh_token?: string;
-  /** The mfa-recovery-code grant: the code that replaces the one just used (shown once). */
-  recovery_code?: string;
-}
+
+/**
+ * A grant's context with only the services it uses (as fosite's handlers declare their narrow interfaces): the
+ * grant says what it depends on, and a unit test gives it fakes of just that.
+ */
+export type GrantContextWith<Services> = Omit<GrantContext, 'services'> & { services: Services };
 
 export interface Grant {
   grantType: GrantType;

@@ -6,13 +6,15 @@
  * grant (endpoints/legacy-resource-owner.ts); /oauth/token's grant table does not hold it.
  */
 import { InvalidRequestError } from '../errors/oauth.ts';
-import type { ClientRecord, UserRecord } from '../storage/interfaces.ts';
-import type { Grant, GrantContext, TokenResponse } from './grant.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { UserRecord } from '../model/user.ts';
+import type { Grant, GrantContext } from './grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
 import { resourceOwnerExchange, type ExchangeFormat } from './resource-owner.ts';
 import { namedConnection } from './password-realm.ts';
 import { OIDC_SCOPES, grantScope, parseScope } from '../tokens/scope.ts';
 import { PROTECTED_CLAIMS } from '../tokens/claims.ts';
-import { idTokenFor, refreshTokenFor } from '../tokens/services.ts';
+import { idTokenFor, refreshTokenFor } from '../tokens/token-services.ts';
 import { issueLegacyToken } from '../tokens/legacy-token.ts';
 import { sessionIdOf } from '../tokens/refresh.ts';
 

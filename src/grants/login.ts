@@ -3,12 +3,12 @@
  * login: after the password, or after the second factor when one is required), then the tokens, carrying the
  * actions' claims, with the metadata they set stored first.
  */
-import type { Confirmation } from '../storage/interfaces.ts';
-import type { PasswordLogin } from '../mfa/service.ts';
-import type { ActionOutcome } from '../actions/api.ts';
-import { emptyOutcome } from '../actions/api.ts';
-import { issueTokens, type IssueRequest, type TokenServices } from '../tokens/services.ts';
-import type { TokenResponse } from './grant.ts';
+import type { Confirmation } from '../model/tokens.ts';
+import type { PasswordLogin } from '../mfa/mfa.ts';
+import type { ActionOutcome } from '../actions/action-calls.ts';
+import { emptyOutcome } from '../actions/action-calls.ts';
+import { issueTokens, type IssueRequest, type TokenServices } from '../tokens/token-services.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
 
 export type Login = PasswordLogin & { possession: Confirmation };
 

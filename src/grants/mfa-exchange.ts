@@ -6,9 +6,12 @@
  * factor was shown (RFC 8176 §2).
  */
 import { InvalidGrantError, InvalidRequestError, ServerError } from '../errors/oauth.ts';
-import type { AuthenticatorRecord, MfaPolicy, MfaTokenRecord, UserRecord } from '../storage/interfaces.ts';
+import type { AuthenticatorRecord, MfaTokenRecord } from '../model/mfa.ts';
+import type { MfaPolicy } from '../model/directory.ts';
+import type { UserRecord } from '../model/user.ts';
 import type { AnswerAdmission } from '../mfa/mfa-tokens.ts';
-import type { GrantContext, TokenResponse } from './grant.ts';
+import type { GrantContext } from './grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
 import { completeLogin, runActions } from './login.ts';
 
 export const MFA_GRANT_PARAMETERS = ['mfa_token'] as const;
@@ -39,27 +42,27 @@ export async function mfaExchange(ctx: GrantContext, answer: (session: MfaSessio
   const { mfa } = services;
   const token = ctx.params.get('mfa_token');
   if (token === undefined) throw new InvalidRequestError('Missing required parameter: mfa_token.');
-  const record = await mfa.tokens.live(token, client.client_id);
+  const record = await mfa.liveToken(token, client.client_id);
   const user = await services.users.getUser(record.user_id);
-  if (!user || user.blocked) throw new InvalidGrantError('The mfa_token is invalid or expired.', 'user gone or blocked');
+  if (!user || user.blocked) throw new InvalidGrantError('The mfa_token is invalid or expired.', 'token.user_gone');
   const policy = await mfa.policyForToken(record, client);
   let admission: AnswerAdmission | undefined;
-  const admit = async () => (admission = await mfa.tokens.admitAnswer(record, request));
+  const admit = async () => (admission = await mfa.admitAnswer(record, request));
   let result: FactorAnswer;
   try {
     result = await answer({ record, user, policy, authenticators: await mfa.allowedAuthenticators(user.id, policy), admit });
   } catch (err) {
     // Ended without a verdict (a wrong answer has settled its admission already): the reservations go back.
-    if (admission) await mfa.tokens.abandon(admission).catch(() => {});
+    if (admission) await mfa.abandonAnswer(admission).catch(() => {});
     throw err;
   }
-  if (!admission) throw new ServerError('an MFA answer was accepted without being admitted');
-  await mfa.tokens.consume(admission);
+  if (!admission) throw new ServerError('request.unexpected: an MFA answer was accepted without being admitted');
+  await mfa.consumeToken(admission);
   await mfa.confirm(result.authenticator, record, request);
   const extra = await result.after?.();
-  await services.audit.emit({ type: 'mfa.success', outcome: 'success', reason: result.amr[0] ?? result.authenticator.type, username: user.username.toLowerCase(), ...mfa.tokens.eventFields(record, request) });
-  const api = record.audience === null ? undefined : await services.directory.getApi(record.audience);
-  if (record.audience !== null && !api) throw new InvalidGrantError('The audience of the first step no longer exists.', 'api removed');
+  await services.audit.emit({ type: 'mfa.success', outcome: 'success', reason: result.amr[0] ?? result.authenticator.type, username: user.username.toLowerCase(), ...mfa.eventFields(record, request) });
+  const api = record.audience === null ? undefined : await services.apis.getApi(record.audience);
+  if (record.audience !== null && !api) throw new InvalidGrantError('The audience of the first step no longer exists.', 'login.api_removed');
   const login = {
     user, client, connection: record.connection, authorization: { api, scope: record.scope }, authTime: record.auth_time,
     amr: [...record.amr, 'mfa', ...result.amr], request, possession: ctx.possession,

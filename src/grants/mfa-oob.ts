@@ -17,19 +17,19 @@ export const mfaOobGrant: Grant = {
     const oobCode = ctx.params.get('oob_code');
     if (oobCode === undefined) throw new InvalidRequestError('Missing required parameter: oob_code.');
     const { mfa, now } = ctx.services;
-    const challenge = await mfa.store.findOobChallenge(tokenHash(oobCode));
+    const challenge = await mfa.findOobChallenge(tokenHash(oobCode));
     const authenticator = authenticators.find((a) => a.id === challenge?.authenticator_id);
     if (!challenge || !authenticator || challenge.mfa_token_id !== record.id || challenge.consumed_at !== null || challenge.expires_at <= now()) {
-      throw new InvalidGrantError('The oob_code is invalid or expired.', challenge ? 'oob_code not live' : 'unknown oob_code');
+      throw new InvalidGrantError('The oob_code is invalid or expired.', challenge ? 'mfa.oob_not_live' : 'mfa.oob_unknown');
     }
     const binding = ctx.params.get('binding_code');
     if (binding === undefined) {
-      if (!(await mfa.store.pollOobChallenge(challenge.id, now(), OOB_POLL_INTERVAL))) throw new SlowDownError(OOB_POLL_INTERVAL);
+      if (!(await mfa.pollOobChallenge(challenge.id, now(), OOB_POLL_INTERVAL))) throw new SlowDownError(OOB_POLL_INTERVAL);
       throw new AuthorizationPendingError();
     }
     const admission = await admit();
-    if (!mfa.factors.bindingMatches(challenge, binding)) throw await mfa.tokens.wrongAnswer(admission, 'wrong_binding_code', 'Invalid binding_code.', ctx.request);
-    if (!(await mfa.store.consumeOobChallenge(challenge.id, now()))) throw new InvalidGrantError('The oob_code is invalid or expired.', 'oob_code used concurrently');
+    if (!mfa.bindingMatches(challenge, binding)) throw await mfa.wrongAnswer(admission, 'wrong_binding_code', 'Invalid binding_code.', ctx.request);
+    if (!(await mfa.consumeOobChallenge(challenge.id, now()))) throw new InvalidGrantError('The oob_code is invalid or expired.', 'mfa.oob_race_lost');
     return { authenticator, amr: [authenticator.oob_channel!] };
   }),
 };

@@ -11,10 +11,10 @@ export const mfaOtpGrant: Grant = {
     if (otp === undefined) throw new InvalidRequestError('Missing required parameter: otp.');
     const { mfa } = ctx.services;
     const admission = await admit();
-    const match = await mfa.factors.matchOtp(authenticators.filter((a) => a.type === 'otp'), otp);
-    if (!match) throw await mfa.tokens.wrongAnswer(admission, 'wrong_otp', 'Invalid otp_code.', ctx.request);
+    const match = await mfa.matchOtp(authenticators.filter((a) => a.type === 'otp'), otp);
+    if (!match) throw await mfa.wrongAnswer(admission, 'wrong_otp', 'Invalid otp_code.', ctx.request);
     // RFC 6238 §5.2: a code already used must be refused, or a code seen over a shoulder works twice.
-    if (match.replayed) throw await mfa.tokens.wrongAnswer(admission, 'replayed_otp', 'Invalid otp_code.', ctx.request);
+    if (match.replayed) throw await mfa.wrongAnswer(admission, 'replayed_otp', 'Invalid otp_code.', ctx.request);
     return { authenticator: match.authenticator, amr: ['otp'] };
   }),
 };

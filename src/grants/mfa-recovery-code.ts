@@ -12,15 +12,15 @@ export const mfaRecoveryCodeGrant: Grant = {
     const { mfa } = ctx.services;
     const authenticator = authenticators.find((a) => a.type === 'recovery-code' && a.activated_at !== null);
     const admission = await admit();
-    if (!authenticator || !mfa.factors.recoveryMatches(authenticator, code)) {
-      throw await mfa.tokens.wrongAnswer(admission, 'wrong_recovery_code', 'Invalid recovery code.', ctx.request);
+    if (!authenticator || !mfa.recoveryMatches(authenticator, code)) {
+      throw await mfa.wrongAnswer(admission, 'wrong_recovery_code', 'Invalid recovery code.', ctx.request);
     }
     return {
       authenticator,
       amr: [],
       after: async () => {
-        const next = await mfa.factors.replaceRecoveryCode(authenticator);
-        if (next === undefined) throw new InvalidGrantError('Invalid recovery code.', 'recovery code used concurrently');
+        const next = await mfa.replaceRecoveryCode(authenticator);
+        if (next === undefined) throw new InvalidGrantError('Invalid recovery code.', 'mfa.recovery_race_lost');
         return { recovery_code: next };
       },
     };

@@ -10,7 +10,7 @@ export const passwordGrant: Grant = {
     const connection = ctx.client.default_connection ?? ctx.services.policy.defaultConnection;
     // Configuration validation refuses this at boot; the check stays for records changed at run time.
     if (!clientMayUse(ctx.client, connection)) {
-      throw new ServerError(`default connection ${connection} is not enabled for client ${ctx.client.client_id}`);
+      throw new ServerError(`login.connection: ${connection} is not enabled for client ${ctx.client.client_id}`);
     }
     return connection;
   }),

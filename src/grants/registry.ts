@@ -1,6 +1,6 @@
 /** The grant table: adding a grant is one file and one line here. */
 import type { Grant } from './grant.ts';
-import type { GrantType } from './names.ts';
+import type { GrantType } from '../protocol/grant-types.ts';
 import { passwordGrant } from './password.ts';
 import { passwordRealmGrant } from './password-realm.ts';
 import { refreshTokenGrant } from './refresh-token.ts';

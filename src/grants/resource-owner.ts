@@ -5,8 +5,10 @@
  * and answers (its `format`).
  */
 import { InvalidGrantError, InvalidRequestError } from '../errors/oauth.ts';
-import type { GrantContext, TokenResponse } from './grant.ts';
-import { authorize, issueTokens, type Authorization, type IssueRequest, type TokenServices } from '../tokens/services.ts';
+import type { GrantContext } from './grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
+import { authorize, issueTokens, type IssueRequest, type TokenServices } from '../tokens/token-services.ts';
+import type { Authorization } from '../model/authorization.ts';
 import { eventFields, type LoginAttempt } from '../protection/login-protection.ts';
 import { parseScope } from '../tokens/scope.ts';
 import type { LoginProtocol } from '../actions/types.ts';
@@ -79,11 +81,11 @@ export async function resourceOwnerExchange(
     case 'wrong_password':
       await services.protection.failed(attempt, admission);
       // RFC 6749 §5.2: one answer for both, so the response does not reveal which accounts exist.
-      throw await services.audit.fail(new InvalidGrantError('Wrong username or password.', result.outcome),
+      throw await services.audit.fail(new InvalidGrantError('Wrong username or password.', result.outcome === 'wrong_password' ? 'login.wrong_password' : 'login.unknown_user'),
         { type: `login.${result.outcome}`, outcome: 'failure', reason: result.outcome, ...event });
     case 'blocked':
       await services.protection.abandoned(admission);
-      throw await services.audit.fail(new InvalidGrantError('This user is blocked.', 'user blocked'),
+      throw await services.audit.fail(new InvalidGrantError('This user is blocked.', 'login.user_blocked'),
         { type: 'login.user_blocked', outcome: 'failure', reason: 'user_blocked', ...event });
     case 'ok':
       await services.protection.succeeded(admission);

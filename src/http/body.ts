@@ -4,8 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { InvalidRequestError } from '../errors/oauth.ts';
-import { parseForm } from './form.ts';
-import type { Params } from './params.ts';
+import { parseForm } from '../protocol/form.ts';
+import type { Params } from '../protocol/params.ts';
 
 export const BODY_LIMIT = 16 * 1024;
 

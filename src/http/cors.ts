@@ -12,7 +12,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import { claimedClientId } from '../client-auth/registry.ts';
-import type { ClientStore, MfaStore } from '../storage/interfaces.ts';
+import type { ClientStore } from '../storage/slices/clients.ts';
+import type { MfaStore } from '../storage/slices/mfa.ts';
 import { tokenHash } from '../tokens/opaque.ts';
 import { paramsOf } from './body.ts';
 

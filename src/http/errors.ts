@@ -1,7 +1,7 @@
 /** One error handler: OAuthErrors render as RFC 6749 §5.2 JSON; framework errors become invalid_request; the rest server_error. */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { InvalidRequestError, NotFoundError, OAuthError, ServerError, TemporarilyUnavailableError } from '../errors/oauth.ts';
-import { StoreUnavailableError } from '../storage/interfaces.ts';
+import { StoreUnavailableError } from '../storage/errors.ts';
 
 /** Fastify's client errors, each with the fixed description the client sees. */
 const FRAMEWORK_ERRORS: Record<string, string> = {
@@ -20,18 +20,18 @@ export function toOAuthError(err: FastifyError | Error, descriptions: Record<str
   if (err instanceof OAuthError) return err;
   // The database is down: a retryable 503, never a 500; the store wrote nothing half-way (RFC 6749 §5.2 has no code, §4.1.2.1's fits).
   if (err instanceof StoreUnavailableError) {
-    const unavailable = new TemporarilyUnavailableError('store unreachable');
+    const unavailable = new TemporarilyUnavailableError('store.unreachable');
     unavailable.headers['retry-after'] = '1';
     return unavailable;
   }
   const code = (err as FastifyError).code;
   if (code !== undefined && Object.hasOwn(descriptions, code)) {
     const answer = descriptions[code]!;
-    return typeof answer === 'string' ? new InvalidRequestError(answer, code) : answer();
+    return typeof answer === 'string' ? new InvalidRequestError(answer, `request.malformed: ${code}`) : answer();
   }
   const status = (err as FastifyError).statusCode;
-  if (status !== undefined && status >= 400 && status < 500) return new InvalidRequestError('The request is malformed.', code ?? err.message);
-  return new ServerError(err.message);
+  if (status !== undefined && status >= 400 && status < 500) return new InvalidRequestError('The request is malformed.', `request.malformed: ${code ?? err.message}`);
+  return new ServerError(`request.unexpected: ${err.message}`);
 }
 
 /**

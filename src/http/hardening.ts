@@ -37,15 +37,15 @@ export function serverOptions(http: HttpConfig, https: object | undefined, bodyF
 
 /** A request the router could not take: a path that is not percent-encoded UTF-8 (%ZZ, overlong %C0%AF), or one too long. */
 function frameworkError(err: FastifyError): OAuthError {
-  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return new OAuthError('invalid_request', 414, 'A path segment is longer than 100 characters.', err.code);
-  return new InvalidRequestError('The request path is not valid percent-encoded UTF-8.', err.code);
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return new OAuthError('invalid_request', 414, 'A path segment is longer than 100 characters.', `request.malformed: ${err.code}`);
+  return new InvalidRequestError('The request path is not valid percent-encoded UTF-8.', `request.malformed: ${err.code}`);
 }
 
 /** What node:http reports on the socket, before any request object exists. */
 function clientError(code: string | undefined): OAuthError {
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new OAuthError('invalid_request', 408, 'The request did not arrive in time.', code);
-  if (code === 'HPE_HEADER_OVERFLOW') return new OAuthError('invalid_request', 431, 'The request headers are larger than 16 KiB.', code);
-  return new InvalidRequestError('The request is not valid HTTP/1.1.', code);
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new OAuthError('invalid_request', 408, 'The request did not arrive in time.', `request.malformed: ${code}`);
+  if (code === 'HPE_HEADER_OVERFLOW') return new OAuthError('invalid_request', 431, 'The request headers are larger than 16 KiB.', `request.malformed: ${code}`);
+  return new InvalidRequestError('The request is not valid HTTP/1.1.', `request.malformed: ${code}`);
 }
 
 /** Long enough for the answer to leave before the socket goes; short enough that a client cannot hold it open. */

@@ -27,7 +27,7 @@ export interface LegacyRouteDeps {
   headers: Record<string, string>;
   token: TokenEndpointDeps;
   /** The token endpoint's rate limit: the client IP before the body is read, the limit once its client is named. */
-  rateLimited: { onRequest: (request: FastifyRequest) => Promise<void>; preHandler: (request: FastifyRequest) => Promise<void> };
+  rateLimited: { preHandler: (request: FastifyRequest) => Promise<void> };
   /** The token request as /oauth/token reads it. */
   tokenRequest: (request: FastifyRequest) => TokenRequest;
   onlyMethods: (app: FastifyInstance, url: string, allowed: string[]) => void;

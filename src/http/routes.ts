@@ -8,7 +8,9 @@ import { revokeEndpoint, type RevokeDeps } from '../endpoints/revoke.ts';
 import { introspectEndpoint } from '../endpoints/introspect.ts';
 import { authenticateClient, claimedClientId } from '../client-auth/registry.ts';
 import type { KeyRing } from '../keys/keyring.ts';
-import type { DirectoryStore, UserStore } from '../storage/interfaces.ts';
+import type { ApiStore } from '../storage/slices/apis.ts';
+import type { ConnectionStore } from '../storage/slices/connections.ts';
+import type { UserStore } from '../storage/slices/users.ts';
 import { paramsOf } from './body.ts';
 import type { RequestRateLimit } from '../protection/rate-limit.ts';
 import type { ClientRateLimits, DeferredRateLimit } from '../protection/client-rate-limit.ts';
@@ -49,7 +51,8 @@ export interface RouteDeps {
   /** Finding a presented token (revocation, introspection) and revoking it. */
   lookup: RevokeDeps;
   users: UserStore;
-  directory: DirectoryStore;
+  connections: ConnectionStore;
+  apis: ApiStore;
   keys: KeyRing;
   features: DiscoveryFeatures;
   mfa: MfaEndpointDeps;
@@ -70,7 +73,18 @@ export function onlyMethods(app: FastifyInstance, url: string, allowed: string[]
   app.route({ method: others, url, handler: async () => { throw new MethodNotAllowedError(allowed.join(', ')); } });
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The end user's address (trusted proxies and forwarded-for applied), worked out once when the request arrives. */
+    clientIp: string;
+  }
+}
+
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  app.decorateRequest('clientIp', '');
+  app.addHook('onRequest', async (request) => {
+    request.clientIp = deps.clientIp(request);
+  });
   registerCors(app, BROWSER_ROUTES, deps.cors);
   const authenticated = async (request: FastifyRequest) => {
     const params = paramsOf(request.body);
@@ -79,25 +93,21 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return { client, params };
   };
 
-  // The client IP is worked out once. The MFA API's rate limit runs before the body is read, so a flood costs little;
-  // the token endpoint's once the body (16 KiB at most) names the client, before the client authenticates.
-  const ips = new WeakMap<FastifyRequest, string>();
+  // The client IP is worked out once per request (request.clientIp, set by the onRequest hook above). The MFA API's
+  // rate limit runs before the body is read, so a flood costs little; the token endpoint's once the body (16 KiB at
+  // most) names the client, before the client authenticates.
   const deferred = new WeakMap<FastifyRequest, DeferredRateLimit>();
-  const withIp = async (request: FastifyRequest) => {
-    ips.set(request, deps.clientIp(request));
-  };
   const rateLimited = async (request: FastifyRequest) => {
-    await withIp(request);
-    await deps.rateLimit?.limit.take([{ ip: ips.get(request)! }]);
+    await deps.rateLimit?.limit.take([{ ip: request.clientIp }]);
   };
   const limitedByClient = async (request: FastifyRequest) => {
     if (!deps.rateLimit) return;
     const claimedId = claimedClientId({ params: paramsOf(request.body), authorization: request.headers.authorization });
     const claimed = claimedId === null ? undefined : await deps.token.clients.getClient(claimedId);
-    const later = await deps.rateLimit.byClient.admit(claimed, ips.get(request)!, headerOf(request, FORWARDED_FOR_HEADERS));
+    const later = await deps.rateLimit.byClient.admit(claimed, request.clientIp, headerOf(request, FORWARDED_FOR_HEADERS));
     if (later) deferred.set(request, later);
   };
-  const tokenLimited = { onRequest: withIp, preHandler: limitedByClient };
+  const tokenLimited = { preHandler: limitedByClient };
   /** The DPoP header; when nonces are required, every answer to a proof carries a fresh one (RFC 9449 §8.2). */
   const dpopOf = async (request: FastifyRequest, reply: FastifyReply) => {
     const proof = headerOf(request, ['dpop']);
@@ -110,7 +120,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     params: paramsOf(request.body),
     authorization: request.headers.authorization,
     certificate: deps.clientCertificate(request),
-    request: { ip: ips.get(request)!, userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
+    request: { ip: request.clientIp, userAgent: request.headers['user-agent'], forwardedFor: headerOf(request, FORWARDED_FOR_HEADERS) },
     rateLimit: deferred.get(request),
   });
 
@@ -156,11 +166,11 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   // The MFA API parses its bodies its own way, so it is a plugin of its own (Fastify scopes content-type parsers).
   app.register(async (scoped) => registerMfaRoutes(scoped, {
     endpoints: deps.mfa, rateLimited, noStore, clientCertificate: deps.clientCertificate,
-    requestInfo: (request) => ({ ip: ips.get(request) ?? deps.clientIp(request), userAgent: request.headers['user-agent'] }),
+    requestInfo: (request) => ({ ip: request.clientIp, userAgent: request.headers['user-agent'] }),
   }));
 
   app.get('/realms', async (request, reply) => {
-    const answer = await realmsEndpoint((request.query as Record<string, unknown>).client_id, { clients: deps.token.clients, directory: deps.directory });
+    const answer = await realmsEndpoint((request.query as Record<string, unknown>).client_id, { clients: deps.token.clients, connections: deps.connections });
     reply.header('cache-control', `public, max-age=${REALMS_MAX_AGE}`);
     return answer;
   });
@@ -168,7 +178,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.get('/.well-known/openid-configuration', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
-    return discoveryDocument(deps.issuer, await deps.directory.listApis(), deps.keys.algorithms(), deps.features);
+    return discoveryDocument(deps.issuer, await deps.apis.listApis(), deps.keys.algorithms(), deps.features);
   });
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     reply.header('cache-control', `public, max-age=${deps.keys.maxAge}`);

@@ -5,8 +5,9 @@
  * (public parts only); revoked keys do neither.
  */
 import { importJWK, type JWK } from 'jose';
-import type { KeyState, KeyStore, SigningKeyRecord } from '../storage/interfaces.ts';
-import type { SigningAlg } from './algorithms.ts';
+import type { Store } from '../storage/store.ts';
+import type { KeyState, SigningKeyRecord } from '../model/keys.ts';
+import type { SigningAlg } from '../protocol/algorithms.ts';
 import { ensureSigningKeys } from './lifecycle.ts';
 
 type Key = Awaited<ReturnType<typeof importJWK>>;
@@ -63,7 +64,7 @@ async function snapshotOf(records: SigningKeyRecord[], before?: Snapshot): Promi
 }
 
 export class KeyRing {
-  readonly #store: KeyStore;
+  readonly #store: Pick<Store, 'keys'>;
   readonly #options: KeyRingOptions;
   readonly #timer: NodeJS.Timeout;
   #snapshot: Snapshot;
@@ -71,7 +72,7 @@ export class KeyRing {
   #queued: Promise<void> | undefined;
   #unknownKidReloadAt = -Infinity;
 
-  private constructor(store: KeyStore, options: KeyRingOptions, snapshot: Snapshot) {
+  private constructor(store: Pick<Store, 'keys'>, options: KeyRingOptions, snapshot: Snapshot) {
     this.#store = store;
     this.#options = options;
     this.#snapshot = snapshot;
@@ -82,7 +83,7 @@ export class KeyRing {
   }
 
   /** Gives every algorithm in `algs` a current and a next key where it lacks them, then loads the keys. Close it when done. */
-  static async open(store: KeyStore, algs: Iterable<SigningAlg>, options: KeyRingOptions): Promise<KeyRing> {
+  static async open(store: Pick<Store, 'keys'>, algs: Iterable<SigningAlg>, options: KeyRingOptions): Promise<KeyRing> {
     return new KeyRing(store, options, await snapshotOf(await ensureSigningKeys(store, algs, options.now())));
   }
 
@@ -106,7 +107,7 @@ export class KeyRing {
   }
 
   async #load(): Promise<void> {
-    this.#snapshot = await snapshotOf(await this.#store.listSigningKeys(), this.#snapshot);
+    this.#snapshot = await snapshotOf(await this.#store.keys.listSigningKeys(), this.#snapshot);
   }
 
   /** Stops the background reloads. */

@@ -3,8 +3,9 @@
  * shared by the server, which makes sure every algorithm in use has keys, and by `tollgate keys`.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
-import type { KeyStore, NewSigningKey, SigningKeyRecord } from '../storage/interfaces.ts';
-import type { SigningAlg } from './algorithms.ts';
+import type { Store } from '../storage/store.ts';
+import type { NewSigningKey, SigningKeyRecord } from '../model/keys.ts';
+import type { SigningAlg } from '../protocol/algorithms.ts';
 
 /** A fresh key pair; its kid is the RFC 7638 thumbprint of the public key. */
 export async function newSigningKey(alg: SigningAlg, now: number): Promise<NewSigningKey> {
@@ -17,17 +18,17 @@ export async function newSigningKey(alg: SigningAlg, now: number): Promise<NewSi
  * Gives each algorithm in `algs` a current key and a next one where it lacks them; returns every stored key.
  * Nodes doing this at once are safe: the store keeps one key per algorithm and state, and the losers read the winners'.
  */
-export async function ensureSigningKeys(store: KeyStore, algs: Iterable<SigningAlg>, now: number): Promise<SigningKeyRecord[]> {
-  const stored = await store.listSigningKeys();
+export async function ensureSigningKeys(store: Pick<Store, 'keys'>, algs: Iterable<SigningAlg>, now: number): Promise<SigningKeyRecord[]> {
+  const stored = await store.keys.listSigningKeys();
   let added = false;
   for (const alg of new Set(algs)) {
     for (const state of ['current', 'next'] as const) {
       if (stored.some((k) => k.alg === alg && k.state === state)) continue;
-      await store.addSigningKey(await newSigningKey(alg, now), state);
+      await store.keys.addSigningKey(await newSigningKey(alg, now), state);
       added = true;
     }
   }
-  return added ? store.listSigningKeys() : stored;
+  return added ? store.keys.listSigningKeys() : stored;
 }
 
 export interface Rotation {
@@ -38,11 +39,11 @@ export interface Rotation {
 }
 
 /** Promotes `alg`'s next key to current (giving it a next first if it has none); undefined if `alg` has no current key. */
-export async function rotateSigningKeys(store: KeyStore, alg: SigningAlg, now: number): Promise<Rotation | undefined> {
-  const stored = await store.listSigningKeys();
+export async function rotateSigningKeys(store: Pick<Store, 'keys'>, alg: SigningAlg, now: number): Promise<Rotation | undefined> {
+  const stored = await store.keys.listSigningKeys();
   if (!stored.some((k) => k.alg === alg && k.state === 'current')) return undefined;
   if (!stored.some((k) => k.alg === alg && k.state === 'next')) await ensureSigningKeys(store, [alg], now);
   const next = await newSigningKey(alg, now);
-  const current = await store.rotateSigningKey(next, now);
+  const current = await store.keys.rotateSigningKey(next, now);
   return current && { current, next };
 }

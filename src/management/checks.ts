@@ -5,7 +5,8 @@
 import { clientProblems } from '../config/client-rules.ts';
 import { mfaProblems } from '../config/mfa-rules.ts';
 import { InvalidInputError, ResourceConflictError, type FieldProblem } from '../errors/management.ts';
-import type { ClientRecord, ConnectionRecord } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { ConnectionRecord } from '../model/directory.ts';
 import type { ManagementContext } from './context.ts';
 
 /** `list` with `changed` in place of the record of the same key, or added; and where it stands. */
@@ -18,8 +19,8 @@ function withChange<T>(list: T[], changed: T | undefined, same: (a: T, b: T) => 
 
 /** MFA problems of the records after the change: the changed record's name its fields; another record's, the record it would break. */
 async function mfaCheck(ctx: ManagementContext, change: { connection?: ConnectionRecord; client?: ClientRecord }): Promise<FieldProblem[]> {
-  const connections = withChange(await ctx.store.listConnections(), change.connection, (a, b) => a.name === b.name);
-  const clients = withChange((await ctx.store.listOwned('clients')).map((o) => o.record), change.client, (a, b) => a.client_id === b.client_id);
+  const connections = withChange(await ctx.store.connections.listConnections(), change.connection, (a, b) => a.name === b.name);
+  const clients = withChange((await ctx.store.configured.listOwned('clients')).map((o) => o.record), change.client, (a, b) => a.client_id === b.client_id);
   return mfaProblems(ctx.mfa, connections.records, clients.records).map(({ where, field, message }) => {
     if (!where) return { field: 'mfa.policy', message: `${field} must be set in the configuration: ${message}` };
     const changed = where.kind === 'connections' ? connections : clients;
@@ -30,7 +31,7 @@ async function mfaCheck(ctx: ManagementContext, change: { connection?: Connectio
 }
 
 export async function checkClient(ctx: ManagementContext, client: ClientRecord): Promise<void> {
-  const [connections, apis] = [await ctx.store.listConnections(), await ctx.store.listApis()];
+  const [connections, apis] = [await ctx.store.connections.listConnections(), await ctx.store.apis.listApis()];
   const problems = [
     ...clientProblems(client, { connections: new Set(connections.map((c) => c.name)), apis, defaultConnection: ctx.defaultConnection }),
     ...await mfaCheck(ctx, { client }),
@@ -45,6 +46,6 @@ export async function checkConnection(ctx: ManagementContext, connection: Connec
 
 /** Refuses to remove what clients still name, saying which. */
 export async function refuseIfUsed(ctx: ManagementContext, what: string, uses: (client: ClientRecord) => boolean): Promise<void> {
-  const users = (await ctx.store.listOwned('clients')).map((o) => o.record).filter(uses).map((c) => `"${c.client_id}"`);
+  const users = (await ctx.store.configured.listOwned('clients')).map((o) => o.record).filter(uses).map((c) => `"${c.client_id}"`);
   if (users.length > 0) throw new ResourceConflictError(`${what} is used by the client${users.length > 1 ? 's' : ''} ${users.join(', ')}: change ${users.length > 1 ? 'them' : 'it'} first.`);
 }

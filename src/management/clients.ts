@@ -5,15 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { generateClientSecret, hashClientSecret } from '../client-auth/secrets.ts';
-import { CLIENT_AUTH_METHODS } from '../client-auth/names.ts';
+import { CLIENT_AUTH_METHODS } from '../protocol/client-auth-methods.ts';
 import { clientProofFields } from '../config/proof-schema.ts';
 import { clientSchema } from '../config/schema.ts';
 import { clientRecordOf } from '../config/sync.ts';
 import { InvalidInputError, ResourceConflictError } from '../errors/management.ts';
-import { GRANT_TYPES } from '../grants/names.ts';
-import { MFA_FACTORS, MFA_POLICIES, type ClientRecord, type Owner } from '../storage/interfaces.ts';
+import { GRANT_TYPES } from '../protocol/grant-types.ts';
+import { MFA_FACTORS, MFA_POLICIES } from '../model/directory.ts';
+import type { Owner } from '../model/configured.ts';
+import type { ClientRecord } from '../model/client.ts';
 import { checkClient } from './checks.ts';
-import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './configured.ts';
+import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './owned-records.ts';
 import type { Actor, ManagementContext } from './context.ts';
 import { optionalFields, patchOf } from './input.ts';
 

@@ -1,9 +1,9 @@
 /** Connections (user directories) through the management API and the CLI. */
 import { z } from 'zod';
 import { connectionSchema } from '../config/schema.ts';
-import { MFA_FACTORS, MFA_POLICIES, type ConnectionRecord } from '../storage/interfaces.ts';
+import { MFA_FACTORS, MFA_POLICIES, type ConnectionRecord } from '../model/directory.ts';
 import { checkConnection, refuseIfUsed } from './checks.ts';
-import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './configured.ts';
+import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './owned-records.ts';
 import type { Actor, ManagementContext } from './context.ts';
 import { patchOf } from './input.ts';
 import { ResourceConflictError } from '../errors/management.ts';
@@ -47,7 +47,7 @@ export async function updateConnection(ctx: ManagementContext, actor: Actor, nam
 /** Refused while users or clients still belong to it: deleting it would strand them. */
 export async function deleteConnection(ctx: ManagementContext, actor: Actor, name: string): Promise<void> {
   await findChangeable(ctx, 'connections', name);
-  const users = await ctx.store.countUsers({ connection: name });
+  const users = await ctx.store.users.countUsers({ connection: name });
   if (users > 0) throw new ResourceConflictError(`The connection "${name}" still has ${users} user${users === 1 ? '' : 's'}: delete them first.`);
   await refuseIfUsed(ctx, `The connection "${name}"`, (c) => c.default_connection === name || (c.connections?.includes(name) ?? false));
   await deleteOwned(ctx, actor, 'connections', name);

@@ -3,16 +3,19 @@ import type { PasswordDeps } from '../accounts/set-password.ts';
 import type { PasswordHasher } from '../accounts/passwords.ts';
 import { issuerOf } from '../config/issuer.ts';
 import { mfaSettings, type MfaSettings } from '../config/mfa-rules.ts';
-import { managementAudience } from './scopes.ts';
+import { managementAudience } from '../protocol/management-api.ts';
 import type { Config, PasswordPolicy } from '../config/schema.ts';
 import { policyChecks, policyOf, type PolicyChecks } from '../accounts/password-policy.ts';
 import type { AuditLog, EventInput } from '../events/audit.ts';
-import type { SigningAlg } from '../keys/algorithms.ts';
-import type { Store } from '../storage/interfaces.ts';
+import type { SigningAlg } from '../protocol/algorithms.ts';
+import type { Store } from '../storage/store.ts';
+import type { Actor } from './actor.ts';
 import type { ImportJobs } from './import-jobs.ts';
 import type { FamilyRevocation } from '../tokens/family-revocation.ts';
 import type { LiveProtectionSettings } from '../protection/live-settings.ts';
 import type { BreachedPasswords } from '../breached/detection.ts';
+
+export type { Actor };
 
 export interface ManagementContext {
   store: Store;
@@ -57,13 +60,11 @@ export function configuredContext(config: Config, hasher: PasswordHasher, breach
   };
 }
 
-/** Who made a change: the management client's id, or null for the CLI (an operator with direct store access). */
-export type Actor = string | null;
 
 export function passwordDeps(ctx: ManagementContext): PasswordDeps {
   const { store, hasher, audit, now } = ctx;
   return {
-    users: store, history: store, families: ctx.families, attempts: store.attempts, hasher, audit, now,
+    users: store.users, history: store.passwordHistory, families: ctx.families, attempts: store.attempts, hasher, audit, now,
     policyOf: ctx.passwordPolicy, checks: ctx.passwordChecks, revokeRefreshTokens: ctx.revokeRefreshOnPasswordChange,
   };
 }

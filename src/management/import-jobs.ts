@@ -9,8 +9,13 @@ import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { importElements, type ImportReport, type JsonElement } from '../accounts/import/import-users.ts';
 import { TooManyJobsError } from '../errors/management.ts';
-import type { JobRecord, JobSummary, Store } from '../storage/interfaces.ts';
-import type { Actor, ManagementContext } from './context.ts';
+import type { JobRecord, JobSummary } from '../model/jobs.ts';
+import type { Store } from '../storage/store.ts';
+import type { Actor } from './actor.ts';
+import type { PasswordHasher } from '../accounts/passwords.ts';
+import type { PolicyChecks } from '../accounts/password-policy.ts';
+import type { PasswordPolicy } from '../config/schema.ts';
+import type { AuditLog } from '../events/audit.ts';
 
 /** Jobs one node runs at once: each holds its whole file in memory. Auth0 also refuses a third concurrent import. */
 export const JOBS_AT_ONCE = 2;
@@ -52,7 +57,16 @@ function loggable(err: unknown) {
 /** The import stopped between batches: this node is shutting down, or another node declared the job failed. */
 class Interrupted extends Error {}
 
-export type ImportJobDeps = Pick<ManagementContext, 'store' | 'hasher' | 'audit' | 'now' | 'passwordPolicy' | 'passwordChecks'> & { log: Logger };
+/** What an import job needs of the management context (the same fields), and a log. */
+export interface ImportJobDeps {
+  store: Store;
+  hasher: PasswordHasher;
+  audit: AuditLog;
+  now: () => number;
+  passwordPolicy: (connection: string) => PasswordPolicy;
+  passwordChecks: PolicyChecks;
+  log: Logger;
+}
 
 export interface NewImportJob {
   elements: JsonElement[];

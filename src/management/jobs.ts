@@ -4,7 +4,7 @@ import { ImportFileError, splitUsersFile } from '../accounts/import/import-users
 import { viewOfExport, type UserExportView } from './user-exports.ts';
 import { InvalidInputError } from '../errors/management.ts';
 import { NotFoundError } from '../errors/oauth.ts';
-import { JOB_STATUSES, UNFINISHED_JOB_STATUSES, type JobRecord, type JobStatus } from '../storage/interfaces.ts';
+import { JOB_STATUSES, UNFINISHED_JOB_STATUSES, type JobRecord, type JobStatus } from '../model/jobs.ts';
 import type { Actor, ManagementContext } from './context.ts';
 
 /** The multipart/form-data fields of POST /jobs/users-imports (every value arrives as text). */
@@ -63,7 +63,7 @@ async function findJob(ctx: ManagementContext, id: string): Promise<JobRecord> {
 /** Checks the request (connection, a JSON array or NDJSON) before answering 201, so a job never fails for what the caller could fix. */
 export async function createImportJob(ctx: ManagementContext, actor: Actor, body: ImportJobBody): Promise<JobView> {
   if (!ctx.jobs) throw new Error('import jobs run on a node only');
-  if (!(await ctx.store.getConnection(body.connection_id))) {
+  if (!(await ctx.store.connections.getConnection(body.connection_id))) {
     throw new InvalidInputError('body', [{ field: 'connection_id', message: `unknown connection "${body.connection_id}"` }]);
   }
   let elements;

@@ -3,9 +3,9 @@
  * change this node reloads its keys at once; the others within keys.cache_ttl.
  */
 import { z } from 'zod';
-import { SIGNING_ALGS, type SigningAlg } from '../keys/algorithms.ts';
+import { SIGNING_ALGS, type SigningAlg } from '../protocol/algorithms.ts';
 import { ensureSigningKeys, rotateSigningKeys, type Rotation } from '../keys/lifecycle.ts';
-import { KEY_STATES, type SigningKeyRecord } from '../storage/interfaces.ts';
+import { KEY_STATES, type SigningKeyRecord } from '../model/keys.ts';
 import { recordChange, type Actor, type ManagementContext } from './context.ts';
 
 /** A key as shown: never its private part, nor its public one (the JWKS publishes those). Times are unix seconds. */
@@ -21,7 +21,7 @@ export function viewOfKey(key: SigningKeyRecord): KeyView {
 }
 
 export async function listKeys(ctx: ManagementContext): Promise<KeyView[]> {
-  return (await ctx.store.listSigningKeys()).map(viewOfKey);
+  return (await ctx.store.keys.listSigningKeys()).map(viewOfKey);
 }
 
 export const rotateBody = z.strictObject({ alg: z.enum(SIGNING_ALGS).optional().describe('The algorithm whose key rotates (default: tokens.signing_alg).') });
@@ -45,7 +45,7 @@ export type Revocation =
 
 export async function revokeKey(ctx: ManagementContext, actor: Actor, kid: string): Promise<Revocation> {
   const now = ctx.now();
-  const before = await ctx.store.revokeSigningKey(kid, now);
+  const before = await ctx.store.keys.revokeSigningKey(kid, now);
   if (!before) return { outcome: 'unknown' };
   if (before.state === 'current') return { outcome: 'current', key: before };
   if (before.state === 'revoked') return { outcome: 'already_revoked', key: before };

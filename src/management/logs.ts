@@ -1,6 +1,6 @@
 /** The audit events (`tollgate logs`), filtered and paged, newest first. */
 import { z } from 'zod';
-import { EVENT_TYPES, type AuditEvent } from '../storage/interfaces.ts';
+import { EVENT_TYPES, type AuditEvent } from '../model/events.ts';
 import type { ManagementContext } from './context.ts';
 import { pageQuery } from './input.ts';
 

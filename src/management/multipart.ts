@@ -23,7 +23,7 @@ async function formFields(body: Buffer, contentType: string): Promise<Record<str
   try {
     form = await new Response(body as Uint8Array<ArrayBuffer>, { headers: { 'content-type': contentType } }).formData();
   } catch {
-    throw new InvalidRequestError('The multipart/form-data body is malformed.', 'multipart');
+    throw new InvalidRequestError('The multipart/form-data body is malformed.', 'request.multipart');
   }
   const fields = new Map<string, string>();
   const repeated = new Set<string>();

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { endpointsOf } from '../endpoints/discovery.ts';
 import type { Operation } from './operation.ts';
-import { MANAGEMENT_PREFIX, MANAGEMENT_SCOPES } from './scopes.ts';
+import { MANAGEMENT_PREFIX, MANAGEMENT_SCOPES } from '../protocol/management-api.ts';
 
 type JsonSchema = Record<string, unknown>;
 

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { Caller } from './auth.ts';
 import type { ManagementContext } from './context.ts';
-import type { ManagementScope } from './scopes.ts';
+import type { ManagementScope } from '../protocol/management-api.ts';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 

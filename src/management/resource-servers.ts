@@ -1,9 +1,9 @@
 /** APIs (Auth0's resource servers) through the management API and the CLI. */
 import { z } from 'zod';
 import { apiSchema } from '../config/schema.ts';
-import type { ApiRecord } from '../storage/interfaces.ts';
+import type { ApiRecord } from '../model/directory.ts';
 import { refuseIfUsed } from './checks.ts';
-import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './configured.ts';
+import { deleteOwned, findChangeable, insertOwned, replaceOwned } from './owned-records.ts';
 import type { Actor, ManagementContext } from './context.ts';
 import { patchOf } from './input.ts';
 

@@ -3,7 +3,7 @@
  * turns bodies into string parameters), multipart ones for uploads, every operation behind a management access token
  * and its scope.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { registerErrorHandler } from '../http/errors.ts';
 import { onlyMethods } from '../http/routes.ts';
@@ -31,8 +31,14 @@ const BODY_LIMIT = 64 * 1024;
 /** An operation that takes no query parameters still refuses unknown ones, so a typo is an error, not ignored. */
 const NO_QUERY = z.strictObject({});
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The management client calling, once its token and scope are checked (the operation's onRequest hook). */
+    managementCaller: Caller | null;
+  }
+}
+
 function register(app: FastifyInstance, op: Operation, deps: ManagementDeps): void {
-  const callers = new WeakMap<FastifyRequest, Caller>();
   app.route({
     method: op.method,
     url: op.path,
@@ -41,10 +47,10 @@ function register(app: FastifyInstance, op: Operation, deps: ManagementDeps): vo
     async onRequest(request) {
       const caller = await authenticateCaller(request.headers.authorization, deps.callers);
       requireScope(caller, op.scope);
-      callers.set(request, caller);
+      request.managementCaller = caller;
     },
     async handler(request, reply) {
-      const caller = callers.get(request)!;
+      const caller = request.managementCaller!;
       const result = await op.handle({
         params: op.params && parseInput(op.params, request.params, 'path'),
         query: parseInput(op.query ?? NO_QUERY, request.query, 'query'),
@@ -60,6 +66,7 @@ function register(app: FastifyInstance, op: Operation, deps: ManagementDeps): vo
 }
 
 export async function managementPlugin(app: FastifyInstance, deps: ManagementDeps): Promise<void> {
+  app.decorateRequest('managementCaller', null);
   app.removeAllContentTypeParsers();
   // Fastify's own JSON parser, which refuses __proto__ and constructor.prototype keys.
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, app.getDefaultJsonParser('error', 'error'));

@@ -8,7 +8,8 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors/management.ts';
 import { NotFoundError } from '../errors/oauth.ts';
-import type { UserExportRecord, UserRecord } from '../storage/interfaces.ts';
+import type { UserExportRecord } from '../model/jobs.ts';
+import type { UserRecord } from '../model/user.ts';
 import type { Actor, ManagementContext } from './context.ts';
 import { newJobId } from './import-jobs.ts';
 
@@ -50,7 +51,7 @@ export function viewOfExport(ctx: ManagementContext, record: UserExportRecord): 
 }
 
 export async function createUserExport(ctx: ManagementContext, actor: Actor, body: z.output<typeof userExportBody>): Promise<UserExportView> {
-  if (body.connection_id !== undefined && !(await ctx.store.getConnection(body.connection_id))) {
+  if (body.connection_id !== undefined && !(await ctx.store.connections.getConnection(body.connection_id))) {
     throw new InvalidInputError('body', [{ field: 'connection_id', message: `unknown connection "${body.connection_id}"` }]);
   }
   const now = ctx.now();
@@ -76,7 +77,7 @@ async function* exportLines(ctx: ManagementContext, record: UserExportRecord): A
   if (record.format === 'csv') yield `${record.fields.map((f) => csvCell(f.export_as)).join(',')}\r\n`;
   const filter = { ...(record.connection === null ? {} : { connection: record.connection }), sort: { field: 'user_id', descending: false } };
   for (let offset = 0; ; offset += PAGE) {
-    const users = await ctx.store.listUsers({ ...filter, limit: PAGE, offset });
+    const users = await ctx.store.users.listUsers({ ...filter, limit: PAGE, offset });
     yield users.map((u) => (record.format === 'csv'
       ? `${row(u).map(([, v]) => csvCell(v)).join(',')}\r\n`
       // A field the user has no value for is left out, as in Auth0's exports (and so the import reads it back).

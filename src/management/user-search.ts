@@ -53,14 +53,14 @@ export async function searchUsers(ctx: ManagementContext, query: z.output<typeof
   const { q, connection, username, email, sort, fields, include_fields, ...page } = query;
   const [sortField, direction] = sort?.split(':') ?? [];
   const filter = { connection, username, email, query: parsedQuery(q), ...(sortField ? { sort: { field: sortField, descending: direction === '-1' } } : {}) };
-  const users = await ctx.store.listUsers({ ...filter, limit: page.per_page, offset: offsetOf(page) });
-  return pageResult('users', projected(users.map(viewOfUser), fields, include_fields), page, () => ctx.store.countUsers(filter));
+  const users = await ctx.store.users.listUsers({ ...filter, limit: page.per_page, offset: offsetOf(page) });
+  return pageResult('users', projected(users.map(viewOfUser), fields, include_fields), page, () => ctx.store.users.countUsers(filter));
 }
 
 /** At most this many users share an address across connections in one answer (Auth0's endpoint is unpaged). */
 const MAX_USERS_BY_EMAIL = 100;
 
 export async function usersByEmail(ctx: ManagementContext, query: z.output<typeof usersByEmailQuery>): Promise<Partial<UserView>[]> {
-  const users = await ctx.store.listUsers({ email: query.email, limit: MAX_USERS_BY_EMAIL, offset: 0 });
+  const users = await ctx.store.users.listUsers({ email: query.email, limit: MAX_USERS_BY_EMAIL, offset: 0 });
   return projected(users.map(viewOfUser), query.fields, query.include_fields);
 }

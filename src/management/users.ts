@@ -7,7 +7,8 @@ import { profileOf } from '../config/sync.ts';
 import { InvalidInputError, ResourceConflictError } from '../errors/management.ts';
 import { NotFoundError } from '../errors/oauth.ts';
 import { unblockAccount } from '../protection/unblock.ts';
-import { ConflictError, type Metadata, type UserRecord } from '../storage/interfaces.ts';
+import { ConflictError } from '../storage/errors.ts';
+import type { Metadata, UserRecord } from '../model/user.ts';
 import { profileFields } from '../storage/users.ts';
 import { passwordDeps, recordChange, type Actor, type ManagementContext } from './context.ts';
 
@@ -72,18 +73,18 @@ function mergeMetadata(stored: Metadata, patch: Metadata | undefined): Metadata 
 }
 
 export async function findUser(ctx: ManagementContext, id: string): Promise<UserRecord> {
-  const user = await ctx.store.getUser(id);
+  const user = await ctx.store.users.getUser(id);
   if (!user) throw noSuchUser(id);
   return user;
 }
 
 export async function createUser(ctx: ManagementContext, actor: Actor, body: CreateUserBody): Promise<UserView> {
-  if (!(await ctx.store.getConnection(body.connection))) {
+  if (!(await ctx.store.connections.getConnection(body.connection))) {
     throw new InvalidInputError('body', [{ field: 'connection', message: `unknown connection "${body.connection}"` }]);
   }
   const owner = { connection: body.connection, username: body.username, email: body.email ?? null };
   const password_hash = await hashNewPassword(passwordDeps(ctx), body.password, owner, 'pre-user-registration');
-  const user = await ctx.store.createUser({ ...profileOf(body), password_hash }, ctx.now()).catch((err: unknown) => { throw conflict(err); });
+  const user = await ctx.store.users.createUser({ ...profileOf(body), password_hash }, ctx.now()).catch((err: unknown) => { throw conflict(err); });
   await recordChange(ctx, actor, { type: 'user.created', connection: user.connection, username: user.username, user_id: user.id });
   return viewOfUser(user);
 }
@@ -103,7 +104,7 @@ export async function updateUser(ctx: ManagementContext, actor: Actor, id: strin
       ...profileFields(user), ...profilePatch,
       app_metadata: mergeMetadata(user.app_metadata, app_metadata), user_metadata: mergeMetadata(user.user_metadata, user_metadata),
     };
-    const updated = await ctx.store.updateProfile(id, profile, ctx.now()).catch((err: unknown) => { throw conflict(err); });
+    const updated = await ctx.store.users.updateProfile(id, profile, ctx.now()).catch((err: unknown) => { throw conflict(err); });
     if (!updated) throw noSuchUser(id);
     // As with the configuration file's users: a blocked user's sessions end.
     if (patch.blocked === true) await ctx.families.revokeUser(id);
@@ -119,7 +120,7 @@ export async function updateUser(ctx: ManagementContext, actor: Actor, id: strin
 /** Deletes the user, their refresh tokens, authenticators and the failure counters of their account, so a new user of that name starts clean. */
 export async function deleteUser(ctx: ManagementContext, actor: Actor, id: string): Promise<void> {
   const user = await findUser(ctx, id);
-  if (!(await ctx.store.deleteUser(id))) throw noSuchUser(id);
+  if (!(await ctx.store.users.deleteUser(id))) throw noSuchUser(id);
   await ctx.families.revokeUser(id);
   await ctx.store.mfa.deleteUserAuthenticators(id);
   await unblockAccount({ attempts: ctx.store.attempts, audit: ctx.audit }, {

@@ -1,6 +1,6 @@
 /** Random codes and identifiers of the MFA exchange. */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { AuthenticatorType, OobChannel } from '../storage/interfaces.ts';
+import type { AuthenticatorType, OobChannel } from '../model/mfa.ts';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 

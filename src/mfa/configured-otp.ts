@@ -4,15 +4,15 @@
  * from the first login. A user who has an OTP authenticator already keeps it: their own enrolment wins over the file.
  */
 import type { Config } from '../config/schema.ts';
-import type { MfaStore, UserStore } from '../storage/interfaces.ts';
+import type { Store } from '../storage/store.ts';
 import { newAuthenticatorId } from './codes.ts';
 import type { SecretBox } from './secret-box.ts';
 
-export async function enrolConfiguredOtp(store: { mfa: MfaStore } & UserStore, config: Config, box: SecretBox | undefined, now: number): Promise<void> {
+export async function enrolConfiguredOtp(store: Pick<Store, 'mfa' | 'users'>, config: Config, box: SecretBox | undefined, now: number): Promise<void> {
   for (const [i, u] of config.users.entries()) {
     if (u.otp_secret === undefined) continue;
     if (!box) throw new Error(`users[${i}].otp_secret: MFA secrets need mfa.encryption_keys with this storage`);
-    const user = await store.findUserByLogin(u.connection, u.username);
+    const user = await store.users.findUserByLogin(u.connection, u.username);
     if (!user) throw new Error(`users[${i}]: not found after the configuration was stored`);
     if ((await store.mfa.listAuthenticators(user.id)).some((a) => a.type === 'otp')) continue;
     const id = newAuthenticatorId('otp', null);

@@ -2,7 +2,7 @@
 import nodemailer from 'nodemailer';
 import type { MfaConfig } from '../config/schema.ts';
 import { TemporarilyUnavailableError } from '../errors/oauth.ts';
-import type { OobChannel } from '../storage/interfaces.ts';
+import type { OobChannel } from '../model/mfa.ts';
 
 export interface CodeSender {
   send(address: string, code: string): Promise<void>;

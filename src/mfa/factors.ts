@@ -4,7 +4,10 @@
  * code is replaced the moment it is used.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AuthenticatorRecord, MfaStore, OobChallengeRecord, OobChannel, SingleUseStore, UserRecord } from '../storage/interfaces.ts';
+import type { AuthenticatorRecord, OobChallengeRecord, OobChannel } from '../model/mfa.ts';
+import type { MfaStore } from '../storage/slices/mfa.ts';
+import type { SingleUseStore } from '../storage/slices/single-use.ts';
+import type { UserRecord } from '../model/user.ts';
 import type { SecretBox } from './secret-box.ts';
 import { DeliveryFailedError, type CodeSenders } from './delivery.ts';
 import { newTotpSecret, totpStep, totpStepExpiry, totpUri } from './totp.ts';
@@ -74,7 +77,7 @@ export class Factors {
   async challengeOob(authenticator: AuthenticatorRecord, mfaTokenId: string): Promise<string> {
     const channel = authenticator.oob_channel!;
     const sender = this.#deps.senders[channel];
-    if (!sender || authenticator.address === null) throw new TemporarilyUnavailableError(`no ${channel} delivery configured`);
+    if (!sender || authenticator.address === null) throw new TemporarilyUnavailableError(`mfa.delivery_unconfigured: ${channel}`);
     const oobCode = newOpaqueToken();
     const binding = newBindingCode();
     const id = tokenHash(oobCode);
@@ -88,7 +91,7 @@ export class Factors {
       await sender.send(authenticator.address, binding);
     } catch (err) {
       this.#deps.onDeliveryError(channel, err);
-      throw new DeliveryFailedError(`${channel} delivery failed`);
+      throw new DeliveryFailedError(`mfa.delivery_failed: ${channel}`);
     }
     return oobCode;
   }

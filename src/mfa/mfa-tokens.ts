@@ -6,7 +6,10 @@
  */
 import { InvalidGrantError, TooManyAttemptsError } from '../errors/oauth.ts';
 import type { AuditLog } from '../events/audit.ts';
-import type { AttemptStore, BucketPolicy, MfaStore, MfaTokenRecord } from '../storage/interfaces.ts';
+import type { AttemptStore } from '../storage/slices/attempts.ts';
+import type { BucketPolicy } from '../model/attempts.ts';
+import type { MfaStore } from '../storage/slices/mfa.ts';
+import type { MfaTokenRecord } from '../model/mfa.ts';
 import { newOpaqueToken, tokenHash } from '../tokens/opaque.ts';
 import { DeliveryFailedError } from './delivery.ts';
 
@@ -65,9 +68,9 @@ export class MfaTokens {
   async live(token: string, clientId?: string): Promise<MfaTokenRecord> {
     const record = await this.#deps.store.findMfaToken(tokenHash(token));
     if (!record || record.consumed_at !== null || record.expires_at <= this.#deps.now() || record.failures >= MAX_WRONG_CODES) {
-      throw new InvalidGrantError(INVALID, record ? 'mfa_token no longer live' : 'unknown mfa_token');
+      throw new InvalidGrantError(INVALID, record ? 'mfa.token_not_live' : 'mfa.token_unknown');
     }
-    if (clientId !== undefined && record.client_id !== clientId) throw new InvalidGrantError(INVALID, 'mfa_token of another client');
+    if (clientId !== undefined && record.client_id !== clientId) throw new InvalidGrantError(INVALID, 'mfa.token_client');
     return record;
   }
 
@@ -89,7 +92,7 @@ export class MfaTokens {
   async admitAnswer(record: MfaTokenRecord, request: MfaRequestInfo): Promise<AnswerAdmission> {
     const { store, attempts, now } = this.#deps;
     const failures = await store.reserveMfaTokenAnswer(record.id, now(), MAX_WRONG_CODES);
-    if (failures === 0) throw new InvalidGrantError(INVALID, 'no answer left on the mfa_token');
+    if (failures === 0) throw new InvalidGrantError(INVALID, 'mfa.token_not_live');
     const admission: AnswerAdmission = { record, failures, bucket: false, settled: false };
     const { allowed, retry_after } = await attempts.takeFromBucket(this.#bucket(record), 1, now(), USER_BUCKET).catch(async (err: unknown) => {
       await this.abandon(admission).catch(() => {}); // else the reservation stays counted: the token fails closed
@@ -107,7 +110,7 @@ export class MfaTokens {
   async wrongAnswer(admission: AnswerAdmission, reason: string, description: string, request: MfaRequestInfo): Promise<InvalidGrantError> {
     admission.settled = true;
     const { record, failures } = admission;
-    return this.#deps.audit.fail(new InvalidGrantError(description, `${reason} (${failures} of ${MAX_WRONG_CODES})`),
+    return this.#deps.audit.fail(new InvalidGrantError(description, `mfa.wrong_code: ${reason} (${failures} of ${MAX_WRONG_CODES})`),
       { type: 'mfa.failure', outcome: 'failure', reason, ...this.eventFields(record, request) });
   }
 
@@ -123,7 +126,7 @@ export class MfaTokens {
       this.#deps.store.consumeMfaToken(admission.record.id, this.#deps.now(), MAX_WRONG_CODES + 1),
       this.#giveBackBucket(admission).catch(() => {}),
     ]);
-    if (!consumed) throw new InvalidGrantError(INVALID, 'mfa_token consumed concurrently');
+    if (!consumed) throw new InvalidGrantError(INVALID, 'mfa.token_race_lost');
   }
 
   /** An answer that ended without a verdict (refused by another limit, or an error): both reservations go back. */
@@ -145,7 +148,7 @@ export class MfaTokens {
     const { allowed, retry_after } = await attempts.takeFromBucket(bucket, 1, now(), sendLimit);
     if (!allowed) {
       throw await this.#deps.audit.fail(
-        new TooManyAttemptsError('Too many verification codes sent; try again later.', 'mfa send limit', retry_after),
+        new TooManyAttemptsError('Too many verification codes sent; try again later.', 'mfa.too_many_sends', retry_after),
         { type: 'mfa.throttled', outcome: 'failure', reason: 'too_many_sends', ...this.eventFields(record, request) },
       );
     }
@@ -170,7 +173,7 @@ export class MfaTokens {
   }
 
   #throttled(record: MfaTokenRecord, request: MfaRequestInfo, retryAfter: number): Promise<TooManyAttemptsError> {
-    return this.#deps.audit.fail(new TooManyAttemptsError('Too many wrong verification codes; try again later.', 'mfa bucket empty', retryAfter),
+    return this.#deps.audit.fail(new TooManyAttemptsError('Too many wrong verification codes; try again later.', 'mfa.too_many_codes', retryAfter),
       { type: 'mfa.throttled', outcome: 'failure', reason: 'too_many_codes', ...this.eventFields(record, request) });
   }
 }

@@ -1,5 +1,7 @@
 /** When a login needs a second factor, and which authenticators count (per connection, overridden per client). */
-import type { AuthenticatorRecord, ClientRecord, ConnectionRecord, MfaFactor, MfaPolicy } from '../storage/interfaces.ts';
+import type { AuthenticatorRecord } from '../model/mfa.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { ConnectionRecord, MfaFactor, MfaPolicy } from '../model/directory.ts';
 
 const NEVER: MfaPolicy = { policy: 'never', factors: ['otp', 'email', 'sms', 'recovery-code'] };
 

@@ -7,7 +7,7 @@
  * token, so a scrape discloses nothing and an attacker cannot grow the series without bound.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AuditEvent, EventType } from '../storage/interfaces.ts';
+import type { AuditEvent, EventType } from '../model/events.ts';
 import type { RequestState } from './request-scope.ts';
 
 /** How a login ended, as tollgate_logins_total{outcome} counts it. */

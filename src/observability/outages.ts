@@ -5,7 +5,7 @@
  * was away). A request that fails because of a known outage needs no log line of its own.
  */
 import type { Logger } from 'pino';
-import { StoreUnavailableError } from '../storage/interfaces.ts';
+import { StoreUnavailableError } from '../storage/errors.ts';
 
 /** How often a dependency that stays down is reported, and probed when a probe is given. */
 export const OUTAGE_REPORT_INTERVAL_MS = 10_000;

@@ -7,7 +7,7 @@
  * not let anyone past the address's limit by naming such a client: until the client has proven itself, the
  * address's bucket must not be empty, and a request that fails before it has is counted against the address.
  */
-import type { ClientRecord } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
 import { endUserIp } from './forwarded-for.ts';
 import type { RateBucket, RatePolicy, RequestRateLimit } from './rate-limit.ts';
 

@@ -5,7 +5,7 @@
  * and one attacker could lock them all out, or an untrusted caller could pick the IP it is counted under.
  */
 import { isIP } from 'node:net';
-import type { ClientRecord } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
 import { normalizeIp } from './ip-list.ts';
 
 export const FORWARDED_FOR_HEADERS = ['tollgate-forwarded-for', 'auth0-forwarded-for'] as const;

@@ -9,8 +9,9 @@
  * file's value for that setting is edited, the file's value applies again (and the stored change is dropped at start).
  */
 import type { AttackProtectionConfig } from '../config/schema.ts';
-import { ConfiguredCache, deepFreeze } from '../storage/configured.ts';
-import type { SettingOverride, SettingStore } from '../storage/interfaces.ts';
+import { ConfiguredCache, deepFreeze } from '../storage/configured-cache.ts';
+import type { SettingOverride } from '../model/settings.ts';
+import type { SettingStore } from '../storage/slices/settings.ts';
 import { IpList } from './ip-list.ts';
 
 /** The settings the management API may change, by key path under attack_protection. */

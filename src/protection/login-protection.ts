@@ -9,7 +9,8 @@
  */
 import { TooManyAttemptsError } from '../errors/oauth.ts';
 import type { AttackProtectionConfig } from '../config/schema.ts';
-import type { AttemptStore, BucketPolicy, LoginFailureKey } from '../storage/interfaces.ts';
+import type { AttemptStore } from '../storage/slices/attempts.ts';
+import type { BucketPolicy, LoginFailureKey } from '../model/attempts.ts';
 import type { AuditLog } from '../events/audit.ts';
 import type { ProtectionSettings } from './live-settings.ts';
 import { SlotQueue } from './slot-queue.ts';
@@ -101,7 +102,7 @@ export class LoginProtection {
       });
       if (!bucket.allowed) {
         await this.abandoned(admission);
-        throw await audit.fail(new TooManyAttemptsError(THROTTLED_DESCRIPTION, 'ip throttled', bucket.retry_after),
+        throw await audit.fail(new TooManyAttemptsError(THROTTLED_DESCRIPTION, 'protection.ip_throttled', bucket.retry_after),
           { type: 'ip.throttled', outcome: 'failure', reason: 'suspicious_ip', ...eventFields(a) });
       }
       admission.token = a.ip;
@@ -117,12 +118,12 @@ export class LoginProtection {
       release: () => store.releaseLoginSlot(key, now(), false),
     }, queue_timeout * 1000);
     if (outcome === 'blocked') {
-      throw await audit.fail(new TooManyAttemptsError(BLOCKED_DESCRIPTION, 'brute-force block'),
+      throw await audit.fail(new TooManyAttemptsError(BLOCKED_DESCRIPTION, 'protection.blocked'),
         { type: 'login.refused', outcome: 'failure', reason: 'brute_force_block', ...eventFields(a) });
     }
     if (outcome === 'timeout') {
       // Nothing was verified, so nothing is counted: the client may simply try again.
-      throw await audit.fail(new TooManyAttemptsError(BUSY_DESCRIPTION, 'no brute-force slot within queue_timeout', Math.max(1, Math.ceil(queue_timeout))),
+      throw await audit.fail(new TooManyAttemptsError(BUSY_DESCRIPTION, 'protection.queue_timeout', Math.max(1, Math.ceil(queue_timeout))),
         { type: 'login.refused', outcome: 'failure', reason: 'queue_timeout', ...eventFields(a) });
     }
   }

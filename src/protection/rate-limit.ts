@@ -6,7 +6,7 @@
  * for every node (src/cache/rate-limit.ts).
  */
 import { TooManyRequestsError } from '../errors/oauth.ts';
-import type { BucketPolicy } from '../storage/interfaces.ts';
+import type { BucketPolicy } from '../model/attempts.ts';
 import { bucketLevel, bucketRetryAfter } from '../storage/attempts.ts';
 import type { IpMatcher } from './ip-list.ts';
 

@@ -5,7 +5,7 @@
  * served in their order of arrival. A waiter leaves the line when it gets a slot, when the key turns out to be
  * blocked (every waiter with it), or when its time is up.
  */
-import type { SlotReservation } from '../storage/interfaces.ts';
+import type { SlotReservation } from '../model/attempts.ts';
 
 export type SlotOutcome = 'reserved' | 'blocked' | 'timeout';
 

@@ -1,6 +1,6 @@
 /** Ending brute-force blocks: by an operator (CLI, management API), by a password change, or with the account itself. */
 import type { AuditLog } from '../events/audit.ts';
-import type { AttemptStore } from '../storage/interfaces.ts';
+import type { AttemptStore } from '../storage/slices/attempts.ts';
 
 export type UnblockReason = 'operator' | 'password_change' | 'user_deleted';
 

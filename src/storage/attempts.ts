@@ -1,5 +1,5 @@
 /** Token-bucket arithmetic every AttemptStore shares, so each backend only stores (tokens, updated_at). */
-import type { BucketPolicy, BucketResult, LoginFailureState } from './interfaces.ts';
+import type { BucketPolicy, BucketResult, LoginFailureState } from '../model/attempts.ts';
 
 /** Failures below the threshold are forgotten after 30 days without another one. */
 export const FAILURE_RETENTION = 30 * 86_400;

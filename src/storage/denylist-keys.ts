@@ -2,7 +2,7 @@
  * The denylist's keys, one namespace for both kinds of entry: an access token's jti as it is (base64url, so never
  * with a colon), and a refresh-token family's sid after "sid:".
  */
-import type { DeniableToken } from './interfaces.ts';
+import type { DeniableToken } from '../model/tokens.ts';
 
 export function sessionKey(sid: string): string {
   return `sid:${sid}`;

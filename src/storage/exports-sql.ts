@@ -3,7 +3,8 @@
  * record holds what to export and until when its download is served; the file itself is written from the users
  * when it is downloaded, never kept.
  */
-import type { ExportStore, UserExportRecord } from './interfaces.ts';
+import type { UserExportRecord } from '../model/jobs.ts';
+import type { ExportStore } from './slices/exports.ts';
 import { insertStatement, type RunSql } from './portable-sql.ts';
 
 /** The table, in the user search migration of both stores. */

@@ -3,7 +3,8 @@
  * conditional UPDATE on an unfinished job, so a node that declared a job failed (its runner went silent) is never
  * overruled by a runner that comes back.
  */
-import { UNFINISHED_JOB_STATUSES, type ImportProblem, type JobRecord, type JobStore, type JobUpdate } from './interfaces.ts';
+import { UNFINISHED_JOB_STATUSES, type ImportProblem, type JobRecord, type JobUpdate } from '../model/jobs.ts';
+import type { JobStore } from './slices/jobs.ts';
 import { insertStatement, type RunSql } from './portable-sql.ts';
 
 /** Both stores share this schema (the migration that adds import jobs); summary and errors are JSON text, upsert 0 or 1. */

@@ -2,7 +2,8 @@
  * LegacyTokenStore in SQL that both dialects run unchanged (parameters as $n, rewritten for SQLite by its executor,
  * as for the MFA store): the legacy /oauth/ro's opaque access tokens, by their SHA-256.
  */
-import type { LegacyAccessTokenRecord, LegacyTokenStore } from './interfaces.ts';
+import type { LegacyAccessTokenRecord } from '../model/tokens.ts';
+import type { LegacyTokenStore } from './slices/legacy-tokens.ts';
 import { insertStatement as insert, type RunSql } from './portable-sql.ts';
 
 /** The legacy /oauth/ro's access tokens, one migration for both stores: the column types mean the same in SQLite and PostgreSQL. */

@@ -7,7 +7,8 @@
  * A row holds the key's consecutive `failures`, its block, and `slots`: verifications admitted and not yet finished,
  * all lapsing at `slots_expire_at` (each admission renews it), so a node that died holding some gives them back.
  */
-import type { LoginBlockRecord, LoginFailureKey, LoginFailureState, LoginFailureStore, SlotReservation } from './interfaces.ts';
+import type { LoginBlockRecord, LoginFailureKey, LoginFailureState, SlotReservation } from '../model/attempts.ts';
+import type { LoginFailureStore } from './slices/attempts.ts';
 import { loginFailureState } from './attempts.ts';
 import type { RunSql } from './portable-sql.ts';
 

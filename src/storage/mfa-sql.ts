@@ -2,7 +2,8 @@
  * MfaStore in SQL that both dialects run unchanged (parameters as $n, rewritten for SQLite by its executor): every
  * single-use step is one conditional UPDATE ... RETURNING, so two nodes can never both consume a token or a code.
  */
-import type { AuthenticatorRecord, MfaStore, MfaTokenRecord, OobChallengeRecord } from './interfaces.ts';
+import type { AuthenticatorRecord, MfaTokenRecord, OobChallengeRecord } from '../model/mfa.ts';
+import type { MfaStore } from './slices/mfa.ts';
 import { insertStatement as insert, type RunSql } from './portable-sql.ts';
 
 type Row = Record<string, unknown>;

@@ -1,6 +1,7 @@
 /**
- * Forward-only schema migrations, shared by every store: each backend keeps its own list (the SQL dialects differ)
- * under the same versions and names, and records every applied one with a checksum that must never change.
+ * Forward-only schema migrations: one list per backend under the same versions and names, made of the shared
+ * migrations (shared-migrations.ts) and the dialect's own where the SQL differs; every applied one is
+ * recorded with a checksum that must never change.
  */
 import { createHash } from 'node:crypto';
 

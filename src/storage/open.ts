@@ -1,6 +1,7 @@
 /** Opens the store a storage URL names: SQLite (`sqlite:`) or PostgreSQL (`postgres://`, `postgresql://`). */
 import type { Config } from '../config/schema.ts';
-import type { AvailabilityWatcher, Store } from './interfaces.ts';
+import type { AvailabilityWatcher } from './errors.ts';
+import type { Store } from './store.ts';
 import { describeMigrations, type SchemaMigrations } from './migrations.ts';
 import type { PoolOptions } from './postgres/db.ts';
 import { openPostgres } from './postgres/store.ts';

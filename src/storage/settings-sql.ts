@@ -1,5 +1,6 @@
 /** SettingStore in SQL that both dialects run unchanged (parameters as $n, as in ./jobs-sql.ts); values are JSON text. */
-import type { SettingOverride, SettingStore } from './interfaces.ts';
+import type { SettingOverride } from '../model/settings.ts';
+import type { SettingStore } from './slices/settings.ts';
 import type { RunSql } from './portable-sql.ts';
 
 const COLUMNS = 5;

@@ -1,10 +1,43 @@
 /**
- * Migrations whose SQL is the same in both dialects, listed once and spread into ../sqlite/migrations.ts and
- * ../postgres/migrations.ts. Their text is their checksum: change nothing in it, not even whitespace.
+ * Migrations whose SQL is the same in both dialects, listed once: the default (as in hydra's migrations). A version
+ * whose SQL differs has one entry in each of ../sqlite/migrations.ts and ../postgres/migrations.ts instead. Their
+ * text is their checksum: change nothing in it, not even whitespace (test/contract/migration-checksums.test.ts).
  */
 import type { Migration } from './migrations.ts';
+import { JOBS_MIGRATION_SQL } from './jobs-sql.ts';
+import { LEGACY_MIGRATION_SQL } from './legacy-tokens-sql.ts';
+import { MFA_MIGRATION_SQL } from './mfa-sql.ts';
 
-export const REFRESH_INDEX_AND_SID_MIGRATIONS: Migration[] = [
+/** Before one record per family, the versions both dialects wrote alike. */
+const EARLY_MIGRATIONS: Migration[] = [
+  {
+    version: 6,
+    name: 'multi-factor authentication',
+    sql: MFA_MIGRATION_SQL,
+  },
+  {
+    version: 7,
+    name: 'management search',
+    sql: `
+      -- The management API finds users by username or email in every connection at once, and events by type.
+      CREATE INDEX users_username_any ON users (username_lower);
+      CREATE INDEX users_email_any ON users (email_lower) WHERE email_lower IS NOT NULL;
+      CREATE INDEX events_type ON events (type, time);
+    `,
+  },
+  {
+    version: 10,
+    name: 'management jobs',
+    sql: JOBS_MIGRATION_SQL,
+  },
+  {
+    version: 11,
+    name: 'legacy resource owner endpoint',
+    sql: LEGACY_MIGRATION_SQL,
+  },
+];
+
+const REFRESH_INDEX_AND_SID_MIGRATIONS: Migration[] = [
   {
     version: 12,
     name: 'refresh token indexes a rotation does not write',
@@ -33,7 +66,7 @@ export const REFRESH_INDEX_AND_SID_MIGRATIONS: Migration[] = [
 ];
 
 /** Brute-force slots: admissions to a password verification in progress, kept beside the key's failure count. */
-export const LOGIN_SLOT_MIGRATIONS: Migration[] = [
+const LOGIN_SLOT_MIGRATIONS: Migration[] = [
   {
     version: 16,
     name: 'brute-force slots reserved before the password is verified',
@@ -45,7 +78,7 @@ export const LOGIN_SLOT_MIGRATIONS: Migration[] = [
   },
 ];
 
-export const BREACHED_PASSWORD_MIGRATION: Migration = {
+const BREACHED_PASSWORD_MIGRATION: Migration = {
   version: 17,
   name: 'breached password detection',
   sql: `
@@ -55,7 +88,7 @@ export const BREACHED_PASSWORD_MIGRATION: Migration = {
   `,
 };
 
-export const SETTING_OVERRIDES_MIGRATION: Migration = {
+const SETTING_OVERRIDES_MIGRATION: Migration = {
   version: 18,
   name: 'settings changed through the management API',
   sql: `
@@ -79,3 +112,13 @@ export const EVENT_REQUEST_ID_MIGRATION: Migration = {
     ALTER TABLE events ADD COLUMN request_id TEXT;
   `,
 };
+
+const SHARED_MIGRATIONS: Migration[] = [
+  ...EARLY_MIGRATIONS, ...REFRESH_INDEX_AND_SID_MIGRATIONS, ...LOGIN_SLOT_MIGRATIONS, BREACHED_PASSWORD_MIGRATION, SETTING_OVERRIDES_MIGRATION,
+  EVENT_REQUEST_ID_MIGRATION,
+];
+
+/** A dialect's own migrations and the shared ones, in version order. */
+export function withSharedMigrations(dialectOnly: readonly Migration[]): Migration[] {
+  return [...dialectOnly, ...SHARED_MIGRATIONS].sort((a, b) => a.version - b.version);
+}

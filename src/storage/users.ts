@@ -1,6 +1,6 @@
 /** User rows, the same in every SQL store: the columns a user is kept in, searches, and a new user's `sub`. */
 import { randomBytes } from 'node:crypto';
-import type { NewUser, UserFilter, UserProfile } from './interfaces.ts';
+import type { NewUser, UserFilter, UserProfile } from '../model/user.ts';
 import { userOrder, userQueryCondition, type SearchDialect } from './user-search-sql.ts';
 
 /** A new `sub`: 128 random bits, opaque and independent of connection and username. */

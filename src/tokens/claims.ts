@@ -1,5 +1,5 @@
 /** Standard claims released per scope (OIDC Core §5.4), shared by the ID token and /userinfo. */
-import type { UserRecord } from '../storage/interfaces.ts';
+import type { UserRecord } from '../model/user.ts';
 
 export const SCOPE_CLAIMS = {
   profile: ['name', 'given_name', 'family_name', 'nickname', 'picture', 'updated_at'],

@@ -4,7 +4,8 @@
  */
 import { timingSafeEqual, type X509Certificate } from 'node:crypto';
 import { certificateThumbprint } from '../client-auth/certificates.ts';
-import type { ClientRecord, Confirmation } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { Confirmation } from '../model/tokens.ts';
 
 /**
  * The access token's cnf: the certificate's thumbprint when the client registered for certificate-bound tokens

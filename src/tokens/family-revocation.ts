@@ -6,7 +6,9 @@
  * be unexpired. Every place that revokes a family goes through here: /oauth/revoke, reuse detection, a blocked or
  * deleted user, a password change.
  */
-import type { DenylistStore, DirectoryStore, RefreshTokenStore } from '../storage/interfaces.ts';
+import type { DenylistStore } from '../storage/slices/denylist.ts';
+import type { ApiStore } from '../storage/slices/apis.ts';
+import type { RefreshTokenStore } from '../storage/slices/refresh-families.ts';
 import { sessionIdOf } from './refresh.ts';
 
 /**
@@ -15,8 +17,8 @@ import { sessionIdOf } from './refresh.ts';
  */
 const MARGIN = 60;
 
-export type FamilyRevocationStore = Pick<RefreshTokenStore, 'revokeRefreshFamily' | 'revokeUserRefreshTokens'>
-  & Pick<DenylistStore, 'denySession'> & Pick<DirectoryStore, 'listApis'>;
+export type FamilyRevocationStore = { readonly refreshFamilies: Pick<RefreshTokenStore, 'revokeRefreshFamily' | 'revokeUserRefreshTokens'> }
+  & { readonly denylist: Pick<DenylistStore, 'denySession'> } & { readonly apis: Pick<ApiStore, 'listApis'> };
 
 export class FamilyRevocation {
   readonly #store: FamilyRevocationStore;
@@ -33,25 +35,25 @@ export class FamilyRevocation {
   /** Revokes one family (RFC 6819 §5.2.2.3) and its access tokens. */
   async revokeFamily(familyId: string): Promise<void> {
     const now = this.#now();
-    await this.#store.revokeRefreshFamily(familyId, now);
+    await this.#store.refreshFamilies.revokeRefreshFamily(familyId, now);
     await this.#deny([familyId], now);
   }
 
   /** Revokes every family of a user (blocked, deleted, a new password) and their access tokens. */
   async revokeUser(userId: string): Promise<void> {
     const now = this.#now();
-    await this.#deny(await this.#store.revokeUserRefreshTokens(userId, now), now);
+    await this.#deny(await this.#store.refreshFamilies.revokeUserRefreshTokens(userId, now), now);
   }
 
   async #deny(familyIds: string[], now: number): Promise<void> {
     if (familyIds.length === 0) return;
     const until = now + (await this.#longestAccessTokenTtl()) + MARGIN;
-    await Promise.all(familyIds.map((id) => this.#store.denySession(sessionIdOf(id), until)));
+    await Promise.all(familyIds.map((id) => this.#store.denylist.denySession(sessionIdOf(id), until)));
   }
 
   /** The lifetime of the longest-lived access token an API can have now (an API's own access_token_ttl, or the default). */
   async #longestAccessTokenTtl(): Promise<number> {
-    const apis = await this.#store.listApis();
+    const apis = await this.#store.apis.listApis();
     return Math.max(this.#accessTokenTtl, ...apis.map((api) => api.access_token_ttl ?? 0));
   }
 }

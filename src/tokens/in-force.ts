@@ -3,7 +3,9 @@
  * that accepts or describes an access token (RFC 6750 bearers, RFC 7662 introspection, RFC 7009 revocation,
  * the legacy opaque token at /userinfo) makes after the signature or the stored hash.
  */
-import type { ClientStore, DeniableToken, DenylistStore } from '../storage/interfaces.ts';
+import type { ClientStore } from '../storage/slices/clients.ts';
+import type { DeniableToken } from '../model/tokens.ts';
+import type { DenylistStore } from '../storage/slices/denylist.ts';
 
 export interface InForceDeps {
   denylist: DenylistStore;

@@ -4,8 +4,9 @@
  */
 import { CompactSign, jwtVerify, decodeProtectedHeader, type JWTPayload } from 'jose';
 import type { KeyRing } from '../keys/keyring.ts';
-import type { SigningAlg } from '../keys/algorithms.ts';
-import type { Confirmation, UserRecord } from '../storage/interfaces.ts';
+import type { SigningAlg } from '../protocol/algorithms.ts';
+import type { Confirmation } from '../model/tokens.ts';
+import type { UserRecord } from '../model/user.ts';
 import { scopeClaims } from './claims.ts';
 import { randomBase64url } from './opaque.ts';
 

@@ -2,7 +2,8 @@
  * The legacy /oauth/ro's access token (Auth0: "opaque and only valid for calling the /userinfo endpoint"): 256
  * random bits, only their SHA-256 stored, so no API can take it for one of its JWTs and a database dump replays nothing.
  */
-import type { LegacyAccessTokenRecord, LegacyTokenStore } from '../storage/interfaces.ts';
+import type { LegacyAccessTokenRecord } from '../model/tokens.ts';
+import type { LegacyTokenStore } from '../storage/slices/legacy-tokens.ts';
 import { notInForce, type InForceDeps } from './in-force.ts';
 import { newOpaqueToken, tokenHash } from './opaque.ts';
 

@@ -7,7 +7,9 @@
  * place. A token without a dot dates from when every token had a record of its own: its family is found by the token's hash.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { ClientRecord, Confirmation, RefreshFamilyRecord, RefreshFamilyState, RefreshTokenStore } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { Confirmation, RefreshFamilyRecord, RefreshFamilyState } from '../model/tokens.ts';
+import type { RefreshTokenStore } from '../storage/slices/refresh-families.ts';
 import { newOpaqueToken, randomBase64url, tokenHash } from './opaque.ts';
 
 export interface FamilyStart {

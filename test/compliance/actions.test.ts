@@ -44,7 +44,7 @@ async function lastEvent(tg: TestTollgate, type: 'action.failed' | 'action.denie
 }
 
 async function appMetadata(tg: TestTollgate) {
-  return (await tg.store.findUserByLogin('customers', 'alice'))!.app_metadata;
+  return (await tg.store.users.findUserByLogin('customers', 'alice'))!.app_metadata;
 }
 
 describe('post-login actions: the event and the claims', () => {
@@ -53,7 +53,7 @@ describe('post-login actions: the event and the claims', () => {
     const res = await login(tg, 'openid profile offline_access read:items');
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const event = decodeJwt(res.body.id_token)['https://tollgate.test/event'] as any;
-    const alice = await tg.store.findUserByLogin('customers', 'alice');
+    const alice = await tg.store.users.findUserByLogin('customers', 'alice');
     assert.deepEqual(event.user, {
       sub: alice!.id, user_id: alice!.id, connection: 'customers', username: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Liddell',
       given_name: 'Alice', family_name: null, nickname: null, picture: null, user_metadata: {}, app_metadata: {},
@@ -159,7 +159,7 @@ describe('post-login actions: decisions and failures', () => {
     const tg = await start(t, withActions([{ name: 'count', module: fixture('count-logins') }], (c) => { c.users![0]!.user_metadata = { theme: 'dark', lang: 'en' }; }));
     assert.equal(decodeJwt((await login(tg)).body.access_token)['https://tollgate.test/logins'], 1);
     assert.equal(decodeJwt((await login(tg)).body.access_token)['https://tollgate.test/logins'], 2);
-    const alice = await tg.store.findUserByLogin('customers', 'alice');
+    const alice = await tg.store.users.findUserByLogin('customers', 'alice');
     assert.deepEqual(alice!.app_metadata, { logins: 2 });
     assert.deepEqual(alice!.user_metadata, { lang: 'en' }, 'null removed the key, others stay');
     assert.equal((await lastEvent(tg, 'user.metadata_updated'))?.user_id, alice!.id);

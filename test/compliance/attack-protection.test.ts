@@ -14,7 +14,7 @@ import { decodeJwt } from 'jose';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { syncConfig } from '../../src/config/sync.ts';
-import type { AuditEvent, EventType } from '../../src/storage/interfaces.ts';
+import type { AuditEvent, EventType } from '../../src/model/events.ts';
 import {
   NOW, PASSWORD, REALM_GRANT, SECRET, aliceLogin, baseConfig, basicAuth, start, startTollgate, verificationsSpentBy, webClient,
   type Res, type TestTollgate, type TokenOptions,

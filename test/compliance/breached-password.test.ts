@@ -34,7 +34,7 @@ const login = (tg: TestTollgate, password = PASSWORD, username = 'alice') => tg.
 const events = (tg: TestTollgate, type: 'pwd_leak' | 'breached_password.unavailable') => tg.store.events.listEvents({ type, limit: 100 });
 /** A mail body without quoted-printable's soft line breaks. */
 const unfolded = (body: string) => body.replace(/=\r\n/g, '');
-const aliceId = async (tg: TestTollgate) => (await tg.store.findUserByLogin('customers', 'alice'))!.id;
+const aliceId = async (tg: TestTollgate) => (await tg.store.users.findUserByLogin('customers', 'alice'))!.id;
 
 /** Nothing Tollgate wrote (logs, events) or answered holds any of `passwords` in any form. */
 async function assertNoSecrets(tg: TestTollgate, passwords: string[], answers: unknown[] = []): Promise<void> {
@@ -172,7 +172,7 @@ test('creating a user: a leaked password is refused per the pre-user-registratio
   }, (c) => { c.mfa = { email: { smtp: smtp.url, from: 'no-reply@example.com' } }; }));
   const refused = await tg.call('POST', '/users', { body: { connection: 'customers', username: 'carol', password: LEAKED_NEW } });
   assert.deepEqual([refused.status, refused.body.errorCode], [400, 'password_breached']);
-  assert.equal(await tg.store.findUserByLogin('customers', 'carol'), undefined, 'no user was created');
+  assert.equal(await tg.store.users.findUserByLogin('customers', 'carol'), undefined, 'no user was created');
   assert.equal(smtp.inbox.messages.length, 1);
   assert.match(unfolded(smtp.inbox.messages[0]!.body), /An attempt to create user "carol" \(connection customers\) gave a password found in a public data breach on another website\. It was refused, and nothing was stored\./);
   const [leak] = await events(tg, 'pwd_leak');
@@ -194,7 +194,7 @@ test('an import job refuses plain leaked passwords in its report, and imports th
   await tg.jobs.idle();
   const errors = await tg.call('GET', `/jobs/${created.body.id}/errors`);
   assert.deepEqual(errors.body, [{ user: { index: 0, line: 1 }, errors: [{ code: 'INVALID', message: 'password: is part of a known breached password dataset (attack_protection.breached_password_detection)' }] }]);
-  assert.equal(await tg.store.findUserByLogin('customers', 'dave'), undefined);
+  assert.equal(await tg.store.users.findUserByLogin('customers', 'dave'), undefined);
   assert.equal((await login(tg, CLEAN, 'zed')).status, 200);
   await assertNoSecrets(tg, [LEAKED_NEW, CLEAN], [errors]);
 });

@@ -7,7 +7,9 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import { StoreUnavailableError, type EventType, type Store } from '../../src/storage/interfaces.ts';
+import { StoreUnavailableError } from '../../src/storage/errors.ts';
+import type { EventType } from '../../src/model/events.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
 import { NOW, aliceLogin, start, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
 import { Barrier, heldAtLookup } from '../helpers/barrier.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { API, ISSUER, REALM_GRANT, aliceLogin, startTollgate, webClient, type TestTollgate } from '../helpers/tollgate.ts';
 import { fetchJwks, verifyWithJwks } from '../helpers/jwks.ts';
-import { SIGNING_ALGS } from '../../src/keys/algorithms.ts';
+import { SIGNING_ALGS } from '../../src/protocol/algorithms.ts';
 
 async function metadata(tg: TestTollgate, prefix = ''): Promise<Record<string, any>> {
   const res = await tg.app.inject({ method: 'GET', url: `${prefix}/.well-known/openid-configuration` });

@@ -23,7 +23,7 @@ test('POST /api/v2/users: app_metadata and user_metadata may nest 32 levels; 33 
       assert.equal(res.body.fields[0].field, field);
       assert.match(res.body.fields[0].message, /nests more than 32 levels/);
       assert.equal(res.headers['cache-control'], 'no-store');
-      assert.equal(await tg.store.findUserByLogin('customers', user.username), undefined, 'nothing stored');
+      assert.equal(await tg.store.users.findUserByLogin('customers', user.username), undefined, 'nothing stored');
     }
   }
   const list = await tg.call('GET', '/users');

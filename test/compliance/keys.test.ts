@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { decodeProtectedHeader, errors } from 'jose';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { rotateSigningKeys } from '../../src/keys/lifecycle.ts';
-import type { KeyState } from '../../src/storage/interfaces.ts';
+import type { KeyState } from '../../src/model/keys.ts';
 import { API, NOW, aliceLogin, basicAuth, startTollgate, webClient, type TestTollgate } from '../helpers/tollgate.ts';
 import { fetchJwks, verifyWithJwks } from '../helpers/jwks.ts';
 import { nodesOnPostgres } from '../helpers/nodes.ts';
@@ -36,7 +36,7 @@ const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid;
 
 /** The RS256 key in `state`, as the store has it. */
 async function kidIn(tg: TestTollgate, state: KeyState): Promise<string> {
-  const found = (await tg.store.listSigningKeys()).filter((k) => k.alg === 'RS256' && k.state === state);
+  const found = (await tg.store.keys.listSigningKeys()).filter((k) => k.alg === 'RS256' && k.state === state);
   assert.equal(found.length, 1, `one ${state} key`);
   return found[0]!.kid;
 }
@@ -99,8 +99,8 @@ test('after the previous key is revoked, the tokens it signed are rejected every
   const before = await accessToken(tg);
   const oldKid = kidOf(before)!;
   await rotateSigningKeys(tg.store, 'RS256', NOW);
-  assert.equal((await tg.store.revokeSigningKey(await kidIn(tg, 'current'), NOW))?.state, 'current', 'refused');
-  assert.equal((await tg.store.revokeSigningKey(oldKid, NOW))?.state, 'previous');
+  assert.equal((await tg.store.keys.revokeSigningKey(await kidIn(tg, 'current'), NOW))?.state, 'current', 'refused');
+  assert.equal((await tg.store.keys.revokeSigningKey(oldKid, NOW))?.state, 'previous');
   await tg.keys.reload();
 
   assert.ok(!(await publishedKids(tg)).includes(oldKid), 'gone from the JWKS');
@@ -137,7 +137,7 @@ test('two nodes on one PostgreSQL database: a rotation on one reaches the other 
   assert.equal(await userinfoStatus(b, unseen), 200, 'an unknown kid makes b reload');
   assert.equal(await introspectionActive(b, unseen), true);
 
-  assert.equal((await b.store.revokeSigningKey(kidOf(first)!, NOW))?.state, 'previous');
+  assert.equal((await b.store.keys.revokeSigningKey(kidOf(first)!, NOW))?.state, 'previous');
   await Promise.all([a.keys.reload(), b.keys.reload()]);
   for (const node of [a, b]) {
     assert.equal(await introspectionActive(node, first), false, 'the revocation is seen by every node');

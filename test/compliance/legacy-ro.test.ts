@@ -120,7 +120,7 @@ describe('Auth0\'s legacy request and response', () => {
     const { body } = await seedLogin(tg, { scope: 'openid email favorite_color email_verified name shoe_size unknown_attr' });
     assert.equal(decodeProtectedHeader(body.id_token).alg, 'RS256', 'forcibly RS256 for a public application, as Auth0 does');
     const claims = decodeJwt(body.id_token);
-    const alice = (await tg.store.findUserByLogin('customers', 'alice'))!;
+    const alice = (await tg.store.users.findUserByLogin('customers', 'alice'))!;
     assert.equal(claims.sub, alice.id);
     assert.equal(claims.iss, ISSUER);
     assert.equal(claims.aud, 'legacy');
@@ -239,7 +239,7 @@ describe('a legacy refresh token only for a device that asked for offline_access
   test('the family records the device; the token works at /oauth/token (grant_type=refresh_token) and answers OIDC-shaped tokens', async (t) => {
     const tg = await startLegacy(t);
     const { body } = await seedLogin(tg);
-    assert.equal((await findPresented(tg.store, body.refresh_token))?.family.device, 'my-device-name');
+    assert.equal((await findPresented(tg.store.refreshFamilies, body.refresh_token))?.family.device, 'my-device-name');
     const res = await form(tg, '/oauth/token', { grant_type: 'refresh_token', client_id: 'legacy', refresh_token: body.refresh_token });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.scope, 'openid email offline_access', 'the OIDC scopes granted; favorite_color is no scope');
@@ -248,7 +248,7 @@ describe('a legacy refresh token only for a device that asked for offline_access
     assert.equal(access.client_id, 'legacy');
     assert.equal(decodeJwt(res.body.id_token).favorite_color, undefined, 'OIDC-conformant: no un-namespaced attribute');
     assert.notEqual(res.body.refresh_token, body.refresh_token, 'rotated');
-    assert.equal((await findPresented(tg.store, res.body.refresh_token))?.family.device, 'my-device-name', 'the successor keeps the device');
+    assert.equal((await findPresented(tg.store.refreshFamilies, res.body.refresh_token))?.family.device, 'my-device-name', 'the successor keeps the device');
   });
 
   test('a device name with control characters, or longer than 255 characters, is invalid_request', async (t) => {

@@ -20,7 +20,7 @@ test('the management API exists without being declared: a client granted its sco
   const res = await tg.token({ grant_type: 'client_credentials', audience: MANAGEMENT }, { basic: ['ops', OPS_SECRET] });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.scope, 'read:users read:logs');
-  const api = await tg.store.getApi(MANAGEMENT);
+  const api = await tg.store.apis.getApi(MANAGEMENT);
   assert.deepEqual(api?.scopes.includes('delete:users'), true, 'every management scope exists on the API');
   const discovery = await tg.app.inject({ method: 'GET', url: '/.well-known/openid-configuration' });
   assert.ok(!discovery.json().scopes_supported.includes('read:users'), 'management scopes are not advertised to relying parties');
@@ -66,17 +66,17 @@ test('RFC 6750 §3.1: every operation needs its scope: 403 insufficient_scope na
     assert.match(String(res.headers['www-authenticate']), new RegExp(`scope="${op.scope}"`), `${op.method} ${op.path}`);
   }
   assert.equal((await tg.call('GET', '/users', { token: readOnly })).status, 200);
-  assert.equal((await tg.store.listUsers({ limit: 100, offset: 0 })).length, 3, 'no write went through');
+  assert.equal((await tg.store.users.listUsers({ limit: 100, offset: 0 })).length, 3, 'no write went through');
 });
 
 test('scopes are checked against the client\'s grant as it is now: a token keeps only scopes the client is still granted', async (t) => {
   const tg = await startManaged(t);
   const token = await tg.managementToken(['read:users', 'delete:users']);
-  const ops = (await tg.store.getClient('ops'))!;
-  await tg.store.syncClients([{ ...ops, api_grants: { [MANAGEMENT]: ['read:users'] } }]);
+  const ops = (await tg.store.clients.getClient('ops'))!;
+  await tg.store.configured.syncClients([{ ...ops, api_grants: { [MANAGEMENT]: ['read:users'] } }]);
   assert.equal((await tg.call('GET', '/users', { token })).status, 200);
   assertChallenge(await tg.call('DELETE', '/users/whoever', { token }), 403, 'insufficient_scope');
-  await tg.store.syncClients([{ ...ops, api_grants: {} }]);
+  await tg.store.configured.syncClients([{ ...ops, api_grants: {} }]);
   assertChallenge(await tg.call('GET', '/users', { token }), 401, 'invalid_token');
 });
 

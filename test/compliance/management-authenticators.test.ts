@@ -20,7 +20,7 @@ const login = (tg: ManagedTollgate) => tg.token({ grant_type: 'password', userna
 
 test('GET /users/{id}/authenticators lists them without secrets, addresses masked; DELETE resets MFA, so the password alone logs in again', async (t) => {
   const tg = await startManaged(t, withMfa('if_enrolled'));
-  const id = (await tg.store.findUserByLogin('customers', 'alice'))!.id;
+  const id = (await tg.store.users.findUserByLogin('customers', 'alice'))!.id;
   await enrolled(tg, id, ['totp|dev_1', 'email|dev_2']);
   assert.equal((await login(tg)).body.error, 'mfa_required', 'an enrolled user needs a second factor');
 
@@ -39,7 +39,7 @@ test('GET /users/{id}/authenticators lists them without secrets, addresses maske
 
 test('DELETE /users/{id}/authenticators/{authenticator_id} removes one; an unknown one or user is 404; a read-only token is 403', async (t) => {
   const tg = await startManaged(t, withMfa('if_enrolled'));
-  const id = (await tg.store.findUserByLogin('customers', 'alice'))!.id;
+  const id = (await tg.store.users.findUserByLogin('customers', 'alice'))!.id;
   await enrolled(tg, id, ['totp|dev_1', 'recovery-code|dev_2']);
   assert.equal((await tg.call('DELETE', `/users/${id}/authenticators/${encodeURIComponent('totp|dev_1')}`)).status, 204);
   assert.deepEqual((await tg.call('GET', `/users/${id}/authenticators`)).body.map((a: { id: string }) => a.id), ['recovery-code|dev_2']);
@@ -51,7 +51,7 @@ test('DELETE /users/{id}/authenticators/{authenticator_id} removes one; an unkno
 
 test('deleting a user removes their authenticators too', async (t) => {
   const tg = await startManaged(t, withMfa('if_enrolled'));
-  const id = (await tg.store.findUserByLogin('customers', 'alice'))!.id;
+  const id = (await tg.store.users.findUserByLogin('customers', 'alice'))!.id;
   await enrolled(tg, id, ['totp|dev_1']);
   await tg.call('DELETE', `/users/${id}`);
   assert.deepEqual(await tg.store.mfa.listAuthenticators(id), []);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { housekeep } from '../../src/housekeeping.ts';
 import { INTERRUPTED, MAX_JOB_ERRORS, STALE_AFTER } from '../../src/management/import-jobs.ts';
-import type { JobRecord } from '../../src/storage/interfaces.ts';
+import type { JobRecord } from '../../src/model/jobs.ts';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
 import { managed, startManaged, withOps, type ManagedTollgate } from '../helpers/management.ts';
 import { NOW, PASSWORD, start, startTollgate, webClient, type TestTollgate } from '../helpers/tollgate.ts';
@@ -114,7 +114,7 @@ test('upsert=true: an existing user\'s profile is updated; a password set in Tol
     ['users', file([{ username: 'alice', email: 'alice@example.com', name: 'Alice L.', custom_password_hash: sha256Hash('not-alices-password') }])]]);
   const job = await finished(tg, created.body.id);
   assert.deepEqual([job.upsert, job.summary], [true, { total: 1, inserted: 0, updated: 1, failed: 0, passwords_kept: 1 }]);
-  assert.equal((await tg.store.findUserByLogin('customers', 'alice'))?.name, 'Alice L.');
+  assert.equal((await tg.store.users.findUserByLogin('customers', 'alice'))?.name, 'Alice L.');
   assert.equal((await login(tg, 'alice', PASSWORD)).status, 200);
 });
 
@@ -242,7 +242,7 @@ test('a node that shuts down stops its running job after the current batch and m
   t.after(() => store.close());
   const job = await store.jobs.getJob(created.body.id);
   assert.deepEqual([job?.status, job?.status_details], ['failed', INTERRUPTED]);
-  const imported = await store.countUsers({ connection: 'customers' }) - 2;
+  const imported = await store.users.countUsers({ connection: 'customers' }) - 2;
   assert.ok(imported < 10_000, `stopped early (${imported} imported)`);
   assert.equal(job?.summary.inserted, imported, 'the summary counts what was imported before it stopped');
   const [event] = await store.events.listEvents({ type: 'users.imported', limit: 1 });

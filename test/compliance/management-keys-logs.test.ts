@@ -7,7 +7,7 @@ import { NOW, PASSWORD, webClient } from '../helpers/tollgate.ts';
 import { keyView } from '../../src/management/keys.ts';
 import { eventView } from '../../src/management/logs.ts';
 import { OPERATIONS } from '../../src/management/routes/index.ts';
-import { MANAGEMENT_SCOPES } from '../../src/management/scopes.ts';
+import { MANAGEMENT_SCOPES } from '../../src/protocol/management-api.ts';
 
 const keys = z.array(keyView.strict());
 const kidIn = (list: z.output<typeof keys>, state: string) => list.find((k) => k.state === state)?.kid;

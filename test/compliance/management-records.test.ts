@@ -27,14 +27,14 @@ test('POST /clients: a confidential client gets a generated secret, returned thi
   const created = clientWithSecret.strict().parse(res.body);
   assert.equal(created.managed_by, 'api');
   assert.match(created.client_secret!, /^[\w-]{43}$/, '256 random bits');
-  assert.match((await tg.store.getClient('nightly-job'))!.secret_hash!, /^sha256:[0-9a-f]{64}$/);
+  assert.match((await tg.store.clients.getClient('nightly-job'))!.secret_hash!, /^sha256:[0-9a-f]{64}$/);
   assert.equal((await credentials(tg, 'nightly-job', created.client_secret!)).status, 200, 'usable without a restart');
   const read = await tg.call('GET', '/clients/nightly-job');
   clientView.strict().parse(read.body);
   assert.deepEqual(read.body.client_metadata, {}, 'none given');
   const tagged = await tg.call('PATCH', '/clients/nightly-job', { body: { client_metadata: { tier: 'gold' } } });
   assert.equal(tagged.status, 200, JSON.stringify(tagged.body));
-  assert.deepEqual((await tg.store.getClient('nightly-job'))!.client_metadata, { tier: 'gold' }, 'what post-login actions read');
+  assert.deepEqual((await tg.store.clients.getClient('nightly-job'))!.client_metadata, { tier: 'gold' }, 'what post-login actions read');
   assert.ok(!JSON.stringify(read.body).includes(created.client_secret!) && !('secret_hash' in read.body));
   assert.ok(!tg.logs.join('').includes(created.client_secret!), 'the secret is never logged');
   assert.deepEqual([(await lastEvent(tg, 'client.created'))?.reason, (await lastEvent(tg, 'client.created'))?.client_id], ['nightly-job', 'ops']);
@@ -151,7 +151,7 @@ test('create:clients or update:clients never grants more management scopes than 
   assert.equal((await tg.call('POST', '/clients', { token, body: { ...admin, api_grants: { [MANAGEMENT]: ['read:users'] } } })).status, 201, 'what it holds, it may grant');
   const widen = await tg.call('PATCH', '/clients/admin', { token, body: { api_grants: { [MANAGEMENT]: ['read:users', 'create:clients', 'delete:users'] } } });
   assert.equal(widen.status, 403);
-  assert.deepEqual((await tg.store.getClient('admin'))?.api_grants[MANAGEMENT], ['read:users']);
+  assert.deepEqual((await tg.store.clients.getClient('admin'))?.api_grants[MANAGEMENT], ['read:users']);
 });
 
 test('GET /clients: the file\'s and the API\'s clients, each saying who manages it, paged', async (t) => {

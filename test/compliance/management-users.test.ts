@@ -14,7 +14,7 @@ function login(tg: ManagedTollgate, username: string, password: string, more: Re
 }
 
 async function idOf(tg: ManagedTollgate, connection: string, username: string): Promise<string> {
-  return (await tg.store.findUserByLogin(connection, username))!.id;
+  return (await tg.store.users.findUserByLogin(connection, username))!.id;
 }
 
 /** alice with a refresh token, then two wrong passwords, on a server that blocks after `threshold` failures; returns her session. */
@@ -48,7 +48,7 @@ test('POST /users creates a user who can log in at once; the answer never holds 
   const user = strictUser.parse(res.body);
   assert.deepEqual([user.username, user.email, user.email_verified, user.blocked, user.user_metadata, user.created_at], ['Carol', 'carol@example.com', false, false, { theme: 'dark' }, NOW]);
   assert.ok(!JSON.stringify(res.body).includes('argon2') && !JSON.stringify(res.body).includes(carol.password));
-  assert.match((await tg.store.getUser(user.user_id))!.password_hash, /^\$argon2id\$/);
+  assert.match((await tg.store.users.getUser(user.user_id))!.password_hash, /^\$argon2id\$/);
   assert.equal((await login(tg, 'carol@example.com', carol.password)).status, 200);
   const event = await lastEvent(tg, 'user.created');
   assert.deepEqual([event?.client_id, event?.user_id, event?.username, event?.outcome], ['ops', user.user_id, 'Carol', 'success']);
@@ -132,7 +132,7 @@ test('PATCH /users/{id}: a bad field is 400 naming it; connection cannot change;
     assert.deepEqual([res.status, res.body.fields?.[0]?.field], [400, field], JSON.stringify(body));
   }
   assert.equal((await tg.call('PATCH', `/users/${id}`, { body: { username: 'Mallory' } })).status, 409);
-  assert.equal((await tg.store.getUser(id))?.username, 'alice');
+  assert.equal((await tg.store.users.getUser(id))?.username, 'alice');
   assert.equal((await tg.call('PATCH', '/users/nobody', { body: { name: 'x' } })).status, 404);
 });
 
@@ -157,7 +157,7 @@ test('PATCH /users/{id} password: the new one works, the old one no longer; refr
   assert.equal((await login(tg, 'alice', PASSWORD)).status, 429, 'blocked');
   const weak = await tg.call('PATCH', `/users/${id}`, { body: { password: 'password1', name: 'Not applied' } });
   assert.deepEqual([weak.status, weak.body.errorCode], [400, 'password_policy']);
-  assert.equal((await tg.store.getUser(id))?.name, 'Alice Liddell', 'a refused password changes nothing, the rest of the patch included');
+  assert.equal((await tg.store.users.getUser(id))?.name, 'Alice Liddell', 'a refused password changes nothing, the rest of the patch included');
   const res = await tg.call('PATCH', `/users/${id}`, { body: { password: 'a-New-passw0rd' } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal((await login(tg, 'alice', PASSWORD)).status, 400, 'the old password');

@@ -7,7 +7,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EventType } from '../../src/storage/interfaces.ts';
+import type { EventType } from '../../src/model/events.ts';
 import { totpCode } from '../../src/mfa/totp.ts';
 import { tokenHash } from '../../src/tokens/opaque.ts';
 import { NOW, webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';

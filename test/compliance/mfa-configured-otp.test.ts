@@ -27,7 +27,7 @@ test('a configured OTP secret is enrolled, active, and its codes finish the logi
   assert.equal(done.status, 200, JSON.stringify(done.body));
   // The next start runs the same enrolment over the same store: the user has an OTP authenticator, so none is added.
   await enrolConfiguredOtp(tg.store, tg.config, secretBoxFor({ storage: 'postgres://x', mfa: { encryption_keys: ['k'.repeat(32)] } }), NOW);
-  const user = await tg.store.findUserByLogin('customers', 'alice');
+  const user = await tg.store.users.findUserByLogin('customers', 'alice');
   assert.equal((await tg.store.mfa.listAuthenticators(user!.id)).length, 1);
 });
 

@@ -8,7 +8,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import { StoreUnavailableError, type EventType } from '../../src/storage/interfaces.ts';
+import { StoreUnavailableError } from '../../src/storage/errors.ts';
+import type { EventType } from '../../src/model/events.ts';
 import { webClient, type Res, type TestTollgate } from '../helpers/tollgate.ts';
 import { MFA_OOB, mfaApi, mfaRequired, startSmsWebhook, webInBody, withMfa } from '../helpers/mfa.ts';
 import { Barrier, holdAt, holdCalls } from '../helpers/barrier.ts';

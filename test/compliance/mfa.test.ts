@@ -88,7 +88,7 @@ describe('MFA policy and enrolment', () => {
   test('the TOTP secret is sealed at rest and the recovery code kept only as a hash (a database dump alone reveals neither)', async (t) => {
     const tg = await start(t, withMfa('always'));
     const { secret, recoveryCode } = await enrolOtp(tg);
-    const alice = (await tg.store.findUserByLogin('customers', 'alice'))!;
+    const alice = (await tg.store.users.findUserByLogin('customers', 'alice'))!;
     const stored = await tg.store.mfa.listAuthenticators(alice.id);
     const dump = JSON.stringify(stored);
     assert.ok(!dump.includes(secret) && !dump.includes(recoveryCode));

@@ -2,24 +2,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
-import { StoreUnavailableError, type Store } from '../../src/storage/interfaces.ts';
+import { StoreUnavailableError } from '../../src/storage/errors.ts';
+import { STORE_SLICES, type Store, type StoreSlices } from '../../src/storage/store.ts';
+import { overriding, withSlice } from '../helpers/barrier.ts';
 import { aliceLogin, start, webClient } from '../helpers/tollgate.ts';
 
 /** A real store whose methods can be made to fail as an unreachable database does. */
 function flakyStore(): { store: Store; down(isDown: boolean): void } {
   const real = openSqlite('sqlite::memory:');
   let isDown = false;
-  const store = new Proxy(real, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
+  /** Every method of `target` fails as an unreachable database would while `isDown`. */
+  const failing = <T extends object>(target: T): T => new Proxy(target, {
+    get(inner, prop) {
+      const value: unknown = Reflect.get(inner, prop, inner);
       if (typeof value !== 'function') return value;
-      if (prop === 'close') return value.bind(target);
       return (...args: unknown[]) => {
         if (isDown) return Promise.reject(new StoreUnavailableError({ cause: new Error('connect ECONNREFUSED') }));
-        return value.apply(target, args);
+        return value.apply(inner, args);
       };
     },
   });
+  // Each slice, and the store's own ping and purge; close still closes.
+  const slices = Object.fromEntries(STORE_SLICES.map((name) => [name, failing(real[name])]));
+  const store: Store = { ...(slices as unknown as StoreSlices), ping: failing(real).ping, purge: failing(real).purge, close: () => real.close() };
   return { store, down: (d) => { isDown = d; } };
 }
 
@@ -56,18 +61,15 @@ test('RFC 6749 §5.2: an unreachable store answers 503 temporarily_unavailable w
 test('nodes starting together: a configured user another node creates between our read and our insert is updated, not a failed start', async (t) => {
   const real = openSqlite('sqlite::memory:');
   // Every insert of ours comes just after the same insert by a node starting at the same time.
-  const racing = new Proxy(real, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (prop !== 'createUser') return typeof value === 'function' ? value.bind(target) : value;
-      return async (...args: Parameters<Store['createUser']>) => {
-        await target.createUser(...args);
-        return target.createUser(...args);
-      };
+  const sqlUsers = real.users;
+  const racing = withSlice(real, 'users', overriding(sqlUsers, {
+    async createUser(...args: Parameters<Store['users']['createUser']>) {
+      await sqlUsers.createUser(...args);
+      return sqlUsers.createUser(...args);
     },
-  });
+  }));
   const tg = await start(t, undefined, { store: racing });
   assert.equal((await tg.token(aliceLogin, { basic: webClient })).status, 200);
-  const users = await real.listUsers({ limit: 10, offset: 0 });
+  const users = await real.users.listUsers({ limit: 10, offset: 0 });
   assert.deepEqual(users.map((u) => `${u.connection}/${u.username}`), ['customers/alice', 'customers/mallory', 'employees/alice']);
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/config/load.ts';
-import type { AuditEvent } from '../../src/storage/interfaces.ts';
+import type { AuditEvent } from '../../src/model/events.ts';
 import { REALM_GRANT, aliceLogin, baseConfig, start, webClient, type Res, type TestTollgate, type TokenOptions } from '../helpers/tollgate.ts';
 
 const BACKEND_SECRET = 'backend-secret-0123456789-abcdefghijklmnopqrstuvwxyz';

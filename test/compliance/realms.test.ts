@@ -48,7 +48,7 @@ describe('GET /realms', () => {
 
   test('a connection the management API made public is listed; other methods answer 405', async (t) => {
     const tg = await start(t);
-    await tg.store.insertRecord('connections', { name: 'extra', display_name: 'Extra', mfa: { policy: 'never', factors: ['otp'] }, public: true });
+    await tg.store.configured.insertRecord('connections', { name: 'extra', display_name: 'Extra', mfa: { policy: 'never', factors: ['otp'] }, public: true });
     assert.deepEqual((await realms(tg, '?client_id=web')).json(), { realms: [{ name: 'extra', display_name: 'Extra' }] });
     const post = await tg.app.inject({ method: 'POST', url: '/realms?client_id=web' });
     assert.equal(post.statusCode, 405);

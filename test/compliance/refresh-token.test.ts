@@ -15,7 +15,7 @@ import { findPresented, MAX_LIVE_TOKENS } from '../../src/tokens/refresh.ts';
 import { verifyWithJwks } from '../helpers/jwks.ts';
 import { countCalls, holdCalls, type HeldCalls } from '../helpers/barrier.ts';
 import { openTestPostgres } from '../helpers/postgres.ts';
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 
 type RefreshPolicy = NonNullable<NonNullable<ConfigInput['clients']>[number]['refresh_token']>;
 type Res = Awaited<ReturnType<TestTollgate['token']>>;
@@ -77,14 +77,14 @@ async function record(tg: TestTollgate, refreshToken: string) {
 
 /** The family a refresh token names, and whether the token is live in it, the one its last rotation consumed, or older. */
 async function found(tg: TestTollgate, refreshToken: string) {
-  const presented = await findPresented(tg.store, refreshToken);
+  const presented = await findPresented(tg.store.refreshFamilies, refreshToken);
   assert.ok(presented, 'the refresh token names a stored family');
   return presented;
 }
 
 /** Whether any stored family is named by the token. */
 async function stored(tg: TestTollgate, refreshToken: string): Promise<boolean> {
-  return (await findPresented(tg.store, refreshToken)) !== undefined;
+  return (await findPresented(tg.store.refreshFamilies, refreshToken)) !== undefined;
 }
 
 const scopes = (scope: string) => scope.split(' ').filter(Boolean).sort();
@@ -146,7 +146,7 @@ test('RFC 9700 §4.14 / RFC 6819 §5.1.4.1.3: the refresh token is opaque, a sel
   const [selector, secret] = first.refresh_token.split('.') as [string, string];
   assert.equal(row.selector, selector);
   assert.deepEqual(row.token_hashes, [tokenHash(first.refresh_token)], 'only the hash of the whole token');
-  assert.equal(await tg.store.findRefreshFamily(first.refresh_token), undefined, 'the plain token is not a key');
+  assert.equal(await tg.store.refreshFamilies.findRefreshFamily(first.refresh_token), undefined, 'the plain token is not a key');
   assert.ok(!JSON.stringify(row).includes(secret), 'the secret is nowhere in the record');
   assert.equal(row.client_id, 'web');
   assert.equal(row.user_id, decodeJwt(first.access_token).sub);
@@ -311,7 +311,7 @@ test('RFC 6749 §6: scope may narrow the grant (the new access token carries it)
 /** Of 20 refreshes of one token that have all decided on a successor, exactly one is written; the family lives. */
 async function twentyRacingRefreshes(tg: TestTollgate, hold: (store: Store) => HeldCalls): Promise<void> {
   const { refresh_token } = await login(tg);
-  const writes = countCalls(tg.store, 'advanceRefreshFamily');
+  const writes = countCalls(tg.store.refreshFamilies, 'advanceRefreshFamily');
   const held = hold(tg.store);
   const results = await Promise.all(Array.from({ length: 20 }, () => refresh(tg, refresh_token)));
   assert.ok(held.calls >= 20, 'every request reached the barrier');
@@ -335,13 +335,13 @@ for (const [name, open] of [['SQLite', undefined], ['PostgreSQL', openTestPostgr
   test(`RFC 9700 §4.14.2: of 20 refreshes of one token held just before their conditional writes, exactly one succeeds; the rest get invalid_grant and its successor lives (${name})`, { timeout: 10_000 }, async (t) => {
     const tg = await start(t, {}, undefined, open && { store: await open() });
     // On PostgreSQL the 20 UPDATEs run at once on the pool: READ COMMITTED makes each wait for the first and re-check its WHERE.
-    await twentyRacingRefreshes(tg, (store) => holdCalls(store, 'advanceRefreshFamily', 20));
+    await twentyRacingRefreshes(tg, (store) => holdCalls(store.refreshFamilies, 'advanceRefreshFamily', 20));
   });
 }
 
 test('RFC 9700 §4.14.2: the consumption is one conditional write: 20 refreshes that all read the token before any consumes it still yield one winner', { timeout: 10_000 }, async (t) => {
   const tg = await start(t);
-  await twentyRacingRefreshes(tg, (store) => holdCalls(store, 'findRefreshFamily', 20));
+  await twentyRacingRefreshes(tg, (store) => holdCalls(store.refreshFamilies, 'findRefreshFamily', 20));
 });
 
 test('RFC 9700 §4.14.2: a request that read the token unconsumed lost a race, not replayed it, even when the winner wrote in the second before', async (t) => {
@@ -349,13 +349,13 @@ test('RFC 9700 §4.14.2: a request that read the token unconsumed lost a race, n
   const { refresh_token } = await login(tg);
   // The loser reads the token, the winner rotates it, the clock ticks over, then the loser tries its write.
   const store = tg.store;
-  const find = store.findRefreshFamily.bind(store);
+  const find = store.refreshFamilies.findRefreshFamily.bind(store.refreshFamilies);
   let loserRead!: () => void;
   let releaseLoser!: () => void;
   const read = new Promise<void>((resolve) => (loserRead = resolve));
   const released = new Promise<void>((resolve) => (releaseLoser = resolve));
   let reads = 0;
-  store.findRefreshFamily = async (id) => {
+  store.refreshFamilies.findRefreshFamily = async (id) => {
     const family = await find(id);
     if (reads++ === 0) {
       loserRead();
@@ -565,12 +565,12 @@ test('RFC 9700 §4.14.2: a blocked user\'s refresh token is refused and its fami
   const tg = await start(t);
   const { refresh_token: a, access_token } = await login(tg);
   const b = (await refreshed(tg, a)).refresh_token!;
-  const user = (await tg.store.getUser((await record(tg, b)).user_id))!;
-  await tg.store.updateUser({ ...user, blocked: true }, NOW);
+  const user = (await tg.store.users.getUser((await record(tg, b)).user_id))!;
+  await tg.store.users.updateUser({ ...user, blocked: true }, NOW);
   assertInvalidGrant(await refresh(tg, b), 'blocked user');
   assert.equal((await record(tg, b)).revoked_at, NOW);
   assert.equal(await userinfoStatus(tg, access_token), 401, 'RFC 7009 §2.1: the family\'s access tokens too');
-  await tg.store.updateUser({ ...user, blocked: false }, NOW);
+  await tg.store.users.updateUser({ ...user, blocked: false }, NOW);
   assertInvalidGrant(await refresh(tg, b), 'unblocking does not bring the family back');
 });
 
@@ -580,7 +580,7 @@ test('RFC 9700 §4.14.2: a refresh token of a user who no longer exists is refus
   const row = await record(tg, refresh_token);
   // No store operation deletes users: plant the same family bound to an id that matches no user.
   const ghost = `ghost.${'B'.repeat(43)}`;
-  await tg.store.createRefreshFamily({ ...row, selector: 'ghost', token_hashes: [tokenHash(ghost)], family_id: 'ghost-family', user_id: 'no-such-user' });
+  await tg.store.refreshFamilies.createRefreshFamily({ ...row, selector: 'ghost', token_hashes: [tokenHash(ghost)], family_id: 'ghost-family', user_id: 'no-such-user' });
   assertInvalidGrant(await refresh(tg, ghost), 'deleted user');
   assert.equal((await record(tg, ghost)).revoked_at, NOW);
   await refreshed(tg, refresh_token);

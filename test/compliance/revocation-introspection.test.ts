@@ -87,7 +87,7 @@ test('RFC 7009 §2.1: revoking a refresh token revokes its whole family', async 
   const res = await revoke(tg, { token: b, token_type_hint: 'refresh_token' });
   assertRevoked(res);
   assert.equal(res.headers['cache-control'], 'no-store');
-  for (const token of [a, b]) assert.equal((await findPresented(tg.store, token))?.family.revoked_at, NOW, 'every token of the family');
+  for (const token of [a, b]) assert.equal((await findPresented(tg.store.refreshFamilies, token))?.family.revoked_at, NOW, 'every token of the family');
   const after = await refresh(tg, b);
   assert.equal(after.status, 400);
   assert.equal(after.body.error, 'invalid_grant');
@@ -163,7 +163,7 @@ test('RFC 7009 §2.1: the access tokens carry their family\'s sid, the same acro
   assert.equal(decodeJwt(rotated.body.access_token).sid, sid, 'a refresh keeps the family');
   assert.notEqual(decodeJwt(second.access_token).sid, sid, 'another login, another family');
   assert.equal(decodeJwt((await login(tg, { scope: 'openid' })).access_token).sid, undefined, 'no family, no sid');
-  const familyId = (await findPresented(tg.store, first.refresh_token))!.family.family_id;
+  const familyId = (await findPresented(tg.store.refreshFamilies, first.refresh_token))!.family.family_id;
   assert.ok(!first.access_token.includes(familyId) && !JSON.stringify(decodeJwt(first.access_token)).includes(familyId));
 });
 
@@ -175,9 +175,9 @@ test('RFC 7009 §2.1: a revoked family\'s access tokens stay refused until the l
   tg.advance(599);
   await assertAccessToken(tg, access_token, false, 'a second before it expires');
   await tg.store.purge(NOW + 3600 + 59);
-  assert.equal(await tg.store.isAccessTokenDenied(denial), true, 'kept for the longest lifetime of any API (3600 s) and a margin');
+  assert.equal(await tg.store.denylist.isAccessTokenDenied(denial), true, 'kept for the longest lifetime of any API (3600 s) and a margin');
   await tg.store.purge(NOW + 3600 + 60);
-  assert.equal(await tg.store.isAccessTokenDenied(denial), false);
+  assert.equal(await tg.store.denylist.isAccessTokenDenied(denial), false);
 });
 
 test('RFC 7009 §2.1: revoking a refresh token leaves its client able to log in again and other families alive', async (t) => {
@@ -205,7 +205,7 @@ test('RFC 7009 §2.1: a token issued to another client is refused with 400 unaut
   const byWeb = await revoke(tg, { token: mobile.refresh_token });
   assert.equal(byWeb.status, 400, byWeb.raw);
   assert.equal(byWeb.body.error, 'unauthorized_client');
-  assert.equal((await findPresented(tg.store, mobile.refresh_token))?.family.revoked_at, null);
+  assert.equal((await findPresented(tg.store.refreshFamilies, mobile.refresh_token))?.family.revoked_at, null);
 
   const web = await login(tg);
   const byPost = await revoke(tg, { token: web.access_token, client_id: 'post', client_secret: SECRET }, null);
@@ -239,7 +239,7 @@ test('RFC 7009 §2.1: the client authenticates as at the token endpoint', async 
   const unknown = await revoke(tg, { token: refresh_token }, ['nobody', SECRET]);
   assert.equal(unknown.status, 401);
   assert.equal(unknown.body.error, 'invalid_client');
-  assert.equal((await findPresented(tg.store, refresh_token))?.family.revoked_at, null, 'nothing was revoked');
+  assert.equal((await findPresented(tg.store.refreshFamilies, refresh_token))?.family.revoked_at, null, 'nothing was revoked');
   assertRevoked(await revoke(tg, { token: refresh_token }));
 });
 
@@ -284,11 +284,11 @@ test('RFC 7009 §2: the access token denylist entry lasts until the token expire
   const exp = decodeJwt(access_token).exp!;
   assertRevoked(await revoke(tg, { token: access_token }));
   assert.equal(await tg.store.purge(exp - 1), 0, 'kept while the token could still verify');
-  assert.equal(await tg.store.isAccessTokenDenied({ jti: decodeJwt(access_token).jti! }), true);
+  assert.equal(await tg.store.denylist.isAccessTokenDenied({ jti: decodeJwt(access_token).jti! }), true);
   tg.advance(exp - NOW - 1);
   assert.equal((await userinfo(tg, access_token)).statusCode, 401, 'still refused a second before it expires');
   assert.equal(await tg.store.purge(exp), 1, 'the expired entry goes');
-  assert.equal(await tg.store.isAccessTokenDenied({ jti: decodeJwt(access_token).jti! }), false);
+  assert.equal(await tg.store.denylist.isAccessTokenDenied({ jti: decodeJwt(access_token).jti! }), false);
   tg.advance(1);
   assert.equal((await userinfo(tg, access_token)).statusCode, 401, 'and the token is expired anyway');
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { API, ISSUER, NOW, PASSWORD, REALM_GRANT, aliceLogin, startTollgate, webClient, type TestTollgate } from '../helpers/tollgate.ts';
 import { audiences, fetchJwks, verifyWithJwks } from '../helpers/jwks.ts';
-import { SIGNING_ALGS } from '../../src/keys/algorithms.ts';
+import { SIGNING_ALGS } from '../../src/protocol/algorithms.ts';
 
 const USERINFO = `${ISSUER}/userinfo`;
 

@@ -45,22 +45,22 @@ test('an imported user logs in with the old password; the first success stores a
   const users = await legacyUsers();
   await importInto(tg, users);
   for (const [email, password] of users) {
-    const imported = (await tg.store.findUserByLogin('customers', email))!.password_hash;
+    const imported = (await tg.store.users.findUserByLogin('customers', email))!.password_hash;
     assert.doesNotMatch(imported, /^\$argon2id\$v=19\$m=64,/, email);
 
     const wrong = await login(tg, email, `${password}-wrong`);
     assert.equal(wrong.status, 400, email);
     assert.equal(wrong.body.error, 'invalid_grant');
-    assert.equal((await tg.store.findUserByLogin('customers', email))!.password_hash, imported, 'a failed login changes nothing');
+    assert.equal((await tg.store.users.findUserByLogin('customers', email))!.password_hash, imported, 'a failed login changes nothing');
 
     const first = await login(tg, email, password);
     assert.equal(first.status, 200, `${email}: ${JSON.stringify(first.body)}`);
     assert.equal(first.body.token_type, 'Bearer');
-    const upgraded = (await tg.store.findUserByLogin('customers', email))!.password_hash;
+    const upgraded = (await tg.store.users.findUserByLogin('customers', email))!.password_hash;
     assert.match(upgraded, /^\$argon2id\$v=19\$m=64,t=1,p=1\$/, `${email} is upgraded to the configured argon2id`);
 
     assert.equal((await login(tg, email, password)).status, 200, `${email}: the old password still works`);
-    assert.equal((await tg.store.findUserByLogin('customers', email))!.password_hash, upgraded, 'upgraded once');
+    assert.equal((await tg.store.users.findUserByLogin('customers', email))!.password_hash, upgraded, 'upgraded once');
     assert.equal((await login(tg, email, `${password}-wrong`)).status, 400);
     assert.equal((await login(tg, email, password.toUpperCase())).status, 400);
   }
@@ -72,7 +72,7 @@ test('the password-realm grant logs an imported user in the same way', async (t)
   await importInto(tg, [bcrypt]);
   const res = await tg.token({ grant_type: REALM_GRANT, client_id: 'mobile', realm: 'customers', username: bcrypt[0], password: bcrypt[1] });
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  assert.match((await tg.store.findUserByLogin('customers', bcrypt[0]))!.password_hash, /^\$argon2id\$/);
+  assert.match((await tg.store.users.findUserByLogin('customers', bcrypt[0]))!.password_hash, /^\$argon2id\$/);
 });
 
 test('equal cost: before the upgrade a login also spends the decoy verification an unknown user costs; after it, one', async (t) => {
@@ -93,10 +93,10 @@ test('neither an imported hash nor a password reaches the logs', async (t) => {
   await importInto(tg, users);
   const secrets: string[] = [];
   for (const [email, password] of users) {
-    secrets.push(password, (await tg.store.findUserByLogin('customers', email))!.password_hash);
+    secrets.push(password, (await tg.store.users.findUserByLogin('customers', email))!.password_hash);
     await login(tg, email, `${password}-wrong`);
     await login(tg, email, password);
-    secrets.push((await tg.store.findUserByLogin('customers', email))!.password_hash);
+    secrets.push((await tg.store.users.findUserByLogin('customers', email))!.password_hash);
   }
   assert.ok(tg.logs.some((line) => line.includes('"type":"login.success"')));
   // "password" and "hello" are also ordinary words; the distinctive ones are what must never appear.

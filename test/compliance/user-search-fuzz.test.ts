@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import { managed, withOps } from '../helpers/management.ts';
 import { start } from '../helpers/tollgate.ts';
 import { openTestPostgres } from '../helpers/postgres.ts';
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 
 const PIECES = ['email:', 'username:', 'name:', 'app_metadata.plan:', 'app_metadata.seats:', 'user_metadata.a.b:', 'created_at:', 'updated_at:', 'blocked:',
   'email_verified:', '_exists_:', 'identities.connection:', 'colour:', '"', '"al ice"', '(', ')', '[', ']', '{', '}', ' TO ', ' AND ', ' OR ', 'NOT ', '-',
@@ -19,7 +19,7 @@ async function fuzz(t: Parameters<typeof start>[0], store?: Store): Promise<void
     withOps(c);
     c.users![0]!.app_metadata = { plan: 'gold', seats: 12, nested: { a: [1, 2] } };
   }, store ? { store } : {}));
-  const before = await tg.store.countUsers({});
+  const before = await tg.store.users.countUsers({});
   const statuses = new Map<number, number>();
   for (let i = 0; i < 400; i++) {
     const q = Array.from({ length: randomInt(1, 10) }, () => PIECES[randomInt(PIECES.length)]).join('');
@@ -28,7 +28,7 @@ async function fuzz(t: Parameters<typeof start>[0], store?: Store): Promise<void
     assert.ok(res.status === 200 || (res.status === 400 && res.body.errorCode === 'invalid_query_string'), `${JSON.stringify(q)}: ${res.status} ${JSON.stringify(res.body)}`);
   }
   assert.ok((statuses.get(200) ?? 0) > 20 && (statuses.get(400) ?? 0) > 20, `both answers seen: ${JSON.stringify([...statuses])}`);
-  assert.equal(await tg.store.countUsers({}), before, 'searches changed nothing');
+  assert.equal(await tg.store.users.countUsers({}), before, 'searches changed nothing');
 }
 
 test('fuzzed searches on SQLite: 200 or 400 invalid_query_string, never a 5xx', async (t) => {

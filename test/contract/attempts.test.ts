@@ -1,6 +1,8 @@
 /** The AttemptStore and EventStore contract (attack protection's state), the same assertions for every backend. */
 import assert from 'node:assert/strict';
-import type { AuditEvent, BucketPolicy, LoginFailureKey, Store } from '../../src/storage/interfaces.ts';
+import type { AuditEvent } from '../../src/model/events.ts';
+import type { BucketPolicy, LoginFailureKey } from '../../src/model/attempts.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { FAILURE_RETENTION } from '../../src/storage/attempts.ts';
 import { forEachStore } from './each-store.ts';
 

@@ -1,6 +1,6 @@
 /** Runs a contract once per store of stores.ts: `withStore` is a test that gets a fresh store, closed when it ends. */
 import { describe, test } from 'node:test';
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { stores } from './stores.ts';
 
 export type WithStore = (name: string, body: (store: Store) => Promise<void>) => void;

@@ -1,6 +1,6 @@
 /** The user export slice on every store: a record reads back as written, and only expired downloads are purged. */
 import assert from 'node:assert/strict';
-import type { UserExportRecord } from '../../src/storage/interfaces.ts';
+import type { UserExportRecord } from '../../src/model/jobs.ts';
 import { forEachStore } from './each-store.ts';
 
 const T = 1_767_225_600;

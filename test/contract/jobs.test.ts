@@ -1,6 +1,6 @@
 /** The storage contract for management jobs (the user import job), the same assertions for each backend. */
 import assert from 'node:assert/strict';
-import type { ImportProblem, JobRecord } from '../../src/storage/interfaces.ts';
+import type { ImportProblem, JobRecord } from '../../src/model/jobs.ts';
 import { forEachStore } from './each-store.ts';
 
 const T = 1_767_225_600;

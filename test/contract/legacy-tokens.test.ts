@@ -1,6 +1,6 @@
 /** The legacy /oauth/ro's access tokens (LegacyTokenStore), run against every store; the refresh family's device is in store.test.ts. */
 import assert from 'node:assert/strict';
-import type { LegacyAccessTokenRecord } from '../../src/storage/interfaces.ts';
+import type { LegacyAccessTokenRecord } from '../../src/model/tokens.ts';
 import { forEachStore } from './each-store.ts';
 
 const T = 1_767_225_600;

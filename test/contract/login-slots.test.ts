@@ -3,7 +3,8 @@
  * bucket, the same assertions for every backend: admission reserves what a failure would spend, atomically.
  */
 import assert from 'node:assert/strict';
-import type { BucketPolicy, LoginFailureKey, Store } from '../../src/storage/interfaces.ts';
+import type { BucketPolicy, LoginFailureKey } from '../../src/model/attempts.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { forEachStore } from './each-store.ts';
 
 const T = 1_767_225_600;

@@ -1,6 +1,6 @@
 /** The MfaStore contract, run against every store: single-use steps hold under concurrency. */
 import assert from 'node:assert/strict';
-import type { AuthenticatorRecord, MfaTokenRecord, OobChallengeRecord } from '../../src/storage/interfaces.ts';
+import type { AuthenticatorRecord, MfaTokenRecord, OobChallengeRecord } from '../../src/model/mfa.ts';
 import { forEachStore } from './each-store.ts';
 
 const T = 1_767_225_600;

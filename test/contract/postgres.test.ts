@@ -2,7 +2,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { ConflictError, StoreUnavailableError, type MfaPolicy, type RefreshFamilyRecord, type RefreshFamilyState } from '../../src/storage/interfaces.ts';
+import { ConflictError, StoreUnavailableError } from '../../src/storage/errors.ts';
+import type { MfaPolicy } from '../../src/model/directory.ts';
+import type { RefreshFamilyRecord, RefreshFamilyState } from '../../src/model/tokens.ts';
 
 const NO_MFA: MfaPolicy = { policy: 'never', factors: ['otp'] };
 import { openPostgres, type PostgresOptions, type PostgresStore } from '../../src/storage/postgres/store.ts';
@@ -10,17 +12,12 @@ import { migrations } from '../../src/storage/postgres/migrations.ts';
 import { migrations as sqliteMigrations } from '../../src/storage/sqlite/migrations.ts';
 import { translateError } from '../../src/storage/postgres/db.ts';
 import { openStore } from '../../src/storage/open.ts';
+import { refreshFamily } from '../helpers/records.ts';
 import { createDatabase, databaseUrl, dropDatabase, psql, releaseDatabase, takeDatabase } from '../helpers/postgres.ts';
 
 const T = 1_767_225_600;
 
-function family(overrides: Partial<RefreshFamilyRecord> = {}): RefreshFamilyRecord {
-  return {
-    selector: 's1', family_id: 'f1', generation: 0, token_hashes: ['h0'], previous_hashes: [], rotated_at: null, client_id: 'web', user_id: 'u1',
-    connection: 'customers', scope: ['openid'], audience: null, auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000,
-    idle_expires_at: T + 100, revoked_at: null, cnf: null, device: null, ...overrides,
-  };
-}
+const family = (overrides: Partial<RefreshFamilyRecord> = {}) => refreshFamily({ scope: ['openid'], ...overrides });
 
 /** The first rotation of a family, to the token hashed `hash`. */
 function rotation(hash: string): RefreshFamilyState {
@@ -80,8 +77,8 @@ test('migrations: manual refuses a store with pending migrations and names `toll
 test('one refresh token rotated by 20 parallel calls on two nodes: exactly one succeeds, one successor exists', async (t) => {
   const db = await database(t);
   const [a, b] = [await db.open(), await db.open()];
-  await a.createRefreshFamily(family());
-  const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).advanceRefreshFamily('s1', ['h0'], rotation(`h1-${i}`))));
+  await a.refreshFamilies.createRefreshFamily(family());
+  const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).refreshFamilies.advanceRefreshFamily('s1', ['h0'], rotation(`h1-${i}`))));
   assert.equal(attempts.filter(Boolean).length, 1);
   const live = await psql(db.name, `SELECT token_hashes FROM refresh_families`);
   assert.deepEqual(live, [{ token_hashes: [`h1-${attempts.indexOf(true)}`] }]);
@@ -91,24 +88,28 @@ test('a rotation racing the revocation of its family never leaves a live success
   const db = await database(t);
   const [a, b] = [await db.open(), await db.open()];
   for (let i = 0; i < 10; i++) {
-    await a.createRefreshFamily(family({ selector: `s${i}`, family_id: `f${i}` }));
-    await Promise.all([a.advanceRefreshFamily(`s${i}`, ['h0'], rotation(`h${i}-next`)), b.revokeRefreshFamily(`f${i}`, T + 1)]);
+    await a.refreshFamilies.createRefreshFamily(family({ selector: `s${i}`, family_id: `f${i}` }));
+    await Promise.all([a.refreshFamilies.advanceRefreshFamily(`s${i}`, ['h0'], rotation(`h${i}-next`)), b.refreshFamilies.revokeRefreshFamily(`f${i}`, T + 1)]);
   }
   assert.deepEqual(await psql(db.name, 'SELECT selector FROM refresh_families WHERE revoked_at IS NULL'), []);
 });
 
 test('configured records: a sync on one node reaches another within cacheTtlMs; what they return is frozen', async (t) => {
   const db = await database(t);
-  const [a, b] = [await db.open({ cacheTtlMs: 50 }), await db.open({ cacheTtlMs: 50 })];
-  await a.syncConnections([{ name: 'customers', display_name: null, mfa: NO_MFA }]);
-  assert.equal((await b.getConnection('customers'))?.display_name, null);
-  await a.syncConnections([{ name: 'customers', display_name: 'Customers', mfa: NO_MFA }]);
-  assert.equal((await a.getConnection('customers'))?.display_name, 'Customers', 'the syncing node sees it at once');
-  assert.equal((await b.getConnection('customers'))?.display_name, null, 'the other node serves its cache');
-  await new Promise((resolve) => setTimeout(resolve, 60));
-  assert.equal((await b.getConnection('customers'))?.display_name, 'Customers', 'and reloads once it is older than cacheTtlMs');
-  await a.syncApis([{ identifier: 'https://api', name: null, scopes: ['read'], access_token_ttl: null }]);
-  const api = await a.getApi('https://api');
+  let ms = 0;
+  const cacheClock = () => ms;
+  const [a, b] = [await db.open({ cacheTtlMs: 50, cacheClock }), await db.open({ cacheTtlMs: 50, cacheClock })];
+  await a.configured.syncConnections([{ name: 'customers', display_name: null, mfa: NO_MFA }]);
+  assert.equal((await b.connections.getConnection('customers'))?.display_name, null);
+  await a.configured.syncConnections([{ name: 'customers', display_name: 'Customers', mfa: NO_MFA }]);
+  assert.equal((await a.connections.getConnection('customers'))?.display_name, 'Customers', 'the syncing node sees it at once');
+  assert.equal((await b.connections.getConnection('customers'))?.display_name, null, 'the other node serves its cache');
+  ms += 49;
+  assert.equal((await b.connections.getConnection('customers'))?.display_name, null, 'still within cacheTtlMs');
+  ms += 1;
+  assert.equal((await b.connections.getConnection('customers'))?.display_name, 'Customers', 'and reloads once it is older than cacheTtlMs');
+  await a.configured.syncApis([{ identifier: 'https://api', name: null, scopes: ['read'], access_token_ttl: null }]);
+  const api = await a.apis.getApi('https://api');
   assert.deepEqual(api?.scopes, ['read'], 'the record is there (Object.isFrozen(undefined) is true)');
   assert.ok(Object.isFrozen(api) && Object.isFrozen(api.scopes), 'what the cache returns is frozen, deeply');
 });
@@ -119,8 +120,8 @@ test('an unreachable database is a StoreUnavailableError, at open and on every c
   await assert.rejects(openPostgres(url, options), StoreUnavailableError);
   const store = await openPostgres(url, { ...options, migrate: false });
   try {
-    await assert.rejects(store.getUser('u1'), StoreUnavailableError);
-    await assert.rejects(store.advanceRefreshFamily('s1', ['h0'], rotation('h1')), StoreUnavailableError);
+    await assert.rejects(store.users.getUser('u1'), StoreUnavailableError);
+    await assert.rejects(store.refreshFamilies.advanceRefreshFamily('s1', ['h0'], rotation('h1')), StoreUnavailableError);
   } finally {
     await store.close();
   }
@@ -140,7 +141,7 @@ test('pool timeouts, lost connections and server shutdown read as unavailable; a
 test('connections killed by the server: the call in flight fails as unavailable, writes nothing, and the pool recovers', async (t) => {
   const db = await database(t);
   const store = await db.open();
-  await store.createRefreshFamily(family());
+  await store.refreshFamilies.createRefreshFamily(family());
   // Another session holds the family record's row lock, so the rotation is in flight when its connection is killed.
   const operator = new pg.Client({ connectionString: db.url });
   await operator.connect();
@@ -148,7 +149,7 @@ test('connections killed by the server: the call in flight fails as unavailable,
     await operator.query(`BEGIN; SELECT 1 FROM refresh_families WHERE selector = 's1' FOR UPDATE`);
     // The expectation is attached at once: the rotation may fail before the terminating query's own answer arrives,
     // and a rejection nothing handles yet would fail the test on its own.
-    const rotating = assert.rejects(store.advanceRefreshFamily('s1', ['h0'], rotation('h1')), StoreUnavailableError);
+    const rotating = assert.rejects(store.refreshFamilies.advanceRefreshFamily('s1', ['h0'], rotation('h1')), StoreUnavailableError);
     await waitFor(async () => (await operator.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [db.name])).rowCount === 1);
     await operator.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name]);
     await rotating;
@@ -156,8 +157,8 @@ test('connections killed by the server: the call in flight fails as unavailable,
     await operator.end();
   }
   // Idle pooled connections were killed too; the pool drops each one as it learns of it, so a call may still meet one.
-  assert.deepEqual((await recovered(() => store.findRefreshFamily('s1')))?.token_hashes, ['h0'], 'nothing was half-done');
-  assert.equal(await recovered(() => store.advanceRefreshFamily('s1', ['h0'], rotation('h1'))), true, 'the pool reconnected by itself');
+  assert.deepEqual((await recovered(() => store.refreshFamilies.findRefreshFamily('s1')))?.token_hashes, ['h0'], 'nothing was half-done');
+  assert.equal(await recovered(() => store.refreshFamilies.advanceRefreshFamily('s1', ['h0'], rotation('h1'))), true, 'the pool reconnected by itself');
 });
 
 /** `call`, retried while it fails as unavailable (a bounded number of times): what a client does after an outage. */

@@ -8,7 +8,11 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
-import { StoreUnavailableError, type AttemptStore, type EventType, type LoginFailureKey, type Store } from '../../src/storage/interfaces.ts';
+import { StoreUnavailableError } from '../../src/storage/errors.ts';
+import type { AttemptStore } from '../../src/storage/slices/attempts.ts';
+import type { EventType } from '../../src/model/events.ts';
+import type { LoginFailureKey } from '../../src/model/attempts.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { CLOCK_MARGIN } from '../../src/cache/keys.ts';
 import type { Cache } from '../../src/cache/redis.ts';
 import { CLOSED_REDIS_URL, REDIS_URL, deleteUnder, keysUnder, withTestCache } from '../helpers/redis.ts';
@@ -48,8 +52,8 @@ test('cache: buckets and denylist entries are Redis keys under the prefix, each 
   await store.attempts.addLoginFailure(alice, T, 5, null);
   await store.attempts.addLoginFailure({ ...alice, username: 'bob' }, T, 1, null);
   await store.attempts.takeFromBucket('ip:2001:db8::1', 1, T, policy);
-  await store.denyAccessToken('jti-1', T + 300);
-  await store.denySession('family', T + 900);
+  await store.denylist.denyAccessToken('jti-1', T + 300);
+  await store.denylist.denySession('family', T + 900);
   assert.deepEqual(await keysUnder(prefix), [`${prefix}bucket:ip%3A2001%3Adb8%3A%3A1`, `${prefix}deny:jti-1`, `${prefix}deny:sid%3Afamily`, `${prefix}epoch`]);
   const ttl = (name: string) => redis.ttl(`${prefix}${name}`);
   assert.equal(await ttl('bucket:ip%3A2001%3Adb8%3A%3A1'), 2 + CLOCK_MARGIN, 'a bucket: until it is full again (full_at as the SQL stores compute it)');
@@ -66,8 +70,8 @@ test('cache: buckets and denylist entries are Redis keys under the prefix, each 
 
   assert.equal((await sql.attempts.getLoginFailures(alice, T))?.failures, 1, 'counters are in SQL');
   assert.deepEqual((await sql.attempts.listLoginBlocks({}, T)).map((b) => b.username), ['bob'], 'blocks are in SQL');
-  assert.equal(await sql.isAccessTokenDenied({ jti: 'jti-1' }), true, 'revocations are in SQL too');
-  assert.equal(await sql.isAccessTokenDenied({ jti: 'x', sid: 'family' }), true, 'a family\'s too');
+  assert.equal(await sql.denylist.isAccessTokenDenied({ jti: 'jti-1' }), true, 'revocations are in SQL too');
+  assert.equal(await sql.denylist.isAccessTokenDenied({ jti: 'x', sid: 'family' }), true, 'a family\'s too');
   assert.equal(await events('cache.unavailable'), 0);
 });
 
@@ -144,31 +148,31 @@ test('cache: an outage mid-way moves buckets to SQL, and the first answer after 
 
 test('cache: the denylist is written to SQL and Redis, read from Redis, from SQL while Redis is down, and copied from SQL on recovery', async (t) => {
   const { store, sql, cache, prefix, redis, events } = await cached(t);
-  await store.denyAccessToken('jti-1', T + 600);
+  await store.denylist.denyAccessToken('jti-1', T + 600);
   assert.equal(await redis.get(`${prefix}deny:jti-1`), String(T + 600));
-  assert.equal(await sql.isAccessTokenDenied({ jti: 'jti-1' }), true);
+  assert.equal(await sql.denylist.isAccessTokenDenied({ jti: 'jti-1' }), true);
   await redis.set(`${prefix}deny:only-in-redis`, T + 600);
-  assert.equal(await store.isAccessTokenDenied({ jti: 'only-in-redis' }), true, 'read from Redis');
-  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2' }), false);
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'only-in-redis' }), true, 'read from Redis');
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'jti-2' }), false);
   await redis.set(`${prefix}deny:sid%3Afamily-in-redis`, T + 600);
-  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2', sid: 'family-in-redis' }), true, 'a family, read from Redis with the jti');
-  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2', sid: 'family-2' }), false);
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'jti-2', sid: 'family-in-redis' }), true, 'a family, read from Redis with the jti');
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'jti-2', sid: 'family-2' }), false);
 
   await down(cache);
-  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-1' }), true, 'from SQL');
-  assert.equal(await store.isAccessTokenDenied({ jti: 'only-in-redis' }), false, 'from SQL');
-  await store.denyAccessToken('jti-2', T + 600);
-  assert.equal(await sql.isAccessTokenDenied({ jti: 'jti-2' }), true, 'the revocation survives the outage');
-  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2' }), true);
-  await store.denySession('family-2', T + 900);
-  assert.equal(await sql.isAccessTokenDenied({ jti: 'x', sid: 'family-2' }), true, 'a family\'s revocation survives the outage');
-  assert.equal(await store.isAccessTokenDenied({ jti: 'x', sid: 'family-2' }), true);
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'jti-1' }), true, 'from SQL');
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'only-in-redis' }), false, 'from SQL');
+  await store.denylist.denyAccessToken('jti-2', T + 600);
+  assert.equal(await sql.denylist.isAccessTokenDenied({ jti: 'jti-2' }), true, 'the revocation survives the outage');
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'jti-2' }), true);
+  await store.denylist.denySession('family-2', T + 900);
+  assert.equal(await sql.denylist.isAccessTokenDenied({ jti: 'x', sid: 'family-2' }), true, 'a family\'s revocation survives the outage');
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'x', sid: 'family-2' }), true);
   assert.equal(await events('cache.unavailable'), 1);
 
   await up(cache);
   // Until the node has copied the store's entries back into Redis, SQL answers.
-  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-1' }), true);
-  assert.equal(await store.isAccessTokenDenied({ jti: 'jti-2' }), true);
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'jti-1' }), true);
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'jti-2' }), true);
   await within(2000, 'cache.recovered', async () => (await events('cache.recovered')) > 0);
   await within(2000, 'the missed revocations copied to Redis', async () => await redis.get(`${prefix}deny:jti-2`) !== null);
   assert.equal(await redis.get(`${prefix}deny:jti-2`), String(T + 600), 'written to Redis when it answered again');
@@ -178,33 +182,33 @@ test('cache: the denylist is written to SQL and Redis, read from Redis, from SQL
 
 test('cache: Redis loses its data (every key gone, as after FLUSHALL or a restart without persistence): revocations stay in force, answered by SQL until they are copied back', async (t) => {
   const { store, sql, prefix, redis, epoch } = await cached(t);
-  await store.denyAccessToken('revoked-before', T + 600);
-  await store.denySession('family-before', T + 900);
-  await sql.denyAccessToken('expired', T - 1);
+  await store.denylist.denyAccessToken('revoked-before', T + 600);
+  await store.denylist.denySession('family-before', T + 900);
+  await sql.denylist.denyAccessToken('expired', T - 1);
   assert.equal(epoch.trusted, true);
   await redis.del(...await keysUnder(prefix));
 
   // The first check after the loss reads the marker with its keys, sees it gone, and asks SQL.
-  assert.equal(await store.isAccessTokenDenied({ jti: 'revoked-before' }), true, 'a revocation made before the loss');
-  assert.equal(await store.isAccessTokenDenied({ jti: 'x', sid: 'family-before' }), true, 'a family revoked before the loss');
-  assert.equal(await store.isAccessTokenDenied({ jti: 'never-revoked' }), false);
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'revoked-before' }), true, 'a revocation made before the loss');
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'x', sid: 'family-before' }), true, 'a family revoked before the loss');
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'never-revoked' }), false);
   await within(2000, 'the store\'s revocations copied back under a new marker', async () => epoch.trusted);
   assert.equal(await redis.get(`${prefix}deny:revoked-before`), String(T + 600));
   assert.equal(await redis.get(`${prefix}deny:sid%3Afamily-before`), String(T + 900));
   assert.equal(await redis.get(`${prefix}deny:expired`), null, 'what no longer matters is not copied');
-  assert.equal(await store.isAccessTokenDenied({ jti: 'revoked-before' }), true, 'from Redis again');
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'revoked-before' }), true, 'from Redis again');
 
   // Trusted again, it reads Redis: what only SQL has is not consulted (so the copy above is what kept it in force).
-  await sql.denyAccessToken('only-in-sql', T + 600);
-  assert.equal(await store.isAccessTokenDenied({ jti: 'only-in-sql' }), false);
+  await sql.denylist.denyAccessToken('only-in-sql', T + 600);
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'only-in-sql' }), false);
 });
 
 test('cache: a marker that changed (another node copied into a Redis this node has not verified) is not trusted until this node has copied too', async (t) => {
   const { store, prefix, redis, epoch } = await cached(t);
-  await store.denyAccessToken('revoked', T + 600);
+  await store.denylist.denyAccessToken('revoked', T + 600);
   await redis.del(`${prefix}deny:revoked`);
   await redis.set(`${prefix}epoch`, 'another-nodes-marker');
-  assert.equal(await store.isAccessTokenDenied({ jti: 'revoked' }), true);
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'revoked' }), true);
   await within(2000, 'trusted again', async () => epoch.trusted);
   assert.equal(await redis.get(`${prefix}epoch`), 'another-nodes-marker', 'a marker in place is kept');
   assert.equal(await redis.get(`${prefix}deny:revoked`), String(T + 600));

@@ -13,7 +13,7 @@ import { migrations as sqliteMigrations } from '../../src/storage/sqlite/migrati
 import { migrations as postgresMigrations } from '../../src/storage/postgres/migrations.ts';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
 import { openPostgres } from '../../src/storage/postgres/store.ts';
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { newOpaqueToken, tokenHash } from '../../src/tokens/opaque.ts';
 import { findPresented, rotated } from '../../src/tokens/refresh.ts';
 import { createDatabase, databaseUrl, dropDatabase, psql } from '../helpers/postgres.ts';
@@ -37,25 +37,25 @@ function oldRows(array: (values: string[]) => string, cnf: string): string {
 }
 
 async function assertCarriedOver(store: Store): Promise<void> {
-  const live = await findPresented(store, tokens.live);
+  const live = await findPresented(store.refreshFamilies, tokens.live);
   assert.ok(live, 'a live token of the old shape still names its family');
   assert.equal(live.presented, 'live');
   assert.equal(live.family.family_id, 'f1', 'the family id, and so the sid of its access tokens, is kept');
   assert.equal(live.family.generation, 1);
   assert.deepEqual(live.family.scope, ['openid', 'offline_access']);
-  assert.equal(await findPresented(store, tokens.consumed), undefined, 'a token consumed before the upgrade is not carried over');
-  assert.equal(await findPresented(store, tokens.revoked), undefined, 'nor a revoked one');
-  const bound = await findPresented(store, tokens.bound);
+  assert.equal(await findPresented(store.refreshFamilies, tokens.consumed), undefined, 'a token consumed before the upgrade is not carried over');
+  assert.equal(await findPresented(store.refreshFamilies, tokens.revoked), undefined, 'nor a revoked one');
+  const bound = await findPresented(store.refreshFamilies, tokens.bound);
   assert.deepEqual(bound?.family.cnf, { jkt: 'thumbprint' });
   assert.equal(bound?.family.device, "Alice's phone");
 
   // Its rotation gives a token of the new shape, which names the same record.
   const next = rotated(live.family, POLICY, T + 10);
-  assert.ok(await store.advanceRefreshFamily(live.family.selector, live.family.token_hashes, next.state));
+  assert.ok(await store.refreshFamilies.advanceRefreshFamily(live.family.selector, live.family.token_hashes, next.state));
   assert.ok(next.token.startsWith(`${tokenHash(tokens.live)}.`));
-  assert.equal((await findPresented(store, next.token))?.presented, 'live');
-  assert.equal((await findPresented(store, tokens.live))?.presented, 'previous', 'the old token is now the consumed one');
-  assert.deepEqual((await store.revokeUserRefreshTokens('u1', T + 11)).sort(), ['f1', 'f3'], "the user's families are found as before");
+  assert.equal((await findPresented(store.refreshFamilies, next.token))?.presented, 'live');
+  assert.equal((await findPresented(store.refreshFamilies, tokens.live))?.presented, 'previous', 'the old token is now the consumed one');
+  assert.deepEqual((await store.refreshFamilies.revokeUserRefreshTokens('u1', T + 11)).sort(), ['f1', 'f3'], "the user's families are found as before");
 }
 
 const upTo14 = (migrations: Migration[]) => migrations.filter((m) => m.version <= 14);

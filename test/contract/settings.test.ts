@@ -1,6 +1,6 @@
 /** The storage contract for settings changed through the management API, the same assertions for each backend. */
 import assert from 'node:assert/strict';
-import type { SettingOverride } from '../../src/storage/interfaces.ts';
+import type { SettingOverride } from '../../src/model/settings.ts';
 import { forEachStore } from './each-store.ts';
 
 const T = 1_767_225_600;

@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
 import { openTestPostgres } from '../helpers/postgres.ts';
 import { withTestCache } from '../helpers/redis.ts';

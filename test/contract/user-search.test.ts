@@ -4,7 +4,8 @@
  * look like SQL are only ever values.
  */
 import assert from 'node:assert/strict';
-import type { NewUser, Store } from '../../src/storage/interfaces.ts';
+import type { NewUser } from '../../src/model/user.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { parseUserQuery } from '../../src/protocol/user-query.ts';
 import { forEachStore } from './each-store.ts';
 
@@ -19,14 +20,14 @@ function user(username: string, overrides: Partial<NewUser> = {}): NewUser {
 }
 
 async function seed(store: Store): Promise<void> {
-  await store.createUser(user('Alice', { name: 'Alice Liddell', email_verified: true, app_metadata: { plan: 'gold', seats: 12, beta: true } }), T);
-  await store.createUser(user('alfred', { name: 'Alfred Pennyworth', user_metadata: { city: 'Gotham' } }), T + DAY);
-  await store.createUser(user('bob', { blocked: true, app_metadata: { plan: 'silver', seats: 3 } }), T + 2 * DAY);
-  await store.createUser(user('carol_x%', { connection: 'employees', email: null, app_metadata: { plan: 'gold', seats: 40 } }), T + 3 * DAY);
+  await store.users.createUser(user('Alice', { name: 'Alice Liddell', email_verified: true, app_metadata: { plan: 'gold', seats: 12, beta: true } }), T);
+  await store.users.createUser(user('alfred', { name: 'Alfred Pennyworth', user_metadata: { city: 'Gotham' } }), T + DAY);
+  await store.users.createUser(user('bob', { blocked: true, app_metadata: { plan: 'silver', seats: 3 } }), T + 2 * DAY);
+  await store.users.createUser(user('carol_x%', { connection: 'employees', email: null, app_metadata: { plan: 'gold', seats: 40 } }), T + 3 * DAY);
 }
 
 async function usernames(store: Store, q: string, sort?: { field: string; descending: boolean }): Promise<string[]> {
-  const users = await store.listUsers({ query: parseUserQuery(q), ...(sort ? { sort } : {}), limit: 50, offset: 0 });
+  const users = await store.users.listUsers({ query: parseUserQuery(q), ...(sort ? { sort } : {}), limit: 50, offset: 0 });
   return sort ? users.map((u) => u.username) : users.map((u) => u.username).sort();
 }
 
@@ -41,7 +42,7 @@ forEachStore('user search (Auth0 v3 query syntax)', (withStore) => {
     assert.deepEqual(await usernames(store, 'username:carol_x%'), ['carol_x%']);
     assert.deepEqual(await usernames(store, 'username:carol_*'), ['carol_x%'], 'LIKE characters in a prefix are literal');
     assert.deepEqual(await usernames(store, 'username:c%*'), []);
-    assert.deepEqual(await store.countUsers({ query: parseUserQuery('username:al*') }), 2);
+    assert.deepEqual(await store.users.countUsers({ query: parseUserQuery('username:al*') }), 2);
   });
 
   withStore('AND, OR, NOT, -, groups, booleans, connection and identities.connection', async (store) => {
@@ -77,6 +78,6 @@ forEachStore('user search (Auth0 v3 query syntax)', (withStore) => {
     for (const hostile of [`username:"x' OR '1'='1"`, 'app_metadata.plan:"gold\') OR 1=1 --"', 'name:"; DROP TABLE users; --"', `email:"\\" OR 1=1"`]) {
       assert.deepEqual(await usernames(store, hostile), [], hostile);
     }
-    assert.equal(await store.countUsers({}), 4, 'nothing was dropped');
+    assert.equal(await store.users.countUsers({}), 4, 'nothing was dropped');
   });
 });

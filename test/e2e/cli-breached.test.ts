@@ -39,10 +39,10 @@ test('users add, set-password and import refuse a leaked password; what is store
 
   const store = openSqlite(`sqlite:${databaseOf(config)}`);
   try {
-    const carol = await store.findUserByLogin('customers', 'carol');
+    const carol = await store.users.findUserByLogin('customers', 'carol');
     assert.ok(carol && (await verify(carol.password_hash, CLEAN)), 'carol keeps her password');
-    assert.equal(await store.findUserByLogin('customers', 'dave'), undefined);
-    assert.ok(await store.findUserByLogin('customers', 'zed'));
+    assert.equal(await store.users.findUserByLogin('customers', 'dave'), undefined);
+    assert.ok(await store.users.findUserByLogin('customers', 'zed'));
     const leaks = await store.events.listEvents({ type: 'pwd_leak', limit: 10 });
     assert.deepEqual(leaks.map((e) => e.reason).sort(), ['pre-change-password:block', 'pre-user-registration:block', 'pre-user-registration:block']);
     const everything = JSON.stringify(await store.events.listEvents({ limit: 100 })) + refused.stderr + change.stderr + imported.stderr + imported.stdout;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
 import { ensureSigningKeys } from '../../src/keys/lifecycle.ts';
-import type { KeyState, SigningKeyRecord } from '../../src/storage/interfaces.ts';
+import type { KeyState, SigningKeyRecord } from '../../src/model/keys.ts';
 import { configFile, databaseOf, tollgate } from '../helpers/cli.ts';
 
 const iso = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/.source;

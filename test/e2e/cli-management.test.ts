@@ -39,13 +39,13 @@ test('users: add, list, show, update, block, unblock, set-password and delete, e
   assert.deepEqual([bad.code, bad.stderr], [2, 'tollgate: picture: must be an http(s) URL\n']);
 
   assert.match(await ok(['users', 'block', 'customers/carol', ...at]), /^blocked customers\/carol/);
-  assert.equal(await inStore(file, async (s) => (await s.getUser(id))?.blocked), true);
+  assert.equal(await inStore(file, async (s) => (await s.users.getUser(id))?.blocked), true);
   await inStore(file, (s) => s.attempts.addLoginFailure({ connection: 'customers', username: 'carol', ip: '203.0.113.5' }, Math.floor(Date.now() / 1000), 1, null));
   assert.equal(await ok(['users', 'unblock', 'customers/carol', ...at]), 'unblocked customers/carol and cleared 1 brute-force counter\n');
-  assert.equal(await inStore(file, async (s) => (await s.getUser(id))?.blocked), false);
+  assert.equal(await inStore(file, async (s) => (await s.users.getUser(id))?.blocked), false);
 
   assert.match(await ok(['users', 'set-password', 'customers/carol', ...at, '--password-stdin'], 'maple-Orbit-38\n'), /changed the password of customers\/carol: their refresh tokens revoked/);
-  assert.ok(await verify(await inStore(file, async (s) => (await s.getUser(id))!.password_hash), 'maple-Orbit-38'));
+  assert.ok(await verify(await inStore(file, async (s) => (await s.users.getUser(id))!.password_hash), 'maple-Orbit-38'));
   await inStore(file, (s) => s.mfa.addAuthenticator({
     id: 'totp|dev_1', user_id: id, type: 'otp', oob_channel: null, address: null, secret: 'sealed', created_at: 0, activated_at: 0,
   }));
@@ -84,15 +84,15 @@ test('clients: add prints a generated secret once; list shows who manages each; 
   const secret = /^client_secret: ([\w-]{43})$/m.exec(added)?.[1];
   assert.ok(secret, added);
   assert.match(added, /^created client job \(client_secret_basic, client_credentials, password\)\n/);
-  const stored = await inStore(file, async (s) => (await s.getClient('job'))!.secret_hash);
+  const stored = await inStore(file, async (s) => (await s.clients.getClient('job'))!.secret_hash);
   assert.match(stored!, /^sha256:/);
-  assert.deepEqual(await inStore(file, async (s) => (await s.getClient('job'))!.allowed_origins), ['https://app.example.com', 'http://localhost:5173']);
+  assert.deepEqual(await inStore(file, async (s) => (await s.clients.getClient('job'))!.allowed_origins), ['https://app.example.com', 'http://localhost:5173']);
   assert.equal(await ok(['clients', 'list', ...at]), 'client_id\tauth_method\tgrant_types\tmanaged_by\napp\tnone\tpassword\tconfig\njob\tclient_secret_basic\tclient_credentials,password\tapi\n');
   assert.ok(!(await ok(['clients', 'list', ...at, '--json'])).includes(secret!), 'never shown again');
 
   const rotated = JSON.parse(await ok(['clients', 'rotate-secret', 'job', ...at, '--json']));
   assert.notEqual(rotated.client_secret, secret);
-  assert.notEqual(await inStore(file, async (s) => (await s.getClient('job'))!.secret_hash), stored);
+  assert.notEqual(await inStore(file, async (s) => (await s.clients.getClient('job'))!.secret_hash), stored);
   const [fileOwned, badGrant, badApi] = await Promise.all([
     tollgate(['clients', 'rotate-secret', 'app', ...at]),
     tollgate(['clients', 'add', ...at, '--grant-types', 'pasword']),

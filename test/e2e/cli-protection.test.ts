@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
-import type { AuditEvent, Store } from '../../src/storage/interfaces.ts';
+import type { AuditEvent } from '../../src/model/events.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { configFile, databaseOf, tollgate } from '../helpers/cli.ts';
 
 /** The CLI reads the wall clock, so seeded state is placed relative to it, with minutes of margin. */

@@ -1,6 +1,6 @@
 /** The stores a server can run on, each fresh: embedded SQLite, PostgreSQL, and PostgreSQL with Redis in front of it. */
 import type { ConfigInput } from '../../src/config/schema.ts';
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { openSqlite } from '../../src/storage/sqlite/store.ts';
 import { openTestPostgres } from './postgres.ts';
 import { REDIS_URL, deleteUnder, testPrefix } from './redis.ts';

@@ -4,7 +4,7 @@
  * calls of one store method until all of them have arrived puts every request at the critical point together: each
  * has read the state before any has written it, and only the store's conditional write can tell them apart.
  */
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store, StoreSlices } from '../../src/storage/store.ts';
 
 type AsyncMethod = (...args: any[]) => Promise<unknown>;
 type AsyncMethodNames<T> = { [K in keyof T]: T[K] extends AsyncMethod ? K : never }[keyof T];
@@ -96,15 +96,31 @@ export class Barrier {
  * admits it) held at `barrier`.
  */
 export function heldAtLookup(store: Store, barrier: Barrier): Store {
-  const find = store.findUserByLogin.bind(store);
+  const users = store.users;
+  return withSlice(store, 'users', overriding(users, {
+    async findUserByLogin(...args: Parameters<Store['users']['findUserByLogin']>) {
+      await barrier.wait();
+      return users.findUserByLogin(...args);
+    },
+  }));
+}
+
+/** `target` with some methods replaced; the others still act on `target` (whose private fields they may read). */
+export function overriding<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(inner, prop) {
+      if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof T];
+      const value: unknown = Reflect.get(inner, prop, inner);
+      return typeof value === 'function' ? value.bind(inner) : value;
+    },
+  });
+}
+
+/** `store` with one slice replaced; its lifecycle methods still act on `store`. */
+export function withSlice<K extends keyof StoreSlices>(store: Store, name: K, slice: Store[K]): Store {
   return new Proxy(store, {
     get(target, prop) {
-      if (prop === 'findUserByLogin') {
-        return async (...args: Parameters<Store['findUserByLogin']>) => {
-          await barrier.wait();
-          return find(...args);
-        };
-      }
+      if (prop === name) return slice;
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },

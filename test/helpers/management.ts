@@ -1,7 +1,7 @@
 /** A Tollgate with a management client ("ops"), and calls to {issuer}/api/v2 with its client_credentials tokens. */
 import assert from 'node:assert/strict';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import { MANAGEMENT_SCOPES } from '../../src/management/scopes.ts';
+import { MANAGEMENT_SCOPES } from '../../src/protocol/management-api.ts';
 import { ISSUER, start, type Res, type TestTollgate } from './tollgate.ts';
 
 export const MANAGEMENT = `${ISSUER}/api/v2/`;

@@ -9,7 +9,7 @@ import { AuditLog } from '../../src/events/audit.ts';
 import { setUpCache, type CacheSetup } from '../../src/cache/store.ts';
 import { scanKeys } from '../../src/cache/redis.ts';
 import { globEscape } from '../../src/cache/keys.ts';
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 
 export const REDIS_URL = process.env.TOLLGATE_TEST_REDIS || 'redis://127.0.0.1:6379';
 /** Nothing listens there: a cache that is down from the start. */

@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { createServer, type Tollgate } from '../../src/server.ts';
 import { argon2Hasher, countingHasher } from '../../src/accounts/passwords.ts';
-import type { Store } from '../../src/storage/interfaces.ts';
+import type { Store } from '../../src/storage/store.ts';
 
 export const ISSUER = 'http://tollgate.test';
 export const API = 'https://api.example.com';

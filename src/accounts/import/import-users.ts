@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { describeIssues } from '../../config/load.ts';
 import { profileOf } from '../../config/sync.ts';
 import type { PasswordPolicy, UserConfig } from '../../config/schema.ts';
-import type { ImportProblem, ImportedNewUser, UserImportStore, UserStore } from '../../storage/interfaces.ts';
+import type { ImportProblem } from '../../model/jobs.ts';
+import type { ImportedNewUser } from '../../model/user.ts';
+import type { UserStore } from '../../storage/slices/users.ts';
 import { BREACHED_REFUSAL } from '../../errors/management.ts';
 import { HashFormatError } from '../legacy/encoding.ts';
 import { isForeignHash, storedHashFromAuth0 } from '../legacy/registry.ts';
@@ -35,7 +37,7 @@ export interface ImportOptions {
 }
 
 export interface ImportDeps {
-  store: UserImportStore & Pick<UserStore, 'replacePasswordHash'>;
+  store: { readonly users: Pick<UserStore, 'importUsers' | 'replacePasswordHash'> };
   hasher: Pick<PasswordHasher, 'hash'>;
   checks: PolicyChecks;
 }
@@ -141,7 +143,7 @@ export async function importElements(elements: JsonElement[], options: ImportOpt
     const prepared = await Promise.all(elements.slice(start, start + BATCH).map((element) => prepare(element, options, deps)));
     const valid: { element: JsonElement; user: ImportedNewUser; passwordGiven: boolean }[] = [];
     for (const p of prepared) if ('user' in p) valid.push(p); else refuse(p.element, 'invalid', p.reason);
-    const results = await deps.store.importUsers(valid.map((v) => v.user), options.now, { upsert: options.upsert });
+    const results = await deps.store.users.importUsers(valid.map((v) => v.user), options.now, { upsert: options.upsert });
     for (const [i, result] of results.entries()) {
       const { element, user, passwordGiven } = valid[i]!;
       if (result.outcome === 'created') report.created++;
@@ -149,7 +151,7 @@ export async function importElements(elements: JsonElement[], options: ImportOpt
       else {
         report.updated++;
         // Only a hash nobody has logged in with yet is replaced, and only if it is still the one the store saw.
-        if (passwordGiven && isForeignHash(result.password_hash)) await deps.store.replacePasswordHash(result.id, result.password_hash, user.password_hash, options.now);
+        if (passwordGiven && isForeignHash(result.password_hash)) await deps.store.users.replacePasswordHash(result.id, result.password_hash, user.password_hash, options.now);
         else report.passwords_kept++;
       }
     }

@@ -2,7 +2,7 @@
 import { clientParams, clientView, clientWithSecret, createClient, createClientBody, deleteClient, rotateClientSecret, updateClient, updateClientBody, viewOfClient } from '../clients.ts';
 import { requireGrantable } from '../auth.ts';
 import { operation } from '../operation.ts';
-import { configuredOperations } from './configured.ts';
+import { configuredOperations } from './configured-operations.ts';
 
 export const clientOperations = [
   ...configuredOperations({

@@ -1,11 +1,12 @@
 /** /connections: user directories. */
 import { connectionView, createConnection, createConnectionBody, deleteConnection, updateConnection, updateConnectionBody } from '../connections.ts';
-import { withOwner } from '../configured.ts';
-import type { ConnectionRecord, Owner } from '../../storage/interfaces.ts';
+import { withOwner } from '../owned-records.ts';
+import { configuredOperations } from './configured-operations.ts';
+import type { ConnectionRecord } from '../../model/directory.ts';
+import type { Owner } from '../../model/configured.ts';
 
 /** Records written before connections could be public read as not public. */
 const viewOfConnection = (record: ConnectionRecord, owner: Owner) => withOwner({ ...record, public: record.public ?? false }, owner);
-import { configuredOperations } from './configured.ts';
 
 export const connectionOperations = configuredOperations({
   kind: 'connections', path: '/connections', param: 'name', scope: 'connections', plural: 'connections',

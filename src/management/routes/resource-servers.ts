@@ -1,7 +1,7 @@
 /** /resource-servers: APIs, the audiences clients ask tokens for; one is named by its identifier, URL-encoded. */
 import { apiView, createApi, createApiBody, deleteApi, updateApi, updateApiBody } from '../resource-servers.ts';
-import { withOwner } from '../configured.ts';
-import { configuredOperations } from './configured.ts';
+import { withOwner } from '../owned-records.ts';
+import { configuredOperations } from './configured-operations.ts';
 
 export const resourceServerOperations = configuredOperations({
   kind: 'apis', path: '/resource-servers', param: 'id', scope: 'resource_servers', plural: 'resource_servers',

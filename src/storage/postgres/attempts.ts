@@ -2,7 +2,8 @@
  * AttemptStore on PostgreSQL: every counter change is one INSERT ... ON CONFLICT DO UPDATE, which locks the row and
  * computes the new value from its latest version, so concurrent nodes never lose an increment.
  */
-import type { AttemptStore, BucketPolicy, BucketResult } from '../interfaces.ts';
+import type { AttemptStore } from '../slices/attempts.ts';
+import type { BucketPolicy, BucketResult } from '../../model/attempts.ts';
 import { FAILURE_RETENTION, bucketLevel, bucketResult } from '../attempts.ts';
 import { PURGEABLE_LOGIN_FAILURES, SqlLoginFailures } from '../login-failures-sql.ts';
 import type { RunSql } from '../portable-sql.ts';

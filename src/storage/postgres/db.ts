@@ -3,7 +3,7 @@
  * (ConflictError for a unique violation, StoreUnavailableError when the database cannot be reached).
  */
 import pg from 'pg';
-import { ConflictError, StoreUnavailableError, type AvailabilityWatcher } from '../interfaces.ts';
+import { ConflictError, StoreUnavailableError, type AvailabilityWatcher } from '../errors.ts';
 
 export interface PoolOptions {
   /** Connections per node. */

@@ -1,5 +1,6 @@
 /** EventStore on PostgreSQL: an append-only table with bounded retention. */
-import { AUDIT_EVENT_COLUMNS as COLUMNS, type AuditEvent, type EventFilter, type EventStore } from '../interfaces.ts';
+import { AUDIT_EVENT_COLUMNS as COLUMNS, type AuditEvent, type EventFilter } from '../../model/events.ts';
+import type { EventStore } from '../slices/events.ts';
 import type { Query } from './db.ts';
 import { insertSql, pick } from './rows.ts';
 

@@ -5,12 +5,10 @@
  */
 import { USER_EXPORTS_SQL } from '../exports-sql.ts';
 import type { Migration } from '../migrations.ts';
-import { JOBS_MIGRATION_SQL } from '../jobs-sql.ts';
-import { MFA_MIGRATION_SQL } from '../mfa-sql.ts';
-import { LEGACY_MIGRATION_SQL } from '../legacy-tokens-sql.ts';
-import { BREACHED_PASSWORD_MIGRATION, EVENT_REQUEST_ID_MIGRATION, LOGIN_SLOT_MIGRATIONS, REFRESH_INDEX_AND_SID_MIGRATIONS, SETTING_OVERRIDES_MIGRATION } from '../shared-migrations.ts';
+import { withSharedMigrations } from '../shared-migrations.ts';
 
-export const migrations: Migration[] = [
+/** The migrations whose SQL differs from SQLite's; the others are in ../shared-migrations.ts. */
+const POSTGRES_MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'core',
@@ -130,21 +128,6 @@ export const migrations: Migration[] = [
     `,
   },
   {
-    version: 6,
-    name: 'multi-factor authentication',
-    sql: MFA_MIGRATION_SQL,
-  },
-  {
-    version: 7,
-    name: 'management search',
-    sql: `
-      -- The management API finds users by username or email in every connection at once, and events by type.
-      CREATE INDEX users_username_any ON users (username_lower);
-      CREATE INDEX users_email_any ON users (email_lower) WHERE email_lower IS NOT NULL;
-      CREATE INDEX events_type ON events (type, time);
-    `,
-  },
-  {
     version: 8,
     name: 'password history',
     sql: `
@@ -164,17 +147,6 @@ export const migrations: Migration[] = [
       ALTER TABLE refresh_tokens ADD COLUMN cnf JSONB;
     `,
   },
-  {
-    version: 10,
-    name: 'management jobs',
-    sql: JOBS_MIGRATION_SQL,
-  },
-  {
-    version: 11,
-    name: 'legacy resource owner endpoint',
-    sql: LEGACY_MIGRATION_SQL,
-  },
-  ...REFRESH_INDEX_AND_SID_MIGRATIONS,
   {
     version: 15,
     name: 'one record per refresh-token family',
@@ -211,10 +183,6 @@ export const migrations: Migration[] = [
       DROP TABLE refresh_tokens;
     `,
   },
-  ...LOGIN_SLOT_MIGRATIONS,
-  BREACHED_PASSWORD_MIGRATION,
-  SETTING_OVERRIDES_MIGRATION,
-  EVENT_REQUEST_ID_MIGRATION,
   {
     version: 20,
     name: 'user search',
@@ -229,3 +197,5 @@ export const migrations: Migration[] = [
     `,
   },
 ];
+
+export const migrations: Migration[] = withSharedMigrations(POSTGRES_MIGRATIONS);

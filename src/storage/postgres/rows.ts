@@ -1,5 +1,6 @@
 /** Records to and from PostgreSQL rows: booleans, jsonb and text[] map to JS natively, bigint via the pool's parser. */
-import type { NewUser, RefreshFamilyRecord, UserRecord } from '../interfaces.ts';
+import type { NewUser, UserRecord } from '../../model/user.ts';
+import type { RefreshFamilyRecord } from '../../model/tokens.ts';
 import type { Row } from './db.ts';
 import { userColumns as columnsOf } from '../users.ts';
 

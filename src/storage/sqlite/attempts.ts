@@ -1,6 +1,7 @@
 /** AttemptStore on SQLite: every counter change is one statement, atomic on the single writer. */
 import type { StatementSync } from 'node:sqlite';
-import type { AttemptStore, BucketPolicy, BucketResult } from '../interfaces.ts';
+import type { AttemptStore } from '../slices/attempts.ts';
+import type { BucketPolicy, BucketResult } from '../../model/attempts.ts';
 import { FAILURE_RETENTION, bucketLevel, bucketResult } from '../attempts.ts';
 import { PURGEABLE_LOGIN_FAILURES, SqlLoginFailures } from '../login-failures-sql.ts';
 import type { RunSql } from '../portable-sql.ts';

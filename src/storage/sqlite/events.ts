@@ -1,6 +1,7 @@
 /** EventStore on SQLite: an append-only table with bounded retention. */
 import type { StatementSync } from 'node:sqlite';
-import { AUDIT_EVENT_COLUMNS as COLUMNS, type AuditEvent, type EventFilter, type EventStore } from '../interfaces.ts';
+import { AUDIT_EVENT_COLUMNS as COLUMNS, type AuditEvent, type EventFilter } from '../../model/events.ts';
+import type { EventStore } from '../slices/events.ts';
 
 type Prepare = (sql: string) => StatementSync;
 

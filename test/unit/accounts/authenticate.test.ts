@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Accounts } from '../../../src/accounts/authenticate.ts';
 import { argon2Hasher, countingHasher, decoyHash } from '../../../src/accounts/passwords.ts';
-import type { UserRecord, UserStore } from '../../../src/storage/interfaces.ts';
+import type { UserRecord } from '../../../src/model/user.ts';
+import type { UserStore } from '../../../src/storage/slices/users.ts';
 
 const NOW = 1_767_225_600;
 const sha256Of = (password: string) => `$sha256$pos=prefix$$${createHash('sha256').update(password).digest('base64').replace(/=+$/, '')}`;

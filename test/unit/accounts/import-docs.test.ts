@@ -20,7 +20,7 @@ test('every JSON example in docs/import.md imports without a problem', async (t)
   assert.deepEqual(report.problems, []);
   assert.equal(report.created, examples.length);
   for (const [email, password] of [['carmella@contoso.com', 'password'], ['olga@contoso.com', 'crème brûlée']] as const) {
-    const stored = (await store.findUserByLogin('customers', email))!.password_hash;
+    const stored = (await store.users.findUserByLogin('customers', email))!.password_hash;
     assert.equal(await hasher.verify(stored, password), true, email);
     assert.equal(await hasher.verify(stored, 'wrong'), false, email);
   }

@@ -28,14 +28,14 @@ test('valid records become users of the connection: profile, metadata, username 
     { username: 'bob', password_hash: '$2b$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K', blocked: true },
   ]);
   assert.deepEqual(report, { records: 2, created: 2, updated: 0, passwords_kept: 0, problems: [] });
-  const ann = await store.findUserByLogin('customers', 'ann@example.com');
+  const ann = await store.users.findUserByLogin('customers', 'ann@example.com');
   assert.deepEqual({ ...ann, id: 'x' }, {
     id: 'x', connection: 'customers', username: 'Ann@Example.com', email: 'Ann@Example.com', email_verified: true, given_name: 'Ann', family_name: 'Lee',
     name: 'Ann Lee', nickname: 'al', picture: 'https://example.com/a.png', blocked: false, app_metadata: { roles: ['admin'] }, user_metadata: { theme: 'light' },
     password_hash: `$sha256$pos=prefix$$${createHash('sha256').update('ann-old').digest('base64').replace(/=+$/, '')}`, created_at: T, updated_at: T,
     password_leaked_at: null,
   });
-  const bob = await store.findUserByLogin('customers', 'bob');
+  const bob = await store.users.findUserByLogin('customers', 'bob');
   assert.equal(bob?.password_hash, '$2b$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K');
   assert.equal(bob?.blocked, true);
   assert.equal(bob?.email, null);
@@ -74,7 +74,7 @@ test('a bad record is reported with its index, line and reason, and the others a
     [10, 13, 'invalid', 'mfa_factors: MFA enrollments are not imported'],
     [11, 14, 'invalid', 'custom_password_hash.hash.value: not valid hex'],
   ]);
-  assert.deepEqual((await store.listUsers({ limit: 10, offset: 0 })).map((u) => u.username), ['ok1@example.com', 'ok2@example.com']);
+  assert.deepEqual((await store.users.listUsers({ limit: 10, offset: 0 })).map((u) => u.username), ['ok1@example.com', 'ok2@example.com']);
 });
 
 test('plain passwords meet the connection\'s policy (with the record\'s own username and email) and are hashed with argon2id', async (t) => {
@@ -88,7 +88,7 @@ test('plain passwords meet the connection\'s policy (with the record\'s own user
     [1, 'password: must be at least 8 characters (password_policy.min_length)'],
     [2, 'password: must not contain the username or email address (password_policy.no_personal_info)'],
   ]);
-  const stored = (await store.findUserByLogin('customers', 'p1@example.com'))!.password_hash;
+  const stored = (await store.users.findUserByLogin('customers', 'p1@example.com'))!.password_hash;
   assert.match(stored, /^\$argon2id\$v=19\$m=64,t=1,p=1\$/);
   assert.equal(await hasher.verify(stored, 'granite-lantern-82'), true);
 });
@@ -114,18 +114,18 @@ test('upsert: the profile is replaced; the password too while it is still an imp
   const { store, run } = await setUp(t);
   await run([{ email: 'never@example.com', custom_password_hash: sha256('first') }, { email: 'active@example.com', custom_password_hash: sha256('first') }]);
   // `active` logged in since: the login replaced the imported hash with argon2id.
-  const active = (await store.findUserByLogin('customers', 'active@example.com'))!;
-  await store.replacePasswordHash(active.id, active.password_hash, await hasher.hash('first'), T);
+  const active = (await store.users.findUserByLogin('customers', 'active@example.com'))!;
+  await store.users.replacePasswordHash(active.id, active.password_hash, await hasher.hash('first'), T);
   const report = await run([
     { email: 'never@example.com', name: 'Never', custom_password_hash: sha256('second') },
     { email: 'active@example.com', name: 'Active', custom_password_hash: sha256('second') },
     { email: 'fresh@example.com', custom_password_hash: sha256('second') },
   ], { upsert: true, now: T + 60 });
   assert.deepEqual(report, { records: 3, created: 1, updated: 2, passwords_kept: 1, problems: [] });
-  const never = (await store.findUserByLogin('customers', 'never@example.com'))!;
+  const never = (await store.users.findUserByLogin('customers', 'never@example.com'))!;
   assert.equal(never.name, 'Never');
   assert.equal(await hasher.verify(never.password_hash, 'second'), true, 'an imported hash nobody used is replaced');
-  const after = (await store.findUserByLogin('customers', 'active@example.com'))!;
+  const after = (await store.users.findUserByLogin('customers', 'active@example.com'))!;
   assert.equal(after.name, 'Active');
   assert.equal(await hasher.verify(after.password_hash, 'first'), true, 'a password in use is never replaced by an import');
   assert.equal(after.updated_at, T + 60);
@@ -138,12 +138,12 @@ test('more records than one batch: every record is reported or imported, indexes
   const report = await run(users.map((u) => JSON.stringify(u)).join(',\n').replace(/^/, '[\n').concat('\n]'));
   assert.equal(report.created, 2_344);
   assert.deepEqual(report.problems.map((p) => [p.index, p.line, p.kind]), [[1_500, 1_502, 'conflict']]);
-  assert.equal((await store.listUsers({ limit: 10_000, offset: 0 })).length, 2_344);
+  assert.equal((await store.users.listUsers({ limit: 10_000, offset: 0 })).length, 2_344);
 });
 
 test('a file that is not a JSON array imports nothing', async (t) => {
   const { store, run } = await setUp(t);
   await assert.rejects(run('"a@example.com"'), ImportFileError);
   await assert.rejects(run(`[${JSON.stringify({ email: 'a@example.com', custom_password_hash: sha256('x') })}`), ImportFileError);
-  assert.equal((await store.listUsers({ limit: 10, offset: 0 })).length, 0);
+  assert.equal((await store.users.listUsers({ limit: 10, offset: 0 })).length, 0);
 });

@@ -13,34 +13,34 @@ test('history 3: a change remembers the replaced hash, and the current plus two 
   const store = openSqlite('sqlite::memory:');
   t.after(() => store.close());
   const policy = passwordPolicySchema.parse({ history: 3, strength: 'none' });
-  let user = await store.createUser({
+  let user = await store.users.createUser({
     connection: 'c', username: 'jo', email: null, email_verified: false, password_hash: await hasher.hash('pass-one-1'), name: null,
     given_name: null, family_name: null, nickname: null, picture: null, blocked: false, app_metadata: {}, user_metadata: {},
   }, T);
   // What a password change does: check, remember the replaced hash, store the new one.
   for (const next of ['pass-two-2', 'pass-three-3', 'pass-four-4']) {
-    const previousHashes = await recentPasswordHashes(store, user, policy);
+    const previousHashes = await recentPasswordHashes(store.passwordHistory, user, policy);
     assert.deepEqual(await checkPassword(policy, next, { ...user, previousHashes }, { verify: hasher.verify, score: async () => 4 }), { ok: true });
-    await rememberReplacedHash(store, user, policy, T);
+    await rememberReplacedHash(store.passwordHistory, user, policy, T);
     user = { ...user, password_hash: await hasher.hash(next) };
   }
-  const previousHashes = await recentPasswordHashes(store, user, policy);
+  const previousHashes = await recentPasswordHashes(store.passwordHistory, user, policy);
   assert.equal(previousHashes.length, 3);
-  assert.equal((await store.listPasswordHistory(user.id, 24)).length, 2, 'only history − 1 replaced hashes are kept');
+  assert.equal((await store.passwordHistory.listPasswordHistory(user.id, 24)).length, 2, 'only history − 1 replaced hashes are kept');
   const check = (password: string) => checkPassword(policy, password, { ...user, previousHashes }, { verify: hasher.verify, score: async () => 4 });
   for (const reused of ['pass-four-4', 'pass-three-3', 'pass-two-2']) assert.equal((await check(reused)).ok, false, reused);
   assert.equal((await check('pass-one-1')).ok, true, 'four passwords back is allowed');
-  assert.deepEqual(await recentPasswordHashes(store, user, { ...policy, history: 0 }), []);
+  assert.deepEqual(await recentPasswordHashes(store.passwordHistory, user, { ...policy, history: 0 }), []);
 });
 
 test('an imported (foreign) hash is never remembered; history 0 remembers nothing', async (t) => {
   const store = openSqlite('sqlite::memory:');
   t.after(() => store.close());
-  const user = await store.createUser({
+  const user = await store.users.createUser({
     connection: 'c', username: 'kim', email: null, email_verified: false, password_hash: '$2b$04$16RF6P/kOOJExyUTk6Rs8.wakGZn2XiGpCCm0HvKGAfrDf1wJS/.W', name: null,
     given_name: null, family_name: null, nickname: null, picture: null, blocked: false, app_metadata: {}, user_metadata: {},
   }, T);
-  await rememberReplacedHash(store, user, passwordPolicySchema.parse({ history: 5 }), T);
-  await rememberReplacedHash(store, { ...user, password_hash: await hasher.hash('x-1') }, passwordPolicySchema.parse({ history: 0 }), T);
-  assert.deepEqual(await store.listPasswordHistory(user.id, 24), []);
+  await rememberReplacedHash(store.passwordHistory, user, passwordPolicySchema.parse({ history: 5 }), T);
+  await rememberReplacedHash(store.passwordHistory, { ...user, password_hash: await hasher.hash('x-1') }, passwordPolicySchema.parse({ history: 0 }), T);
+  assert.deepEqual(await store.passwordHistory.listPasswordHistory(user.id, 24), []);
 });

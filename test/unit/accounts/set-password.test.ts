@@ -9,7 +9,8 @@ import { passwordPolicySchema } from '../../../src/config/schema.ts';
 import { PasswordPolicyError } from '../../../src/errors/management.ts';
 import { AuditLog } from '../../../src/events/audit.ts';
 import { openSqlite } from '../../../src/storage/sqlite/store.ts';
-import type { NewUser, Store } from '../../../src/storage/interfaces.ts';
+import type { NewUser } from '../../../src/model/user.ts';
+import type { Store } from '../../../src/storage/store.ts';
 import { FamilyRevocation } from '../../../src/tokens/family-revocation.ts';
 import { sessionIdOf } from '../../../src/tokens/refresh.ts';
 
@@ -23,10 +24,10 @@ async function setUp(t: { after(fn: () => Promise<void>): void }, revokeRefreshT
     connection: 'customers', username: 'Alice', email: null, email_verified: false, password_hash: await hasher.hash('old-password'),
     name: null, given_name: null, family_name: null, nickname: null, picture: null, blocked: false, app_metadata: {}, user_metadata: {},
   };
-  const alice = await store.createUser(user, T);
+  const alice = await store.users.createUser(user, T);
   const audit = new AuditLog({ store: store.events, log: pino({ enabled: false }), now: () => T });
   const deps: PasswordDeps = {
-    users: store, history: store, families: new FamilyRevocation({ store, accessTokenTtl: 600, now: () => T + 1 }), attempts: store.attempts, hasher, audit,
+    users: store.users, history: store.passwordHistory, families: new FamilyRevocation({ store, accessTokenTtl: 600, now: () => T + 1 }), attempts: store.attempts, hasher, audit,
     revokeRefreshTokens, now: () => T + 1,
     policyOf: () => passwordPolicySchema.parse({ min_length: 8, strength: 'none', history: 2 }), checks: policyChecks(hasher),
   };
@@ -34,7 +35,7 @@ async function setUp(t: { after(fn: () => Promise<void>): void }, revokeRefreshT
 }
 
 async function withRefreshTokenAndBlock(store: Store, userId: string): Promise<void> {
-  await store.createRefreshFamily({
+  await store.refreshFamilies.createRefreshFamily({
     selector: 's', family_id: 'f', generation: 0, token_hashes: ['h0'], previous_hashes: [], rotated_at: null, client_id: 'web', user_id: userId,
     connection: 'customers', scope: ['openid'], audience: null, auth_time: T, amr: ['pwd'], created_at: T, family_expires_at: T + 1000,
     idle_expires_at: T + 1000, revoked_at: null, cnf: null, device: null,
@@ -46,13 +47,13 @@ test('setPassword stores a new argon2id hash, revokes refresh tokens and their a
   const { store, alice, deps } = await setUp(t);
   await withRefreshTokenAndBlock(store, alice.id);
   const fromFamily = { jti: 'j1', sid: sessionIdOf('f') };
-  assert.equal(await store.isAccessTokenDenied(fromFamily), false);
+  assert.equal(await store.denylist.isAccessTokenDenied(fromFamily), false);
   assert.equal((await setPassword(deps, alice.id, 'new-password'))?.id, alice.id);
-  const stored = await store.getUser(alice.id);
+  const stored = await store.users.getUser(alice.id);
   assert.ok(await hasher.verify(stored!.password_hash, 'new-password'));
   assert.equal(stored!.updated_at, T + 1);
-  assert.equal((await store.findRefreshFamily('s'))?.revoked_at, T + 1);
-  assert.equal(await store.isAccessTokenDenied(fromFamily), true, 'RFC 7009 §2.1: the family\'s access tokens go too');
+  assert.equal((await store.refreshFamilies.findRefreshFamily('s'))?.revoked_at, T + 1);
+  assert.equal(await store.denylist.isAccessTokenDenied(fromFamily), true, 'RFC 7009 §2.1: the family\'s access tokens go too');
   assert.deepEqual(await store.attempts.listLoginBlocks({}, T), []);
   const [event] = await store.events.listEvents({ type: 'brute_force.unblocked', limit: 5 });
   assert.deepEqual([event?.reason, event?.username, event?.user_id], ['password_change', 'alice', alice.id]);
@@ -62,8 +63,8 @@ test('setPassword keeps refresh tokens when tokens.revoke_refresh_on_password_ch
   const { store, alice, deps } = await setUp(t, false);
   await withRefreshTokenAndBlock(store, alice.id);
   await setPassword(deps, alice.id, 'new-password');
-  assert.equal((await store.findRefreshFamily('s'))?.revoked_at, null);
-  assert.equal(await store.isAccessTokenDenied({ jti: 'j1', sid: sessionIdOf('f') }), false);
+  assert.equal((await store.refreshFamilies.findRefreshFamily('s'))?.revoked_at, null);
+  assert.equal(await store.denylist.isAccessTokenDenied({ jti: 'j1', sid: sessionIdOf('f') }), false);
   assert.deepEqual(await store.attempts.listLoginBlocks({}, T), [], 'blocks end either way');
   assert.equal(await setPassword(deps, 'nobody', 'new-password'), undefined);
 });
@@ -71,23 +72,23 @@ test('setPassword keeps refresh tokens when tokens.revoke_refresh_on_password_ch
 test('setPassword retries when a login rehashed the old password in between, so the new password wins', async (t) => {
   const { store, alice, deps } = await setUp(t);
   let raced = false;
-  const users: PasswordDeps['users'] = { getUser: (id) => store.getUser(id), async replacePasswordHash(id, expected, replacement, now) {
+  const users: PasswordDeps['users'] = { getUser: (id) => store.users.getUser(id), async replacePasswordHash(id, expected, replacement, now) {
     if (!raced) {
       raced = true;
-      await store.replacePasswordHash(id, expected, await hasher.hash('old-password'), now);
+      await store.users.replacePasswordHash(id, expected, await hasher.hash('old-password'), now);
     }
-    return store.replacePasswordHash(id, expected, replacement, now);
+    return store.users.replacePasswordHash(id, expected, replacement, now);
   } };
   await setPassword({ ...deps, users }, alice.id, 'new-password');
   assert.ok(raced);
-  assert.ok(await hasher.verify((await store.getUser(alice.id))!.password_hash, 'new-password'));
+  assert.ok(await hasher.verify((await store.users.getUser(alice.id))!.password_hash, 'new-password'));
 });
 
 test('setPassword asks the connection\'s password policy first: a refused password (here: the current one, history 2) changes nothing', async (t) => {
   const { store, alice, deps } = await setUp(t);
   await assert.rejects(setPassword(deps, alice.id, 'short'), (err) => err instanceof PasswordPolicyError && /password_policy\.min_length/.test(err.description));
   await assert.rejects(setPassword(deps, alice.id, 'old-password'), (err) => err instanceof PasswordPolicyError && /password_policy\.history/.test(err.description));
-  assert.equal((await store.getUser(alice.id))!.password_hash, alice.password_hash);
+  assert.equal((await store.users.getUser(alice.id))!.password_hash, alice.password_hash);
   await setPassword(deps, alice.id, 'new-password');
   await assert.rejects(setPassword(deps, alice.id, 'old-password'), PasswordPolicyError, 'the replaced hash is remembered for history');
   await setPassword(deps, alice.id, 'third-password');

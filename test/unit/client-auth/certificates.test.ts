@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { matchesRegistration, parseDn } from '../../../src/client-auth/certificates.ts';
-import type { ClientRecord } from '../../../src/storage/interfaces.ts';
+import type { ClientRecord } from '../../../src/model/client.ts';
 import { certificateAuthority } from '../../helpers/certificates.ts';
 
 test('parseDn: RFC 4514 §2.4 escapes, by character and by UTF-8 hex pairs; attribute types upper-cased', () => {

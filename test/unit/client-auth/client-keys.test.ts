@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type RequestListener } from 'node:http';
 import { ClientKeys, MAX_JWKS_BYTES, NoMatchingKey, fetchKeySet } from '../../../src/client-auth/client-keys.ts';
-import type { ClientRecord } from '../../../src/storage/interfaces.ts';
+import type { ClientRecord } from '../../../src/model/client.ts';
 
 async function serve(t: { after(fn: () => Promise<void>): void }, handler: RequestListener): Promise<string> {
   const server = createServer(handler);

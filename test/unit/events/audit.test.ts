@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { AuditLog } from '../../../src/events/audit.ts';
-import { StoreUnavailableError, type AuditEvent, type EventStore } from '../../../src/storage/interfaces.ts';
+import { StoreUnavailableError } from '../../../src/storage/errors.ts';
+import type { AuditEvent } from '../../../src/model/events.ts';
+import type { EventStore } from '../../../src/storage/slices/events.ts';
 
 const T = 1_767_225_600;
 

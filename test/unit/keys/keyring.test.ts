@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyRing, UNKNOWN_KID_RELOAD_INTERVAL } from '../../../src/keys/keyring.ts';
 import { rotateSigningKeys } from '../../../src/keys/lifecycle.ts';
-import type { Store } from '../../../src/storage/interfaces.ts';
+import type { Store } from '../../../src/storage/store.ts';
 import { openSqlite } from '../../../src/storage/sqlite/store.ts';
 
 const T = 1_767_225_600;
@@ -12,7 +12,7 @@ const T = 1_767_225_600;
 async function ring(t: TestContext) {
   t.mock.timers.enable({ apis: ['setInterval'] });
   const store: Store = openSqlite('sqlite::memory:');
-  const reads = t.mock.method(store, 'listSigningKeys');
+  const reads = t.mock.method(store.keys, 'listSigningKeys');
   let clock = T;
   const keys = await KeyRing.open(store, ['ES256'], { now: () => clock, cacheTtl: 60 });
   t.after(async () => {
@@ -25,7 +25,7 @@ async function ring(t: TestContext) {
 
 test('open makes a current and a next key; the ring signs with the current one and publishes both', async (t) => {
   const { store, keys } = await ring(t);
-  const stored = await store.listSigningKeys();
+  const stored = await store.keys.listSigningKeys();
   assert.deepEqual(stored.map((k) => k.state).sort(), ['current', 'next']);
   assert.equal(keys.signingKey('ES256').kid, stored.find((k) => k.state === 'current')!.kid);
   assert.deepEqual(keys.jwks().keys.map((k) => k.kid), ['current', 'next'].map((s) => stored.find((k) => k.state === s)!.kid));
@@ -51,7 +51,7 @@ test('the keys are read again every cache_ttl seconds, in the background, and no
 
 test('reload reads what the store holds when it is called, even while another read is in flight', async (t) => {
   const { store, keys, reads, listing } = await ring(t);
-  const stale = await store.listSigningKeys();
+  const stale = await store.keys.listSigningKeys();
   let release = () => {};
   // The read in flight has what the store held before the rotation, and is held until the rotation is done.
   listing.mockImplementationOnce(() => new Promise((resolve) => { release = () => resolve(stale); }));
@@ -84,7 +84,7 @@ test('an unknown kid reloads at most once per interval; a known or revoked kid n
   await rotateSigningKeys(store, 'ES256', T);
   const unseen = (await rotateSigningKeys(store, 'ES256', T))!.current.kid;
   await rotateSigningKeys(store, 'ES256', T);
-  await store.revokeSigningKey(unseen, T);
+  await store.keys.revokeSigningKey(unseen, T);
   advance(1);
   const readsBefore = reads();
   assert.equal(await keys.verificationKey(unseen), undefined, 'unknown: it reloads, and learns that the key is revoked');

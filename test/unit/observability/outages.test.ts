@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { OutageMonitor, causeOf, hostOf } from '../../../src/observability/outages.ts';
-import { StoreUnavailableError } from '../../../src/storage/interfaces.ts';
+import { StoreUnavailableError } from '../../../src/storage/errors.ts';
 import { within } from '../../helpers/poll.ts';
 
 function monitor(options: { intervalMs?: number; probe?: () => Promise<void>; settleMs?: number } = {}) {

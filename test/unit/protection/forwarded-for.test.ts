@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { endUserIp } from '../../../src/protection/forwarded-for.ts';
-import type { ClientRecord } from '../../../src/storage/interfaces.ts';
+import type { ClientRecord } from '../../../src/model/client.ts';
 
 function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
   return {

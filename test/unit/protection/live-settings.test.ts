@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attackProtectionSchema } from '../../../src/config/schema.ts';
 import { LiveProtectionSettings } from '../../../src/protection/live-settings.ts';
-import type { SettingOverride, SettingStore } from '../../../src/storage/interfaces.ts';
+import type { SettingOverride } from '../../../src/model/settings.ts';
+import type { SettingStore } from '../../../src/storage/slices/settings.ts';
 
 const file = attackProtectionSchema.parse({ brute_force: { threshold: 10 }, allowlist: ['10.0.0.0/8'] });
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SlotQueue, type SlotSource } from '../../../src/protection/slot-queue.ts';
-import type { SlotReservation } from '../../../src/storage/interfaces.ts';
+import type { SlotReservation } from '../../../src/model/attempts.ts';
 
 /** A key with `slots` slots, counted here as the store would. */
 function fakeKey(slots: number) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../../src/protocol/json-depth.ts';
 import { claimValueProblem } from '../../../src/actions/claims.ts';
-import { deepFreeze } from '../../../src/storage/configured.ts';
+import { deepFreeze } from '../../../src/storage/configured-cache.ts';
 import { auth0UserSchema } from '../../../src/accounts/import/auth0-user.ts';
 import { configProblems } from '../../helpers/config.ts';
 import { nested } from '../../helpers/json.ts';

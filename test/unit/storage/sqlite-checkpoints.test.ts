@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../../src/storage/sqlite/store.ts';
 import { BACKSTOP_PAGES } from '../../../src/storage/sqlite/checkpoints.ts';
-import type { NewUser } from '../../../src/storage/interfaces.ts';
+import type { NewUser } from '../../../src/model/user.ts';
 import { within } from '../../helpers/poll.ts';
 
 const T = 1_767_225_600;
@@ -27,7 +27,7 @@ test('SQLite with backgroundCheckpoints: the WAL reaches the database file from 
   const before = statSync(path).size;
   // About 2,700 pages: past SQLite's default automatic checkpoint (1,000 pages), short of the backstop, so only the worker
   // copies them into the database file.
-  await store.importUsers(users(12_000), T, { upsert: false });
+  await store.users.importUsers(users(12_000), T, { upsert: false });
   const pages = statSync(`${path}-wal`).size / (PAGE + 24);
   assert.ok(pages > 2000 && pages < BACKSTOP_PAGES, `${pages} pages in the WAL`);
   await within(10_000, 'the committed pages copied into the database file', async () => statSync(path).size - before >= 2000 * PAGE);
@@ -36,9 +36,9 @@ test('SQLite with backgroundCheckpoints: the WAL reaches the database file from 
 test('SQLite with backgroundCheckpoints: close() ends the worker, and the file reopens with everything in it', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'tollgate-checkpoints-')), 'db.sqlite');
   const store = openSqlite(`sqlite:${path}`, { backgroundCheckpoints: true });
-  await store.importUsers(users(40), T, { upsert: false });
+  await store.users.importUsers(users(40), T, { upsert: false });
   await store.close();
   const reopened = openSqlite(`sqlite:${path}`);
-  assert.equal(await reopened.countUsers({}), 40);
+  assert.equal(await reopened.users.countUsers({}), 40);
   await reopened.close();
 });

@@ -10,11 +10,11 @@ test('SQLite: a record another connection writes is seen once the cache is older
   const url = `sqlite:${join(mkdtempSync(join(tmpdir(), 'tollgate-configured-')), 'db.sqlite')}`;
   const [writer, fresh, cached] = [openSqlite(url), openSqlite(url, { cacheTtlMs: 0 }), openSqlite(url, { cacheTtlMs: 3_600_000 })];
   t.after(() => Promise.all([writer, fresh, cached].map((s) => s.close())));
-  assert.deepEqual([await fresh.listConnections(), await cached.listConnections()], [[], []]);
-  await writer.insertRecord('connections', { name: 'partners', display_name: null, mfa: { policy: 'never', factors: ['otp'] } });
-  assert.deepEqual((await fresh.listConnections()).map((c) => c.name), ['partners'], 'cacheTtlMs 0 reads every time');
-  assert.deepEqual(await cached.listConnections(), [], 'an hour-long cache still serves what it read');
-  const record = await fresh.getConnection('partners');
+  assert.deepEqual([await fresh.connections.listConnections(), await cached.connections.listConnections()], [[], []]);
+  await writer.configured.insertRecord('connections', { name: 'partners', display_name: null, mfa: { policy: 'never', factors: ['otp'] } });
+  assert.deepEqual((await fresh.connections.listConnections()).map((c) => c.name), ['partners'], 'cacheTtlMs 0 reads every time');
+  assert.deepEqual(await cached.connections.listConnections(), [], 'an hour-long cache still serves what it read');
+  const record = await fresh.connections.getConnection('partners');
   assert.equal(record?.name, 'partners', 'the record is there (Object.isFrozen(undefined) is true)');
   assert.ok(Object.isFrozen(record) && Object.isFrozen(record.mfa), 'cached records are frozen, deeply');
 });

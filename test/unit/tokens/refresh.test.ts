@@ -1,7 +1,8 @@
 /** The pure parts of refresh-token families: a token's selector, what a token is to its family, and the next state. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RefreshFamilyRecord } from '../../../src/storage/interfaces.ts';
+import type { RefreshFamilyRecord } from '../../../src/model/tokens.ts';
+import { refreshFamily } from '../../helpers/records.ts';
 import { tokenHash } from '../../../src/tokens/opaque.ts';
 import { presentedAs, reissued, rotated, selectorOf } from '../../../src/tokens/refresh.ts';
 
@@ -9,11 +10,10 @@ const T = 1_767_225_600;
 const POLICY = { rotation: 'rotating' as const, leeway: 30, idle_ttl: 100, absolute_ttl: 1000 };
 
 function family(overrides: Partial<RefreshFamilyRecord> = {}): RefreshFamilyRecord {
-  return {
-    selector: 'sel', family_id: 'f1', generation: 2, token_hashes: ['live'], previous_hashes: ['prev-a', 'prev-b'], rotated_at: T,
-    client_id: 'web', user_id: 'u1', connection: 'customers', scope: ['offline_access'], audience: null, auth_time: T, amr: ['pwd'], created_at: T,
-    family_expires_at: T + 150, idle_expires_at: T + 100, revoked_at: null, cnf: null, device: null, ...overrides,
-  };
+  return refreshFamily({
+    selector: 'sel', generation: 2, token_hashes: ['live'], previous_hashes: ['prev-a', 'prev-b'], rotated_at: T, scope: ['offline_access'],
+    family_expires_at: T + 150, ...overrides,
+  });
 }
 
 test('selectorOf: the part before the dot, at most 64 characters; an older token without a dot by its hash', () => {

@@ -2,7 +2,7 @@
  * The management API's audience and scopes. It is an API like any other (clients get access tokens for it with
  * client_credentials and api_grants), but Tollgate declares it itself, under the issuer, so no operator has to.
  */
-import type { ApiRecord } from '../storage/interfaces.ts';
+import type { ApiRecord } from '../model/directory.ts';
 
 /** Where the management API is mounted, below the issuer's path. */
 export const MANAGEMENT_PREFIX = '/api/v2';

@@ -3,7 +3,7 @@ import type { Config } from './schema.ts';
 import { clientProblems } from './client-rules.ts';
 import { issuerOf } from './issuer.ts';
 import { apiRecords, clientRecords } from './sync.ts';
-import { managementAudience } from '../management/scopes.ts';
+import { managementAudience } from '../protocol/management-api.ts';
 import { mfaProblems, mfaSettings } from './mfa-rules.ts';
 import { checkProofReferences, usesSecret } from './proof-references.ts';
 

@@ -4,7 +4,8 @@
  */
 import { ConfigManagedError, ResourceConflictError } from '../errors/management.ts';
 import { NotFoundError } from '../errors/oauth.ts';
-import { CONFIGURED_KEYS, ConflictError, type ConfiguredKind, type ConfiguredRecords, type Owned, type Owner } from '../storage/interfaces.ts';
+import { CONFIGURED_KEYS, type ConfiguredKind, type ConfiguredRecords, type Owned, type Owner } from '../model/configured.ts';
+import { ConflictError } from '../storage/errors.ts';
 import { recordChange, type Actor, type ManagementContext } from './context.ts';
 
 const NOUN = { clients: 'client', connections: 'connection', apis: 'API' } as const;
@@ -21,7 +22,7 @@ function change(ctx: ManagementContext, actor: Actor, kind: ConfiguredKind, verb
 }
 
 export async function findOwned<K extends ConfiguredKind>(ctx: ManagementContext, kind: K, key: string): Promise<Owned<ConfiguredRecords[K]>> {
-  const found = (await ctx.store.listOwned(kind)).find((owned) => keyOf(kind, owned.record) === key);
+  const found = (await ctx.store.configured.listOwned(kind)).find((owned) => keyOf(kind, owned.record) === key);
   if (!found) throw new NotFoundError(`No ${describe(kind, key)}.`);
   return found;
 }
@@ -31,7 +32,7 @@ export const withOwner = <T>(record: T, managed_by: Owner) => ({ ...record, mana
 
 /** Every record of the kind, as `viewOf` shows it with its owner. */
 export async function listViews<K extends ConfiguredKind, V>(ctx: ManagementContext, kind: K, viewOf: (record: ConfiguredRecords[K], managedBy: Owner) => V): Promise<V[]> {
-  return (await ctx.store.listOwned(kind)).map((owned) => viewOf(owned.record, owned.managed_by));
+  return (await ctx.store.configured.listOwned(kind)).map((owned) => viewOf(owned.record, owned.managed_by));
 }
 
 /** The record the API owns, for a change: a file's record is refused before anything else is checked, so the answer says why. */
@@ -44,7 +45,7 @@ export async function findChangeable<K extends ConfiguredKind>(ctx: ManagementCo
 export async function insertOwned<K extends ConfiguredKind>(ctx: ManagementContext, actor: Actor, kind: K, record: ConfiguredRecords[K]): Promise<void> {
   const key = keyOf(kind, record);
   try {
-    await ctx.store.insertRecord(kind, record);
+    await ctx.store.configured.insertRecord(kind, record);
   } catch (err) {
     if (err instanceof ConflictError) throw new ResourceConflictError(`A ${describe(kind, key)} already exists.`);
     throw err;
@@ -59,14 +60,14 @@ function refused(owner: 'config' | undefined, kind: ConfiguredKind, key: string)
 
 export async function replaceOwned<K extends ConfiguredKind>(ctx: ManagementContext, actor: Actor, kind: K, record: ConfiguredRecords[K], verb: 'updated' | 'secret_rotated' = 'updated'): Promise<void> {
   const key = keyOf(kind, record);
-  const owner = await ctx.store.replaceRecord(kind, record);
+  const owner = await ctx.store.configured.replaceRecord(kind, record);
   if (owner !== 'api') throw refused(owner, kind, key);
   if (verb === 'secret_rotated') await recordChange(ctx, actor, { type: 'client.secret_rotated', reason: key });
   else await change(ctx, actor, kind, verb, key);
 }
 
 export async function deleteOwned(ctx: ManagementContext, actor: Actor, kind: ConfiguredKind, key: string): Promise<void> {
-  const owner = await ctx.store.deleteRecord(kind, key);
+  const owner = await ctx.store.configured.deleteRecord(kind, key);
   if (owner !== 'api') throw refused(owner, kind, key);
   await change(ctx, actor, kind, 'deleted', key);
 }

@@ -1,5 +1,5 @@
 /** The MFA API as a resource server: Auth0's audience `{issuer}/mfa/` and the scopes its endpoints accept. */
-import type { ApiRecord } from '../storage/interfaces.ts';
+import type { ApiRecord } from '../model/directory.ts';
 
 export const MFA_SCOPES = ['enroll', 'read:authenticators', 'remove:authenticators'] as const;
 

@@ -1,7 +1,7 @@
 /** The five operations of a kind of configured record (clients, connections, APIs): list, read, create, change, delete. */
 import { z } from 'zod';
-import type { ConfiguredKind, ConfiguredRecords, Owner } from '../../storage/interfaces.ts';
-import { findOwned, listViews } from '../configured.ts';
+import type { ConfiguredKind, ConfiguredRecords, Owner } from '../../model/configured.ts';
+import { findOwned, listViews } from '../owned-records.ts';
 import type { Caller } from '../auth.ts';
 import type { Actor, ManagementContext } from '../context.ts';
 import { pageOf, pagedResponse, pageQuery } from '../input.ts';

@@ -1,16 +1,24 @@
 /** What grants need to turn an authenticated user into tokens; built once per server and passed explicitly. */
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/authenticate.ts';
-import type { ClientRecord, Confirmation, DirectoryStore, UserRecord, ApiRecord, LegacyTokenStore, RefreshTokenStore, UserStore } from '../storage/interfaces.ts';
+import type { ClientRecord } from '../model/client.ts';
+import type { Confirmation } from '../model/tokens.ts';
+import type { ApiStore } from '../storage/slices/apis.ts';
+import type { ConnectionStore } from '../storage/slices/connections.ts';
+import type { UserRecord } from '../model/user.ts';
+import type { LegacyTokenStore } from '../storage/slices/legacy-tokens.ts';
+import type { RefreshTokenStore } from '../storage/slices/refresh-families.ts';
+import type { UserStore } from '../storage/slices/users.ts';
 import { AccessDeniedError, InvalidRequestError } from '../errors/oauth.ts';
 import type { TokenIssuer } from './issuer.ts';
 import type { LoginProtection } from '../protection/login-protection.ts';
 import type { AuditLog } from '../events/audit.ts';
 import type { BreachedPasswords } from '../breached/detection.ts';
-import type { Mfa } from '../mfa/service.ts';
+import type { Mfa } from '../mfa/mfa.ts';
 import type { ActionPipeline } from '../actions/pipeline.ts';
 import type { JsonValue } from '../actions/types.ts';
-import type { TokenResponse } from '../grants/grant.ts';
+import type { TokenResponse } from '../protocol/token-response.ts';
+import type { Authorization } from '../model/authorization.ts';
 import { grantScope } from './scope.ts';
 import { sessionIdOf, startFamily, wantsRefreshToken } from './refresh.ts';
 import type { FamilyRevocation } from './family-revocation.ts';
@@ -26,7 +34,8 @@ export interface TokenPolicy {
 
 export interface TokenServices {
   accounts: Accounts;
-  directory: DirectoryStore;
+  connections: ConnectionStore;
+  apis: ApiStore;
   users: UserStore;
   refreshTokens: RefreshTokenStore;
   /** The legacy /oauth/ro's opaque access tokens, good only at /userinfo. */
@@ -45,19 +54,15 @@ export interface TokenServices {
   now: () => number;
 }
 
-export interface Authorization {
-  api: ApiRecord | undefined;
-  scope: string[];
-}
 
 /** Resolves `audience` to an API and computes the granted scope (RFC 6749 §3.3). */
 export async function authorize(services: TokenServices, client: ClientRecord, audience: string | undefined, scope: string | undefined): Promise<Authorization> {
   const identifier = audience ?? services.policy.defaultAudience;
-  const api = identifier === undefined ? undefined : await services.directory.getApi(identifier);
+  const api = identifier === undefined ? undefined : await services.apis.getApi(identifier);
   if (identifier !== undefined && !api) throw new InvalidRequestError(`The audience "${identifier}" is not a known API.`);
   // A management token acts for the client holding it; one carrying a user would let any user act as an operator.
   if (identifier === services.policy.managementAudience) throw new AccessDeniedError('The management API accepts client credentials only.');
-  const apis = await services.directory.listApis();
+  const apis = await services.apis.listApis();
   const granted = grantScope(scope, {
     apiScopes: api?.scopes ?? [],
     knownScopes: new Set(apis.flatMap((a) => a.scopes)),

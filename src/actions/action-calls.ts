@@ -3,20 +3,10 @@
  * the action has returned, and an action that outlives its time limit can no longer change anything.
  */
 import type { ActionFactor, JsonValue, PostLoginApi, PostLoginEvent } from './types.ts';
+import type { ActionOutcome } from '../model/login.ts';
 import { claimNameProblem, claimValueProblem } from './claims.ts';
 
-/** What the whole pipeline asked for, accumulated across actions. */
-export interface ActionOutcome {
-  accessClaims: Record<string, JsonValue>;
-  idClaims: Record<string, JsonValue>;
-  /** Top-level keys to set; null removes the key. */
-  appMetadata: Record<string, JsonValue>;
-  userMetadata: Record<string, JsonValue>;
-  /** A second factor asked for, if any. */
-  mfa: ActionFactor | undefined;
-  /** Granted scopes to take out of the tokens; absent from outcomes kept by MFA logins begun before it existed. */
-  removedScopes?: string[];
-}
+export type { ActionOutcome };
 
 export function emptyOutcome(): ActionOutcome {
   return { accessClaims: {}, idClaims: {}, appMetadata: {}, userMetadata: {}, mfa: undefined, removedScopes: [] };
